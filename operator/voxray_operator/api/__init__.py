@@ -1,0 +1,43 @@
+"""Pydantic models of the voxray CRDs: the spec is the runtime's (one truth), the status is the operator's.
+
+crds/ is generated from these models by ``python -m voxray_operator.crdgen``.
+"""
+
+from voxray_operator.api.common import API_VERSION, GROUP, VERSION, Condition, ConditionStatus, StatusModel
+from voxray_operator.api.speechbatch import (
+    SPEECHBATCH_CONDITION_TYPES,
+    BatchCounts,
+    BatchOutputStatus,
+    SpeechBatch,
+    SpeechBatchPhase,
+    SpeechBatchStatus,
+)
+from voxray_operator.api.voicemodel import (
+    VOICEMODEL_CONDITION_TYPES,
+    ReplicaStatus,
+    ScalingRecord,
+    VoiceModel,
+    VoiceModelPhase,
+    VoiceModelStatus,
+)
+
+__all__ = [
+    "API_VERSION",
+    "GROUP",
+    "SPEECHBATCH_CONDITION_TYPES",
+    "VERSION",
+    "VOICEMODEL_CONDITION_TYPES",
+    "BatchCounts",
+    "BatchOutputStatus",
+    "Condition",
+    "ConditionStatus",
+    "ReplicaStatus",
+    "ScalingRecord",
+    "SpeechBatch",
+    "SpeechBatchPhase",
+    "SpeechBatchStatus",
+    "StatusModel",
+    "VoiceModel",
+    "VoiceModelPhase",
+    "VoiceModelStatus",
+]

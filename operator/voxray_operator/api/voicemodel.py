@@ -1,0 +1,65 @@
+"""The VoiceModel custom resource: a runtime VoiceModelSpec plus the status the operator maintains."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from voxray_runtime.spec.common import API_VERSION
+from voxray_runtime.spec.voicemodel import VoiceModelSpec
+
+from voxray_operator.api.common import Condition, StatusModel, timestamp_field
+
+VoiceModelPhase = Literal["Pending", "Deploying", "Ready", "Degraded", "Failed"]
+VoiceModelConditionType = Literal["Ready", "Progressing", "Degraded", "ValidationFailed", "ScalingActive"]
+VOICEMODEL_CONDITION_TYPES: tuple[str, ...] = ("Ready", "Progressing", "Degraded", "ValidationFailed", "ScalingActive")
+KIND = "VoiceModel"
+PLURAL = "voicemodels"
+
+
+class ReplicaStatus(StatusModel):
+    """Replicas of the model's Serve deployment."""
+
+    desired: int = Field(default=0, ge=0, description="num_replicas the operator asked Serve for.")
+    current: int = Field(default=0, ge=0, description="Replicas serving now (as far as KubeRay reports).")
+    min: int = Field(default=0, ge=0, description="spec.replicas.min.")
+    max: int = Field(default=0, ge=0, description="spec.replicas.max.")
+
+
+class ScalingRecord(StatusModel):
+    """The autoscaler's last change of replicas."""
+
+    time: str | None = timestamp_field("When the change was applied.")
+    from_: int = Field(alias="from", ge=0, description="Replicas before.")
+    to: int = Field(ge=0, description="Replicas after.")
+    utilization: float | None = Field(default=None, ge=0, description="Measured utilisation (0..1) behind it.")
+    reason: str = Field(default="", max_length=1024, description="Why: scale up / down, bounds, ...")
+
+
+class VoiceModelStatus(StatusModel):
+    """Observed state of a VoiceModel. Fields outside this model are pruned by the API server."""
+
+    observed_generation: int | None = Field(default=None, ge=0, description="Last metadata.generation handled.")
+    phase: VoiceModelPhase = Field(default="Pending", description="Summary of the conditions.")
+    conditions: list[Condition] = Field(
+        default_factory=list,
+        description="Ready, Progressing, Degraded, ValidationFailed, ScalingActive.",
+    )
+    replicas: ReplicaStatus | None = Field(default=None, description="Replicas of the model deployment.")
+    endpoint: str | None = Field(default=None, description="Serve URL inside the cluster.")
+    ray_service_name: str | None = Field(default=None, description="The RayService serving this model.")
+    last_scaling: ScalingRecord | None = Field(default=None, description="The autoscaler's last change.")
+    spec_hash: str | None = Field(default=None, description="sha256 of the spec last applied.")
+    message: str | None = Field(default=None, max_length=32768, description="Summary for humans.")
+
+
+class VoiceModel(BaseModel):
+    """A TTS model served by Ray Serve on KubeRay."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    api_version: Literal["voxray.io/v1alpha1"] = Field(default=API_VERSION, alias="apiVersion")
+    kind: Literal["VoiceModel"] = "VoiceModel"
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    spec: VoiceModelSpec
+    status: VoiceModelStatus | None = None

@@ -1,0 +1,130 @@
+"""Shared pieces of every child object: names, labels, owner references, security context, spec hash."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Any
+
+from pydantic import BaseModel
+
+GROUP = "voxray.io"
+SPEC_HASH_ANNOTATION = f"{GROUP}/spec-hash"
+VOICEMODEL_LABEL = f"{GROUP}/voicemodel"
+SPEECHBATCH_LABEL = f"{GROUP}/speechbatch"
+MANAGED_BY = "voxray-operator"
+MAX_NAME = 63
+
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+def short_hash(text: str, length: int = 8) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
+
+
+def truncate_name(name: str, limit: int = MAX_NAME) -> str:
+    """``name`` when it fits in ``limit`` characters, else a prefix plus a stable hash of the whole name.
+
+    The result is a DNS-1123 label as long as ``name`` is one: never ends in ``-`` or ``.``.
+    """
+    if len(name) <= limit:
+        return name
+    suffix = short_hash(name)
+    head = name[: limit - len(suffix) - 1].rstrip("-.")
+    return f"{head}-{suffix}"
+
+
+def child_name(owner: str, suffix: str = "", limit: int = MAX_NAME) -> str:
+    """``{owner}-{suffix}`` (or ``owner``) kept within ``limit`` characters, stable across calls."""
+    full = f"{owner}-{suffix}" if suffix else owner
+    if len(full) <= limit:
+        return full
+    if not suffix:
+        return truncate_name(owner, limit)
+    room = limit - len(suffix) - 1
+    return f"{truncate_name(owner, room)}-{suffix}"
+
+
+def is_dns_label(name: str) -> bool:
+    return len(name) <= MAX_NAME and bool(_DNS_LABEL.match(name))
+
+
+def label_value(value: str) -> str:
+    """A label value (63 characters at most, alphanumeric at both ends)."""
+    return truncate_name(value).strip("-_.")
+
+
+def common_labels(component: str, *, voicemodel: str | None = None, speechbatch: str | None = None) -> dict[str, str]:
+    labels = {
+        "app.kubernetes.io/name": "voxray",
+        "app.kubernetes.io/component": component,
+        "app.kubernetes.io/managed-by": MANAGED_BY,
+    }
+    if voicemodel is not None:
+        labels[VOICEMODEL_LABEL] = label_value(voicemodel)
+    if speechbatch is not None:
+        labels[SPEECHBATCH_LABEL] = label_value(speechbatch)
+    return labels
+
+
+def spec_hash(spec: BaseModel) -> str:
+    """sha256 of the spec's canonical JSON (every field, defaults included, sorted keys): stable."""
+    data = spec.model_dump(mode="json", by_alias=True)
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def owner_references(owner: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """A controller owner reference to ``owner`` (a body with apiVersion, kind, metadata.name/uid)."""
+    if not owner:
+        return []
+    meta = owner.get("metadata") or {}
+    return [
+        {
+            "apiVersion": owner["apiVersion"],
+            "kind": owner["kind"],
+            "name": meta["name"],
+            "uid": meta["uid"],
+            "controller": True,
+            "blockOwnerDeletion": True,
+        }
+    ]
+
+
+def metadata(
+    name: str,
+    namespace: str,
+    labels: dict[str, str],
+    *,
+    annotations: dict[str, str] | None = None,
+    owner: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    meta: dict[str, Any] = {"name": name, "namespace": namespace, "labels": dict(labels)}
+    if annotations:
+        meta["annotations"] = dict(annotations)
+    refs = owner_references(owner)
+    if refs:
+        meta["ownerReferences"] = refs
+    return meta
+
+
+def container_security_context() -> dict[str, Any]:
+    """Restricted Pod Security Standard for a container."""
+    return {
+        "runAsNonRoot": True,
+        "allowPrivilegeEscalation": False,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
+def pod_security_context() -> dict[str, Any]:
+    """Pod-level: non-root, files on volumes group-writable by the runtime's group."""
+    return {
+        "runAsNonRoot": True,
+        "runAsUser": 1000,
+        "runAsGroup": 1000,
+        "fsGroup": 1000,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }

@@ -1,0 +1,400 @@
+"""VoiceModel -> KubeRay RayService (serveConfigV2 pointing at the runtime's Serve app).
+
+Scaling split: the operator owns the model deployment's ``num_replicas`` in serveConfigV2 (Serve has no
+autoscaling_config here); when the VoiceModel may scale (``replicas.max > replicas.min`` or autoscaling
+enabled) Ray's in-tree autoscaler is on and only adds or removes worker pods to fit the replicas Serve
+has to place, within the worker group's min/max. KubeRay ignores changes of worker group
+replicas/minReplicas/maxReplicas on a running RayService cluster (they are left out of its spec hash), so
+the Serve replicas are the knob, not the worker group.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import yaml
+from voxray_runtime.serve.args import (
+    APP_IMPORT_PATH,
+    APP_NAME,
+    INGRESS_DEPLOYMENT,
+    AppArgs,
+    ModelArgs,
+    model_deployment_name,
+)
+from voxray_runtime.spec.voicemodel import VoiceModelSpec
+
+from voxray_operator.builders.common import (
+    SPEC_HASH_ANNOTATION,
+    common_labels,
+    container_security_context,
+    dns1035_name,
+    metadata,
+    pod_security_context,
+    spec_hash,
+)
+from voxray_operator.config import BuildSettings
+
+SERVE_PORT = 8000
+DASHBOARD_PORT = 8265
+METRICS_PORT = 8080
+#: KubeRay limits RayService names so that the RayCluster and ``-serve-svc`` names still fit 63 characters
+MAX_RAYSERVICE_NAME = 47
+MODELS_MOUNT = "/models"
+COMPONENT = "voicemodel"
+GPU_RESOURCE = "nvidia.com/gpu"
+GPU_PRODUCT_LABEL = "nvidia.com/gpu.product"
+
+
+def rayservice_name(voicemodel: str) -> str:
+    """The RayService of VoiceModel ``voicemodel``: the same name when it is a short DNS-1035 label."""
+    return dns1035_name(voicemodel, MAX_RAYSERVICE_NAME)
+
+
+def serve_endpoint(name: str, namespace: str) -> str:
+    """Serve URL of RayService ``name``: KubeRay's own ``{name}-serve-svc`` Service, port 8000."""
+    return f"http://{name}-serve-svc.{namespace}.svc:{SERVE_PORT}"
+
+
+def uses_gpu(spec: VoiceModelSpec) -> bool:
+    return spec.resources.gpu_fraction is not None or spec.resources.gpu > 0
+
+
+def worker_group_name(spec: VoiceModelSpec) -> str:
+    """``gpu-workers``, or ``cpu-workers`` for a CPU-only model."""
+    return "gpu-workers" if uses_gpu(spec) else "cpu-workers"
+
+
+def replica_num_gpus(spec: VoiceModelSpec) -> float:
+    """Ray ``num_gpus`` of one model replica: the fraction when given, else the whole GPUs."""
+    if spec.resources.gpu_fraction is not None:
+        return spec.resources.gpu_fraction
+    return float(spec.resources.gpu)
+
+
+def replicas_per_pod(spec: VoiceModelSpec) -> int:
+    """Model replicas one worker pod holds: several per GPU with a fraction, else one."""
+    fraction = spec.resources.gpu_fraction
+    if fraction is None:
+        return 1
+    return max(1, math.floor(1 / fraction + 1e-9))
+
+
+def pods_for(replicas: int, spec: VoiceModelSpec) -> int:
+    """Worker pods needed for ``replicas`` model replicas."""
+    return math.ceil(replicas / replicas_per_pod(spec)) if replicas > 0 else 0
+
+
+def initial_replicas(spec: VoiceModelSpec, replicas: int | None = None) -> int:
+    """``replicas`` (the autoscaler's number) clamped to the bounds, else ``initial``, else ``min``."""
+    if replicas is None:
+        replicas = spec.replicas.initial if spec.replicas.initial is not None else spec.replicas.min
+    return max(spec.replicas.min, min(spec.replicas.max, replicas))
+
+
+def autoscaler_enabled(spec: VoiceModelSpec) -> bool:
+    """Ray's in-tree autoscaler places worker pods when the replica count can change."""
+    return spec.autoscaling.enabled or spec.replicas.max > spec.replicas.min
+
+
+def _num(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
+def app_args(name: str, spec: VoiceModelSpec, settings: BuildSettings) -> AppArgs:
+    return AppArgs(
+        models=[ModelArgs(name=name, spec=spec)],
+        output_dir=spec.output.path,
+        ingress_replicas=settings.ingress_replicas,
+        ingress_max_ongoing_requests=settings.ingress_max_ongoing_requests,
+        ingress_num_cpus=settings.ingress_num_cpus,
+    )
+
+
+def build_serve_config(
+    name: str, spec: VoiceModelSpec, settings: BuildSettings, *, replicas: int | None = None
+) -> dict[str, Any]:
+    """The serveConfigV2 document (as a dict; build_rayservice dumps it to YAML)."""
+    args = app_args(name, spec, settings)
+    model_options: dict[str, Any] = {"num_cpus": _num(spec.resources.cpu)}
+    if uses_gpu(spec):
+        model_options["num_gpus"] = _num(replica_num_gpus(spec))
+    return {
+        "proxy_location": "EveryNode",
+        "http_options": {"host": "0.0.0.0", "port": SERVE_PORT},
+        "applications": [
+            {
+                "name": APP_NAME,
+                "import_path": APP_IMPORT_PATH,
+                "route_prefix": "/",
+                "args": args.to_wire(),
+                "deployments": [
+                    {
+                        "name": INGRESS_DEPLOYMENT,
+                        "num_replicas": args.ingress_replicas,
+                        "max_ongoing_requests": args.ingress_max_ongoing_requests,
+                        "ray_actor_options": {"num_cpus": _num(args.ingress_num_cpus)},
+                    },
+                    {
+                        "name": model_deployment_name(name),
+                        "num_replicas": initial_replicas(spec, replicas),
+                        "max_ongoing_requests": spec.serving.max_ongoing_requests,
+                        "max_queued_requests": args.max_queued_requests,
+                        "ray_actor_options": model_options,
+                    },
+                ],
+            }
+        ],
+    }
+
+
+def _env(name: str, spec: VoiceModelSpec) -> list[dict[str, Any]]:
+    env = [
+        {"name": "RAY_USAGE_STATS_ENABLED", "value": "0"},
+        {"name": "VOXRAY_MODEL", "value": name},
+        {"name": "VOXRAY_WEIGHTS_DIR", "value": MODELS_MOUNT},
+        {"name": "VOXRAY_OUTPUT_DIR", "value": spec.output.path},
+        {"name": "HF_HUB_DISABLE_TELEMETRY", "value": "1"},
+    ]
+    if spec.weights.source == "huggingface":
+        env.append({"name": "HF_HOME", "value": f"{MODELS_MOUNT}/huggingface"})
+    if spec.weights.source == "pvc" and spec.weights.path:
+        env.append({"name": "VOXRAY_WEIGHTS_PATH", "value": f"{MODELS_MOUNT}/{spec.weights.path.lstrip('/')}"})
+    return env
+
+
+def _volumes(spec: VoiceModelSpec, settings: BuildSettings) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(volumes, worker volumeMounts): the model store and the audio output."""
+    volumes: list[dict[str, Any]] = []
+    mounts: list[dict[str, Any]] = []
+    if spec.weights.source == "pvc":
+        volumes.append(
+            {"name": "models", "persistentVolumeClaim": {"claimName": spec.weights.claim_name, "readOnly": True}}
+        )
+        mounts.append({"name": "models", "mountPath": MODELS_MOUNT, "readOnly": True})
+    else:
+        volumes.append({"name": "models", "emptyDir": {"sizeLimit": settings.model_cache_size}})
+        mounts.append({"name": "models", "mountPath": MODELS_MOUNT})
+    volumes.append(output_volume(spec.output.volume_claim))
+    mounts.append({"name": "audio-output", "mountPath": spec.output.path})
+    return volumes, mounts
+
+
+def output_volume(claim: str | None) -> dict[str, Any]:
+    """The audio output volume: the PVC when given, else an emptyDir (files live as long as the pod)."""
+    if claim:
+        return {"name": "audio-output", "persistentVolumeClaim": {"claimName": claim}}
+    return {"name": "audio-output", "emptyDir": {}}
+
+
+def _ports(head: bool) -> list[dict[str, Any]]:
+    ports = []
+    if head:
+        ports += [
+            {"name": "gcs-server", "containerPort": 6379},
+            {"name": "dashboard", "containerPort": DASHBOARD_PORT},
+            {"name": "client", "containerPort": 10001},
+        ]
+    ports += [{"name": "serve", "containerPort": SERVE_PORT}, {"name": "metrics", "containerPort": METRICS_PORT}]
+    return ports
+
+
+def pod_template(
+    *,
+    labels: dict[str, str],
+    container: dict[str, Any],
+    volumes: list[dict[str, Any]],
+    settings: BuildSettings,
+    node_selector: dict[str, str] | None = None,
+    tolerations: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    spec: dict[str, Any] = {"securityContext": pod_security_context(), "containers": [container], "volumes": volumes}
+    if settings.service_account_name:
+        spec["serviceAccountName"] = settings.service_account_name
+    if node_selector:
+        spec["nodeSelector"] = dict(node_selector)
+    if tolerations:
+        spec["tolerations"] = [dict(t) for t in tolerations]
+    return {"metadata": {"labels": dict(labels)}, "spec": spec}
+
+
+def ray_container(
+    name: str,
+    image: str,
+    settings: BuildSettings,
+    *,
+    resources: dict[str, Any],
+    env: list[dict[str, Any]],
+    mounts: list[dict[str, Any]],
+    head: bool,
+) -> dict[str, Any]:
+    """A Ray container. Probes are left to KubeRay, which injects the ones Ray needs."""
+    return {
+        "name": name,
+        "image": image,
+        "imagePullPolicy": settings.image_pull_policy,
+        "ports": _ports(head),
+        "env": env,
+        "resources": resources,
+        "volumeMounts": mounts,
+        "securityContext": container_security_context(),
+    }
+
+
+def head_resources(settings: BuildSettings) -> dict[str, Any]:
+    amounts = {"cpu": settings.head_cpu, "memory": settings.head_memory}
+    return {"requests": dict(amounts), "limits": dict(amounts)}
+
+
+def worker_resources(spec: VoiceModelSpec, settings: BuildSettings) -> dict[str, Any]:
+    """One worker pod: its replicas' CPUs plus room for an ingress replica, the model's memory, its GPU."""
+    cpus = math.ceil(replicas_per_pod(spec) * spec.resources.cpu + settings.ingress_num_cpus - 1e-9)
+    requests: dict[str, Any] = {"cpu": str(max(1, cpus)), "memory": spec.resources.memory}
+    limits = dict(requests)
+    if uses_gpu(spec):
+        gpus = 1 if spec.resources.gpu_fraction is not None else spec.resources.gpu
+        requests[GPU_RESOURCE] = str(gpus)
+        limits[GPU_RESOURCE] = str(gpus)
+    return {"requests": requests, "limits": limits}
+
+
+def gpu_scheduling(
+    spec: VoiceModelSpec, settings: BuildSettings
+) -> tuple[dict[str, str] | None, list[dict[str, Any]] | None]:
+    if not uses_gpu(spec):
+        return None, None
+    selector = dict(settings.gpu_node_selector)
+    if spec.resources.accelerator:
+        selector[GPU_PRODUCT_LABEL] = spec.resources.accelerator
+    return selector or None, list(settings.gpu_tolerations) or None
+
+
+def autoscaler_options() -> dict[str, Any]:
+    return {
+        "upscalingMode": "Default",
+        "idleTimeoutSeconds": 60,
+        "resources": {
+            "requests": {"cpu": "200m", "memory": "256Mi"},
+            "limits": {"cpu": "500m", "memory": "512Mi"},
+        },
+        "securityContext": container_security_context(),
+    }
+
+
+def build_rayservice(
+    name: str,
+    namespace: str,
+    spec: VoiceModelSpec,
+    settings: BuildSettings,
+    *,
+    replicas: int | None = None,
+    owner: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The RayService for VoiceModel ``name``.
+
+    ``replicas``: the model deployment's replicas (the autoscaler's number, clamped to the bounds);
+    default ``spec.replicas.initial`` or ``spec.replicas.min``. ``owner``: the VoiceModel body, for a
+    controller ownerReference.
+    """
+    labels = common_labels(COMPONENT, voicemodel=name)
+    image = spec.image or settings.image
+    env = _env(name, spec)
+    volumes, worker_mounts = _volumes(spec, settings)
+    head_volumes = [v for v in volumes if v["name"] == "audio-output"]
+    head_mounts = [m for m in worker_mounts if m["name"] == "audio-output"]
+    current = initial_replicas(spec, replicas)
+    node_selector, tolerations = gpu_scheduling(spec, settings)
+
+    head = {
+        "rayStartParams": {"dashboard-host": "0.0.0.0", "num-cpus": "0"},
+        "template": pod_template(
+            labels=labels,
+            container=ray_container(
+                "ray-head",
+                image,
+                settings,
+                resources=head_resources(settings),
+                env=env,
+                mounts=head_mounts,
+                head=True,
+            ),
+            volumes=head_volumes,
+            settings=settings,
+        ),
+    }
+    worker = {
+        "groupName": worker_group_name(spec),
+        "replicas": pods_for(current, spec),
+        "minReplicas": pods_for(spec.replicas.min, spec),
+        "maxReplicas": pods_for(spec.replicas.max, spec),
+        "rayStartParams": {},
+        "template": pod_template(
+            labels=labels,
+            container=ray_container(
+                "ray-worker",
+                image,
+                settings,
+                resources=worker_resources(spec, settings),
+                env=env,
+                mounts=worker_mounts,
+                head=False,
+            ),
+            volumes=volumes,
+            settings=settings,
+            node_selector=node_selector,
+            tolerations=tolerations,
+        ),
+    }
+    cluster: dict[str, Any] = {
+        "rayVersion": settings.ray_version,
+        "enableInTreeAutoscaling": autoscaler_enabled(spec),
+    }
+    if autoscaler_enabled(spec):
+        cluster["autoscalerOptions"] = autoscaler_options()
+    cluster["headGroupSpec"] = head
+    cluster["workerGroupSpecs"] = [worker]
+    serve_config = build_serve_config(name, spec, settings, replicas=replicas)
+    return {
+        "apiVersion": "ray.io/v1",
+        "kind": "RayService",
+        "metadata": metadata(
+            rayservice_name(name),
+            namespace,
+            labels,
+            annotations={SPEC_HASH_ANNOTATION: spec_hash(spec)},
+            owner=owner,
+        ),
+        "spec": {
+            "serveConfigV2": yaml.safe_dump(serve_config, sort_keys=False, width=1_000_000),
+            "rayClusterConfig": cluster,
+        },
+    }
+
+
+def model_replicas(rayservice: dict[str, Any], voicemodel: str | None = None) -> int | None:
+    """The model deployment's num_replicas in a RayService's serveConfigV2, or None when absent/unreadable.
+
+    ``voicemodel`` names the deployment (``TTS-{voicemodel}``); without it, the one deployment that is
+    not the ingress.
+    """
+    text = (rayservice.get("spec") or {}).get("serveConfigV2")
+    if not isinstance(text, str):
+        return None
+    try:
+        config = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return None
+    if not isinstance(config, dict):
+        return None
+    wanted = model_deployment_name(voicemodel) if voicemodel else None
+    for app in config.get("applications") or []:
+        if not isinstance(app, dict):
+            continue
+        for dep in app.get("deployments") or []:
+            if not isinstance(dep, dict):
+                continue
+            dep_name = dep.get("name")
+            if (wanted and dep_name == wanted) or (not wanted and dep_name != INGRESS_DEPLOYMENT):
+                value = dep.get("num_replicas")
+                return value if isinstance(value, int) and not isinstance(value, bool) else None
+    return None

@@ -1,0 +1,1 @@
+"""voxray runtime: the multilingual text-to-speech serving package."""

@@ -1,0 +1,101 @@
+"""RFC 9457 problem details: every error the API returns is ``application/problem+json``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_TYPE_BASE = "https://voxray.io/problems/"
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+class Problem(Exception):
+    """An error with an HTTP status, a stable type slug and a message fit to show the caller."""
+
+    def __init__(
+        self,
+        status: int,
+        slug: str,
+        title: str,
+        detail: str,
+        *,
+        field: str | None = None,
+        headers: dict[str, str] | None = None,
+        errors: list[dict[str, str]] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.slug = slug
+        self.title = title
+        self.detail = detail
+        self.field = field
+        self.headers = headers or {}
+        self.errors = errors or ([{"field": field, "message": detail}] if field else [])
+
+    def body(self, instance: str | None = None) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "type": PROBLEM_TYPE_BASE + self.slug,
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+        }
+        if instance:
+            out["instance"] = instance
+        if self.errors:
+            out["errors"] = self.errors
+        return out
+
+
+def bad_request(detail: str, field: str | None = None, slug: str = "invalid-request") -> Problem:
+    return Problem(400, slug, "Invalid request", detail, field=field)
+
+
+def problem_response(problem: Problem, instance: str | None = None) -> JSONResponse:
+    return JSONResponse(
+        problem.body(instance), status_code=problem.status, headers=problem.headers, media_type=PROBLEM_CONTENT_TYPE
+    )
+
+
+def _field(loc: tuple[int | str, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path")]
+    return ".".join(parts) or "body"
+
+
+def _validation_problem(exc: RequestValidationError) -> Problem:
+    errors = []
+    for e in exc.errors():
+        msg = str(e.get("msg", "invalid value")).removeprefix("Value error, ")
+        errors.append({"field": _field(tuple(e.get("loc", ()))), "message": msg})
+    if any(e.get("type") == "json_invalid" for e in exc.errors()):
+        return Problem(400, "malformed-body", "Malformed request body", "the body is not valid JSON", errors=errors)
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "invalid request"
+    return Problem(422, "validation-error", "Request validation failed", detail, errors=errors)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def on_problem(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, Problem)
+        return problem_response(exc, request.url.path)
+
+    async def on_validation(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        return problem_response(_validation_problem(exc), request.url.path)
+
+    async def on_http(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+        p = Problem(exc.status_code, slug, str(exc.detail), f"{request.method} {request.url.path}: {exc.detail}")
+        return problem_response(p, request.url.path)
+
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        p = Problem(500, "internal-error", "Internal error", f"synthesis failed: {type(exc).__name__}: {exc}")
+        return problem_response(p, request.url.path)
+
+    app.add_exception_handler(Problem, on_problem)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(Exception, on_unexpected)

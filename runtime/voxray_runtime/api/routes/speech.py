@@ -1,0 +1,132 @@
+"""Speech: ``POST /v1/audio/speech`` (OpenAI-compatible) and ``POST /v1/speech`` (native)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, Response
+from fastapi.responses import StreamingResponse
+
+from voxray_runtime.api.deps import Frontend, Metrics
+from voxray_runtime.api.errors import Problem
+from voxray_runtime.api.schemas import NativeSpeechRequest, OpenAISpeechRequest, StoredSpeech
+from voxray_runtime.api.service import (
+    BackendOverloadedError,
+    BackendTimeoutError,
+    SpeechFrontend,
+    SynthesisJob,
+    SynthesisOutput,
+    content_type,
+    voice_headers,
+)
+from voxray_runtime.api.metrics import ApiMetrics
+
+router = APIRouter(prefix="/v1", tags=["speech"])
+
+_AUDIO_RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {"content": {"audio/mpeg": {}, "audio/wav": {}, "audio/flac": {}, "audio/ogg": {}, "audio/pcm": {}}},
+    400: {"description": "invalid request (problem+json)"},
+    413: {"description": "text too long (problem+json)"},
+    422: {"description": "request validation failed (problem+json)"},
+    429: {"description": "too many requests (Retry-After)"},
+    503: {"description": "model replicas saturated (problem+json, Retry-After)"},
+}
+
+
+async def _run(frontend: SpeechFrontend, job: SynthesisJob) -> SynthesisOutput:
+    try:
+        return await frontend.backend.synthesize(job)
+    except BackendOverloadedError as exc:
+        raise Problem(
+            503, "overloaded", "Overloaded", str(exc), headers={"Retry-After": str(exc.retry_after_s)}
+        ) from exc
+    except BackendTimeoutError as exc:
+        raise Problem(504, "timeout", "Synthesis timed out", str(exc)) from exc
+
+
+def _record(metrics: ApiMetrics, route: str, job: SynthesisJob, out: SynthesisOutput, started: float) -> None:
+    b = job.binding
+    elapsed = time.perf_counter() - started
+    metrics.request(route, b.avatar.language, b.avatar.name, b.model, 200, elapsed)
+    metrics.first_audio(b.avatar.language, b.avatar.name, elapsed)
+    rtf = out.synth_s / out.duration_s if out.duration_s else 0.0
+    metrics.audio(b.avatar.language, b.avatar.name, b.model, b.engine, out.duration_s, job.chars, rtf)
+
+
+def _stream(
+    frontend: SpeechFrontend, metrics: ApiMetrics, job: SynthesisJob, route: str, started: float
+) -> StreamingResponse:
+    if job.format not in ("mp3", "pcm"):
+        raise Problem(
+            400, "unsupported-stream-format", "Unsupported streaming format",
+            f"streaming supports mp3 and pcm, not {job.format}", field="format",
+        )
+    b = job.binding
+
+    async def body() -> AsyncIterator[bytes]:
+        first = True
+        status = 200
+        try:
+            async for piece in frontend.backend.stream(job):
+                if first and piece:
+                    metrics.first_audio(b.avatar.language, b.avatar.name, time.perf_counter() - started)
+                    first = False
+                yield piece
+        except Exception:
+            status = 500
+            raise
+        finally:
+            metrics.request(route, b.avatar.language, b.avatar.name, b.model, status, time.perf_counter() - started)
+
+    headers = voice_headers(b) | {"X-Voxray-Chunks": str(len(job.chunks)), "Cache-Control": "no-store"}
+    return StreamingResponse(body(), media_type=content_type(job.format), headers=headers)
+
+
+def _audio_response(job: SynthesisJob, out: SynthesisOutput) -> Response:
+    headers = voice_headers(job.binding) | {
+        "X-Voxray-Duration": f"{out.duration_s:.3f}",
+        "X-Voxray-Sample-Rate": str(out.sample_rate),
+        "X-Voxray-Chunks": str(out.chunks),
+    }
+    return Response(out.audio, media_type=content_type(job.format), headers=headers)
+
+
+@router.post("/audio/speech", response_class=Response, responses=_AUDIO_RESPONSES)
+async def openai_speech(req: OpenAISpeechRequest, frontend: Frontend, metrics: Metrics) -> Response:
+    """OpenAI-compatible speech: existing OpenAI clients work unchanged. ``voice`` is an OpenAI voice
+    name (alloy, echo, fable, onyx, nova, shimmer...) or any voxray avatar such as ``female_ar-EG``."""
+    started = time.perf_counter()
+    binding = frontend.openai_binding(req)
+    job = frontend.job(binding, req.input, req.speed, req.response_format, None, "input")
+    if req.stream_format == "audio":
+        return _stream(frontend, metrics, job, "openai", started)
+    if req.stream_format == "sse":
+        raise Problem(400, "unsupported-stream-format", "Unsupported stream format",
+                      "stream_format sse is not supported; use audio", field="stream_format")
+    out = await _run(frontend, job)
+    _record(metrics, "openai", job, out, started)
+    return _audio_response(job, out)
+
+
+@router.post(
+    "/speech",
+    response_model=StoredSpeech,
+    responses=_AUDIO_RESPONSES | {200: {"content": {"application/json": {}, "audio/mpeg": {}}}},
+)
+async def native_speech(req: NativeSpeechRequest, frontend: Frontend, metrics: Metrics) -> Response | StoredSpeech:
+    """Native speech: language + dialect + gender, or an avatar. ``store=true`` writes the audio to the
+    output directory (atomic rename) and returns its path and metadata instead of the audio."""
+    started = time.perf_counter()
+    binding = frontend.native_binding(req)
+    job = frontend.job(binding, req.text, req.speed, req.format, req.bitrate_kbps, "text")
+    if req.stream:
+        if req.store:
+            raise Problem(400, "invalid-request", "Invalid request", "stream and store cannot be combined",
+                          field="stream")
+        return _stream(frontend, metrics, job, "native", started)
+    out = await _run(frontend, job)
+    _record(metrics, "native", job, out, started)
+    if req.store:
+        return frontend.store(job, out, req.name, started)
+    return _audio_response(job, out)

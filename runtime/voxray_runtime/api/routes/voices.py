@@ -1,0 +1,23 @@
+"""Voices and models: what can be asked for, and what each avatar really is."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from voxray_runtime.api.deps import Frontend
+from voxray_runtime.api.schemas import ModelsResponse, VoicesResponse
+
+router = APIRouter(prefix="/v1", tags=["voices"])
+
+
+@router.get("/voices", response_model=VoicesResponse)
+async def list_voices(frontend: Frontend) -> VoicesResponse:
+    """Every avatar served, the voice it resolves to, and whether it is a declared fallback."""
+    voices = frontend.voices()
+    return VoicesResponse(count=len(voices), voices=voices)
+
+
+@router.get("/models", response_model=ModelsResponse)
+async def list_models(frontend: Frontend) -> ModelsResponse:
+    """The VoiceModels served (OpenAI's models listing shape, with engine details)."""
+    return ModelsResponse(data=await frontend.backend.models())

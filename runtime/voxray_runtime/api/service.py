@@ -1,0 +1,248 @@
+"""What the routes need, independent of Ray: request -> validated job -> backend -> audio.
+
+Everything that can be checked before an engine runs is checked here (voice, language, length,
+format, speakable text), so bad input never reaches a model replica.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from voxray_runtime.api.errors import Problem, bad_request
+from voxray_runtime.api.schemas import (
+    ModelInfo,
+    NativeSpeechRequest,
+    OpenAISpeechRequest,
+    StoredSpeech,
+    Timings,
+    VoiceInfo,
+    VoiceListing,
+)
+from voxray_runtime.audio.encode import CONTENT_TYPES, MP3_BITRATES
+from voxray_runtime.pipeline import MAX_CHUNK_CHARS, EmptyTextError, text_chunks
+from voxray_runtime.text import TextError
+from voxray_runtime.voices import OPENAI_VOICE_ALIASES, Catalog, VoiceBinding, VoiceError, resolve_avatar
+from voxray_runtime.voices.avatars import parse_avatar
+
+#: OpenAI model names, served by catalog resolution across all models
+OPENAI_MODEL_NAMES = frozenset({"tts-1", "tts-1-hd", "gpt-4o-mini-tts", "voxray"})
+
+
+@dataclass(frozen=True)
+class SynthesisJob:
+    """A validated request, ready for a model replica (plain data: it crosses Ray handles)."""
+
+    binding: VoiceBinding
+    chunks: list[str]
+    speed: float
+    format: str
+    bitrate_kbps: int
+    chars: int
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "avatar": self.binding.avatar.name,
+            "speaker": self.binding.speaker,
+            "engine_language": self.binding.engine_language,
+            "chunks": self.chunks,
+            "speed": self.speed,
+            "format": self.format,
+            "bitrate_kbps": self.bitrate_kbps,
+            "request_id": self.request_id,
+        }
+
+
+class BackendOverloadedError(RuntimeError):
+    """Model replicas are saturated (their queue is full): answer 503 with Retry-After."""
+
+    def __init__(self, message: str, retry_after_s: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class BackendTimeoutError(RuntimeError):
+    """A model replica did not answer in time."""
+
+
+@dataclass(frozen=True)
+class SynthesisOutput:
+    audio: bytes
+    sample_rate: int
+    duration_s: float
+    synth_s: float
+    encode_s: float
+    chunks: int
+
+
+class Backend(Protocol):
+    """Runs jobs on model replicas (Serve handles) or engines in process (benchmarks)."""
+
+    async def synthesize(self, job: SynthesisJob) -> SynthesisOutput: ...
+
+    def stream(self, job: SynthesisJob) -> AsyncIterator[bytes]: ...
+
+    async def models(self) -> list[ModelInfo]: ...
+
+    async def health(self) -> dict[str, bool]: ...
+
+
+def voice_info(b: VoiceBinding) -> VoiceInfo:
+    return VoiceInfo.model_validate(b.describe())
+
+
+def voice_headers(b: VoiceBinding) -> dict[str, str]:
+    """Response headers that say which voice was actually used, and any declared fallback."""
+    h = {
+        "X-Voxray-Avatar": b.avatar.name,
+        "X-Voxray-Model": b.model,
+        "X-Voxray-Engine": b.engine,
+        "X-Voxray-Speaker": b.speaker,
+        "X-Voxray-Fallback": "true" if b.is_fallback else "false",
+    }
+    if b.fallback:
+        # header values must be latin-1: the reasons are plain ASCII by construction
+        h["X-Voxray-Fallback-Reason"] = b.fallback.encode("ascii", "replace").decode()
+    return h
+
+
+@dataclass
+class SpeechFrontend:
+    catalog: Catalog
+    backend: Backend
+    max_text_chars: Mapping[str, int]
+    output_dir: Path
+    default_bitrate_kbps: int = 64
+
+    # ---- voice resolution -------------------------------------------------------------------------
+    def _model(self, model: str | None) -> str | None:
+        if model is None or model in OPENAI_MODEL_NAMES:
+            return None
+        if model not in self.catalog.models:
+            raise Problem(
+                400,
+                "unknown-model",
+                "Unknown model",
+                f"unknown model {model!r}; served: {', '.join(sorted(OPENAI_MODEL_NAMES | set(self.catalog.models)))}",
+                field="model",
+            )
+        return model
+
+    def _resolve(self, resolve: Any, model: str | None, field_name: str) -> VoiceBinding:
+        try:
+            return self.catalog.resolve(resolve(), self._model(model))
+        except VoiceError as exc:
+            raise Problem(400, "unknown-voice", "Unknown voice", str(exc), field=exc.field or field_name) from exc
+
+    def openai_binding(self, req: OpenAISpeechRequest) -> VoiceBinding:
+        name = OPENAI_VOICE_ALIASES.get(req.voice.lower(), req.voice)
+        return self._resolve(lambda: parse_avatar(name), req.model, "voice")
+
+    def native_binding(self, req: NativeSpeechRequest) -> VoiceBinding:
+        return self._resolve(
+            lambda: resolve_avatar(
+                language=req.language, dialect=req.dialect, gender=req.gender, avatar=req.avatar
+            ),
+            req.model,
+            "avatar",
+        )
+
+    # ---- job building -----------------------------------------------------------------------------
+    def job(
+        self, binding: VoiceBinding, text: str, speed: float, fmt: str, bitrate: int | None, text_field: str
+    ) -> SynthesisJob:
+        limit = self.max_text_chars.get(binding.model, 5000)
+        if not text.strip():
+            raise Problem(400, "empty-text", "Empty text", "the text is empty", field=text_field)
+        if len(text) > limit:
+            raise Problem(
+                413,
+                "text-too-long",
+                "Text too long",
+                f"the text has {len(text)} characters; the limit is {limit} (split it, or use a SpeechBatch)",
+                field=text_field,
+            )
+        if "\x00" in text:
+            raise bad_request("the text contains NUL characters", text_field)
+        if fmt == "aac":
+            raise Problem(
+                400,
+                "unsupported-format",
+                "Unsupported format",
+                "response_format aac is not supported; use mp3, opus, flac, wav or pcm",
+                field="response_format",
+            )
+        rate = bitrate or self.default_bitrate_kbps
+        if fmt == "mp3" and rate not in MP3_BITRATES:
+            raise bad_request(f"bitrate {rate} kbps is not an MP3 bitrate; use one of {sorted(MP3_BITRATES)}", "bitrate_kbps")
+        try:
+            chunks = text_chunks(text, binding, MAX_CHUNK_CHARS)
+        except (EmptyTextError, TextError) as exc:
+            raise Problem(400, "unspeakable-text", "Nothing to speak", str(exc), field=text_field) from exc
+        return SynthesisJob(binding, chunks, speed, fmt, rate, len(text))
+
+    # ---- listings ----------------------------------------------------------------------------------
+    def voices(self) -> list[VoiceListing]:
+        aliases: dict[str, list[str]] = {}
+        for alias, avatar in OPENAI_VOICE_ALIASES.items():
+            aliases.setdefault(avatar, []).append(alias)
+        out = []
+        for chosen in self.catalog.table():
+            others = [
+                voice_info(b)
+                for b in self.catalog.bindings
+                if b.avatar == chosen.avatar and b.model != chosen.model
+            ]
+            out.append(
+                VoiceListing(
+                    **voice_info(chosen).model_dump(),
+                    alternatives=others,
+                    openai_aliases=sorted(aliases.get(chosen.avatar.name, [])),
+                )
+            )
+        return out
+
+    # ---- store=true --------------------------------------------------------------------------------
+    def store(self, job: SynthesisJob, out: SynthesisOutput, name: str | None, started: float) -> StoredSpeech:
+        from voxray_runtime.storage.atomic import atomic_write_bytes
+
+        day = datetime.now(UTC).strftime("%Y-%m-%d")
+        stem = name or f"{job.binding.avatar.name}-{job.request_id[:12]}"
+        rel = Path("speech") / day / f"{stem}.{job.format}"
+        path = self.output_dir / rel
+        try:
+            atomic_write_bytes(path, out.audio)
+        except OSError as exc:
+            raise Problem(
+                507, "storage-failed", "Storage failed", f"could not write {rel} to the audio output: {exc}"
+            ) from exc
+        total = time.perf_counter() - started
+        return StoredSpeech(
+            path=str(path),
+            relative_path=str(rel),
+            bytes=len(out.audio),
+            sha256=hashlib.sha256(out.audio).hexdigest(),
+            duration_s=round(out.duration_s, 3),
+            format=job.format,
+            bitrate_kbps=job.bitrate_kbps if job.format == "mp3" else None,
+            sample_rate=out.sample_rate,
+            chunks=out.chunks,
+            voice=voice_info(job.binding),
+            timings=Timings(
+                synth_s=round(out.synth_s, 4),
+                encode_s=round(out.encode_s, 4),
+                total_s=round(total, 4),
+                rtf=round(out.synth_s / out.duration_s, 4) if out.duration_s else 0.0,
+            ),
+        )
+
+
+def content_type(fmt: str) -> str:
+    return CONTENT_TYPES.get(fmt, "application/octet-stream")

@@ -1,0 +1,1 @@
+"""The SpeechBatch driver: texts x avatars rendered into audio files and a manifest, resumable."""

@@ -1,0 +1,143 @@
+"""The batch manifest: JSON Lines, one line per completed file, and the resume rule.
+
+During a run the driver only appends (one fsynced line per file, so a ``kill -9`` loses at most a
+half-written last line, which readers skip). At the end ``compact`` rewrites it atomically: one
+entry per name (the last), only entries whose file exists and matches (size, sha256), sorted by name.
+
+A file is *complete* for a planned item when the file exists and its entry matches the item: same
+size and sha256 of the bytes on disk, same text hash, same voice binding, format, bitrate and speed.
+Anything else is rendered again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+from voxray_runtime.batch.plan import Plan, WorkItem
+from voxray_runtime.storage.atomic import atomic_write_bytes
+
+Entry = dict[str, Any]
+
+#: entry keys that must equal the planned item's for a file to count as complete
+BINDING_KEYS = ("avatar", "model", "engine", "speaker", "engine_language", "fallback_reason")
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def expected_fields(plan: Plan, work: WorkItem) -> dict[str, Any]:
+    """What an entry must say for ``work`` under ``plan`` (besides matching its file)."""
+    b = work.binding
+    return {
+        "index": work.index,
+        "id": work.id,
+        "avatar": b.avatar.name,
+        "model": b.model,
+        "engine": b.engine,
+        "speaker": b.speaker,
+        "engine_language": b.engine_language,
+        "fallback_reason": b.fallback,
+        "text_sha256": work.text_sha256,
+        "format": plan.format,
+        "bitrate_kbps": plan.bitrate_kbps,
+        "speed": plan.speed,
+    }
+
+
+def read_entries(path: Path) -> dict[str, Entry]:
+    """Entries by name, the last one winning; malformed lines (a killed writer's last line) skipped."""
+    out: dict[str, Entry] = {}
+    if not path.is_file():
+        return out
+    with path.open("r", encoding="utf-8", errors="replace") as f:
+        for line in f:
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+                out[entry["name"]] = entry
+    return out
+
+
+def file_matches(output_dir: Path, entry: Mapping[str, Any]) -> bool:
+    """The entry's file exists with the entry's size and sha256."""
+    path = output_dir / str(entry.get("name", ""))
+    try:
+        if not path.is_file() or path.stat().st_size != entry.get("size_bytes"):
+            return False
+        return file_sha256(path) == entry.get("sha256")
+    except OSError:
+        return False
+
+
+def is_complete(plan: Plan, work: WorkItem, entry: Mapping[str, Any] | None) -> bool:
+    if entry is None or entry.get("name") != work.name:
+        return False
+    want = expected_fields(plan, work)
+    if any(entry.get(k) != v for k, v in want.items()):
+        return False
+    return file_matches(plan.output_dir, entry)
+
+
+def complete_names(plan: Plan, entries: Mapping[str, Entry]) -> set[str]:
+    """Names of planned files that are complete and valid (skipped by a rerun)."""
+    return {w.name for w in plan.work if is_complete(plan, w, entries.get(w.name))}
+
+
+class ManifestWriter:
+    """Append-only, one fsynced line per entry; safe to kill at any moment."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._f: IO[str] = path.open("a", encoding="utf-8")
+        # a killed writer may have left a half line: start ours on a fresh line
+        with contextlib.suppress(OSError):
+            if path.stat().st_size > 0:
+                with path.open("rb") as r:
+                    r.seek(-1, os.SEEK_END)
+                    if r.read(1) != b"\n":
+                        self._f.write("\n")
+
+    def append(self, entry: Mapping[str, Any]) -> None:
+        self._f.write(json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n")
+        self._f.flush()
+        os.fsync(self._f.fileno())
+
+    def close(self) -> None:
+        self._f.close()
+
+    def __enter__(self) -> ManifestWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def compact(path: Path, output_dir: Path, verify: bool = True) -> dict[str, Entry]:
+    """Rewrite the manifest: last entry per name, only files that exist and match; returns the kept."""
+    entries = read_entries(path)
+    kept = {n: e for n, e in entries.items() if not verify or file_matches(output_dir, e)}
+    data = "".join(json.dumps(kept[n], ensure_ascii=False, sort_keys=True) + "\n" for n in sorted(kept))
+    atomic_write_bytes(path, data.encode("utf-8"))
+    return kept
+
+
+def write_jsonl(path: Path, rows: Iterable[Mapping[str, Any]]) -> None:
+    data = "".join(json.dumps(dict(r), ensure_ascii=False, sort_keys=True) + "\n" for r in rows)
+    atomic_write_bytes(path, data.encode("utf-8"))

@@ -1,0 +1,47 @@
+"""Progress lines the batch driver prints, and the operator parses from the RayJob's driver logs.
+
+One line per update: ``voxray-progress {"total": 1800, "done": 120, "failed": 2, ...}``. Pure.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+PROGRESS_PREFIX = "voxray-progress "
+
+
+@dataclass(frozen=True)
+class Progress:
+    total: int
+    done: int
+    failed: int
+    skipped: int = 0
+    audio_seconds: float = 0.0
+    elapsed_seconds: float = 0.0
+    finished: bool = False
+
+    def line(self) -> str:
+        return PROGRESS_PREFIX + json.dumps(asdict(self), separators=(",", ":"), sort_keys=True)
+
+
+def parse_progress(logs: str) -> Progress | None:
+    """The last well-formed progress line in a block of log text, or None."""
+    for raw in reversed(logs.splitlines()):
+        idx = raw.find(PROGRESS_PREFIX)
+        if idx < 0:
+            continue
+        try:
+            data = json.loads(raw[idx + len(PROGRESS_PREFIX) :])
+            return Progress(
+                total=int(data["total"]),
+                done=int(data["done"]),
+                failed=int(data["failed"]),
+                skipped=int(data.get("skipped", 0)),
+                audio_seconds=float(data.get("audio_seconds", 0.0)),
+                elapsed_seconds=float(data.get("elapsed_seconds", 0.0)),
+                finished=bool(data.get("finished", False)),
+            )
+        except (ValueError, KeyError, TypeError):
+            continue
+    return None

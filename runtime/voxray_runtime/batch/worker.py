@@ -1,0 +1,178 @@
+"""The synthesis worker: engines loaded once per process, one file rendered per call.
+
+``render_one`` is the whole per-file path (text -> chunks -> engine -> PCM -> encoded bytes ->
+atomic write -> manifest entry) and knows nothing of Ray. ``SynthWorker`` wraps it as a Ray actor
+(the pool design); ``render_task`` as a stateless Ray task with a per-process engine cache (the task
+design the benchmark compares it with).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from voxray_runtime.audio.encode import encode
+from voxray_runtime.batch.plan import WorkItem
+from voxray_runtime.engines.base import Engine
+from voxray_runtime.models import NamedModel
+from voxray_runtime.pipeline import engine_for, synthesize_chunks, text_chunks
+from voxray_runtime.storage.atomic import atomic_write_bytes
+
+
+@dataclass(frozen=True)
+class RenderSettings:
+    output_dir: str
+    format: str
+    bitrate_kbps: int | None
+    speed: float
+    threads: int
+    device: str = "cpu"
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    name: str
+    ok: bool
+    attempt: int
+    worker: str
+    pid: int
+    node: str
+    #: the worker process's cumulative CPU seconds (all threads) right after this file
+    cpu_seconds: float
+    #: the manifest entry, when ok
+    entry: dict[str, Any] = field(default_factory=dict)
+    error_type: str = ""
+    error: str = ""
+
+
+def process_cpu_seconds() -> float:
+    """User + system CPU of this process, every thread included."""
+    return time.process_time()
+
+
+def node_address() -> str:
+    try:
+        import ray
+
+        if ray.is_initialized():
+            return str(ray.util.get_node_ip_address())
+    except Exception:
+        pass
+    return socket.gethostname()
+
+
+def load_engines(models: Sequence[NamedModel], threads: int, device: str = "cpu") -> dict[str, Engine]:
+    from voxray_runtime.engines.registry import load_engine
+
+    return {m.name: load_engine(m.spec, threads=threads, device=device) for m in models}
+
+
+def render_one(
+    engines: Mapping[str, Engine], work: WorkItem, settings: RenderSettings, *, attempt: int, worker: str
+) -> dict[str, Any]:
+    """Render ``work`` into its file (atomically) and return its manifest entry. Raises on failure."""
+    t0 = time.perf_counter()
+    binding = work.binding
+    engine = engine_for(engines, binding)
+    chunks = text_chunks(work.text, binding)
+    parts = []
+    synth_s = 0.0
+    for chunk in synthesize_chunks(engine, binding, chunks, settings.speed):
+        parts.append(chunk.pcm)
+        synth_s += chunk.synth_seconds
+    pcm = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
+    rate = engine.info.sample_rate
+    if pcm.size == 0 or not np.any(np.abs(pcm) > 1e-3):
+        raise RuntimeError(f"engine {binding.engine} produced no audible audio")
+    t1 = time.perf_counter()
+    data = encode(pcm, rate, settings.format, settings.bitrate_kbps or 64)
+    t2 = time.perf_counter()
+    atomic_write_bytes(Path(settings.output_dir) / work.name, data)
+    t3 = time.perf_counter()
+    voice = binding.describe()
+    return {
+        "name": work.name,
+        "index": work.index,
+        "id": work.id,
+        **voice,
+        "engine_language": binding.engine_language,
+        "duration_s": round(len(pcm) / rate, 3),
+        "sample_rate": rate,
+        "chunks": len(chunks),
+        "size_bytes": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "text_sha256": work.text_sha256,
+        "format": settings.format,
+        "bitrate_kbps": settings.bitrate_kbps,
+        "speed": settings.speed,
+        "timings": {
+            "synth_s": round(synth_s, 4),
+            "encode_s": round(t2 - t1, 4),
+            "write_s": round(t3 - t2, 4),
+            "total_s": round(t3 - t0, 4),
+        },
+        "attempts": attempt,
+        "worker": worker,
+    }
+
+
+def guarded_render(
+    engines: Mapping[str, Engine], work: WorkItem, settings: RenderSettings, *, attempt: int, worker: str
+) -> RenderResult:
+    """``render_one`` with every exception turned into a failed result (type and message kept)."""
+    pid, node = os.getpid(), node_address()
+    try:
+        entry = render_one(engines, work, settings, attempt=attempt, worker=worker)
+    except Exception as exc:
+        return RenderResult(
+            work.name, False, attempt, worker, pid, node, process_cpu_seconds(),
+            error_type=type(exc).__name__, error=str(exc) or repr(exc),
+        )  # fmt: skip
+    return RenderResult(work.name, True, attempt, worker, pid, node, process_cpu_seconds(), entry=entry)
+
+
+class SynthWorker:
+    """One pool worker (a Ray actor): loads the batch's engines once, renders file after file."""
+
+    def __init__(self, worker_id: int, models: Sequence[NamedModel], settings: RenderSettings) -> None:
+        t0 = time.perf_counter()
+        self.settings = settings
+        self.engines = load_engines(models, settings.threads, settings.device)
+        self.load_seconds = time.perf_counter() - t0
+        self.name = f"w{worker_id}@{socket.gethostname()}:{os.getpid()}"
+
+    def info(self) -> dict[str, Any]:
+        return {
+            "worker": self.name,
+            "pid": os.getpid(),
+            "node": node_address(),
+            "load_seconds": round(self.load_seconds, 3),
+            "cpu_seconds": process_cpu_seconds(),
+        }
+
+    def render(self, work: WorkItem, attempt: int) -> RenderResult:
+        return guarded_render(self.engines, work, self.settings, attempt=attempt, worker=self.name)
+
+
+#: engines of this worker process, per (models, threads): what Ray tasks reuse between calls
+_ENGINE_CACHE: dict[tuple[tuple[str, ...], int, str], dict[str, Engine]] = {}
+
+
+def render_task(
+    models: Sequence[NamedModel], settings: RenderSettings, work: WorkItem, attempt: int
+) -> RenderResult:
+    """The task design: a stateless call; engines cached in the (reused) worker process."""
+    key = (tuple(m.name for m in models), settings.threads, settings.device)
+    engines = _ENGINE_CACHE.get(key)
+    if engines is None:
+        engines = _ENGINE_CACHE[key] = load_engines(models, settings.threads, settings.device)
+    worker = f"task@{socket.gethostname()}:{os.getpid()}"
+    return guarded_render(engines, work, settings, attempt=attempt, worker=worker)

@@ -1,0 +1,66 @@
+"""VoiceModels as the runtime sees them: named specs, the bundled defaults, and their voice catalog."""
+
+from __future__ import annotations
+
+import importlib.resources
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from voxray_runtime.spec.documents import SpecError, iter_documents, load_documents
+from voxray_runtime.spec.voicemodel import VoiceModelSpec
+from voxray_runtime.voices.catalog import ENGINE_BINDINGS, Catalog, SpeakerDefault
+
+
+@dataclass(frozen=True)
+class NamedModel:
+    name: str
+    spec: VoiceModelSpec
+
+
+def default_models() -> list[NamedModel]:
+    """The bundled VoiceModels (Kokoro, Piper joe, espeak-ng) covering all 18 avatars."""
+    text = (importlib.resources.files("voxray_runtime") / "defaults" / "voicemodels.yaml").read_text("utf-8")
+    return [
+        NamedModel(d.name, d.spec)
+        for d in iter_documents(text, source="bundled defaults: ")
+        if isinstance(d.spec, VoiceModelSpec)
+    ]
+
+
+def load_models(paths: Iterable[str | Path]) -> list[NamedModel]:
+    """VoiceModels from YAML files (other kinds in the files are ignored); names must be unique."""
+    out: list[NamedModel] = []
+    for p in paths:
+        out.extend(NamedModel(d.name, d.spec) for d in load_documents(p) if isinstance(d.spec, VoiceModelSpec))
+    names = [m.name for m in out]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise SpecError(f"VoiceModel names must be unique; repeated: {', '.join(dupes)}", field="metadata.name")
+    return out
+
+
+def speaker_map(spec: VoiceModelSpec) -> dict[str, SpeakerDefault] | None:
+    """The explicit avatar -> speaker bindings of a spec (defaults filled from the catalog), or None."""
+    if not spec.voices:
+        return None
+    defaults = ENGINE_BINDINGS.get(spec.engine, {})
+    out: dict[str, SpeakerDefault] = {}
+    for v in spec.voices:
+        base = defaults.get(v.avatar)
+        speaker = v.speaker or (base.speaker if base else None)
+        if speaker is None:
+            raise SpecError(
+                f"engine {spec.engine} has no default speaker for {v.avatar}; set speaker", field="spec.voices"
+            )
+        language = v.engine_language or (base.engine_language if base else None) or spec.language
+        if language is None:
+            raise SpecError(f"set engineLanguage (or spec.language) for {v.avatar}", field="spec.voices")
+        fallback = v.fallback if v.fallback is not None else (base.fallback if base else None)
+        out[v.avatar] = SpeakerDefault(speaker, language, fallback)
+    return out
+
+
+def catalog_for(models: Sequence[NamedModel]) -> Catalog:
+    """The catalog of everything these models serve, in their order (first listed wins)."""
+    return Catalog.from_models((m.name, m.spec.engine, speaker_map(m.spec)) for m in models)

@@ -1,0 +1,59 @@
+"""The app builder: what serveConfigV2's ``import_path`` + ``args`` point at, and ``voxray serve`` runs.
+
+    import_path: voxray_runtime.serve.app:build_app
+    args: {models: [{name: kokoro, spec: {engine: kokoro, ...}}], outputDir: /data/audio}
+
+Ingress (FastAPI) -> one deployment per VoiceModel, composed by handles.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ray import serve
+from ray.serve import Application
+
+from voxray_runtime.serve.args import INGRESS_DEPLOYMENT, AppArgs, ModelArgs, model_deployment_name
+from voxray_runtime.serve.ingress import Ingress
+from voxray_runtime.serve.model import TTSModel
+
+
+def model_options(m: ModelArgs, app_args: AppArgs) -> dict[str, Any]:
+    """Serve options of a model deployment, from its VoiceModel spec (pure)."""
+    s = m.spec
+    gpus = s.resources.gpu_fraction if s.resources.gpu_fraction is not None else float(s.resources.gpu)
+    replicas = s.replicas.initial if s.replicas.initial is not None else s.replicas.min
+    return {
+        "name": model_deployment_name(m.name),
+        "num_replicas": max(1, replicas),
+        "max_ongoing_requests": s.serving.max_ongoing_requests,
+        "max_queued_requests": app_args.max_queued_requests,
+        "ray_actor_options": {"num_cpus": s.resources.cpu, "num_gpus": gpus},
+        "health_check_period_s": 10,
+        "health_check_timeout_s": 30,
+        "graceful_shutdown_timeout_s": 30,
+    }
+
+
+def ingress_options(app_args: AppArgs) -> dict[str, Any]:
+    return {
+        "name": INGRESS_DEPLOYMENT,
+        "num_replicas": app_args.ingress_replicas,
+        "max_ongoing_requests": app_args.ingress_max_ongoing_requests,
+        "max_queued_requests": app_args.max_queued_requests,
+        "backpressure_config": {"status_code": 429, "retry_after_s": 1},
+        "ray_actor_options": {"num_cpus": app_args.ingress_num_cpus},
+    }
+
+
+def build_app(args: dict[str, Any]) -> Application:
+    """Typed app builder for serveConfigV2 and ``serve run``."""
+    app_args = AppArgs.model_validate(args)
+    handles = {}
+    for m in app_args.models:
+        opts = model_options(m, app_args)
+        device = "cuda" if opts["ray_actor_options"]["num_gpus"] else "cpu"
+        deployment = serve.deployment(TTSModel).options(**opts)
+        handles[m.name] = deployment.bind(m.name, m.spec.to_wire(), device)
+    ingress = serve.deployment(Ingress).options(**ingress_options(app_args))
+    return ingress.bind(app_args.to_wire(), handles)

@@ -1,0 +1,42 @@
+"""Arguments of the Serve app: what a RayService serveConfigV2 ``args`` holds, and ``voxray serve`` builds.
+
+Light on purpose (pydantic only): the operator imports this module so that names and arguments have one
+truth.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from voxray_runtime.spec.common import SpecModel
+from voxray_runtime.spec.voicemodel import VoiceModelSpec
+
+#: ``import_path`` for serveConfigV2 and ``serve run``
+APP_IMPORT_PATH = "voxray_runtime.serve.app:build_app"
+#: the Serve application name
+APP_NAME = "voxray"
+INGRESS_DEPLOYMENT = "VoxrayIngress"
+
+
+def model_deployment_name(model: str) -> str:
+    """Serve deployment of one VoiceModel: what the autoscaler patches in serveConfigV2."""
+    return f"TTS-{model}"
+
+
+class ModelArgs(SpecModel):
+    name: str = Field(min_length=1, max_length=253, pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+    spec: VoiceModelSpec
+
+
+class AppArgs(SpecModel):
+    models: list[ModelArgs] = Field(min_length=1, max_length=32)
+    #: where store=true writes audio (the output volume's mount path on a cluster)
+    output_dir: str = Field(default="/data/audio", min_length=1)
+    #: ingress replicas and its concurrency cap (requests beyond it get 503 + Retry-After)
+    ingress_replicas: int = Field(default=1, ge=1, le=100)
+    ingress_max_ongoing_requests: int = Field(default=256, ge=1, le=10_000)
+    #: CPUs reserved per ingress replica (it only parses, routes and encodes)
+    ingress_num_cpus: float = Field(default=0.1, ge=0, le=16)
+    #: requests queued per model replica before answering 429 with Retry-After
+    max_queued_requests: int = Field(default=64, ge=1, le=100_000)
+    default_bitrate_kbps: int = Field(default=64, ge=32, le=320)

@@ -1,0 +1,106 @@
+"""The FastAPI ingress deployment: validates, resolves voices and routes jobs to model deployments."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from ray import serve
+from ray.serve.exceptions import BackPressureError
+from ray.serve.handle import DeploymentHandle
+
+from voxray_runtime.api.app import create_app
+from voxray_runtime.api.metrics import ServeMetrics
+from voxray_runtime.api.schemas import ModelInfo
+from voxray_runtime.api.service import (
+    BackendOverloadedError,
+    BackendTimeoutError,
+    SpeechFrontend,
+    SynthesisJob,
+    SynthesisOutput,
+)
+from voxray_runtime.models import NamedModel, catalog_for
+from voxray_runtime.serve.args import AppArgs
+from voxray_runtime.voices import Catalog
+
+#: seconds allowed per request: a floor plus a budget per character (CPU RTF ~0.5 at ~15 chars/s)
+TIMEOUT_FLOOR_S = 60.0
+TIMEOUT_PER_CHAR_S = 0.1
+HEALTH_TIMEOUT_S = 5.0
+
+
+class HandleBackend:
+    """Runs jobs on the model deployments through their handles."""
+
+    def __init__(self, handles: Mapping[str, DeploymentHandle], catalog: Catalog) -> None:
+        self._handles = dict(handles)
+        self._catalog = catalog
+
+    def _handle(self, model: str) -> DeploymentHandle:
+        return self._handles[model]
+
+    async def synthesize(self, job: SynthesisJob) -> SynthesisOutput:
+        timeout = TIMEOUT_FLOOR_S + TIMEOUT_PER_CHAR_S * job.chars
+        try:
+            res = await asyncio.wait_for(
+                self._handle(job.binding.model).synthesize.remote(job.payload()), timeout=timeout
+            )
+        except BackPressureError as exc:
+            raise BackendOverloadedError(
+                f"model {job.binding.model} is saturated (its request queue is full); retry shortly"
+            ) from exc
+        except TimeoutError as exc:
+            raise BackendTimeoutError(f"model {job.binding.model} did not answer within {timeout:.0f} s") from exc
+        return SynthesisOutput(
+            audio=res["audio"],
+            sample_rate=int(res["sample_rate"]),
+            duration_s=float(res["duration_s"]),
+            synth_s=float(res["synth_s"]),
+            encode_s=float(res["encode_s"]),
+            chunks=int(res["chunks"]),
+        )
+
+    async def stream(self, job: SynthesisJob) -> AsyncIterator[bytes]:
+        gen = self._handle(job.binding.model).options(stream=True).stream.remote(job.payload())
+        async for piece in gen:
+            yield piece
+
+    async def models(self) -> list[ModelInfo]:
+        names = list(self._handles)
+        infos = await asyncio.gather(*(self._handles[n].info.remote() for n in names))
+        by_model: dict[str, list[str]] = {}
+        for b in self._catalog.bindings:
+            by_model.setdefault(b.model, []).append(b.avatar.name)
+        return [ModelInfo(**info, avatars=by_model.get(n, [])) for n, info in zip(names, infos, strict=True)]
+
+    async def health(self) -> dict[str, bool]:
+        async def ping(name: str) -> bool:
+            try:
+                return bool(await asyncio.wait_for(self._handles[name].ping.remote(), timeout=HEALTH_TIMEOUT_S))
+            except Exception:  # noqa: BLE001 - any failure means not ready
+                return False
+
+        names = list(self._handles)
+        results = await asyncio.gather(*(ping(n) for n in names))
+        return dict(zip(names, results, strict=True))
+
+
+@serve.ingress()
+class Ingress:
+    def __init__(self, args: dict[str, Any], handles: dict[str, DeploymentHandle]) -> None:
+        app_args = AppArgs.model_validate(args)
+        models = [NamedModel(m.name, m.spec) for m in app_args.models]
+        catalog = catalog_for(models)
+        self.frontend = SpeechFrontend(
+            catalog=catalog,
+            backend=HandleBackend(handles, catalog),
+            max_text_chars={m.name: m.spec.serving.max_text_chars for m in models},
+            output_dir=Path(app_args.output_dir),
+            default_bitrate_kbps=app_args.default_bitrate_kbps,
+        )
+        self.metrics = ServeMetrics()
+
+    def __serve_build_asgi_app__(self) -> Any:
+        return create_app(self.frontend, self.metrics)

@@ -1,0 +1,122 @@
+"""SpeechBatch: texts x languages x voices rendered into audio files plus a manifest."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from voxray_runtime.spec.common import SpecModel
+
+AudioFormat = Literal["mp3", "wav", "flac", "opus"]
+#: MP3 bitrates LAME encodes (kbps) for the sample rates voxray produces
+MP3_BITRATES: tuple[int, ...] = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
+DEFAULT_TEMPLATE = "post_{index:02d}_{gender}_{locale}.{ext}"
+
+
+class BatchItem(SpecModel):
+    """One text to render, with its translations keyed by language (en, ar, es, hi, ur)."""
+
+    index: int = Field(ge=0, le=10_000_000)
+    id: str | None = Field(default=None, max_length=200)
+    texts: dict[str, str] = Field(min_length=1)
+
+
+class ConfigMapRef(SpecModel):
+    name: str = Field(min_length=1, max_length=253)
+    #: key holding the JSON Lines data
+    key: str = Field(default="posts.jsonl", min_length=1, max_length=253)
+
+
+class InputSpec(SpecModel):
+    """Exactly one of: inline items, a JSON Lines file, a ConfigMap (cluster only)."""
+
+    items: list[BatchItem] | None = Field(default=None, max_length=100_000)
+    #: JSON Lines file (one item per line); ``packaged:hospitality`` names the bundled 100 posts
+    file: str | None = Field(default=None, max_length=1024)
+    config_map: ConfigMapRef | None = None
+    #: keep only the first N items (after ordering by index)
+    limit: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> InputSpec:
+        given = [n for n, v in (("items", self.items), ("file", self.file), ("configMap", self.config_map)) if v]
+        if len(given) != 1:
+            raise ValueError(
+                "input needs exactly one of items, file, configMap" + (f" (got {', '.join(given)})" if given else "")
+            )
+        return self
+
+
+class VariantsSpec(SpecModel):
+    """Which voices to render: explicit avatars, all 18, or languages/dialects x genders."""
+
+    all: bool = False
+    avatars: list[str] | None = Field(default=None, max_length=18)
+    languages: list[str] | None = Field(default=None, max_length=5)
+    dialects: list[str] | None = Field(default=None, max_length=6)
+    genders: list[Literal["female", "male"]] | None = Field(default=None, max_length=2)
+
+
+class BatchOutputSpec(SpecModel):
+    #: directory (local) or path inside the output volume (cluster)
+    path: str = Field(default="audio-output", min_length=1, max_length=1024)
+    #: PVC that receives the files on a cluster
+    volume_claim: str | None = Field(default=None, max_length=253)
+    file_name_template: str = Field(default=DEFAULT_TEMPLATE, min_length=5, max_length=255)
+    format: AudioFormat = "mp3"
+    bitrate_kbps: int = 64
+    manifest: str = Field(default="manifest.jsonl", min_length=1, max_length=255)
+
+    @model_validator(mode="after")
+    def _check(self) -> BatchOutputSpec:
+        if self.format == "mp3" and self.bitrate_kbps not in MP3_BITRATES:
+            raise ValueError(
+                f"output.bitrateKbps {self.bitrate_kbps} is not an MP3 bitrate; use one of "
+                + ", ".join(map(str, MP3_BITRATES))
+            )
+        if self.format == "opus" and not 6 <= self.bitrate_kbps <= 256:
+            raise ValueError("output.bitrateKbps for opus must lie in 6..256")
+        return self
+
+
+class RetrySpec(SpecModel):
+    max_attempts: int = Field(default=3, ge=1, le=20)
+    backoff_seconds: float = Field(default=1.0, ge=0, le=600)
+
+
+class RunOnSpec(SpecModel):
+    """Cluster only: run on an existing VoiceModel's Ray cluster, or on a dedicated one."""
+
+    voice_model: str | None = Field(default=None, max_length=253)
+    dedicated: bool = False
+    #: worker replicas of a dedicated cluster
+    workers: int = Field(default=1, ge=0, le=100)
+    image: str | None = Field(default=None, max_length=512)
+
+    @model_validator(mode="after")
+    def _check(self) -> RunOnSpec:
+        if self.voice_model and self.dedicated:
+            raise ValueError("runOn: give voiceModel or dedicated, not both")
+        return self
+
+
+class RetentionSpec(SpecModel):
+    #: delete the RayJob (and a dedicated cluster) this many seconds after it finishes
+    ttl_seconds_after_finished: int = Field(default=86400, ge=0, le=31_536_000)
+
+
+class SpeechBatchSpec(SpecModel):
+    #: VoiceModels whose voices render the batch; empty means voxray's bundled defaults
+    voice_models: list[str] = Field(default_factory=list, max_length=16)
+    input: InputSpec
+    variants: VariantsSpec
+    output: BatchOutputSpec = BatchOutputSpec()
+    #: parallel synthesis workers; default: as many as the utilisation ceiling allows
+    concurrency: int | None = Field(default=None, ge=1, le=1024)
+    #: keep measured worker utilisation under this fraction of the CPUs/GPUs given to the batch
+    utilization_ceiling: float = Field(default=0.8, gt=0, le=1)
+    speed: float = Field(default=1.0, ge=0.25, le=4.0)
+    retries: RetrySpec = RetrySpec()
+    run_on: RunOnSpec = RunOnSpec()
+    retention: RetentionSpec = RetentionSpec()

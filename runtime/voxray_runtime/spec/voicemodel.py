@@ -1,0 +1,153 @@
+"""VoiceModel: a TTS model to serve (an engine, its weights, quantization, the avatars it speaks)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from voxray_runtime.spec.common import SpecModel
+
+Engine = Literal["kokoro", "piper", "espeak", "vits"]
+Quantization = Literal["none", "int8", "fp16", "bf16"]
+
+#: Quantizations each engine can run. Kokoro's packaged weights are an int8 ONNX graph already.
+ENGINE_QUANTIZATIONS: dict[str, tuple[str, ...]] = {
+    "kokoro": ("int8",),
+    "piper": ("none", "int8"),
+    "espeak": ("none",),
+    "vits": ("none", "int8", "fp16", "bf16"),
+}
+DEFAULT_QUANTIZATION: dict[str, str] = {"kokoro": "int8", "piper": "none", "espeak": "none", "vits": "none"}
+
+
+class WeightsSpec(SpecModel):
+    """Where the weights come from: the packaged ones, a Hugging Face repo, a PVC, or a local path."""
+
+    source: Literal["packaged", "huggingface", "pvc", "path"] = "packaged"
+    #: Hugging Face repo id (``facebook/mms-tts-urd-script_arabic``) when source is huggingface
+    repo: str | None = Field(default=None, max_length=200)
+    #: git revision (commit, tag or branch) of the repo; pin a commit in production
+    revision: str | None = Field(default=None, max_length=100)
+    #: PVC name when source is pvc (mounted read-only at /models)
+    claim_name: str | None = Field(default=None, max_length=253)
+    #: file or folder: inside the PVC for source pvc, on disk for source path
+    path: str | None = Field(default=None, max_length=1024)
+
+    @model_validator(mode="after")
+    def _check(self) -> WeightsSpec:
+        if self.source == "huggingface" and not self.repo:
+            raise ValueError("weights.repo is required when weights.source is huggingface")
+        if self.source == "pvc" and not (self.claim_name and self.path):
+            raise ValueError("weights.claimName and weights.path are required when weights.source is pvc")
+        if self.source == "path" and not self.path:
+            raise ValueError("weights.path is required when weights.source is path")
+        return self
+
+
+class VoiceEntry(SpecModel):
+    """One avatar this model serves, optionally with an explicit engine speaker."""
+
+    avatar: str = Field(min_length=3, max_length=32)
+    #: engine speaker (Kokoro style name, espeak voice+variant, Piper voice); default from the catalog
+    speaker: str | None = Field(default=None, max_length=128)
+    #: engine language code (phonemizer language); default from the catalog
+    engine_language: str | None = Field(default=None, max_length=16)
+    #: declare this binding an approximation, with the reason shown to users
+    fallback: str | None = Field(default=None, max_length=300)
+
+
+class ReplicasSpec(SpecModel):
+    min: int = Field(default=1, ge=0, le=100)
+    max: int = Field(default=1, ge=1, le=100)
+    #: replicas at creation; the autoscaler owns the number afterwards
+    initial: int | None = Field(default=None, ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _check(self) -> ReplicasSpec:
+        if self.min > self.max:
+            raise ValueError(f"replicas.min ({self.min}) must not exceed replicas.max ({self.max})")
+        if self.initial is not None and not self.min <= self.initial <= self.max:
+            raise ValueError("replicas.initial must lie within replicas.min..replicas.max")
+        return self
+
+
+class ResourcesSpec(SpecModel):
+    #: whole GPUs per model replica (0 for CPU-only)
+    gpu: int = Field(default=0, ge=0, le=8)
+    #: a GPU fraction per replica for small models (Ray's num_gpus); overrides gpu when set
+    gpu_fraction: float | None = Field(default=None, gt=0, le=1)
+    #: CPUs per model replica (Ray num_cpus)
+    cpu: float = Field(default=1.0, gt=0, le=64)
+    #: memory request/limit for each worker pod, Kubernetes quantity
+    memory: str = Field(default="4Gi", pattern=r"^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$")
+    #: GPU node type label value for the worker group (nvidia.com/gpu.product), optional
+    accelerator: str | None = Field(default=None, max_length=100)
+
+
+class AutoscalingSpec(SpecModel):
+    enabled: bool = False
+    #: dcgm: DCGM_FI_DEV_GPU_UTIL from the NVIDIA exporter; ray: ray_node_gpus_utilization
+    metric: Literal["dcgm", "ray"] = "dcgm"
+    #: target GPU utilisation, kept at or under 0.8
+    target_utilization: float = Field(default=0.8, gt=0, le=0.8)
+    #: relative deviation from target inside which nothing changes (HPA's tolerance)
+    tolerance: float = Field(default=0.1, ge=0, le=0.5)
+    scale_up_stabilization_seconds: int = Field(default=60, ge=0, le=3600)
+    scale_down_stabilization_seconds: int = Field(default=300, ge=0, le=3600)
+    #: most replicas added / removed in one decision
+    max_scale_up_step: int = Field(default=4, ge=1, le=100)
+    max_scale_down_step: int = Field(default=1, ge=1, le=100)
+    #: seconds between evaluations
+    interval_seconds: int = Field(default=30, ge=5, le=600)
+
+
+class ServingSpec(SpecModel):
+    #: Serve max_ongoing_requests per model replica (>= maxBatchSize x concurrent batches)
+    max_ongoing_requests: int = Field(default=32, ge=1, le=1024)
+    #: dynamic batching: requests combined per engine call where the engine gains from it
+    max_batch_size: int = Field(default=8, ge=1, le=64)
+    batch_wait_timeout_s: float = Field(default=0.01, ge=0, le=1)
+    #: engine intra-op threads per replica; default derives from the CPUs given to the replica
+    threads: int | None = Field(default=None, ge=1, le=64)
+    #: longest text accepted per request, in characters
+    max_text_chars: int = Field(default=5000, ge=1, le=100000)
+
+
+class OutputSpec(SpecModel):
+    #: PVC for stored audio (store=true and batches); local runs use path directly
+    volume_claim: str | None = Field(default=None, max_length=253)
+    path: str = Field(default="/data/audio", min_length=1, max_length=1024)
+
+
+class VoiceModelSpec(SpecModel):
+    engine: Engine
+    weights: WeightsSpec = WeightsSpec()
+    quantization: Quantization | None = None
+    #: avatars served; empty means every avatar the engine's catalog binds
+    voices: list[VoiceEntry] = Field(default_factory=list, max_length=64)
+    #: language of a single-language checkpoint (vits/MMS), e.g. ur
+    language: str | None = Field(default=None, max_length=8)
+    replicas: ReplicasSpec = ReplicasSpec()
+    resources: ResourcesSpec = ResourcesSpec()
+    autoscaling: AutoscalingSpec = AutoscalingSpec()
+    serving: ServingSpec = ServingSpec()
+    output: OutputSpec = OutputSpec()
+    #: runtime image for the Ray head and workers; the operator's default when unset
+    image: str | None = Field(default=None, max_length=512)
+
+    @model_validator(mode="after")
+    def _check(self) -> VoiceModelSpec:
+        q = self.effective_quantization
+        if q not in ENGINE_QUANTIZATIONS[self.engine]:
+            allowed = ", ".join(ENGINE_QUANTIZATIONS[self.engine])
+            raise ValueError(f"quantization {q!r} is not available for engine {self.engine} (allowed: {allowed})")
+        if self.engine == "vits" and not self.voices:
+            raise ValueError("voices is required for engine vits: name the avatars the checkpoint speaks")
+        if self.autoscaling.enabled and self.replicas.max < 1:
+            raise ValueError("autoscaling needs replicas.max >= 1")
+        return self
+
+    @property
+    def effective_quantization(self) -> str:
+        return self.quantization or DEFAULT_QUANTIZATION[self.engine]

@@ -1,0 +1,196 @@
+"""The voice catalog: which engine speaker each avatar resolves to, and which are declared fallbacks.
+
+Pure data and pure functions. An avatar is served by a VoiceModel (a named engine instance); several
+models can serve the same avatar, and a true voice is preferred over a declared fallback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from voxray_runtime.voices.avatars import ALL_AVATARS, Avatar, VoiceError, parse_avatar
+
+
+@dataclass(frozen=True)
+class SpeakerDefault:
+    """How an engine speaks one avatar by default."""
+
+    speaker: str
+    #: the engine's own language code (e.g. espeak/phonemizer ``en-us``, ``en`` for British, ``ur``)
+    engine_language: str
+    #: None for a true voice; otherwise the declared approximation, said in every response and listing
+    fallback: str | None = None
+
+
+_EN_AU = "no Australian English voice exists in the packaged weights; British English voice used"
+_UR_KOKORO = "no Urdu neural voice exists; a Kokoro Hindi voice speaks Urdu phonemes (espeak-ng 'ur')"
+_AR_ESPEAK = (
+    "no neural Arabic voice exists in the packaged weights; espeak-ng formant voice reading diacritized "
+    "Modern Standard Arabic"
+)
+
+
+def _ar_dialect(dialect: str) -> str:
+    return f"{_AR_ESPEAK}; no {dialect} dialect voice, Modern Standard Arabic spoken"
+
+
+#: Default speakers per engine. Kokoro speaker names are its voice-style files; espeak-ng names are
+#: ``{voice}+{variant}`` (``+f3`` female, ``+m3`` male); Piper speaks one voice per model.
+ENGINE_BINDINGS: dict[str, dict[str, SpeakerDefault]] = {
+    "kokoro": {
+        "female_en-US": SpeakerDefault("af_heart", "en-us"),
+        "male_en-US": SpeakerDefault("am_michael", "en-us"),
+        "female_en-GB": SpeakerDefault("bf_emma", "en"),
+        "male_en-GB": SpeakerDefault("bm_george", "en"),
+        "female_en-AU": SpeakerDefault("bf_isabella", "en", _EN_AU),
+        "male_en-AU": SpeakerDefault("bm_lewis", "en", _EN_AU),
+        "female_es": SpeakerDefault("ef_dora", "es"),
+        "male_es": SpeakerDefault("em_alex", "es"),
+        "female_hi": SpeakerDefault("hf_alpha", "hi"),
+        "male_hi": SpeakerDefault("hm_omega", "hi"),
+        "female_ur": SpeakerDefault("hf_beta", "ur", _UR_KOKORO),
+        "male_ur": SpeakerDefault("hm_psi", "ur", _UR_KOKORO),
+    },
+    "piper": {
+        "male_en-US": SpeakerDefault("en_US-joe-medium", "en-us"),
+    },
+    "espeak": {
+        "female_en-US": SpeakerDefault("en-us+f3", "en-us"),
+        "male_en-US": SpeakerDefault("en-us+m3", "en-us"),
+        "female_en-GB": SpeakerDefault("en+f3", "en"),
+        "male_en-GB": SpeakerDefault("en+m3", "en"),
+        "female_en-AU": SpeakerDefault("en+f3", "en", _EN_AU),
+        "male_en-AU": SpeakerDefault("en+m3", "en", _EN_AU),
+        "female_ar-SA": SpeakerDefault("ar+f3", "ar", _ar_dialect("Saudi (ar-SA)")),
+        "male_ar-SA": SpeakerDefault("ar+m3", "ar", _ar_dialect("Saudi (ar-SA)")),
+        "female_ar-EG": SpeakerDefault("ar+f3", "ar", _ar_dialect("Egyptian (ar-EG)")),
+        "male_ar-EG": SpeakerDefault("ar+m3", "ar", _ar_dialect("Egyptian (ar-EG)")),
+        "female_ar-AE": SpeakerDefault("ar+f3", "ar", _ar_dialect("Emirati (ar-AE)")),
+        "male_ar-AE": SpeakerDefault("ar+m3", "ar", _ar_dialect("Emirati (ar-AE)")),
+        "female_es": SpeakerDefault("es+f3", "es"),
+        "male_es": SpeakerDefault("es+m3", "es"),
+        "female_hi": SpeakerDefault("hi+f3", "hi"),
+        "male_hi": SpeakerDefault("hi+m3", "hi"),
+        "female_ur": SpeakerDefault("ur+f3", "ur"),
+        "male_ur": SpeakerDefault("ur+m3", "ur"),
+    },
+    # transformers' VITS (MMS-TTS architecture): one speaker per checkpoint; the VoiceModel names the
+    # avatars it serves and the checkpoint's language. Nothing is bound by default.
+    "vits": {},
+}
+
+#: OpenAI voice names, mapped to avatars so that existing OpenAI clients work unchanged.
+OPENAI_VOICE_ALIASES: dict[str, str] = {
+    "alloy": "female_en-US",
+    "nova": "female_en-US",
+    "shimmer": "female_en-GB",
+    "coral": "female_en-GB",
+    "sage": "female_en-US",
+    "echo": "male_en-US",
+    "onyx": "male_en-US",
+    "ash": "male_en-US",
+    "fable": "male_en-GB",
+    "ballad": "male_en-GB",
+    "verse": "male_en-US",
+}
+
+
+@dataclass(frozen=True)
+class VoiceBinding:
+    """An avatar as one VoiceModel speaks it."""
+
+    avatar: Avatar
+    model: str
+    engine: str
+    speaker: str
+    engine_language: str
+    fallback: str | None = None
+
+    @property
+    def is_fallback(self) -> bool:
+        return self.fallback is not None
+
+    def describe(self) -> dict[str, object]:
+        """What listings, responses and batch manifests say about the voice actually used."""
+        return {
+            "avatar": self.avatar.name,
+            "language": self.avatar.language,
+            "dialect": self.avatar.dialect,
+            "gender": self.avatar.gender,
+            "model": self.model,
+            "engine": self.engine,
+            "speaker": self.speaker,
+            "fallback": self.is_fallback,
+            "fallback_reason": self.fallback,
+        }
+
+
+def default_binding(engine: str, avatar: Avatar, model: str) -> VoiceBinding | None:
+    """The engine's default speaker for an avatar, or None when the engine cannot speak it."""
+    found = ENGINE_BINDINGS.get(engine, {}).get(avatar.name)
+    if found is None:
+        return None
+    return VoiceBinding(avatar, model, engine, found.speaker, found.engine_language, found.fallback)
+
+
+class Catalog:
+    """All bindings of the models being served, with the resolution rule in one place.
+
+    Resolution for an avatar: the first model listed that serves it wins (list models best first: the
+    bundled defaults put Kokoro before Piper before espeak-ng). A caller can pin a model by name.
+    """
+
+    def __init__(self, bindings: Iterable[VoiceBinding]) -> None:
+        self._bindings: list[VoiceBinding] = list(bindings)
+        self._models: list[str] = list(dict.fromkeys(b.model for b in self._bindings))
+
+    @classmethod
+    def from_models(cls, models: Iterable[tuple[str, str, Mapping[str, SpeakerDefault] | None]]) -> Catalog:
+        """Build from ``(model name, engine, explicit avatar->speaker map or None for the defaults)``."""
+        out: list[VoiceBinding] = []
+        for name, engine, explicit in models:
+            if explicit:
+                for avatar_name, sd in explicit.items():
+                    out.append(
+                        VoiceBinding(
+                            parse_avatar(avatar_name), name, engine, sd.speaker, sd.engine_language, sd.fallback
+                        )
+                    )
+                continue
+            for avatar in ALL_AVATARS:
+                b = default_binding(engine, avatar, name)
+                if b is not None:
+                    out.append(b)
+        return cls(out)
+
+    @property
+    def models(self) -> list[str]:
+        return list(self._models)
+
+    @property
+    def bindings(self) -> list[VoiceBinding]:
+        return list(self._bindings)
+
+    def avatars(self) -> list[Avatar]:
+        have = {b.avatar for b in self._bindings}
+        return [a for a in ALL_AVATARS if a in have]
+
+    def resolve(self, avatar: Avatar, model: str | None = None) -> VoiceBinding:
+        candidates = [b for b in self._bindings if b.avatar == avatar]
+        if model is not None:
+            if model not in self._models:
+                raise VoiceError(
+                    f"unknown model {model!r}; models served: {', '.join(self._models) or 'none'}",
+                    field="model",
+                )
+            candidates = [b for b in candidates if b.model == model]
+        if not candidates:
+            where = f"model {model!r}" if model else "any served model"
+            raise VoiceError(f"avatar {avatar.name} is not served by {where}", field="voice")
+        order = {m: i for i, m in enumerate(self._models)}
+        return min(candidates, key=lambda b: order[b.model])
+
+    def table(self) -> list[VoiceBinding]:
+        """One binding per avatar: the one resolution picks, in catalog order."""
+        return [self.resolve(a) for a in self.avatars()]
