@@ -31,8 +31,6 @@ class BuildSettings(BaseModel):
     #: Ray head pod resources (the head runs no replicas: num-cpus "0")
     head_cpu: str = "1"
     head_memory: str = "2Gi"
-    #: CPU request/limit of each worker pod beyond the Ray CPUs a replica gets
-    worker_cpu_overhead: float = 0.5
     #: node selector and tolerations added to GPU worker groups
     gpu_node_selector: dict[str, str] = Field(default_factory=dict)
     gpu_tolerations: list[dict[str, Any]] = Field(default_factory=_default_gpu_tolerations)
@@ -47,6 +45,9 @@ class BuildSettings(BaseModel):
     #: RayJob: submitter retries and the driver's wall-clock deadline (None: no deadline)
     job_backoff_limit: int = Field(default=2, ge=0, le=20)
     job_active_deadline_seconds: int | None = Field(default=None, ge=1)
+    #: a dedicated batch cluster is deleted at most this long after its job finished (GPUs are not
+    #: kept idle for the whole retention); the RayJob record itself follows spec.retention
+    batch_cluster_ttl_seconds: int = Field(default=300, ge=0)
 
 
 class OperatorSettings(BaseSettings):
@@ -60,12 +61,14 @@ class OperatorSettings(BaseSettings):
     #: namespaces to watch; empty: cluster-wide (JSON list in the environment, e.g. '["tts"]')
     namespaces: list[str] = Field(default_factory=list)
     prometheus_url: str = "http://prometheus-operated.monitoring.svc:9090"
-    #: PromQL for GPU utilisation (0..1) of one VoiceModel's workers; ``{namespace}``, ``{name}`` and
-    #: ``{cluster_selector}`` are filled in by the scaler
+    #: PromQL for GPU utilisation (0..1) of one VoiceModel's GPU workers; the scaler fills in ``{namespace}``
+    #: and ``{name}`` (the RayService name; its worker pods are ``{name}-raycluster-*-gpu-workers-*``)
     dcgm_query: str = (
         'avg(DCGM_FI_DEV_GPU_UTIL{{namespace="{namespace}",pod=~"{name}-.*-gpu-workers-.*"}}) / 100'
     )
-    ray_query: str = 'avg(ray_node_gpus_utilization{{namespace="{namespace}",ray_io_cluster=~"{name}-.*"}}) / 100'
+    ray_query: str = (
+        'avg(ray_node_gpus_utilization{{namespace="{namespace}",ray_io_cluster=~"{name}-.*"}}) / 100'
+    )
     prometheus_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     #: seconds between status refreshes of VoiceModels and SpeechBatch progress polls
     status_interval_seconds: float = Field(default=15.0, ge=1, le=3600)
@@ -74,6 +77,7 @@ class OperatorSettings(BaseSettings):
     service_account_name: str | None = None
     job_backoff_limit: int = Field(default=2, ge=0, le=20)
     job_active_deadline_seconds: int | None = Field(default=None, ge=1)
+    batch_cluster_ttl_seconds: int = Field(default=300, ge=0)
 
     def build_settings(self) -> BuildSettings:
         return BuildSettings(
@@ -84,4 +88,5 @@ class OperatorSettings(BaseSettings):
             service_account_name=self.service_account_name,
             job_backoff_limit=self.job_backoff_limit,
             job_active_deadline_seconds=self.job_active_deadline_seconds,
+            batch_cluster_ttl_seconds=self.batch_cluster_ttl_seconds,
         )

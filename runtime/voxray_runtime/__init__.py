@@ -1,1 +1,3 @@
-"""voxray runtime: the multilingual text-to-speech serving package."""
+"""voxray runtime: multilingual text-to-speech on Ray Serve, and the batch driver."""
+
+__version__ = "0.1.0"

@@ -124,6 +124,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"  docs:     {base}/docs")
     print(f"  audio:    stored files go to {Path(args.output_dir).resolve()}")
     print(f"  metrics:  http://127.0.0.1:{os.environ.get('VOXRAY_METRICS_PORT', '8080')}/metrics")
+    if args.batch:
+        print(f"rendering {args.batch} into {Path(args.output_dir).resolve()} on the same Ray ...", flush=True)
+        batch_argv = ["batch", "-f", args.batch, "--out", args.output_dir]
+        if args.posts:
+            batch_argv += ["--limit", str(args.posts)]
+        batch_args = build_parser().parse_args(batch_argv)
+        code = int(batch_args.func(batch_args))
+        print(f"batch finished with exit code {code}; files, manifest.jsonl and summary in "
+              f"{Path(args.output_dir).resolve()}", flush=True)
+        print(f"voxray is still serving on {base}", flush=True)
     print("Ctrl-C stops.", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -149,6 +159,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="where store=true writes audio")
     p.add_argument("--address", default=None, help="connect to a running Ray cluster instead of starting one")
     p.add_argument("--num-cpus", type=int, default=None, help="CPUs for the local Ray (default: all)")
+    p.add_argument("--batch", default=None, metavar="FILE",
+                   help="once serving, also render this SpeechBatch on the same Ray (then keep serving)")
+    p.add_argument("--posts", type=int, default=None, help="with --batch: render only the first N items")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("voices", help="print the voice table: every avatar and the voice it resolves to")

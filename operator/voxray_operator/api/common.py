@@ -8,7 +8,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 from voxray_runtime.spec.common import API_VERSION, GROUP, VERSION
 
-__all__ = ["API_VERSION", "GROUP", "VERSION", "Condition", "ConditionStatus", "StatusModel", "timestamp_field"]
+__all__ = [
+    "API_VERSION",
+    "GROUP",
+    "VERSION",
+    "Condition",
+    "ConditionStatus",
+    "StatusModel",
+    "timestamp_field",
+]
 
 ConditionStatus = Literal["True", "False", "Unknown"]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from voxray_runtime.spec.common import API_VERSION
 from voxray_runtime.spec.speechbatch import SpeechBatchSpec
 
 from voxray_operator.api.common import Condition, StatusModel, timestamp_field
@@ -36,7 +35,9 @@ class BatchOutputStatus(StatusModel):
 class SpeechBatchStatus(StatusModel):
     """Observed state of a SpeechBatch. Fields outside this model are pruned by the API server."""
 
-    observed_generation: int | None = Field(default=None, ge=0, description="Last metadata.generation handled.")
+    observed_generation: int | None = Field(
+        default=None, ge=0, description="Last metadata.generation handled."
+    )
     phase: SpeechBatchPhase = Field(default="Pending", description="Summary of the conditions.")
     conditions: list[Condition] = Field(
         default_factory=list, description="Running, Complete, Failed, ValidationFailed."
@@ -56,7 +57,7 @@ class SpeechBatch(BaseModel):
 
     model_config = ConfigDict(populate_by_name=True, extra="forbid")
 
-    api_version: Literal["voxray.io/v1alpha1"] = Field(default=API_VERSION, alias="apiVersion")
+    api_version: Literal["voxray.io/v1alpha1"] = Field(default="voxray.io/v1alpha1", alias="apiVersion")
     kind: Literal["SpeechBatch"] = "SpeechBatch"
     metadata: dict[str, Any] = Field(default_factory=dict)
     spec: SpeechBatchSpec

@@ -5,14 +5,19 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from voxray_runtime.spec.common import API_VERSION
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
 from voxray_operator.api.common import Condition, StatusModel, timestamp_field
 
 VoiceModelPhase = Literal["Pending", "Deploying", "Ready", "Degraded", "Failed"]
 VoiceModelConditionType = Literal["Ready", "Progressing", "Degraded", "ValidationFailed", "ScalingActive"]
-VOICEMODEL_CONDITION_TYPES: tuple[str, ...] = ("Ready", "Progressing", "Degraded", "ValidationFailed", "ScalingActive")
+VOICEMODEL_CONDITION_TYPES: tuple[str, ...] = (
+    "Ready",
+    "Progressing",
+    "Degraded",
+    "ValidationFailed",
+    "ScalingActive",
+)
 KIND = "VoiceModel"
 PLURAL = "voicemodels"
 
@@ -32,14 +37,18 @@ class ScalingRecord(StatusModel):
     time: str | None = timestamp_field("When the change was applied.")
     from_: int = Field(alias="from", ge=0, description="Replicas before.")
     to: int = Field(ge=0, description="Replicas after.")
-    utilization: float | None = Field(default=None, ge=0, description="Measured utilisation (0..1) behind it.")
+    utilization: float | None = Field(
+        default=None, ge=0, description="Measured utilisation (0..1) behind it."
+    )
     reason: str = Field(default="", max_length=1024, description="Why: scale up / down, bounds, ...")
 
 
 class VoiceModelStatus(StatusModel):
     """Observed state of a VoiceModel. Fields outside this model are pruned by the API server."""
 
-    observed_generation: int | None = Field(default=None, ge=0, description="Last metadata.generation handled.")
+    observed_generation: int | None = Field(
+        default=None, ge=0, description="Last metadata.generation handled."
+    )
     phase: VoiceModelPhase = Field(default="Pending", description="Summary of the conditions.")
     conditions: list[Condition] = Field(
         default_factory=list,
@@ -58,7 +67,7 @@ class VoiceModel(BaseModel):
 
     model_config = ConfigDict(populate_by_name=True, extra="forbid")
 
-    api_version: Literal["voxray.io/v1alpha1"] = Field(default=API_VERSION, alias="apiVersion")
+    api_version: Literal["voxray.io/v1alpha1"] = Field(default="voxray.io/v1alpha1", alias="apiVersion")
     kind: Literal["VoiceModel"] = "VoiceModel"
     metadata: dict[str, Any] = Field(default_factory=dict)
     spec: VoiceModelSpec

@@ -1,11 +1,13 @@
-"""Pure builders: VoiceModel / SpeechBatch specs -> the KubeRay objects the operator creates.
+"""Pure builders: VoiceModel / SpeechBatch specs -> the objects the operator creates.
 
 No kopf, no Kubernetes client, no global settings: every input is an argument (``BuildSettings`` for
-operator-wide choices) and every output is a plain dict ready for create/patch.
+operator-wide choices) and every output is a plain dict ready for create/patch. A spec that cannot
+become a valid child raises :class:`BuildError` naming the field; ``retryable`` marks a missing
+dependency (a VoiceModel not found or not running yet) rather than an invalid spec.
 
 Child names: a VoiceModel ``X`` owns the RayService ``X`` (KubeRay then serves it at
 ``http://X-serve-svc.<ns>.svc:8000``); a SpeechBatch ``Y`` owns the RayJob ``Y`` and the ConfigMap
-``Y-speechbatch`` holding its document.
+``Y-speechbatch`` holding its document. Names that are not short DNS-1035 labels get a stable hash.
 """
 
 from voxray_operator.builders.common import (
@@ -14,6 +16,7 @@ from voxray_operator.builders.common import (
     VOICEMODEL_LABEL,
     child_name,
     common_labels,
+    dns1035_name,
     owner_references,
     spec_hash,
     truncate_name,
@@ -24,6 +27,8 @@ from voxray_operator.builders.rayjob import (
     BATCH_SPEC_KEY,
     CLUSTER_SELECTOR_KEY,
     batch_configmap_name,
+    batch_document,
+    batch_warnings,
     build_batch_configmap,
     build_rayjob,
     rayjob_name,
@@ -33,10 +38,13 @@ from voxray_operator.builders.rayservice import (
     build_rayservice,
     build_serve_config,
     model_replicas,
+    pods_for,
     rayservice_name,
+    replicas_per_pod,
     serve_endpoint,
     worker_group_name,
 )
+from voxray_operator.builders.validation import parse_spec, validate_speechbatch, validate_voicemodel
 
 __all__ = [
     "BATCH_SPEC_DIR",
@@ -48,18 +56,26 @@ __all__ = [
     "VOICEMODEL_LABEL",
     "BuildError",
     "batch_configmap_name",
+    "batch_document",
+    "batch_warnings",
     "build_batch_configmap",
     "build_rayjob",
     "build_rayservice",
     "build_serve_config",
     "child_name",
     "common_labels",
+    "dns1035_name",
     "model_replicas",
     "owner_references",
+    "parse_spec",
+    "pods_for",
     "rayjob_name",
     "rayservice_name",
+    "replicas_per_pod",
     "serve_endpoint",
     "spec_hash",
     "truncate_name",
+    "validate_speechbatch",
+    "validate_voicemodel",
     "worker_group_name",
 ]

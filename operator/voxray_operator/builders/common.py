@@ -7,6 +7,7 @@ import json
 import re
 from typing import Any
 
+import yaml
 from pydantic import BaseModel
 
 GROUP = "voxray.io"
@@ -17,6 +18,7 @@ MANAGED_BY = "voxray-operator"
 MAX_NAME = 63
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_DNS1035 = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 
 
 def short_hash(text: str, length: int = 8) -> str:
@@ -46,6 +48,22 @@ def child_name(owner: str, suffix: str = "", limit: int = MAX_NAME) -> str:
     return f"{truncate_name(owner, room)}-{suffix}"
 
 
+def dns1035_name(name: str, limit: int = MAX_NAME) -> str:
+    """A DNS-1035 label (lowercase letter first; what KubeRay wants for RayService/RayJob names).
+
+    ``name`` itself when it already is one within ``limit``; otherwise a cleaned, shortened form with a
+    stable hash of the original appended, so that two different names never map to the same one.
+    """
+    if len(name) <= limit and _DNS1035.match(name):
+        return name
+    clean = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")
+    if not clean[:1].isalpha():
+        clean = f"x-{clean}".rstrip("-")
+    suffix = short_hash(name)
+    head = clean[: limit - len(suffix) - 1].rstrip("-")
+    return f"{head}-{suffix}"
+
+
 def is_dns_label(name: str) -> bool:
     return len(name) <= MAX_NAME and bool(_DNS_LABEL.match(name))
 
@@ -55,7 +73,9 @@ def label_value(value: str) -> str:
     return truncate_name(value).strip("-_.")
 
 
-def common_labels(component: str, *, voicemodel: str | None = None, speechbatch: str | None = None) -> dict[str, str]:
+def common_labels(
+    component: str, *, voicemodel: str | None = None, speechbatch: str | None = None
+) -> dict[str, str]:
     labels = {
         "app.kubernetes.io/name": "voxray",
         "app.kubernetes.io/component": component,
@@ -128,3 +148,29 @@ def pod_security_context() -> dict[str, Any]:
         "fsGroup": 1000,
         "seccompProfile": {"type": "RuntimeDefault"},
     }
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style, multi-line strings as ``|`` literals, no anchors/aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value and not any(line != line.rstrip() for line in value.split("\n")) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str_representer)
+
+
+def dump_yaml(objects: list[dict[str, Any]]) -> str:
+    """Objects as one multi-document YAML stream, keys in build order (what ``voxray render`` prints)."""
+    return yaml.dump_all(objects, Dumper=_Dumper, sort_keys=False, width=120, allow_unicode=True)
+
+
+def unaliased(obj: dict[str, Any]) -> dict[str, Any]:
+    """A deep copy sharing no sub-object (unlike copy.deepcopy, which keeps shared ones shared)."""
+    copied: dict[str, Any] = json.loads(json.dumps(obj))
+    return copied

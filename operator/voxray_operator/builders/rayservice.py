@@ -32,6 +32,7 @@ from voxray_operator.builders.common import (
     metadata,
     pod_security_context,
     spec_hash,
+    unaliased,
 )
 from voxray_operator.config import BuildSettings
 
@@ -40,7 +41,12 @@ DASHBOARD_PORT = 8265
 METRICS_PORT = 8080
 #: KubeRay limits RayService names so that the RayCluster and ``-serve-svc`` names still fit 63 characters
 MAX_RAYSERVICE_NAME = 47
+#: weights PVC mount (runtime: VOXRAY_PVC_MOUNT, default /models) and the writable cache
 MODELS_MOUNT = "/models"
+CACHE_MOUNT = "/var/cache/voxray"
+#: environment names the runtime reads (voxray_runtime/engines/weights.py, which imports numpy)
+ENV_CACHE_DIR = "VOXRAY_CACHE_DIR"
+ENV_PVC_MOUNT = "VOXRAY_PVC_MOUNT"
 COMPONENT = "voicemodel"
 GPU_RESOURCE = "nvidia.com/gpu"
 GPU_PRODUCT_LABEL = "nvidia.com/gpu.product"
@@ -127,7 +133,9 @@ def build_serve_config(
                 "name": APP_NAME,
                 "import_path": APP_IMPORT_PATH,
                 "route_prefix": "/",
-                "args": args.to_wire(),
+                # defaults left out: the runtime applies its own, and a new runtime default does not
+                # rewrite every serveConfigV2
+                "args": args.model_dump(by_alias=True, exclude_defaults=True, mode="json"),
                 "deployments": [
                     {
                         "name": INGRESS_DEPLOYMENT,
@@ -148,33 +156,56 @@ def build_serve_config(
     }
 
 
-def _env(name: str, spec: VoiceModelSpec) -> list[dict[str, Any]]:
-    env = [
-        {"name": "RAY_USAGE_STATS_ENABLED", "value": "0"},
-        {"name": "VOXRAY_MODEL", "value": name},
-        {"name": "VOXRAY_WEIGHTS_DIR", "value": MODELS_MOUNT},
-        {"name": "VOXRAY_OUTPUT_DIR", "value": spec.output.path},
+def runtime_env(
+    spec_weights_source: str, output_dir: str, *, model: str | None = None
+) -> list[dict[str, Any]]:
+    """Environment of every Ray container (names as runtime/voxray_runtime/engines/weights.py reads them).
+
+    ``VOXRAY_WEIGHTS_DIR`` is left alone: it points at the weights installed in the image (Kokoro's voice
+    files); ``VOXRAY_CACHE_DIR`` and ``HF_HOME`` go to the writable cache volume; ``VOXRAY_PVC_MOUNT``
+    says where a weights PVC is mounted.
+    """
+    env = [{"name": "RAY_USAGE_STATS_ENABLED", "value": "0"}]
+    if model is not None:
+        env.append({"name": "VOXRAY_MODEL", "value": model})
+    env += [
+        {"name": "VOXRAY_OUTPUT_DIR", "value": output_dir},
+        {"name": ENV_CACHE_DIR, "value": CACHE_MOUNT},
+        {"name": "HF_HOME", "value": f"{CACHE_MOUNT}/huggingface"},
         {"name": "HF_HUB_DISABLE_TELEMETRY", "value": "1"},
     ]
-    if spec.weights.source == "huggingface":
-        env.append({"name": "HF_HOME", "value": f"{MODELS_MOUNT}/huggingface"})
-    if spec.weights.source == "pvc" and spec.weights.path:
-        env.append({"name": "VOXRAY_WEIGHTS_PATH", "value": f"{MODELS_MOUNT}/{spec.weights.path.lstrip('/')}"})
+    if spec_weights_source == "pvc":
+        env.append({"name": ENV_PVC_MOUNT, "value": MODELS_MOUNT})
     return env
 
 
-def _volumes(spec: VoiceModelSpec, settings: BuildSettings) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(volumes, worker volumeMounts): the model store and the audio output."""
-    volumes: list[dict[str, Any]] = []
-    mounts: list[dict[str, Any]] = []
-    if spec.weights.source == "pvc":
-        volumes.append(
-            {"name": "models", "persistentVolumeClaim": {"claimName": spec.weights.claim_name, "readOnly": True}}
-        )
-        mounts.append({"name": "models", "mountPath": MODELS_MOUNT, "readOnly": True})
-    else:
-        volumes.append({"name": "models", "emptyDir": {"sizeLimit": settings.model_cache_size}})
-        mounts.append({"name": "models", "mountPath": MODELS_MOUNT})
+def cache_volume(settings: BuildSettings) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(volume, mount) of the writable model cache: Hugging Face downloads, quantized graphs."""
+    return (
+        {"name": "model-cache", "emptyDir": {"sizeLimit": settings.model_cache_size}},
+        {"name": "model-cache", "mountPath": CACHE_MOUNT},
+    )
+
+
+def weights_pvc(claim: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(volume, mount) of a weights PVC, read-only at /models."""
+    return (
+        {"name": "models", "persistentVolumeClaim": {"claimName": claim, "readOnly": True}},
+        {"name": "models", "mountPath": MODELS_MOUNT, "readOnly": True},
+    )
+
+
+def _volumes(
+    spec: VoiceModelSpec, settings: BuildSettings
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(volumes, worker volumeMounts): the model cache, the weights PVC if any, the audio output."""
+    cache, cache_mount = cache_volume(settings)
+    volumes = [cache]
+    mounts = [cache_mount]
+    if spec.weights.source == "pvc" and spec.weights.claim_name:
+        pvc, pvc_mount = weights_pvc(spec.weights.claim_name)
+        volumes.append(pvc)
+        mounts.append(pvc_mount)
     volumes.append(output_volume(spec.output.volume_claim))
     mounts.append({"name": "audio-output", "mountPath": spec.output.path})
     return volumes, mounts
@@ -195,7 +226,10 @@ def _ports(head: bool) -> list[dict[str, Any]]:
             {"name": "dashboard", "containerPort": DASHBOARD_PORT},
             {"name": "client", "containerPort": 10001},
         ]
-    ports += [{"name": "serve", "containerPort": SERVE_PORT}, {"name": "metrics", "containerPort": METRICS_PORT}]
+    ports += [
+        {"name": "serve", "containerPort": SERVE_PORT},
+        {"name": "metrics", "containerPort": METRICS_PORT},
+    ]
     return ports
 
 
@@ -208,7 +242,11 @@ def pod_template(
     node_selector: dict[str, str] | None = None,
     tolerations: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    spec: dict[str, Any] = {"securityContext": pod_security_context(), "containers": [container], "volumes": volumes}
+    spec: dict[str, Any] = {
+        "securityContext": pod_security_context(),
+        "containers": [container],
+        "volumes": volumes,
+    }
     if settings.service_account_name:
         spec["serviceAccountName"] = settings.service_account_name
     if node_selector:
@@ -298,10 +336,11 @@ def build_rayservice(
     """
     labels = common_labels(COMPONENT, voicemodel=name)
     image = spec.image or settings.image
-    env = _env(name, spec)
+    env = runtime_env(spec.weights.source, spec.output.path, model=name)
     volumes, worker_mounts = _volumes(spec, settings)
-    head_volumes = [v for v in volumes if v["name"] == "audio-output"]
-    head_mounts = [m for m in worker_mounts if m["name"] == "audio-output"]
+    # the head runs no replicas (num-cpus 0) but drivers of batch jobs: no weights PVC, cache and output yes
+    head_volumes = [v for v in volumes if v["name"] != "models"]
+    head_mounts = [m for m in worker_mounts if m["name"] != "models"]
     current = initial_replicas(spec, replicas)
     node_selector, tolerations = gpu_scheduling(spec, settings)
 
@@ -354,7 +393,7 @@ def build_rayservice(
     cluster["headGroupSpec"] = head
     cluster["workerGroupSpecs"] = [worker]
     serve_config = build_serve_config(name, spec, settings, replicas=replicas)
-    return {
+    rayservice = {
         "apiVersion": "ray.io/v1",
         "kind": "RayService",
         "metadata": metadata(
@@ -369,6 +408,7 @@ def build_rayservice(
             "rayClusterConfig": cluster,
         },
     }
+    return unaliased(rayservice)  # no shared sub-objects: callers may mutate, YAML gets no aliases
 
 
 def model_replicas(rayservice: dict[str, Any], voicemodel: str | None = None) -> int | None:

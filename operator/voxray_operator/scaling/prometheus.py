@@ -4,7 +4,8 @@ It never raises into the caller: a timeout, an unreachable server, a PromQL synt
 all come back as :class:`QueryResult` with ``kind="error"`` and a reason the autoscaler puts into its
 decision ("holding at 3: prometheus unreachable: ...").
 
-Queries are templates (``str.format`` fields, as in :class:`voxray_operator.config.OperatorSettings`):
+Queries are templates (``str.format`` fields; the defaults live in
+:class:`voxray_operator.config.OperatorSettings` ``dcgm_query`` / ``ray_query``):
 ``{namespace}``, ``{name}`` (the VoiceModel), ``{rayservice}``, ``{cluster}`` (the active RayCluster, or a
 regex matching the RayService's clusters when KubeRay has not reported one) and ``{cluster_selector}`` (the
 same regex form). Values are inserted verbatim: Kubernetes names are DNS labels, safe inside PromQL
@@ -33,10 +34,6 @@ import httpx
 
 ResultKind = Literal["value", "no-data", "error"]
 
-#: the default queries (utilisation as a fraction 0..1)
-DCGM_QUERY = 'avg(DCGM_FI_DEV_GPU_UTIL{{namespace="{namespace}",pod=~"{cluster_selector}-.*"}}) / 100'
-RAY_QUERY = 'avg(ray_node_gpus_utilization{{namespace="{namespace}",ray_io_cluster=~"{cluster_selector}"}}) / 100'
-
 
 @dataclass(frozen=True)
 class QueryResult:
@@ -53,7 +50,7 @@ class QueryResult:
 
     @property
     def error_class(self) -> str:
-        """A short, bounded label for metrics: timeout, unreachable, http, bad_query, bad_response, no_data."""
+        """A short, bounded metrics label: timeout, unreachable, http, bad_query, bad_response, no_data."""
         if self.kind == "no-data":
             return "no_data"
         return self.reason.split(":", 1)[0].replace(" ", "_") if self.kind == "error" else ""
@@ -104,7 +101,8 @@ def parse_response(payload: Any) -> tuple[ResultKind, float | None, str]:
     if not isinstance(payload, dict):
         return "error", None, "bad response: not a JSON object"
     if payload.get("status") != "success":
-        return "error", None, f"bad query: {payload.get('errorType', 'error')}: {payload.get('error', '')}".rstrip()
+        kind, error = payload.get("errorType", "error"), payload.get("error", "")
+        return "error", None, f"bad query: {kind}: {error}".rstrip(": ")
     data = payload.get("data")
     if not isinstance(data, dict):
         return "error", None, "bad response: no data"
@@ -169,7 +167,7 @@ class PrometheusClient:
             return done("error", reason=f"timeout: no answer from {self.base_url} within {self.timeout:g}s")
         except httpx.HTTPError as exc:
             return done("error", reason=f"unreachable: {self.base_url}: {type(exc).__name__}: {exc}")
-        except Exception as exc:  # noqa: BLE001 - the autoscaler must hold, never crash
+        except Exception as exc:  # the autoscaler must hold, never crash
             return done("error", reason=f"unreachable: {type(exc).__name__}: {exc}")
         try:
             payload = resp.json()

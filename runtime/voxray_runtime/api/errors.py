@@ -47,6 +47,8 @@ class Problem(Exception):
             out["instance"] = instance
         if self.errors:
             out["errors"] = self.errors
+        # OpenAI's error envelope as an extension member, so OpenAI clients show the message too
+        out["error"] = {"message": self.detail, "type": self.slug, "param": self.field, "code": self.status}
         return out
 
 

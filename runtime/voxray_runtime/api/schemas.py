@@ -36,7 +36,7 @@ class NativeSpeechRequest(BaseModel):
     avatar: str | None = Field(default=None, max_length=32, examples=["female_en-GB"])
     model: str | None = Field(default=None, max_length=253, description="pin a VoiceModel")
     format: NativeFormat = "mp3"
-    bitrate_kbps: int | None = Field(default=None, ge=32, le=320)
+    bitrate_kbps: int | None = Field(default=None, ge=32, le=160)
     speed: float = Field(default=1.0, ge=0.25, le=4.0)
     store: bool = False
     stream: bool = False

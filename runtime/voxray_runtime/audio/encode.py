@@ -21,8 +21,9 @@ CONTENT_TYPES: dict[str, str] = {
     "opus": "audio/ogg",
     "pcm": "audio/pcm",
 }
-#: LAME encodes these MPEG-1/2 bitrates (kbps)
-MP3_BITRATES: frozenset[int] = frozenset((32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320))
+#: MP3 bitrates (kbps) valid at the speech sample rates voxray produces (16-24 kHz is MPEG-2 audio, whose
+#: layer III bitrates stop at 160 kbps; LAME would silently clamp anything higher)
+MP3_BITRATES: frozenset[int] = frozenset((32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160))
 #: sample rates LAME (and MP3) support; engine rates (22050, 24000) are among them
 MP3_SAMPLE_RATES: frozenset[int] = frozenset((8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000))
 #: sample rates libopus accepts
@@ -59,6 +60,7 @@ class Mp3StreamEncoder:
         self._enc = lameenc.Encoder()
         self._enc.set_bit_rate(bitrate_kbps)
         self._enc.set_in_sample_rate(sample_rate)
+        self._enc.set_out_sample_rate(sample_rate)  # never let LAME resample speech behind our back
         self._enc.set_channels(1)
         self._enc.set_quality(quality)  # 2 = best, 7 = fastest; 5 is LAME's speech-friendly middle
         self._flushed = False

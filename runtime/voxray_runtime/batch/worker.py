@@ -9,6 +9,7 @@ design the benchmark compares it with).
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
 import socket
 import time
@@ -54,16 +55,19 @@ class RenderResult:
 
 
 def process_cpu_seconds() -> float:
-    """User + system CPU of this process, every thread included."""
-    return time.process_time()
+    """User + system CPU of this process (every thread) and of its finished children (espeak-ng runs
+    as a subprocess)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
 
 
-def node_address() -> str:
+def node_id() -> str:
+    """The Ray node this process runs on (hostname outside Ray): tells the driver whether it can read
+    this process's CPU time itself."""
     try:
-        import ray
-
+        ray: Any = importlib.import_module("ray")
         if ray.is_initialized():
-            return str(ray.util.get_node_ip_address())
+            return str(ray.get_runtime_context().get_node_id())
     except Exception:
         pass
     return socket.gethostname()
@@ -128,7 +132,7 @@ def guarded_render(
     engines: Mapping[str, Engine], work: WorkItem, settings: RenderSettings, *, attempt: int, worker: str
 ) -> RenderResult:
     """``render_one`` with every exception turned into a failed result (type and message kept)."""
-    pid, node = os.getpid(), node_address()
+    pid, node = os.getpid(), node_id()
     try:
         entry = render_one(engines, work, settings, attempt=attempt, worker=worker)
     except Exception as exc:
@@ -153,7 +157,7 @@ class SynthWorker:
         return {
             "worker": self.name,
             "pid": os.getpid(),
-            "node": node_address(),
+            "node": node_id(),
             "load_seconds": round(self.load_seconds, 3),
             "cpu_seconds": process_cpu_seconds(),
         }

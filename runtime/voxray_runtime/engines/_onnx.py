@@ -46,7 +46,9 @@ def inference_session(model: bytes | Path, *, threads: int | None, device: str) 
     """An InferenceSession from a file or from the serialized graph in memory."""
     source = model if isinstance(model, bytes) else str(model)
     try:
-        return ort.InferenceSession(source, sess_options=session_options(threads), providers=providers(device))
+        return ort.InferenceSession(
+            source, sess_options=session_options(threads), providers=providers(device)
+        )
     except EngineError:
         raise
     except Exception as exc:  # onnxruntime raises its own Fail/InvalidGraph types for a bad file

@@ -80,7 +80,8 @@ def check_request(info: EngineInfo, speaker: str, language: str, speed: float) -
     """Shared argument checks with clear messages (speaker lists are checked only when declared)."""
     if language not in info.languages:
         raise UnsupportedLanguageError(
-            f"engine {info.name} cannot speak language {language!r}; it speaks: {', '.join(sorted(info.languages))}"
+            f"engine {info.name} cannot speak language {language!r}; "
+            f"it speaks: {', '.join(sorted(info.languages))}"
         )
     if info.speakers and speaker not in info.speakers:
         shown = ", ".join(info.speakers[:20]) + (" ..." if len(info.speakers) > 20 else "")
@@ -90,10 +91,12 @@ def check_request(info: EngineInfo, speaker: str, language: str, speed: float) -
 
 
 def to_pcm(audio: npt.ArrayLike, *, engine: str) -> PCM:
-    """Any engine output -> 1-D float32 in [-1, 1]; non-finite samples are an engine fault, never passed on."""
+    """Engine output -> 1-D float32 in [-1, 1]; non-finite samples are an engine fault, never passed on."""
     pcm = np.asarray(audio, dtype=np.float32).reshape(-1)
     if not np.all(np.isfinite(pcm)):
-        raise EngineError(f"engine {engine} produced non-finite samples (NaN or Inf); the weights may be corrupt")
+        raise EngineError(
+            f"engine {engine} produced non-finite samples (NaN or Inf); the weights may be corrupt"
+        )
     return np.clip(pcm, -1.0, 1.0)
 
 

@@ -35,13 +35,13 @@ def weights_dir() -> Path:
 
 
 def kokoro_voices_dir() -> Path:
-    """Kokoro voice style files (``*.bin``): ``$VOXRAY_KOKORO_VOICES``, else ``weights_dir()/kokoro-js/voices``."""
+    """Kokoro voice style files: ``$VOXRAY_KOKORO_VOICES``, else ``weights_dir()/kokoro-js/voices``."""
     env = os.environ.get(ENV_KOKORO_VOICES)
     return Path(env) if env else weights_dir() / "kokoro-js" / "voices"
 
 
 def cache_dir() -> Path:
-    """Derived artifacts (quantized graphs): ``$VOXRAY_CACHE_DIR``, else ``~/.cache/voxray``; created on use."""
+    """Derived artifacts (quantized graphs): ``$VOXRAY_CACHE_DIR``, else ``~/.cache/voxray``; made on use."""
     env = os.environ.get(ENV_CACHE_DIR)
     path = Path(env) if env else Path.home() / ".cache" / "voxray"
     path.mkdir(parents=True, exist_ok=True)
@@ -103,11 +103,12 @@ def hub_snapshot(repo: str, revision: str | None, patterns: Sequence[str]) -> Pa
         ) from exc
     try:
         folder = snapshot_download(repo, revision=revision, allow_patterns=list(patterns))
-    except Exception as exc:  # the hub raises OSError, httpx and HfHubHTTPError subclasses: all mean "not here"
+    except Exception as exc:  # OSError, httpx and HfHubHTTPError subclasses alike mean "not available"
+        reason = (str(exc).splitlines() or [repr(exc)])[0]
         raise WeightsNotFoundError(
             f"cannot fetch {repo}@{revision or 'main'} from the Hugging Face Hub ({type(exc).__name__}: "
-            f"{str(exc).splitlines()[0] if str(exc) else exc!r}); check the repo, revision and network access, "
-            "or copy the files to a PVC and use weights.source pvc"
+            f"{reason}); check the repo, revision and network access, or copy the files to a PVC and use "
+            "weights.source pvc"
         ) from exc
     return Path(folder)
 

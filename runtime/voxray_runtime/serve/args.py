@@ -39,4 +39,8 @@ class AppArgs(SpecModel):
     ingress_num_cpus: float = Field(default=0.1, ge=0, le=16)
     #: requests queued per model replica before answering 429 with Retry-After
     max_queued_requests: int = Field(default=64, ge=1, le=100_000)
-    default_bitrate_kbps: int = Field(default=64, ge=32, le=320)
+    #: seconds a request may wait for its model (queue included) before 504: this floor plus
+    #: ``request_timeout_per_char_s`` per character of text
+    request_timeout_s: float = Field(default=300.0, gt=0, le=3600)
+    request_timeout_per_char_s: float = Field(default=0.2, ge=0, le=10)
+    default_bitrate_kbps: int = Field(default=64, ge=32, le=160)

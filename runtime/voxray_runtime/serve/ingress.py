@@ -25,24 +25,29 @@ from voxray_runtime.models import NamedModel, catalog_for
 from voxray_runtime.serve.args import AppArgs
 from voxray_runtime.voices import Catalog
 
-#: seconds allowed per request: a floor plus a budget per character (CPU RTF ~0.5 at ~15 chars/s)
-TIMEOUT_FLOOR_S = 60.0
-TIMEOUT_PER_CHAR_S = 0.1
 HEALTH_TIMEOUT_S = 5.0
 
 
 class HandleBackend:
     """Runs jobs on the model deployments through their handles."""
 
-    def __init__(self, handles: Mapping[str, DeploymentHandle], catalog: Catalog) -> None:
+    def __init__(
+        self,
+        handles: Mapping[str, DeploymentHandle],
+        catalog: Catalog,
+        timeout_floor_s: float = 300.0,
+        timeout_per_char_s: float = 0.2,
+    ) -> None:
         self._handles = dict(handles)
         self._catalog = catalog
+        self._floor = timeout_floor_s
+        self._per_char = timeout_per_char_s
 
     def _handle(self, model: str) -> DeploymentHandle:
         return self._handles[model]
 
     async def synthesize(self, job: SynthesisJob) -> SynthesisOutput:
-        timeout = TIMEOUT_FLOOR_S + TIMEOUT_PER_CHAR_S * job.chars
+        timeout = self._floor + self._per_char * job.chars
         try:
             res = await asyncio.wait_for(
                 self._handle(job.binding.model).synthesize.remote(job.payload()), timeout=timeout
@@ -95,7 +100,9 @@ class Ingress:
         catalog = catalog_for(models)
         self.frontend = SpeechFrontend(
             catalog=catalog,
-            backend=HandleBackend(handles, catalog),
+            backend=HandleBackend(
+                handles, catalog, app_args.request_timeout_s, app_args.request_timeout_per_char_s
+            ),
             max_text_chars={m.name: m.spec.serving.max_text_chars for m in models},
             output_dir=Path(app_args.output_dir),
             default_bitrate_kbps=app_args.default_bitrate_kbps,

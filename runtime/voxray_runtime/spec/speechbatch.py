@@ -9,8 +9,8 @@ from pydantic import Field, model_validator
 from voxray_runtime.spec.common import SpecModel
 
 AudioFormat = Literal["mp3", "wav", "flac", "opus"]
-#: MP3 bitrates LAME encodes (kbps) for the sample rates voxray produces
-MP3_BITRATES: tuple[int, ...] = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
+#: MP3 bitrates (kbps) valid for speech at 16-24 kHz (MPEG-2 layer III stops at 160 kbps)
+MP3_BITRATES: tuple[int, ...] = (32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160)
 DEFAULT_TEMPLATE = "post_{index:02d}_{gender}_{locale}.{ext}"
 
 

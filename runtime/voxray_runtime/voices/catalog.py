@@ -25,14 +25,13 @@ class SpeakerDefault:
 
 _EN_AU = "no Australian English voice exists in the packaged weights; British English voice used"
 _UR_KOKORO = "no Urdu neural voice exists; a Kokoro Hindi voice speaks Urdu phonemes (espeak-ng 'ur')"
-_AR_ESPEAK = (
-    "no neural Arabic voice exists in the packaged weights; espeak-ng formant voice reading diacritized "
-    "Modern Standard Arabic"
-)
 
 
 def _ar_dialect(dialect: str) -> str:
-    return f"{_AR_ESPEAK}; no {dialect} dialect voice, Modern Standard Arabic spoken"
+    return (
+        f"no neural Arabic and no {dialect} voice exists in the packaged weights; "
+        "espeak-ng formant voice speaking diacritized Modern Standard Arabic"
+    )
 
 
 #: Default speakers per engine. Kokoro speaker names are its voice-style files; espeak-ng names are

@@ -1,0 +1,265 @@
+"""Batch throughput: the SpeechBatch driver's execution designs against the engine called directly.
+
+    python benchmarks/bench_batch.py [--posts 2] [--designs actors,tasks,actors-1x2] [--out FILE]
+
+For the same files (the first N hospitality posts x all 18 avatars, real engines, real MP3):
+1. direct: the engines loaded once in this process and called file after file (render_one: text ->
+   engine -> MP3 -> atomic write), with 1 intra-op thread and with one per CPU. The better is "the
+   machine's best" (engine loading excluded, so the reference is strict);
+2. each driver design through ``run_plan`` on a local Ray started once (pool start and engine loading
+   included in its wall time), under the spec's utilisation ceiling (0.8).
+Reports audio seconds per wall second, files per minute, the ratio to the direct best, and the worker
+utilisation the driver measured; writes benchmarks/results/batch.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from common import machine, machine_line, write_results
+from voxray_runtime.batch.driver import Design, RunOptions, run_plan
+from voxray_runtime.batch.plan import Plan, build_plan
+from voxray_runtime.batch.worker import RenderSettings, load_engines, render_one
+from voxray_runtime.models import default_models
+from voxray_runtime.spec.documents import parse_document
+from voxray_runtime.spec.speechbatch import SpeechBatchSpec
+
+
+@dataclass(frozen=True)
+class DesignSpec:
+    name: str
+    design: Design
+    concurrency: int | None
+    threads: int | None
+    what: str
+
+
+DESIGNS: dict[str, DesignSpec] = {
+    "actors": DesignSpec(
+        "actors",
+        "actors",
+        None,
+        None,
+        "actor pool, 1 thread each, ceil(ceiling x CPUs) actors, throttled by measured use",
+    ),
+    "tasks": DesignSpec(
+        "tasks",
+        "tasks",
+        None,
+        None,
+        "stateless Ray tasks (engines cached per worker process), same sizing and throttle",
+    ),
+    "actors-1x2": DesignSpec(
+        "actors-1x2", "actors", 1, 2, "one actor with 2 intra-op threads (parallelism inside ONNX Runtime)"
+    ),
+    "actors-floor": DesignSpec(
+        "actors-floor",
+        "actors",
+        1,
+        1,
+        "one actor, 1 thread: the largest pool that fits the ceiling statically",
+    ),
+}
+
+
+def machine_info() -> dict[str, Any]:
+    import onnxruntime
+    import ray
+
+    return {**machine(), "ray": ray.__version__, "onnxruntime": onnxruntime.__version__}
+
+
+def make_plan(posts: int, out: Path) -> Plan:
+    raw = {
+        "apiVersion": "voxray.io/v1alpha1",
+        "kind": "SpeechBatch",
+        "metadata": {"name": "bench"},
+        "spec": {"input": {"file": "packaged:hospitality", "limit": posts}, "variants": {"all": True}},
+    }
+    spec = parse_document(raw).spec
+    assert isinstance(spec, SpeechBatchSpec)
+    return build_plan(spec, models=default_models(), output_dir=out)
+
+
+def direct(plan: Plan, threads: int) -> dict[str, Any]:
+    """The engines called in this process, file after file."""
+    out = Path(tempfile.mkdtemp(prefix="vxr-bench-direct-"))
+    try:
+        t0 = time.perf_counter()
+        engines = load_engines(plan.models, threads)
+        load_s = time.perf_counter() - t0
+        settings = RenderSettings(str(out), plan.format, plan.bitrate_kbps, plan.speed, threads)
+        cpu0, t1 = _cpu(), time.perf_counter()
+        audio = 0.0
+        for w in plan.work:
+            audio += float(render_one(engines, w, settings, attempt=1, worker="direct")["duration_s"])
+        wall = time.perf_counter() - t1
+        cpu = _cpu() - cpu0
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+    cpus = os.cpu_count() or 1
+    return {
+        "threads": threads,
+        "files": len(plan.work),
+        "audio_seconds": round(audio, 2),
+        "load_seconds": round(load_s, 2),
+        "wall_seconds": round(wall, 2),
+        "audio_seconds_per_wall_second": round(audio / wall, 3),
+        "files_per_minute": round(len(plan.work) * 60 / wall, 2),
+        "utilisation": round(cpu / (wall * cpus), 3),
+    }
+
+
+def _cpu() -> float:
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def batch(plan: Plan, d: DesignSpec) -> dict[str, Any]:
+    out = Path(tempfile.mkdtemp(prefix=f"vxr-bench-{d.name}-"))
+    try:
+        run = Plan(**{**plan.__dict__, "output_dir": out})
+        s = run_plan(
+            run, RunOptions(design=d.design, concurrency=d.concurrency, threads=d.threads, progress="none")
+        ).data
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+    util, pool = s["utilisation"] or {}, s["pool"] or {}
+    return {
+        "design": d.name,
+        "what": d.what,
+        "workers": pool.get("workers"),
+        "threads": pool.get("threads_per_worker"),
+        "files": s["files"],
+        "failed": s["failed"],
+        "audio_seconds": s["audio_seconds"],
+        "wall_seconds": s["wall_seconds"],
+        "work_seconds": s["work_seconds"],
+        "audio_seconds_per_wall_second": s["audio_seconds_per_wall_second"],
+        "audio_seconds_per_work_second": s["audio_seconds_per_work_second"],
+        "files_per_minute": s["files_per_minute"],
+        "utilisation": util.get("observed"),
+        "utilisation_peak_window": util.get("peak_window"),
+        "held_seconds": util.get("held_seconds"),
+        "ceiling": util.get("ceiling"),
+    }
+
+
+def markdown(
+    m: dict[str, Any], posts: int, files: int, directs: list[dict[str, Any]], runs: list[dict[str, Any]]
+) -> str:
+    best = max(directs, key=lambda r: r["audio_seconds_per_wall_second"])
+    ref = best["audio_seconds_per_wall_second"]
+    winner = max(runs, key=lambda r: r["audio_seconds_per_wall_second"]) if runs else None
+    lines = [
+        "# Batch throughput (benchmarks/bench_batch.py)",
+        "",
+        machine_line(m) + f" Python {m['python']}, Ray {m['ray']}, ONNX Runtime {m['onnxruntime']}.",
+        "",
+        f"Work: the first {posts} hospitality posts x all 18 avatars = {files} MP3 files (64 kbps) with the "
+        "bundled VoiceModels (Kokoro int8 for en/es/hi/ur, espeak-ng for ar): real engines, real encoding, "
+        "files written atomically. CPU timings on a small shared machine are noisy: compare the ratios "
+        "within one run, not absolute figures across runs.",
+        "",
+        "## Direct: the engines called in one process (the reference)",
+        "",
+        "| intra-op threads | files | audio s | wall s (load excluded) | audio s / wall s | files / min "
+        "| CPU use |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in directs:
+        lines.append(
+            f"| {r['threads']} | {r['files']} | {r['audio_seconds']} | {r['wall_seconds']} | "
+            f"{r['audio_seconds_per_wall_second']} | {r['files_per_minute']} | {r['utilisation']} |"
+        )
+    lines += [
+        "",
+        f"Machine's best (direct): **{ref} audio s per wall s** ({best['threads']} thread(s)).",
+        "",
+        "## The driver's designs (`run_plan` on a local Ray, utilisation ceiling 0.8)",
+        "",
+        "Wall time includes starting the workers and loading their engines. Ratio: audio s per wall s "
+        "divided by the direct best. Utilisation: over the run / the highest 10 s window.",
+        "",
+        "| design | workers x threads | files | audio s | wall s | audio s / wall s | files / min "
+        "| ratio to direct best | utilisation | held by ceiling s |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in runs:
+        ratio = r["audio_seconds_per_wall_second"] / ref
+        lines.append(
+            f"| {r['design']} | {r['workers']} x {r['threads']} | {r['files']} | {r['audio_seconds']} | "
+            f"{r['wall_seconds']} | {r['audio_seconds_per_wall_second']} | {r['files_per_minute']} | "
+            f"**{ratio:.2f}** | {r['utilisation']} / {r['utilisation_peak_window']} | {r['held_seconds']} |"
+        )
+    lines += ["", "Designs:", ""]
+    lines += [f"- `{r['design']}`: {r['what']}" for r in runs]
+    if winner is not None:
+        lines += [
+            "",
+            f"Best design in this run: `{winner['design']}`, "
+            f"{winner['audio_seconds_per_wall_second'] / ref:.2f} of the direct best at utilisation "
+            f"{winner['utilisation']} (ceiling 0.8).",
+        ]
+    lines += [
+        "",
+        "Utilisation is measured as CPU seconds (user + system, every thread, finished child processes such "
+        "as espeak-ng included) of the synthesis worker processes, sampled with psutil on the driver's node "
+        "(reported by each worker with its results elsewhere), divided by wall seconds x the CPUs given to "
+        "the batch (Ray's available CPUs at start). The driver holds new submissions while the last 10 s "
+        "are above 0.97 x the ceiling.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--posts", type=int, default=int(os.environ.get("BENCH_BATCH_POSTS", "2")))
+    parser.add_argument("--designs", default="actors,tasks,actors-1x2")
+    parser.add_argument("--direct-threads", default=None, help="comma list (default: 1 and the CPU count)")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    cpus = os.cpu_count() or 1
+    threads = [int(t) for t in args.direct_threads.split(",")] if args.direct_threads else sorted({1, cpus})
+    designs = [DESIGNS[n] for n in args.designs.split(",") if n]
+    m = machine_info()
+    plan = make_plan(args.posts, Path("/nonexistent"))
+    print(f"{len(plan.work)} files; {machine_line(m)}", flush=True)
+    directs = []
+    for t in threads:
+        directs.append(direct(plan, t))
+        print("direct", json.dumps(directs[-1]), flush=True)
+    import ray
+
+    tmp = tempfile.mkdtemp(prefix="vxr-bench-ray-", dir="/tmp")
+    ray.init(include_dashboard=False, _node_ip_address="127.0.0.1", _temp_dir=tmp, log_to_driver=False)
+    runs = []
+    try:
+        for d in designs:
+            runs.append(batch(plan, d))
+            print("batch", json.dumps(runs[-1]), flush=True)
+    finally:
+        ray.shutdown()
+        shutil.rmtree(tmp, ignore_errors=True)
+    ref = max(r["audio_seconds_per_wall_second"] for r in directs)
+    for r in runs:
+        r["ratio_to_direct_best"] = round(r["audio_seconds_per_wall_second"] / ref, 3)
+    data = {"machine": m, "posts": args.posts, "files": len(plan.work), "direct": directs, "batch": runs}
+    write_results("batch", data, markdown(m, args.posts, len(plan.work), directs, runs))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

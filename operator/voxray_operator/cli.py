@@ -1,0 +1,204 @@
+"""``voxray render``: print the objects the operator would create for VoiceModel / SpeechBatch files.
+
+Loaded by the runtime's ``voxray`` command through the ``voxray.cli`` entry point group
+(``register(subparsers)``); ``python -m voxray_operator.cli render ...`` works without it. Invalid
+documents exit with status 2 and the messages the operator would put in their status, naming the field.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+import yaml
+from voxray_runtime.spec.documents import SpecError, parse_document
+from voxray_runtime.spec.speechbatch import SpeechBatchSpec
+from voxray_runtime.spec.voicemodel import VoiceModelSpec
+
+from voxray_operator.builders import (
+    BuildError,
+    batch_warnings,
+    build_batch_configmap,
+    build_rayjob,
+    build_rayservice,
+    parse_spec,
+    rayservice_name,
+)
+from voxray_operator.builders.common import dump_yaml
+from voxray_operator.builders.validation import Kind
+from voxray_operator.config import BuildSettings, OperatorSettings
+
+EXIT_INVALID = 2
+
+
+@dataclass(frozen=True)
+class SpecDocument:
+    """One valid document from a file: where it came from, its kind, name, namespace and parsed spec."""
+
+    source: str
+    kind: str
+    name: str
+    namespace: str
+    spec: VoiceModelSpec | SpeechBatchSpec
+
+
+def register(subparsers: Any) -> None:
+    """Add ``render`` to the ``voxray`` command's subparsers."""
+    parser = subparsers.add_parser(
+        "render",
+        help="print the objects the operator would create for VoiceModel / SpeechBatch files",
+        description=__doc__.splitlines()[0] if __doc__ else None,
+    )
+    parser.add_argument(
+        "-f", "--file", action="append", required=True, help="VoiceModel / SpeechBatch YAML (repeatable)"
+    )
+    parser.add_argument(
+        "-n",
+        "--namespace",
+        default=None,
+        help="namespace of the objects (default: the document's, else default)",
+    )
+    parser.add_argument("--image", default=None, help="runtime image (default: the operator's setting)")
+    parser.set_defaults(func=run_render)
+
+
+def _settings(image: str | None) -> BuildSettings:
+    settings = OperatorSettings().build_settings()
+    return settings.model_copy(update={"image": image}) if image else settings
+
+
+def load_files(files: Sequence[str], namespace: str | None = None) -> tuple[list[SpecDocument], list[str]]:
+    """Every document of the files, parsed and validated as the operator does; (documents, errors)."""
+    docs: list[SpecDocument] = []
+    errors: list[str] = []
+    for file in files:
+        path = Path(file)
+        try:
+            text = path.read_text(encoding="utf-8")
+            raws = [r for r in yaml.safe_load_all(text) if r is not None]
+        except OSError as exc:
+            errors.append(f"{file}: cannot read: {exc.strerror or exc}")
+            continue
+        except yaml.YAMLError as exc:
+            errors.append(f"{file}: not valid YAML: {exc}")
+            continue
+        for raw in raws:
+            try:
+                doc = parse_document(raw, source=f"{file}: ")
+            except SpecError as exc:
+                errors.append(_spec_error(file, raw, exc))
+                continue
+            where = f"{file}: {doc.kind}/{doc.name}"
+            try:
+                kind: Kind = "VoiceModel" if doc.kind == "VoiceModel" else "SpeechBatch"
+                spec = parse_spec(kind, raw.get("spec"))
+            except BuildError as exc:
+                errors.append(f"{where}: {exc}")
+                continue
+            docs.append(
+                SpecDocument(where, doc.kind, doc.name, namespace or doc.namespace or "default", spec)
+            )
+    seen: dict[tuple[str, str, str], str] = {}
+    for item in docs:
+        key = (item.kind, item.namespace, item.name)
+        if key in seen:
+            errors.append(f"{item.source}: {item.kind} {item.namespace}/{item.name} is also in {seen[key]}")
+        seen.setdefault(key, item.source)
+    return docs, errors
+
+
+def _spec_error(file: str, raw: Any, exc: SpecError) -> str:
+    """The operator's words for an invalid spec (parse_spec), the runtime's for anything else."""
+    if (
+        exc.field.startswith("spec")
+        and isinstance(raw, dict)
+        and raw.get("kind") in ("VoiceModel", "SpeechBatch")
+    ):
+        kind: Kind = "VoiceModel" if raw["kind"] == "VoiceModel" else "SpeechBatch"
+        try:
+            parse_spec(kind, raw.get("spec"))
+        except BuildError as err:
+            return f"{file}: {kind}/{(raw.get('metadata') or {}).get('name')}: {err}"
+    return str(exc)
+
+
+@dataclass
+class Rendered:
+    objects: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def render_documents(
+    docs: Sequence[SpecDocument], settings: BuildSettings, *, context: Sequence[SpecDocument] = ()
+) -> Rendered:
+    """The children of ``docs`` in order: RayService per VoiceModel, ConfigMap + RayJob per SpeechBatch.
+
+    VoiceModels a SpeechBatch names are looked up among ``docs`` and ``context`` (same namespace).
+    """
+    result = Rendered()
+    models = {(d.namespace, d.name): d.spec for d in [*context, *docs] if isinstance(d.spec, VoiceModelSpec)}
+    for doc in docs:
+        try:
+            if isinstance(doc.spec, VoiceModelSpec):
+                result.objects.append(build_rayservice(doc.name, doc.namespace, doc.spec, settings))
+                continue
+            spec = doc.spec
+            names = [*spec.voice_models, *([spec.run_on.voice_model] if spec.run_on.voice_model else [])]
+            found = {n: models[(doc.namespace, n)] for n in names if (doc.namespace, n) in models}
+            cluster = None
+            if spec.run_on.voice_model:
+                cluster = f"{rayservice_name(spec.run_on.voice_model)}-raycluster-xxxxx"
+                result.notes.append(
+                    f"{doc.source}: runs on the Ray cluster of VoiceModel {spec.run_on.voice_model}; "
+                    f"the operator fills in its current name where this shows {cluster}"
+                )
+            result.notes.extend(f"{doc.source}: {w}" for w in batch_warnings(spec))
+            job = build_rayjob(
+                doc.name, doc.namespace, spec, settings, voice_models=found, cluster_name=cluster
+            )
+            result.objects.append(build_batch_configmap(doc.name, doc.namespace, spec, voice_models=found))
+            result.objects.append(job)
+        except BuildError as exc:
+            hint = " (give its file with -f)" if exc.retryable else ""
+            result.errors.append(f"{doc.source}: {exc}{hint}")
+    return result
+
+
+def run_render(
+    args: argparse.Namespace, *, stdout: TextIO | None = None, stderr: TextIO | None = None
+) -> int:
+    """Print the child objects as multi-document YAML; 2 with the operator's messages on invalid input."""
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    docs, errors = load_files(args.file, args.namespace)
+    result = render_documents(docs, _settings(args.image)) if not errors else Rendered()
+    errors += result.errors
+    if errors:
+        for line in errors:
+            print(f"voxray render: {line}", file=err)
+        return EXIT_INVALID
+    if not result.objects:
+        print("voxray render: no VoiceModel or SpeechBatch documents in the files given", file=err)
+        return EXIT_INVALID
+    for line in result.notes:
+        print(f"note: {line}", file=err)
+    out.write(dump_yaml(result.objects))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Standalone entry: ``python -m voxray_operator.cli render -f FILE``."""
+    parser = argparse.ArgumentParser(prog="voxray", description="voxray operator tools")
+    sub = parser.add_subparsers(dest="command", required=True)
+    register(sub)
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

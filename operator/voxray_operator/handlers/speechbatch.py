@@ -1,0 +1,296 @@
+"""SpeechBatch -> ConfigMap (the batch document) + RayJob; status and progress from KubeRay and Ray.
+
+- Create / resume: parse the spec, read the VoiceModels it names (their specs travel in the document;
+  ``runOn.voiceModel`` also needs that VoiceModel's current RayCluster), build, create what is missing.
+  A VoiceModel that does not exist yet, or has no cluster yet, is retried with a Pending status saying so.
+- A RayJob is a run, not a desired state: once created, spec changes are not pushed into it (KubeRay would
+  not rerun the job anyway); the SpeechBatch says so with a Warning event. A finished batch whose
+  RayJob was removed after ``ttlSecondsAfterFinished`` is not run again, not even on operator restart.
+- Status: every watch event of the RayJob (KubeRay's jobDeploymentStatus / jobStatus), plus a progress
+  timer while the batch runs: it reads the driver's ``voxray-progress`` lines through the Ray dashboard's
+  Jobs API and writes the counts. At the end the logs are read once more for the final counts.
+- Deletion: the ConfigMap and RayJob go with their owner (ownerReferences); kopf keeps its finalizer on
+  a SpeechBatch only while the progress timer runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import kopf
+from voxray_runtime.batch.progress import Progress
+from voxray_runtime.spec.common import GROUP, VERSION
+from voxray_runtime.spec.speechbatch import SpeechBatchSpec
+from voxray_runtime.spec.voicemodel import VoiceModelSpec
+
+from voxray_operator import k8s, status
+from voxray_operator.builders import (
+    SPEC_HASH_ANNOTATION,
+    SPEECHBATCH_LABEL,
+    BuildError,
+    build_batch_configmap,
+    build_rayjob,
+    parse_spec,
+    rayjob_name,
+    rayservice_name,
+    spec_hash,
+)
+from voxray_operator.context import OperatorContext, get_context, plain, post_event, write_status
+from voxray_operator.drift import controller_owner, owned_by
+
+KIND: Literal["SpeechBatch"] = "SpeechBatch"
+PLURAL = "speechbatches"
+FINAL_PHASES = frozenset({"Succeeded", "Failed"})
+#: phases in which the progress timer does not run
+IDLE_PHASES = frozenset({"Succeeded", "Failed", "ValidationFailed"})
+#: RayJob states in which the dashboard has logs worth reading
+LOG_STATES = frozenset({"Running", "Complete", "Failed"})
+
+
+def finished(sb: Mapping[str, Any]) -> bool:
+    st = sb.get("status") or {}
+    generation = (sb.get("metadata") or {}).get("generation")
+    return st.get("phase") in FINAL_PHASES and st.get("observedGeneration") == generation
+
+
+async def reconcile(ctx: OperatorContext, body: Mapping[str, Any], *, trigger: str, logger: Any) -> None:
+    meta = body.get("metadata") or {}
+    ns, name = str(meta.get("namespace")), str(meta.get("name"))
+    async with ctx.lock(KIND, ns, name):
+        with ctx.metrics.reconciling(KIND, trigger):
+            fresh = await ctx.kube.get(k8s.SPEECHBATCHES, ns, name)
+            if fresh is None or (fresh.get("metadata") or {}).get("deletionTimestamp"):
+                return
+            await _reconcile(ctx, fresh, trigger, logger)
+
+
+async def _invalid(ctx: OperatorContext, sb: dict[str, Any], field: str, message: str) -> None:
+    old = sb.get("status") or {}
+    new = status.validation_failed_status(
+        KIND,
+        field=field,
+        message=message,
+        generation=sb["metadata"].get("generation"),
+        previous=old,
+        now=ctx.now(),
+    )
+    await write_status(ctx, k8s.SPEECHBATCHES, sb, old, new)
+
+
+async def _voice_models(ctx: OperatorContext, ns: str, spec: SpeechBatchSpec) -> dict[str, VoiceModelSpec]:
+    """Specs of the VoiceModels the batch names that exist and are valid (the builder reports the rest)."""
+    names = list(
+        dict.fromkeys([*spec.voice_models, *([spec.run_on.voice_model] if spec.run_on.voice_model else [])])
+    )
+    out: dict[str, VoiceModelSpec] = {}
+    for vm_name in names:
+        vm = await ctx.kube.get(k8s.VOICEMODELS, ns, vm_name)
+        if vm is None:
+            continue
+        try:
+            out[vm_name] = parse_spec("VoiceModel", vm.get("spec"))
+        except BuildError:
+            continue
+    return out
+
+
+async def _cluster_of(ctx: OperatorContext, ns: str, voicemodel: str | None) -> str | None:
+    if not voicemodel:
+        return None
+    rs = await ctx.kube.get(k8s.RAYSERVICES, ns, rayservice_name(voicemodel))
+    name = (((rs or {}).get("status") or {}).get("activeServiceStatus") or {}).get("rayClusterName")
+    return name if isinstance(name, str) and name else None
+
+
+async def _pending(ctx: OperatorContext, sb: dict[str, Any], spec: SpeechBatchSpec, why: str) -> None:
+    old = sb.get("status") or {}
+    new = status.speechbatch_status_from_rayjob(
+        None,
+        generation=sb["metadata"].get("generation"),
+        progress=None,
+        previous=old,
+        now=ctx.now(),
+        spec=spec,
+    )
+    new["message"] = why
+    await write_status(ctx, k8s.SPEECHBATCHES, sb, old, new)
+
+
+async def _ensure(
+    ctx: OperatorContext, res: k8s.Resource, owner: dict[str, Any], desired: dict[str, Any]
+) -> Any:
+    """Create the child, or return the existing one (patching it only when it is not yet used)."""
+    ns, name = desired["metadata"]["namespace"], desired["metadata"]["name"]
+    existing = await ctx.kube.get(res, ns, name)
+    if existing is None:
+        try:
+            created = await ctx.kube.create(res, ns, desired)
+        except k8s.ConflictError:
+            existing = await ctx.kube.get(res, ns, name)
+            if existing is None:
+                raise
+        else:
+            post_event(owner, "Normal", "Created", f"created {res.kind} {name}")
+            return created
+    if not owned_by(existing, owner):
+        raise BuildError(
+            f"{res.kind} {name} already exists and is not owned by this SpeechBatch; rename one of them",
+            field="metadata.name",
+        )
+    return existing
+
+
+async def _reconcile(ctx: OperatorContext, sb: dict[str, Any], trigger: str, logger: Any) -> None:
+    meta = sb["metadata"]
+    ns, name = meta["namespace"], meta["name"]
+    try:
+        spec = parse_spec("SpeechBatch", sb.get("spec"))
+    except BuildError as exc:
+        logger.warning("invalid spec: %s", exc)
+        await _invalid(ctx, sb, exc.field, exc.message)
+        return
+
+    rayjob = await ctx.kube.get(k8s.RAYJOBS, ns, rayjob_name(name))
+    if rayjob is None and finished(sb):
+        return  # removed after its TTL: the batch is done, never run it again
+    if rayjob is None:
+        models = await _voice_models(ctx, ns, spec)
+        cluster = await _cluster_of(ctx, ns, spec.run_on.voice_model)
+        try:
+            configmap = build_batch_configmap(name, ns, spec, voice_models=models, owner=sb)
+            job = build_rayjob(name, ns, spec, ctx.build, voice_models=models, cluster_name=cluster, owner=sb)
+            await _ensure(ctx, k8s.CONFIGMAPS, sb, configmap)
+            rayjob = await _ensure(ctx, k8s.RAYJOBS, sb, job)
+        except BuildError as exc:
+            if exc.retryable:
+                await _pending(ctx, sb, spec, f"{exc.field}: {exc.message}" if exc.field else exc.message)
+                raise kopf.TemporaryError(str(exc), delay=ctx.run.retry_delay_seconds) from exc
+            await _invalid(ctx, sb, exc.field, exc.message)
+            return
+    elif not owned_by(rayjob, sb):
+        await _invalid(
+            ctx,
+            sb,
+            "metadata.name",
+            f"RayJob {rayjob_name(name)} exists and is not owned by this SpeechBatch",
+        )
+        return
+    elif trigger == "update" and (rayjob["metadata"].get("annotations") or {}).get(
+        SPEC_HASH_ANNOTATION
+    ) != spec_hash(spec):
+        post_event(
+            sb,
+            "Warning",
+            "SpecChangeIgnored",
+            f"RayJob {rayjob_name(name)} already runs the earlier spec; delete and re-create the "
+            "SpeechBatch to render with the new one",
+        )
+    await refresh_status(ctx, sb, rayjob, spec, progress=None)
+
+
+async def refresh_status(
+    ctx: OperatorContext,
+    sb: dict[str, Any],
+    rayjob: dict[str, Any] | None,
+    spec: SpeechBatchSpec | None,
+    *,
+    progress: Progress | None,
+) -> dict[str, Any]:
+    old = sb.get("status") or {}
+    new = status.speechbatch_status_from_rayjob(
+        rayjob,
+        generation=sb["metadata"].get("generation"),
+        progress=progress,
+        previous=old,
+        now=ctx.now(),
+        spec=spec,
+    )
+    await write_status(ctx, k8s.SPEECHBATCHES, sb, old, new)
+    return new
+
+
+async def poll_progress(
+    ctx: OperatorContext, namespace: str, name: str, logger: Any
+) -> dict[str, Any] | None:
+    """Read the RayJob and (while it has logs) the driver's progress; write the status. Returns it."""
+    async with ctx.lock(KIND, namespace, name):
+        sb = await ctx.kube.get(k8s.SPEECHBATCHES, namespace, name)
+        if sb is None or sb["metadata"].get("deletionTimestamp"):
+            return None
+        try:
+            spec = parse_spec("SpeechBatch", sb.get("spec"))
+        except BuildError:
+            return None
+        rayjob = await ctx.kube.get(k8s.RAYJOBS, namespace, rayjob_name(name))
+        progress = None
+        if rayjob is not None and (rayjob.get("status") or {}).get("jobDeploymentStatus") in LOG_STATES:
+            poll = await ctx.dashboard.rayjob_progress(rayjob)
+            ctx.metrics.progress_polls.labels(result=poll.kind.replace("-", "_")).inc()
+            if poll.kind == "error":
+                logger.info("no progress from the Ray dashboard: %s", poll.reason)
+            progress = poll.progress
+        if rayjob is None and finished(sb):
+            return dict(sb.get("status") or {})
+        return await refresh_status(ctx, sb, rayjob, spec, progress=progress)
+
+
+# ---- kopf wiring --------------------------------------------------------------------------------------
+
+
+@kopf.on.resume(GROUP, VERSION, PLURAL, id="speechbatch-resume")
+@kopf.on.create(GROUP, VERSION, PLURAL, id="speechbatch-create")
+@kopf.on.update(GROUP, VERSION, PLURAL, field="spec", id="speechbatch-update")
+async def speechbatch_changed(
+    body: kopf.Body, reason: str, memo: kopf.Memo, logger: kopf.Logger, **_: Any
+) -> None:
+    await reconcile(get_context(memo), plain(body), trigger=str(reason), logger=logger)
+
+
+@kopf.on.event("ray.io", "v1", "rayjobs", labels={SPEECHBATCH_LABEL: kopf.PRESENT})
+async def rayjob_event(
+    body: kopf.Body, event: kopf.RawEvent, memo: kopf.Memo, logger: kopf.Logger, **_: Any
+) -> None:
+    """KubeRay's status updates of a SpeechBatch's RayJob; the final one also reads the final counts."""
+    owner = controller_owner(body, KIND, GROUP)
+    if owner is None:
+        return
+    ctx = get_context(memo)
+    ns = body.get("metadata", {}).get("namespace")
+    if event.get("type") == "DELETED":
+        # after ttlSecondsAfterFinished, or by hand: a running batch gets a new RayJob from reconcile
+        sb = await ctx.kube.get(k8s.SPEECHBATCHES, ns, owner["name"])
+        if sb is not None and sb["metadata"].get("uid") == owner["uid"] and not finished(sb):
+            await reconcile(ctx, sb, trigger="rayjob-deleted", logger=logger)
+        return
+    with ctx.metrics.reconciling(KIND, "rayjob-event"):
+        await poll_progress(ctx, ns, owner["name"], logger)
+
+
+def progress_wanted(status: kopf.Status, **_: Any) -> bool:
+    return status.get("phase") not in IDLE_PHASES
+
+
+@kopf.daemon(GROUP, VERSION, PLURAL, id="progress", when=progress_wanted, cancellation_timeout=10.0)
+async def progress_timer(
+    name: str,
+    namespace: str | None,
+    stopped: kopf.DaemonStopped,
+    memo: kopf.Memo,
+    logger: kopf.Logger,
+    **_: Any,
+) -> None:
+    """Every ``progressIntervalSeconds`` while the batch runs; ends with the batch."""
+    ctx = get_context(memo)
+    if namespace is None:
+        return
+    while not stopped:
+        try:
+            st = await poll_progress(ctx, namespace, name, logger)
+        except Exception:  # a failed poll must not end progress reporting
+            logger.exception("progress poll failed")
+            ctx.metrics.reconcile_errors.labels(kind=KIND, trigger="progress").inc()
+        else:
+            if st is None or st.get("phase") in IDLE_PHASES:
+                return
+        await stopped.wait(ctx.settings.progress_interval_seconds)

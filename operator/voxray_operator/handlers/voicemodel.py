@@ -1,0 +1,174 @@
+"""VoiceModel -> RayService: create, update, resume, drift correction and status from KubeRay's status.
+
+Thin on purpose: parse the spec (pydantic), build the RayService (pure builder), create it or patch what
+drifted (pure :mod:`voxray_operator.drift`), derive the status (pure :mod:`voxray_operator.status`).
+
+- Triggers: the VoiceModel's create / spec update / operator resume, and every watch event of a RayService
+  that a VoiceModel controls. KubeRay writing status, someone editing the spec by hand, someone deleting
+  it: each arrives as an event and runs the same idempotent reconciliation, so hand edits are put back
+  (except the model replicas the autoscaler owns) and a deleted RayService is created again.
+- Deletion: no finalizer and no on-delete handler. The RayService has a controller ownerReference and
+  Kubernetes' garbage collector removes it; an autoscaled VoiceModel carries kopf's finalizer only so
+  that kopf can stop its scaling timer first.
+- An invalid spec writes ValidationFailed (the field and message as ``voxray render`` prints them) and
+  creates nothing; an earlier RayService keeps serving. No exception: nothing to retry until the spec
+  changes, which triggers the update handler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import kopf
+from voxray_runtime.spec.common import GROUP, VERSION
+from voxray_runtime.spec.voicemodel import VoiceModelSpec
+
+from voxray_operator import k8s, status
+from voxray_operator.builders import (
+    SPEC_HASH_ANNOTATION,
+    VOICEMODEL_LABEL,
+    BuildError,
+    build_rayservice,
+    model_replicas,
+    parse_spec,
+    rayservice_name,
+)
+from voxray_operator.context import OperatorContext, get_context, plain, post_event, write_status
+from voxray_operator.drift import child_drift, controller_owner, owned_by
+
+KIND: Literal["VoiceModel"] = "VoiceModel"
+PLURAL = "voicemodels"
+
+
+def autoscaled_replicas(rayservice: Mapping[str, Any] | None, name: str, spec: VoiceModelSpec) -> int | None:
+    """The replicas to keep when rebuilding: the RayService's, when the autoscaler owns the number."""
+    if rayservice is None or not spec.autoscaling.enabled:
+        return None
+    return model_replicas(dict(rayservice), name)
+
+
+async def reconcile(ctx: OperatorContext, body: Mapping[str, Any], *, trigger: str, logger: Any) -> None:
+    meta = body.get("metadata") or {}
+    ns, name = str(meta.get("namespace")), str(meta.get("name"))
+    async with ctx.lock(KIND, ns, name):
+        with ctx.metrics.reconciling(KIND, trigger):
+            # handlers hold the body of their event; read the latest so that no decision uses stale data
+            fresh = await ctx.kube.get(k8s.VOICEMODELS, ns, name)
+            if fresh is None or (fresh.get("metadata") or {}).get("deletionTimestamp"):
+                return
+            await _reconcile(ctx, fresh, logger)
+
+
+async def _invalid(ctx: OperatorContext, vm: dict[str, Any], field: str, message: str) -> None:
+    meta = vm["metadata"]
+    old = vm.get("status") or {}
+    new = status.validation_failed_status(
+        KIND, field=field, message=message, generation=meta.get("generation"), previous=old, now=ctx.now()
+    )
+    await write_status(ctx, k8s.VOICEMODELS, vm, old, new)
+
+
+async def _reconcile(ctx: OperatorContext, vm: dict[str, Any], logger: Any) -> None:
+    meta = vm["metadata"]
+    ns, name, generation = meta["namespace"], meta["name"], meta.get("generation")
+    try:
+        spec = parse_spec("VoiceModel", vm.get("spec"))
+    except BuildError as exc:
+        logger.warning("invalid spec: %s", exc)
+        await _invalid(ctx, vm, exc.field, exc.message)
+        return
+
+    rs_name = rayservice_name(name)
+    existing = await ctx.kube.get(k8s.RAYSERVICES, ns, rs_name)
+    if existing is not None and not owned_by(existing, vm):
+        await _invalid(
+            ctx,
+            vm,
+            "metadata.name",
+            f"RayService {rs_name} already exists and is not owned by this VoiceModel; rename one of them",
+        )
+        return
+    try:
+        desired = build_rayservice(
+            name, ns, spec, ctx.build, replicas=autoscaled_replicas(existing, name, spec), owner=vm
+        )
+    except BuildError as exc:
+        if exc.retryable:
+            raise kopf.TemporaryError(str(exc), delay=ctx.run.retry_delay_seconds) from exc
+        await _invalid(ctx, vm, exc.field, exc.message)
+        return
+
+    rayservice = await ensure_rayservice(ctx, vm, existing, desired, logger)
+    old = vm.get("status") or {}
+    new = status.voicemodel_status_from_rayservice(
+        rayservice, generation=generation, spec=spec, previous=old, now=ctx.now()
+    )
+    await write_status(ctx, k8s.VOICEMODELS, vm, old, new)
+
+
+async def ensure_rayservice(
+    ctx: OperatorContext,
+    vm: dict[str, Any],
+    existing: dict[str, Any] | None,
+    desired: dict[str, Any],
+    logger: Any,
+) -> dict[str, Any]:
+    """Create the RayService, or patch it where it no longer holds the built spec. Returns it."""
+    ns, rs_name = desired["metadata"]["namespace"], desired["metadata"]["name"]
+    if existing is None:
+        try:
+            created = await ctx.kube.create(k8s.RAYSERVICES, ns, desired)
+        except k8s.ConflictError:
+            # created meanwhile (a resumed operator racing its own watch): reconcile against it
+            existing = await ctx.kube.get(k8s.RAYSERVICES, ns, rs_name)
+            if existing is None:
+                raise
+        else:
+            logger.info("created RayService %s", rs_name)
+            post_event(vm, "Normal", "Created", f"created RayService {rs_name}")
+            return created
+
+    drift = child_drift(existing, desired)
+    if drift is None:
+        return existing
+    old_hash = (existing["metadata"].get("annotations") or {}).get(SPEC_HASH_ANNOTATION)
+    new_hash = (desired["metadata"].get("annotations") or {}).get(SPEC_HASH_ANNOTATION)
+    patched = await ctx.kube.patch(k8s.RAYSERVICES, ns, rs_name, drift.patch)
+    where = ", ".join(drift.paths[:5]) + (" ..." if len(drift.paths) > 5 else "")
+    if old_hash != new_hash:
+        logger.info("applied the new spec to RayService %s", rs_name)
+        post_event(vm, "Normal", "Updated", f"applied the VoiceModel spec to RayService {rs_name}")
+    else:
+        logger.warning("RayService %s drifted (%s): restored", rs_name, where)
+        ctx.metrics.drift_corrections.labels(kind="RayService").inc()
+        post_event(vm, "Warning", "DriftCorrected", f"restored RayService {rs_name}: {where}")
+    return patched
+
+
+# ---- kopf wiring --------------------------------------------------------------------------------------
+
+
+@kopf.on.resume(GROUP, VERSION, PLURAL, id="voicemodel-resume")
+@kopf.on.create(GROUP, VERSION, PLURAL, id="voicemodel-create")
+@kopf.on.update(GROUP, VERSION, PLURAL, field="spec", id="voicemodel-update")
+async def voicemodel_changed(
+    body: kopf.Body, reason: str, memo: kopf.Memo, logger: kopf.Logger, **_: Any
+) -> None:
+    await reconcile(get_context(memo), plain(body), trigger=str(reason), logger=logger)
+
+
+@kopf.on.event("ray.io", "v1", "rayservices", labels={VOICEMODEL_LABEL: kopf.PRESENT})
+async def rayservice_event(
+    body: kopf.Body, event: kopf.RawEvent, memo: kopf.Memo, logger: kopf.Logger, **_: Any
+) -> None:
+    """KubeRay's status updates, hand edits and deletions of a VoiceModel's RayService."""
+    owner = controller_owner(body, KIND, GROUP)
+    if owner is None:
+        return
+    ctx = get_context(memo)
+    ns = body.get("metadata", {}).get("namespace")
+    vm = await ctx.kube.get(k8s.VOICEMODELS, ns, owner["name"])
+    if vm is None or vm["metadata"].get("uid") != owner["uid"]:
+        return  # the owner is gone: the garbage collector takes the RayService
+    await reconcile(ctx, vm, trigger=f"rayservice-{str(event.get('type', '')).lower()}", logger=logger)

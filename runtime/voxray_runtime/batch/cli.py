@@ -1,0 +1,136 @@
+"""``voxray batch``: render a SpeechBatch locally or as a RayJob entrypoint.
+
+Exit status: 0 when every file is complete, 1 when any item failed (after its retries) or the run
+could not finish, 2 when the SpeechBatch (or a VoiceModel) is invalid: nothing was started then.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from voxray_runtime.spec.documents import SpecError, load_documents
+from voxray_runtime.spec.speechbatch import SpeechBatchSpec
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_INVALID = 2
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-f", "--file", required=True, type=Path, help="SpeechBatch YAML document")
+    parser.add_argument("--limit", type=int, default=None, help="render only the first N items (by index)")
+    parser.add_argument("--out", type=Path, default=None, help="output directory (default: spec.output.path)")
+    parser.add_argument(
+        "--address", default=None, help="Ray address to use (default: RAY_ADDRESS, else a local Ray)"
+    )
+    parser.add_argument(
+        "--concurrency", type=int, default=None, help="synthesis workers (default: from the ceiling)"
+    )
+    parser.add_argument(
+        "-m",
+        "--models",
+        nargs="+",
+        action="extend",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="VoiceModel YAML files (default: the bundled VoiceModels)",
+    )
+    parser.add_argument(
+        "--threads", type=int, default=None, help="engine intra-op threads per worker (default 1)"
+    )
+    parser.add_argument(
+        "--design",
+        choices=("actors", "tasks"),
+        default="actors",
+        help="execution design (actors: a pool of actors)",
+    )
+    parser.add_argument(
+        "--progress",
+        choices=("auto", "rich", "plain", "none"),
+        default="auto",
+        help="display: a bar on a terminal, plain voxray-progress lines otherwise (auto)",
+    )
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the ``batch`` subcommand to the voxray CLI."""
+    parser = subparsers.add_parser(
+        "batch",
+        help="render a SpeechBatch into audio files and a manifest (resumable)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_arguments(parser)
+    parser.set_defaults(func=run_batch)
+
+
+def load_speechbatch(path: Path) -> tuple[str, SpeechBatchSpec]:
+    docs = [d for d in load_documents(path) if isinstance(d.spec, SpeechBatchSpec)]
+    if len(docs) != 1:
+        raise SpecError(
+            f"expected exactly one SpeechBatch document, found {len(docs)}", field="kind", source=str(path)
+        )
+    spec = docs[0].spec
+    assert isinstance(spec, SpeechBatchSpec)
+    return docs[0].name, spec
+
+
+def run_batch(args: argparse.Namespace) -> int:
+    """Validate, plan and run; prints progress and a short summary; returns the exit status."""
+    from voxray_runtime.batch.plan import build_plan
+    from voxray_runtime.models import default_models, load_models
+
+    try:
+        name, spec = load_speechbatch(args.file)
+        models = load_models(args.models) if args.models else default_models()
+        out = args.out if args.out is not None else Path(spec.output.path)
+        plan = build_plan(spec, models=models, output_dir=out, limit=args.limit, base_dir=args.file.parent)
+    except SpecError as exc:
+        print(f"error: invalid SpeechBatch: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    if args.concurrency is not None and args.concurrency < 1:
+        print("error: --concurrency must be at least 1", file=sys.stderr)
+        return EXIT_INVALID
+    from voxray_runtime.batch.driver import RunOptions, run_plan
+
+    options = RunOptions(
+        address=args.address,
+        concurrency=args.concurrency,
+        threads=args.threads,
+        design=args.design,
+        progress=args.progress,
+    )
+    print(
+        f"SpeechBatch {name}: {len(plan.items)} item(s) x {len(plan.avatars)} voice(s) = "
+        f"{len(plan.work)} file(s) -> {plan.output_dir}",
+        flush=True,
+    )
+    try:
+        summary = run_plan(plan, options).data
+    except KeyboardInterrupt:
+        print("interrupted: rerun the same command to resume", file=sys.stderr)
+        return 130
+    util = summary.get("utilisation") or {}
+    print(
+        f"done: {summary['files']}/{summary['total']} files ({summary['rendered']} rendered, "
+        f"{summary['skipped']} skipped, {summary['failed']} failed), "
+        f"{summary['audio_seconds']:.1f} s audio in {summary['wall_seconds']:.1f} s "
+        f"({summary['audio_seconds_per_wall_second']:.2f} audio s/s, "
+        f"{summary['files_per_minute']:.1f} files/min)"
+        + (f", utilisation {util['observed']:.2f} (ceiling {util['ceiling']:g})" if util else "")
+        + f"; summary: {plan.summary_path}",
+        flush=True,
+    )
+    for f in summary["failures"]:
+        print(f"failed: {f['name']}: {f['error_type']}: {f['error']}", file=sys.stderr)
+    return EXIT_FAILED if summary["failed"] or summary["missing"] else EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m voxray_runtime.batch", description=__doc__)
+    add_arguments(parser)
+    return run_batch(parser.parse_args(argv))

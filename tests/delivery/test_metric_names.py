@@ -1,0 +1,119 @@
+"""Every metric a dashboard or an alert rule queries is exported by something real.
+
+The runtime runs on the session's real Ray (tests/conftest.py ``serve_url``): one real speech request,
+then Ray's metrics export port is scraped like Prometheus would (``ray_`` prefix, histogram samples
+``_bucket/_sum/_count``). The operator's metrics server runs in process and is scraped over HTTP.
+What neither can export here is an explicit allow-list of third-party series, each with its reason.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from delivery_lib import base_name, dashboard_exprs, free_port, load_dashboards, load_rules, metric_names, rule_exprs
+
+#: series that no voxray component exports, and why the dashboards/rules may still query them
+EXTERNAL: dict[str, str] = {
+    "DCGM_FI_DEV_GPU_UTIL": "NVIDIA dcgm-exporter (GPU operator DaemonSet) on GPU nodes; the DCGM autoscaling metric",
+    "ray_node_gpus_utilization": "Ray's own node metric, exported only by Ray nodes that have GPUs (none here)",
+    "up": "written by Prometheus itself for every scrape target",
+}
+RUNTIME_PREFIX = "ray_"
+
+
+def queried() -> dict[str, set[str]]:
+    """Metric name -> where it is queried (dashboards, rules)."""
+    out: dict[str, set[str]] = {}
+    sources: list[tuple[str, Iterator[tuple[str, str]]]] = [
+        (name, dashboard_exprs(board)) for name, board in load_dashboards().items()
+    ]
+    sources.append(("voxray.rules.yaml", rule_exprs(load_rules())))
+    for source, exprs in sources:
+        for where, expr in exprs:
+            for metric in metric_names(expr):
+                out.setdefault(metric, set()).add(f"{source}: {where}")
+    return out
+
+
+def exposition_names(text: str) -> set[str]:
+    """Sample names a Prometheus scrape of ``text`` yields, families without samples included (a labelled
+    metric nobody has touched yet still declares its TYPE; its samples follow the type's naming)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    names: set[str] = set()
+    for family in text_string_to_metric_families(text):
+        names |= {sample.name for sample in family.samples}
+        if family.type == "counter":
+            names.add(f"{family.name}_total")
+        elif family.type in ("histogram", "summary"):
+            names |= {f"{family.name}{suffix}" for suffix in ("_bucket", "_sum", "_count")}
+        else:
+            names.add(family.name)
+    return names
+
+
+@pytest.fixture(scope="module")
+def operator_exported() -> set[str]:
+    from voxray_operator.metrics import OperatorMetrics
+
+    metrics = OperatorMetrics()
+    port = free_port()
+    stop = metrics.serve(port, "127.0.0.1")
+    try:
+        text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+    finally:
+        stop()
+    names = exposition_names(text)
+    assert any(n.startswith("voxray_operator_") for n in names), text[:500]
+    return names
+
+
+def test_operator_metrics_queried_exist(operator_exported: set[str]) -> None:
+    wanted = {m: w for m, w in queried().items() if m.startswith("voxray_operator_")}
+    assert wanted, "no dashboard or rule queries the operator"
+    missing = {m: sorted(w) for m, w in wanted.items() if m not in operator_exported}
+    assert not missing, f"queried but not exported by the operator: {missing}"
+
+
+def test_runtime_metrics_queried_are_declared_by_the_runtime() -> None:
+    from voxray_runtime.api.metrics import METRIC_NAMES
+
+    histograms = {f"{RUNTIME_PREFIX}{n}" for n in METRIC_NAMES}
+    declared = {f"{RUNTIME_PREFIX}{n}" for n in METRIC_NAMES}
+    wanted = {base_name(m, histograms) for m in queried() if m.startswith(f"{RUNTIME_PREFIX}voxray_")}
+    assert wanted, "no dashboard or rule queries the runtime"
+    assert wanted <= declared, f"not in voxray_runtime.api.metrics.METRIC_NAMES: {sorted(wanted - declared)}"
+
+
+def test_allow_list_is_needed() -> None:
+    stale = set(EXTERNAL) - set(queried())
+    assert not stale, f"allow-listed but never queried (remove them): {sorted(stale)}"
+
+
+def _scrape(url: str) -> str:
+    return httpx.get(url, timeout=10).text
+
+
+@pytest.mark.ray
+def test_every_queried_metric_is_exported(
+    serve_url: str, ray_cluster: dict[str, Any], operator_exported: set[str]
+) -> None:
+    wanted = queried()
+    runtime_wanted = {m for m in wanted if m.startswith(RUNTIME_PREFIX) and m not in EXTERNAL}
+    response = httpx.post(f"{serve_url}/v1/speech", json={"text": "Hello.", "language": "en"}, timeout=120)
+    assert response.status_code == 200, response.text[:500]
+    url = f"http://127.0.0.1:{ray_cluster['metrics_port']}/metrics"
+    deadline = time.monotonic() + 60
+    exported: set[str] = set()
+    while time.monotonic() < deadline:
+        exported = exposition_names(_scrape(url))
+        if runtime_wanted <= exported:
+            break
+        time.sleep(2)  # Ray's metrics agent exports every few seconds
+    everything = exported | operator_exported | set(EXTERNAL)
+    missing = {m: sorted(where) for m, where in wanted.items() if m not in everything}
+    assert not missing, f"queried but exported by nothing (after a real request, 60 s of scraping): {missing}"

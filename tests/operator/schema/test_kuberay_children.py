@@ -1,0 +1,130 @@
+"""Every RayService / RayJob the operator builds validates against KubeRay's real CRD schemas."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+from voxray_operator.builders import build_rayjob, build_rayservice
+from voxray_operator.cli import render_documents
+from voxray_operator.config import BuildSettings
+from voxray_runtime.spec.speechbatch import SpeechBatchSpec
+from voxray_runtime.spec.voicemodel import VoiceModelSpec
+
+from tests.operator.schema.kuberay_schema import errors, kuberay_validator
+from tests.operator.unit.support import SETTINGS, example_documents, owner
+
+VOICEMODELS: dict[str, dict[str, Any]] = {
+    "cpu-min": {"engine": "espeak"},
+    "scale-to-zero": {"engine": "espeak", "replicas": {"min": 0, "max": 3}},
+    "gpu-whole": {
+        "engine": "kokoro",
+        "resources": {"gpu": 2, "accelerator": "NVIDIA-A100-SXM4-80GB"},
+        "replicas": {"min": 1, "max": 4},
+        "autoscaling": {"enabled": True},
+    },
+    "gpu-fraction": {
+        "engine": "vits",
+        "resources": {"gpuFraction": 0.2},
+        "voices": [{"avatar": "female_hi", "speaker": "x", "engineLanguage": "hi"}],
+    },
+    "pvc-weights": {
+        "engine": "piper",
+        "weights": {"source": "pvc", "claimName": "w", "path": "/piper/joe.onnx"},
+        "output": {"volumeClaim": "audio", "path": "/srv/audio"},
+        "image": "reg/custom:1",
+    },
+    "hf-weights": {
+        "engine": "vits",
+        "weights": {"source": "huggingface", "repo": "org/m", "revision": "abc"},
+        "voices": [{"avatar": "male_ur", "speaker": "x", "engineLanguage": "ur"}],
+        "quantization": "int8",
+    },
+}
+KOKORO = VoiceModelSpec.model_validate({"engine": "kokoro", "output": {"volumeClaim": "audio"}})
+GPU = VoiceModelSpec.model_validate(VOICEMODELS["gpu-whole"])
+BATCHES: dict[str, tuple[dict[str, Any], dict[str, VoiceModelSpec], str | None]] = {
+    "dedicated-no-workers": ({"runOn": {"workers": 0}, "output": {"volumeClaim": "a"}}, {}, None),
+    "dedicated-gpu": (
+        {"voiceModels": ["gpu"], "runOn": {"dedicated": True, "workers": 2}},
+        {"gpu": GPU},
+        None,
+    ),
+    "dedicated-configmap": (
+        {"input": {"configMap": {"name": "posts"}}, "output": {"volumeClaim": "a"}},
+        {},
+        None,
+    ),
+    "on-cluster": (
+        {"voiceModels": ["kokoro"], "runOn": {"voiceModel": "kokoro"}},
+        {"kokoro": KOKORO},
+        "kokoro-raycluster-abcde",
+    ),
+}
+SETTINGS_VARIANTS = {
+    "defaults": SETTINGS,
+    "tuned": BuildSettings(
+        service_account_name="voxray-ray",
+        gpu_node_selector={"pool": "gpu"},
+        job_active_deadline_seconds=3600,
+        image_pull_policy="Always",
+        gpu_tolerations=[],
+    ),
+}
+
+
+def assert_valid(folder: Path, obj: dict[str, Any]) -> None:
+    assert errors(kuberay_validator(folder, obj["kind"]), obj) == []
+
+
+def test_every_example_child(kuberay_schemas: Path) -> None:
+    result = render_documents(example_documents(), SETTINGS)
+    assert result.errors == []
+    kinds = [o["kind"] for o in result.objects]
+    assert "RayService" in kinds
+    assert "RayJob" in kinds
+    for obj in result.objects:
+        if obj["kind"] in ("RayService", "RayJob"):
+            assert_valid(kuberay_schemas, obj)
+
+
+@pytest.mark.parametrize("settings", SETTINGS_VARIANTS.values(), ids=list(SETTINGS_VARIANTS))
+@pytest.mark.parametrize("case", VOICEMODELS, ids=list(VOICEMODELS))
+def test_rayservice_table(kuberay_schemas: Path, case: str, settings: BuildSettings) -> None:
+    spec = VoiceModelSpec.model_validate(VOICEMODELS[case])
+    for replicas in (None, spec.replicas.max):
+        rs = build_rayservice(case, "tts", spec, settings, replicas=replicas, owner=owner("VoiceModel", case))
+        assert_valid(kuberay_schemas, rs)
+
+
+@pytest.mark.parametrize("settings", SETTINGS_VARIANTS.values(), ids=list(SETTINGS_VARIANTS))
+@pytest.mark.parametrize("case", BATCHES, ids=list(BATCHES))
+def test_rayjob_table(kuberay_schemas: Path, case: str, settings: BuildSettings) -> None:
+    fields, models, cluster = BATCHES[case]
+    spec = SpeechBatchSpec.model_validate(
+        {"input": {"items": [{"index": 0, "texts": {"en": "Hi."}}]}, "variants": {"all": True}, **fields}
+    )
+    job = build_rayjob(
+        case,
+        "tts",
+        spec,
+        settings,
+        voice_models=models,
+        cluster_name=cluster,
+        owner=owner("SpeechBatch", case),
+    )
+    assert_valid(kuberay_schemas, job)
+
+
+def test_the_validator_catches_a_wrong_field(kuberay_schemas: Path) -> None:
+    rs = build_rayservice("m", "tts", VoiceModelSpec(engine="espeak"), SETTINGS)
+    bad = copy.deepcopy(rs)
+    bad["spec"]["rayClusterConfig"]["workerGroupSpecs"][0]["minReplica"] = 1
+    assert any("minReplica" in e for e in errors(kuberay_validator(kuberay_schemas, "RayService"), bad))
+    bad = copy.deepcopy(rs)
+    bad["spec"]["rayClusterConfig"]["headGroupSpec"]["template"]["spec"]["containers"][0]["ports"][0][
+        "containerPort"
+    ] = "6379"
+    assert errors(kuberay_validator(kuberay_schemas, "RayService"), bad)

@@ -1,0 +1,1 @@
+"""Operator unit tests: pure builders, status derivation, CRD generation inputs, the render CLI."""
