@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from common import machine, machine_line, write_results
+
 from voxray_runtime.batch.driver import Design, RunOptions, run_plan
 from voxray_runtime.batch.plan import Plan, build_plan
 from voxray_runtime.batch.worker import RenderSettings, load_engines, render_one
@@ -116,6 +117,7 @@ def direct(plan: Plan, threads: int) -> dict[str, Any]:
         "audio_seconds_per_wall_second": round(audio / wall, 3),
         "files_per_minute": round(len(plan.work) * 60 / wall, 2),
         "utilisation": round(cpu / (wall * cpus), 3),
+        "loadavg_1m_after": round(os.getloadavg()[0], 2),
     }
 
 
@@ -151,6 +153,7 @@ def batch(plan: Plan, d: DesignSpec) -> dict[str, Any]:
         "utilisation_peak_window": util.get("peak_window"),
         "held_seconds": util.get("held_seconds"),
         "ceiling": util.get("ceiling"),
+        "loadavg_1m_after": round(os.getloadavg()[0], 2),
     }
 
 
@@ -173,13 +176,14 @@ def markdown(
         "## Direct: the engines called in one process (the reference)",
         "",
         "| intra-op threads | files | audio s | wall s (load excluded) | audio s / wall s | files / min "
-        "| CPU use |",
-        "|---|---|---|---|---|---|---|",
+        "| CPU use | load avg after |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in directs:
         lines.append(
             f"| {r['threads']} | {r['files']} | {r['audio_seconds']} | {r['wall_seconds']} | "
-            f"{r['audio_seconds_per_wall_second']} | {r['files_per_minute']} | {r['utilisation']} |"
+            f"{r['audio_seconds_per_wall_second']} | {r['files_per_minute']} | {r['utilisation']} | "
+            f"{r['loadavg_1m_after']} |"
         )
     lines += [
         "",
@@ -191,15 +195,16 @@ def markdown(
         "divided by the direct best. Utilisation: over the run / the highest 10 s window.",
         "",
         "| design | workers x threads | files | audio s | wall s | audio s / wall s | files / min "
-        "| ratio to direct best | utilisation | held by ceiling s |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| ratio to direct best | utilisation | held by ceiling s | load avg after |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in runs:
         ratio = r["audio_seconds_per_wall_second"] / ref
         lines.append(
             f"| {r['design']} | {r['workers']} x {r['threads']} | {r['files']} | {r['audio_seconds']} | "
             f"{r['wall_seconds']} | {r['audio_seconds_per_wall_second']} | {r['files_per_minute']} | "
-            f"**{ratio:.2f}** | {r['utilisation']} / {r['utilisation_peak_window']} | {r['held_seconds']} |"
+            f"**{ratio:.2f}** | {r['utilisation']} / {r['utilisation_peak_window']} | {r['held_seconds']} | "
+            f"{r['loadavg_1m_after']} |"
         )
     lines += ["", "Designs:", ""]
     lines += [f"- `{r['design']}`: {r['what']}" for r in runs]

@@ -20,6 +20,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import machine, machine_line, pct, write_results
+
 from voxray_runtime.models import catalog_for, default_models
 from voxray_runtime.pipeline import text_chunks
 from voxray_runtime.serve.worker import Job, ModelWorker
@@ -149,6 +150,7 @@ def ttfa(url: str, avatar: str, n: int = 6) -> dict[str, float]:
 def start_serve(spec: VoiceModelSpec, out: str) -> str:
     import ray
     from ray import serve
+
     from voxray_runtime.serve.app import build_app
 
     ray.init(

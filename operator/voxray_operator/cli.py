@@ -15,9 +15,6 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import yaml
-from voxray_runtime.spec.documents import SpecError, parse_document
-from voxray_runtime.spec.speechbatch import SpeechBatchSpec
-from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
 from voxray_operator.builders import (
     BuildError,
@@ -31,6 +28,9 @@ from voxray_operator.builders import (
 from voxray_operator.builders.common import dump_yaml
 from voxray_operator.builders.validation import Kind
 from voxray_operator.config import BuildSettings, OperatorSettings
+from voxray_runtime.spec.documents import SpecError, parse_document
+from voxray_runtime.spec.speechbatch import SpeechBatchSpec
+from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
 EXIT_INVALID = 2
 

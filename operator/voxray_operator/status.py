@@ -24,15 +24,15 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 import yaml
-from voxray_runtime.batch.progress import Progress
-from voxray_runtime.serve.args import APP_NAME, INGRESS_DEPLOYMENT
-from voxray_runtime.spec.speechbatch import SpeechBatchSpec
-from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
 from voxray_operator.api.speechbatch import BatchCounts, BatchOutputStatus, SpeechBatchStatus
 from voxray_operator.api.voicemodel import ReplicaStatus, ScalingRecord, VoiceModelStatus
 from voxray_operator.builders.common import spec_hash
 from voxray_operator.builders.rayservice import model_replicas, replicas_per_pod, serve_endpoint
+from voxray_runtime.batch.progress import Progress
+from voxray_runtime.serve.args import APP_NAME, INGRESS_DEPLOYMENT
+from voxray_runtime.spec.speechbatch import SpeechBatchSpec
+from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
 Status = dict[str, Any]
 Event = tuple[str, str, str]  # (type Normal|Warning, reason, message)

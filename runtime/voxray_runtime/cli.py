@@ -7,6 +7,7 @@ is a ``register(subparsers)`` function. That keeps the runtime free of operator 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.metadata
 import os
 import signal
@@ -35,7 +36,13 @@ def cmd_voices(args: argparse.Namespace) -> int:
     models = [m for m in _models(args.file) if isinstance(m, NamedModel)]
     catalog = catalog_for(models)
     rows = [
-        (b.avatar.name, b.model, b.engine, b.speaker, "fallback: " + b.fallback if b.fallback else "true voice")
+        (
+            b.avatar.name,
+            b.model,
+            b.engine,
+            b.speaker,
+            "fallback: " + b.fallback if b.fallback else "true voice",
+        )
         for b in catalog.table()
     ]
     header = ("AVATAR", "MODEL", "ENGINE", "SPEAKER", "VOICE")
@@ -88,8 +95,14 @@ def start_local_ray(address: str | None, num_cpus: int | None) -> None:
 
 
 def serve_app(
-    files: Sequence[str] | None, host: str, port: int, output_dir: str, *, address: str | None = None,
-    num_cpus: int | None = None, timeout_s: float = 600.0,
+    files: Sequence[str] | None,
+    host: str,
+    port: int,
+    output_dir: str,
+    *,
+    address: str | None = None,
+    num_cpus: int | None = None,
+    timeout_s: float = 600.0,
 ) -> str:
     """Start Serve with the app on host:port; returns the base URL once ``GET /v1/voices`` answers."""
     from ray import serve
@@ -100,7 +113,10 @@ def serve_app(
 
     models = [m for m in _models(files) if isinstance(m, NamedModel)]
     args = AppArgs.model_validate(
-        {"models": [{"name": m.name, "spec": m.spec} for m in models], "output_dir": str(Path(output_dir).resolve())}
+        {
+            "models": [{"name": m.name, "spec": m.spec} for m in models],
+            "output_dir": str(Path(output_dir).resolve()),
+        }
     )
     start_local_ray(address, num_cpus)
     serve.start(http_options={"host": host, "port": port})
@@ -112,38 +128,44 @@ def serve_app(
 
 def cmd_serve(args: argparse.Namespace) -> int:
     try:
-        base = serve_app(args.file, args.host, args.port, args.output_dir, address=args.address,
-                         num_cpus=args.num_cpus)
+        base = serve_app(
+            args.file, args.host, args.port, args.output_dir, address=args.address, num_cpus=args.num_cpus
+        )
     except SpecError as exc:
         print(f"voxray serve: {exc}", file=sys.stderr)
         return 2
     print(f"voxray is serving on {base}")
     print(f"  voices:   curl {base}/v1/voices")
-    print(f"  speech:   curl -o hello.mp3 {base}/v1/audio/speech -H 'Content-Type: application/json' "
-          "-d '{\"model\":\"tts-1\",\"input\":\"Hello from voxray.\",\"voice\":\"female_en-GB\"}'")
+    print(
+        f"  speech:   curl -o hello.mp3 {base}/v1/audio/speech -H 'Content-Type: application/json' "
+        '-d \'{"model":"tts-1","input":"Hello from voxray.","voice":"female_en-GB"}\''
+    )
     print(f"  docs:     {base}/docs")
     print(f"  audio:    stored files go to {Path(args.output_dir).resolve()}")
     print(f"  metrics:  http://127.0.0.1:{os.environ.get('VOXRAY_METRICS_PORT', '8080')}/metrics")
     if args.batch:
-        print(f"rendering {args.batch} into {Path(args.output_dir).resolve()} on the same Ray ...", flush=True)
+        print(
+            f"rendering {args.batch} into {Path(args.output_dir).resolve()} on the same Ray ...", flush=True
+        )
         batch_argv = ["batch", "-f", args.batch, "--out", args.output_dir]
         if args.posts:
             batch_argv += ["--limit", str(args.posts)]
         batch_args = build_parser().parse_args(batch_argv)
         code = int(batch_args.func(batch_args))
-        print(f"batch finished with exit code {code}; files, manifest.jsonl and summary in "
-              f"{Path(args.output_dir).resolve()}", flush=True)
+        print(
+            f"batch finished with exit code {code}; files, manifest.jsonl and summary in "
+            f"{Path(args.output_dir).resolve()}",
+            flush=True,
+        )
         print(f"voxray is still serving on {base}", flush=True)
     print("Ctrl-C stops.", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         stop.wait()
-    except KeyboardInterrupt:
-        pass
     from ray import serve
 
-    serve.shutdown()
+    serve.shutdown()  # type: ignore[no-untyped-call]
     return 0
 
 
@@ -152,20 +174,31 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("serve", help="start local Ray and the Serve app (OpenAI-compatible speech API)")
-    p.add_argument("-f", "--file", action="append", help="VoiceModel YAML (repeatable); default: bundled models")
+    p.add_argument(
+        "-f", "--file", action="append", help="VoiceModel YAML (repeatable); default: bundled models"
+    )
     p.add_argument("--host", default=DEFAULT_HOST)
     p.add_argument("--port", type=int, default=DEFAULT_PORT)
-    p.add_argument("--output-dir", default=os.environ.get("VOXRAY_OUTPUT_DIR", "audio-output"),
-                   help="where store=true writes audio")
+    p.add_argument(
+        "--output-dir",
+        default=os.environ.get("VOXRAY_OUTPUT_DIR", "audio-output"),
+        help="where store=true writes audio",
+    )
     p.add_argument("--address", default=None, help="connect to a running Ray cluster instead of starting one")
     p.add_argument("--num-cpus", type=int, default=None, help="CPUs for the local Ray (default: all)")
-    p.add_argument("--batch", default=None, metavar="FILE",
-                   help="once serving, also render this SpeechBatch on the same Ray (then keep serving)")
+    p.add_argument(
+        "--batch",
+        default=None,
+        metavar="FILE",
+        help="once serving, also render this SpeechBatch on the same Ray (then keep serving)",
+    )
     p.add_argument("--posts", type=int, default=None, help="with --batch: render only the first N items")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("voices", help="print the voice table: every avatar and the voice it resolves to")
-    p.add_argument("-f", "--file", action="append", help="VoiceModel YAML (repeatable); default: bundled models")
+    p.add_argument(
+        "-f", "--file", action="append", help="VoiceModel YAML (repeatable); default: bundled models"
+    )
     p.set_defaults(func=cmd_voices)
 
     try:

@@ -32,11 +32,15 @@ def load_models(paths: Iterable[str | Path]) -> list[NamedModel]:
     """VoiceModels from YAML files (other kinds in the files are ignored); names must be unique."""
     out: list[NamedModel] = []
     for p in paths:
-        out.extend(NamedModel(d.name, d.spec) for d in load_documents(p) if isinstance(d.spec, VoiceModelSpec))
+        out.extend(
+            NamedModel(d.name, d.spec) for d in load_documents(p) if isinstance(d.spec, VoiceModelSpec)
+        )
     names = [m.name for m in out]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
-        raise SpecError(f"VoiceModel names must be unique; repeated: {', '.join(dupes)}", field="metadata.name")
+        raise SpecError(
+            f"VoiceModel names must be unique; repeated: {', '.join(dupes)}", field="metadata.name"
+        )
     return out
 
 
@@ -51,7 +55,8 @@ def speaker_map(spec: VoiceModelSpec) -> dict[str, SpeakerDefault] | None:
         speaker = v.speaker or (base.speaker if base else None)
         if speaker is None:
             raise SpecError(
-                f"engine {spec.engine} has no default speaker for {v.avatar}; set speaker", field="spec.voices"
+                f"engine {spec.engine} has no default speaker for {v.avatar}; set speaker",
+                field="spec.voices",
             )
         language = v.engine_language or (base.engine_language if base else None) or spec.language
         if language is None:

@@ -63,9 +63,7 @@ def synthesize_text(engine: Engine, binding: VoiceBinding, text: str, speed: flo
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
 
 
-def synthesize_many(
-    engine: Engine, items: list[tuple[VoiceBinding, str]], speed: float = 1.0
-) -> list[PCM]:
+def synthesize_many(engine: Engine, items: list[tuple[VoiceBinding, str]], speed: float = 1.0) -> list[PCM]:
     """Several chunks through ``synthesize_batch`` (engines that batch run them in one pass)."""
     reqs = [SynthesisRequest(text, b.speaker, b.engine_language, speed) for b, text in items]
     return [np.asarray(p, dtype=np.float32) for p in engine.synthesize_batch(reqs)]

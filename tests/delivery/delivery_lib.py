@@ -35,7 +35,9 @@ def helm() -> Any:
     try:
         import helm_python
     except ImportError:
-        pytest.skip("helm-python-sdk is not installed (pip install helm-python-sdk==0.2.2; the dev extra has it)")
+        pytest.skip(
+            "helm-python-sdk is not installed (pip install helm-python-sdk==0.2.2; the dev extra has it)"
+        )
     return helm_python
 
 
@@ -116,8 +118,10 @@ def openapi_to_jsonschema(node: Any) -> Any:
             out.pop(bound, None)
     if node.get("nullable") and "type" in out:
         out["type"] = [out["type"], "null"]
-    if "properties" in node and "additionalProperties" not in node and not node.get(
-        "x-kubernetes-preserve-unknown-fields"
+    if (
+        "properties" in node
+        and "additionalProperties" not in node
+        and not node.get("x-kubernetes-preserve-unknown-fields")
     ):
         out["additionalProperties"] = False
     return out
@@ -150,20 +154,123 @@ def crd_errors(obj: Doc, folder: Path = CRDS) -> list[str]:
 
 # ---- PromQL metric names --------------------------------------------------------------------------------
 PROMQL_FUNCTIONS = frozenset(
-    """abs absent absent_over_time acos acosh asin asinh atan atanh avg_over_time ceil changes clamp clamp_max
-    clamp_min cos cosh count_over_time day_of_month day_of_week day_of_year days_in_month deg delta deriv exp
-    floor histogram_avg histogram_count histogram_fraction histogram_quantile histogram_stddev histogram_stdvar
-    histogram_sum holt_winters double_exponential_smoothing hour idelta increase irate label_join label_replace
-    last_over_time ln log10 log2 mad_over_time max_over_time min_over_time minute month pi predict_linear
-    present_over_time quantile_over_time rad rate resets round scalar sgn sin sinh sort sort_by_label
-    sort_by_label_desc sort_desc sqrt stddev_over_time stdvar_over_time sum_over_time tan tanh time timestamp
-    vector year info""".split()
+    [
+        "abs",
+        "absent",
+        "absent_over_time",
+        "acos",
+        "acosh",
+        "asin",
+        "asinh",
+        "atan",
+        "atanh",
+        "avg_over_time",
+        "ceil",
+        "changes",
+        "clamp",
+        "clamp_max",
+        "clamp_min",
+        "cos",
+        "cosh",
+        "count_over_time",
+        "day_of_month",
+        "day_of_week",
+        "day_of_year",
+        "days_in_month",
+        "deg",
+        "delta",
+        "deriv",
+        "exp",
+        "floor",
+        "histogram_avg",
+        "histogram_count",
+        "histogram_fraction",
+        "histogram_quantile",
+        "histogram_stddev",
+        "histogram_stdvar",
+        "histogram_sum",
+        "holt_winters",
+        "double_exponential_smoothing",
+        "hour",
+        "idelta",
+        "increase",
+        "irate",
+        "label_join",
+        "label_replace",
+        "last_over_time",
+        "ln",
+        "log10",
+        "log2",
+        "mad_over_time",
+        "max_over_time",
+        "min_over_time",
+        "minute",
+        "month",
+        "pi",
+        "predict_linear",
+        "present_over_time",
+        "quantile_over_time",
+        "rad",
+        "rate",
+        "resets",
+        "round",
+        "scalar",
+        "sgn",
+        "sin",
+        "sinh",
+        "sort",
+        "sort_by_label",
+        "sort_by_label_desc",
+        "sort_desc",
+        "sqrt",
+        "stddev_over_time",
+        "stdvar_over_time",
+        "sum_over_time",
+        "tan",
+        "tanh",
+        "time",
+        "timestamp",
+        "vector",
+        "year",
+        "info",
+    ]
 )
 PROMQL_AGGREGATIONS = frozenset(
-    "sum min max avg group stddev stdvar count count_values bottomk topk quantile limitk limit_ratio".split()
+    [
+        "sum",
+        "min",
+        "max",
+        "avg",
+        "group",
+        "stddev",
+        "stdvar",
+        "count",
+        "count_values",
+        "bottomk",
+        "topk",
+        "quantile",
+        "limitk",
+        "limit_ratio",
+    ]
 )
 PROMQL_KEYWORDS = frozenset(
-    "by without on ignoring group_left group_right bool and or unless offset start end inf nan".split()
+    [
+        "by",
+        "without",
+        "on",
+        "ignoring",
+        "group_left",
+        "group_right",
+        "bool",
+        "and",
+        "or",
+        "unless",
+        "offset",
+        "start",
+        "end",
+        "inf",
+        "nan",
+    ]
 )
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`')
 _BRACES = re.compile(r"\{[^{}]*\}")
@@ -187,7 +294,9 @@ def metric_names(expr: str) -> set[str]:
     for match in _IDENT.finditer(text):
         word = match.group(0)
         rest = text[match.end() :].lstrip()
-        if word in PROMQL_KEYWORDS or word in PROMQL_AGGREGATIONS and rest.startswith(("(", "by", "without")):
+        if word in PROMQL_KEYWORDS or (
+            word in PROMQL_AGGREGATIONS and rest.startswith(("(", "by", "without"))
+        ):
             continue
         if word in PROMQL_FUNCTIONS and rest.startswith("("):
             continue

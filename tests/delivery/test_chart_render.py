@@ -63,7 +63,9 @@ def test_builtin_objects_validate_strictly(values: dict[str, Any]) -> None:
 
 def test_every_rendered_object_is_a_known_kind(values: dict[str, Any]) -> None:
     for doc in render(values):
-        assert doc["apiVersion"] in (*BUILTIN_GROUPS, "monitoring.coreos.com/v1", "voxray.io/v1alpha1"), doc["kind"]
+        assert doc["apiVersion"] in (*BUILTIN_GROUPS, "monitoring.coreos.com/v1", "voxray.io/v1alpha1"), doc[
+            "kind"
+        ]
 
 
 def test_voxray_resources_match_crds_and_operator_models(values: dict[str, Any]) -> None:
@@ -118,8 +120,13 @@ def test_namespaced_mode_grants_only_the_watched_namespaces() -> None:
     assert sorted(b["metadata"]["namespace"] for b in by_kind(docs, "RoleBinding")) == sorted(watched)
     (cluster_role,) = by_kind(docs, "ClusterRole")
     resources = {r for rule in cluster_role["rules"] for r in rule["resources"]}
-    assert resources == {"customresourcedefinitions", "namespaces"}, "namespaced mode must not grant cluster-wide"
-    env = {e["name"]: e.get("value") for e in by_kind(docs, "Deployment")[0]["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert resources == {"customresourcedefinitions", "namespaces"}, (
+        "namespaced mode must not grant cluster-wide"
+    )
+    env = {
+        e["name"]: e.get("value")
+        for e in by_kind(docs, "Deployment")[0]["spec"]["template"]["spec"]["containers"][0]["env"]
+    }
     assert env["VOXRAY_OPERATOR_NAMESPACES"] == '["tts-a","tts-b"]'
 
 
@@ -131,7 +138,8 @@ def test_cluster_mode_uses_cluster_roles() -> None:
 
 def test_notes_render_for_every_value_set(values: dict[str, Any]) -> None:
     notes = render_files(values)["voxray/templates/NOTES.txt"]
-    assert "kubectl" in notes and "<no value>" not in notes
+    assert "kubectl" in notes
+    assert "<no value>" not in notes
 
 
 def test_no_template_leaves_no_value_behind(values: dict[str, Any]) -> None:

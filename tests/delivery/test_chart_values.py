@@ -58,7 +58,11 @@ def _schema_has(path: str) -> bool:
     for part in path.split("."):
         props = node.get("properties") if isinstance(node, dict) else None
         if not props or part not in props:
-            return isinstance(node, dict) and node.get("type") == "object" and node.get("additionalProperties") is not False
+            return (
+                isinstance(node, dict)
+                and node.get("type") == "object"
+                and node.get("additionalProperties") is not False
+            )
         node = props[part]
     return True
 
@@ -107,7 +111,11 @@ def test_operator_reads_every_variable_the_chart_sets(name: str, monkeypatch: py
 
     (deployment,) = by_kind(render(value_sets()[name]), "Deployment")
     env = deployment["spec"]["template"]["spec"]["containers"][0]["env"]
-    fields = {f"VOXRAY_OPERATOR_{f.upper()}" for model in (OperatorSettings, RunSettings) for f in model.model_fields}
+    fields = {
+        f"VOXRAY_OPERATOR_{f.upper()}"
+        for model in (OperatorSettings, RunSettings)
+        for f in model.model_fields
+    }
     ours = [e for e in env if e["name"].startswith("VOXRAY_OPERATOR_")]
     unknown = sorted(e["name"] for e in ours if e["name"] not in fields)
     assert not unknown, f"the chart sets variables the operator ignores: {unknown}"
@@ -116,9 +124,14 @@ def test_operator_reads_every_variable_the_chart_sets(name: str, monkeypatch: py
     settings, run = OperatorSettings(), RunSettings()  # raises when a value does not parse
     values = value_sets()[name]
     assert settings.namespaces == (values.get("operator") or {}).get("watchNamespaces", [])
-    assert settings.image.startswith((values.get("runtime") or {}).get("image", {}).get("repository", "ghcr.io/voxray"))
+    assert settings.image.startswith(
+        (values.get("runtime") or {}).get("image", {}).get("repository", "ghcr.io/voxray")
+    )
     assert run.standalone is True
-    ports = {p["name"]: p["containerPort"] for p in deployment["spec"]["template"]["spec"]["containers"][0]["ports"]}
+    ports = {
+        p["name"]: p["containerPort"]
+        for p in deployment["spec"]["template"]["spec"]["containers"][0]["ports"]
+    }
     assert ports == {"health": run.health_port, "metrics": run.metrics_port}
 
 
@@ -126,10 +139,12 @@ def test_chart_versions_follow_the_project() -> None:
     chart = yaml.safe_load((CHART / "Chart.yaml").read_text(encoding="utf-8"))
     pyproject = (REPO / "pyproject.toml").read_text(encoding="utf-8")
     version = re.search(r'^version = "([^"]+)"', pyproject, re.MULTILINE)
-    assert version and chart["appVersion"] == version.group(1)
-    ray = re.search(r'ray\[serve,default\]==([0-9.]+)', pyproject)
+    assert version
+    assert chart["appVersion"] == version.group(1)
+    ray = re.search(r"ray\[serve,default\]==([0-9.]+)", pyproject)
     defaults = yaml.safe_load(VALUES.read_text(encoding="utf-8"))
-    assert ray and defaults["runtime"]["rayVersion"] == ray.group(1)
+    assert ray
+    assert defaults["runtime"]["rayVersion"] == ray.group(1)
     from voxray_operator.config import DEFAULT_RAY_VERSION
 
-    assert DEFAULT_RAY_VERSION == ray.group(1)
+    assert ray.group(1) == DEFAULT_RAY_VERSION

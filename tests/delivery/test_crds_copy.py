@@ -12,4 +12,6 @@ def test_chart_crds_are_the_generated_ones() -> None:
     assert generated, "crds/ is empty: run make crds"
     assert sorted(shipped) == sorted(generated), "copy crds/*.yaml into charts/voxray/crds/"
     stale = [name for name in generated if shipped[name] != generated[name]]
-    assert not stale, f"charts/voxray/crds/ differs from crds/ for {stale}: cp crds/*.yaml charts/voxray/crds/"
+    assert not stale, (
+        f"charts/voxray/crds/ differs from crds/ for {stale}: cp crds/*.yaml charts/voxray/crds/"
+    )

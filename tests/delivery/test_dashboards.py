@@ -17,7 +17,16 @@ from delivery_lib import DASHBOARDS, by_kind, dashboard_exprs, load_dashboards, 
 DASHBOARDS_JSON = load_dashboards()
 #: what the issue asks each dashboard to show, as words its panel titles must contain
 EXPECTED_PANELS = {
-    "voxray-runtime.json": ["requests", "error", "latency", "first audio", "real-time factor", "audio", "queue", "replicas"],
+    "voxray-runtime.json": [
+        "requests",
+        "error",
+        "latency",
+        "first audio",
+        "real-time factor",
+        "audio",
+        "queue",
+        "replicas",
+    ],
     "voxray-gpu-scaling.json": ["gpu utilisation", "scaling decisions", "desired replicas"],
     "voxray-batch.json": ["files rendered", "files rendered per minute", "cpu"],
     "voxray-operator.json": ["reconciles", "errors", "duration"],
@@ -46,10 +55,13 @@ def test_dashboard_shows_what_it_should(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(DASHBOARDS_JSON))
 def test_dashboard_is_importable(name: str) -> None:
     board = DASHBOARDS_JSON[name]
-    assert board["uid"] == Path(name).stem and board["title"].startswith("voxray / ")
-    assert "voxray" in board["tags"] and isinstance(board["schemaVersion"], int)
+    assert board["uid"] == Path(name).stem
+    assert board["title"].startswith("voxray / ")
+    assert "voxray" in board["tags"]
+    assert isinstance(board["schemaVersion"], int)
     variables = {v["name"]: v for v in board["templating"]["list"]}
-    assert variables["datasource"]["type"] == "datasource" and variables["datasource"]["query"] == "prometheus"
+    assert variables["datasource"]["type"] == "datasource"
+    assert variables["datasource"]["query"] == "prometheus"
     panels = _panels(board["panels"])
     ids = [p["id"] for p in panels]
     assert len(ids) == len(set(ids)), "panel ids must be unique"
@@ -59,9 +71,12 @@ def test_dashboard_is_importable(name: str) -> None:
         assert panel["datasource"] == {"type": "prometheus", "uid": "${datasource}"}, panel["title"]
         assert panel["targets"], panel["title"]
         for target in panel["targets"]:
-            assert target["datasource"]["uid"] == "${datasource}" and target["expr"].strip()
+            assert target["datasource"]["uid"] == "${datasource}"
+            assert target["expr"].strip()
         grid = panel["gridPos"]
-        assert 0 <= grid["x"] and grid["x"] + grid["w"] <= 24 and grid["h"] > 0, panel["title"]
+        assert grid["x"] >= 0, panel["title"]
+        assert grid["x"] + grid["w"] <= 24, panel["title"]
+        assert grid["h"] > 0, panel["title"]
     cells: set[tuple[int, int]] = set()
     for panel in panels:
         g = panel["gridPos"]
@@ -69,7 +84,9 @@ def test_dashboard_is_importable(name: str) -> None:
         assert not area & cells, f"{name}: panel {panel['title']!r} overlaps another"
         cells |= area
     for var in board["templating"]["list"]:
-        used = f"${var['name']}" in json.dumps(board["panels"]) or f"${{{var['name']}" in json.dumps(board["panels"])
+        used = f"${var['name']}" in json.dumps(board["panels"]) or f"${{{var['name']}" in json.dumps(
+            board["panels"]
+        )
         assert used or var["name"] == "datasource", f"{name}: variable {var['name']} is never used"
 
 
@@ -94,11 +111,15 @@ def test_every_query_is_valid_promql(tmp_path: Path) -> None:
     rules = []
     for name, board in DASHBOARDS_JSON.items():
         for i, (where, expr) in enumerate(dashboard_exprs(board)):
-            rules.append({"record": f"dashboard:{Path(name).stem.replace('-', '_')}:q{i}", "expr": _substitute(expr)})
+            rules.append(
+                {"record": f"dashboard:{Path(name).stem.replace('-', '_')}:q{i}", "expr": _substitute(expr)}
+            )
             assert "{{" not in expr, f"{name} {where}"
     path = tmp_path / "dashboards.rules.yaml"
     path.write_text(yaml.safe_dump({"groups": [{"name": "dashboards", "rules": rules}]}), encoding="utf-8")
-    result = subprocess.run([promtool(), "check", "rules", str(path)], capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [promtool(), "check", "rules", str(path)], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 

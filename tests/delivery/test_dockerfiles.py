@@ -69,9 +69,10 @@ def test_every_ignore_says_why(name: str) -> None:
     for i, line in enumerate(lines):
         if "hadolint ignore=" in line:
             above = lines[i - 1].strip() if i else ""
-            assert above.startswith("#") and "hadolint" not in above and len(above) > 20, (
-                f"{name}:{i + 1}: `{line.strip()}` needs a comment line above it saying why"
-            )
+            why = f"{name}:{i + 1}: `{line.strip()}` needs a comment line above it saying why"
+            assert above.startswith("#"), why
+            assert "hadolint" not in above, why
+            assert len(above) > 20, why
 
 
 @pytest.mark.parametrize("name", sorted(DOCKERFILES))
@@ -86,7 +87,8 @@ def test_bases_are_pinned(name: str) -> None:
         elif "/" not in image and ":" not in image:
             continue  # an earlier stage
         tag = image.split("@")[0].rsplit(":", 1)
-        assert len(tag) == 2 and re.search(r"\d+\.\d+", tag[1]), f"{name}: {image} is not pinned to a version"
+        assert len(tag) == 2, f"{name}: {image} has no tag"
+        assert re.search(r"\d+\.\d+", tag[1]), f"{name}: {image} is not pinned to a version"
         assert "latest" not in tag[1]
 
 
@@ -121,34 +123,43 @@ def test_operator_image_has_only_the_operator_extra() -> None:
     text = DOCKERFILES["Dockerfile.operator"].read_text(encoding="utf-8")
     installs = re.findall(r'pip install[^\n]*"\.\[([a-z,]+)\]"', text)
     assert installs == ["operator"]
-    assert "python -m voxray_operator" in text.replace('"', "").replace(", ", " ").replace("[", "").replace("]", "")
+    assert "python -m voxray_operator" in text.replace('"', "").replace(", ", " ").replace("[", "").replace(
+        "]", ""
+    )
 
 
 def test_runtime_image_matches_the_project_pins() -> None:
     text = DOCKERFILES["Dockerfile.runtime"].read_text(encoding="utf-8")
-    ray = re.search(r'ray\[serve,default\]==([0-9.]+)', PYPROJECT)
+    ray = re.search(r"ray\[serve,default\]==([0-9.]+)", PYPROJECT)
     torch = re.search(r'"torch==([0-9.]+)"', PYPROJECT)
-    assert ray and torch
+    assert ray
+    assert torch
     base = re.search(r"^ARG RAY_IMAGE=rayproject/ray:([0-9.]+)-py311-(cu\d+|cpu|gpu)", text, re.MULTILINE)
-    assert base and base.group(1) == ray.group(1), "the Ray base image must carry the project's Ray version"
+    assert base, "ARG RAY_IMAGE=rayproject/ray:<version>-py311-<platform>"
+    assert base.group(1) == ray.group(1), "the Ray base image must carry the project's Ray version"
     assert f'"ray[serve,default]=={ray.group(1)}"' in text
     assert f'"torch=={torch.group(1)}"' in text
     extras = re.search(r"^ARG EXTRAS=(\S+)", text, re.MULTILINE)
-    assert extras and set(extras.group(1).split(",")) == {"runtime", "torch"}
+    assert extras
+    assert set(extras.group(1).split(",")) == {"runtime", "torch"}
     for package in ("espeak-ng", "ffmpeg"):
         assert package in text
-    assert "scripts/fetch_weights.sh" in text and (REPO / "scripts" / "fetch_weights.sh").is_file()
+    assert "scripts/fetch_weights.sh" in text
+    assert (REPO / "scripts" / "fetch_weights.sh").is_file()
     assert "voxray_runtime.serve.app" in text
 
 
 def test_runtime_image_documents_baking_weights() -> None:
     text = DOCKERFILES["Dockerfile.runtime"].read_text(encoding="utf-8")
     stages = re.findall(r"^FROM \S+ AS (\S+)", text, re.MULTILINE)
-    assert "with-weights" in stages and stages[-1] != "with-weights", "the default target must stay the plain runtime"
-    assert "ARG WEIGHTS_NAME" in text and "--build-context weights=" in text
+    assert "with-weights" in stages
+    assert stages[-1] != "with-weights", "the default target must stay the plain runtime"
+    assert "ARG WEIGHTS_NAME" in text
+    assert "--build-context weights=" in text
     assert "HF_HUB_OFFLINE=1" in text
     docs = (REPO / "docs" / "operations.md").read_text(encoding="utf-8")
-    assert "--target with-weights" in docs and "source: path" in docs
+    assert "--target with-weights" in docs
+    assert "source: path" in docs
 
 
 def test_dockerignore_keeps_the_context_small() -> None:

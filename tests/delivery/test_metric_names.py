@@ -14,7 +14,15 @@ from typing import Any
 
 import httpx
 import pytest
-from delivery_lib import base_name, dashboard_exprs, free_port, load_dashboards, load_rules, metric_names, rule_exprs
+from delivery_lib import (
+    base_name,
+    dashboard_exprs,
+    free_port,
+    load_dashboards,
+    load_rules,
+    metric_names,
+    rule_exprs,
+)
 
 #: series that no voxray component exports, and why the dashboards/rules may still query them
 EXTERNAL: dict[str, str] = {

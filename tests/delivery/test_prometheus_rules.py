@@ -14,7 +14,9 @@ UNIT_TESTS = Path(__file__).parent / "prometheus"
 
 
 def _check(path: Path) -> None:
-    result = subprocess.run([promtool(), "check", "rules", str(path)], capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [promtool(), "check", "rules", str(path)], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -49,7 +51,9 @@ def test_promtool_unit_tests(tmp_path: Path) -> None:
         text = test_file.read_text(encoding="utf-8").replace("RULES_FILE", str(RULES))
         path = tmp_path / test_file.name
         path.write_text(text, encoding="utf-8")
-        result = subprocess.run([promtool(), "test", "rules", str(path)], capture_output=True, text=True, check=False)
+        result = subprocess.run(
+            [promtool(), "test", "rules", str(path)], capture_output=True, text=True, check=False
+        )
         assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -61,11 +65,15 @@ def test_every_alert_is_unit_tested_or_documented() -> None:
 
 def test_every_alert_has_severity_summary_and_a_runbook_section() -> None:
     docs = (REPO / "docs" / "operations.md").read_text(encoding="utf-8")
-    anchors = {re.sub(r"[^a-z0-9 -]", "", h.strip().lower()).replace(" ", "-") for h in re.findall(r"^#+ (.+)$", docs, re.M)}
+    anchors = {
+        re.sub(r"[^a-z0-9 -]", "", h.strip().lower()).replace(" ", "-")
+        for h in re.findall(r"^#+ (.+)$", docs, re.M)
+    }
     for group in load_rules()["groups"]:
         for rule in group["rules"]:
             assert rule["labels"]["severity"] in ("warning", "critical"), rule["alert"]
-            assert rule["annotations"]["summary"] and rule["annotations"]["description"]
+            assert rule["annotations"]["summary"]
+            assert rule["annotations"]["description"]
             url = rule["annotations"]["runbook_url"]
             assert url.endswith("docs/operations.md#" + rule["alert"].lower()), url
             assert rule["alert"].lower() in anchors, f"docs/operations.md has no section '{rule['alert']}'"

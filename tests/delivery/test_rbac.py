@@ -114,6 +114,7 @@ def _uses_kopf_events() -> bool:
 
 def required_grants() -> set[Grant]:
     import kopf
+
     import voxray_operator.handlers  # noqa: F401 - registers the handlers
     from voxray_operator.builders.common import owner_references
 
@@ -204,7 +205,8 @@ def test_no_peering_permissions() -> None:
     """kopf runs --standalone (RunSettings.standalone, VOXRAY_OPERATOR_STANDALONE=true): no KopfPeering."""
     docs = render({})
     groups = {g for doc in docs for rule in doc.get("rules") or [] for g in rule["apiGroups"]}
-    assert "kopf.dev" not in groups and "zalando.org" not in groups
+    assert "kopf.dev" not in groups
+    assert "zalando.org" not in groups
     env = docs_env(docs)
     assert env["VOXRAY_OPERATOR_STANDALONE"] == "true"
 
@@ -217,7 +219,11 @@ def test_bindings_point_at_the_operator_service_account() -> None:
         assert deployment["spec"]["template"]["spec"]["serviceAccountName"] == sa["metadata"]["name"]
         for binding in by_kind(docs, "ClusterRoleBinding") + by_kind(docs, "RoleBinding"):
             assert binding["subjects"] == [
-                {"kind": "ServiceAccount", "name": sa["metadata"]["name"], "namespace": sa["metadata"]["namespace"]}
+                {
+                    "kind": "ServiceAccount",
+                    "name": sa["metadata"]["name"],
+                    "namespace": sa["metadata"]["namespace"],
+                }
             ]
 
 
@@ -228,4 +234,5 @@ def docs_env(docs: list[dict[str, object]]) -> dict[str, str]:
 
 
 def test_rbac_source_is_the_operator_package() -> None:
-    assert (OPERATOR / "k8s.py").is_file() and Path(OPERATOR / "handlers").is_dir()
+    assert (OPERATOR / "k8s.py").is_file()
+    assert Path(OPERATOR / "handlers").is_dir()

@@ -30,13 +30,17 @@ def _scrape_until(url: str, names: list[str], timeout_s: float = 90.0) -> str:
 
 
 def test_request_metrics_are_exported(serve_url: str, ray_cluster: dict[str, Any]) -> None:
-    r = httpx.post(f"{serve_url}/v1/speech", json={"text": "Metrics, please.", "avatar": "male_hi"}, timeout=120)
+    r = httpx.post(
+        f"{serve_url}/v1/speech", json={"text": "Metrics, please.", "avatar": "male_hi"}, timeout=120
+    )
     assert r.status_code == 200
     bad = httpx.post(f"{serve_url}/v1/speech", json={"text": "x", "language": "xx"}, timeout=30)
     assert bad.status_code == 400
     url = f"http://127.0.0.1:{ray_cluster['metrics_port']}/metrics"
     text = _scrape_until(url, list(METRIC_NAMES))
-    ok = re.search(r'ray_voxray_requests_total\{[^}]*avatar="male_hi"[^}]*status="200"[^}]*\} ([0-9.e+]+)', text)
+    ok = re.search(
+        r'ray_voxray_requests_total\{[^}]*avatar="male_hi"[^}]*status="200"[^}]*\} ([0-9.e+]+)', text
+    )
     assert ok, "no request counter for male_hi / 200"
     assert float(ok.group(1)) >= 1
     assert re.search(r'ray_voxray_audio_seconds_total\{[^}]*language="hi"', text)

@@ -24,7 +24,11 @@ def test_openai_client_speech_create(client: openai.OpenAI) -> None:
 
 def test_openai_client_streaming_response_with_avatar(client: openai.OpenAI) -> None:
     with client.audio.speech.with_streaming_response.create(
-        model="tts-1-hd", voice="male_es", input="Su mesa para dos está lista.", response_format="mp3", speed=1.2
+        model="tts-1-hd",
+        voice="male_es",
+        input="Su mesa para dos está lista.",
+        response_format="mp3",
+        speed=1.2,
     ) as response:
         assert response.headers["x-voxray-avatar"] == "male_es"
         data = b"".join(response.iter_bytes())
@@ -33,7 +37,9 @@ def test_openai_client_streaming_response_with_avatar(client: openai.OpenAI) -> 
 
 
 def test_openai_client_pcm_format(client: openai.OpenAI) -> None:
-    response = client.audio.speech.create(model="tts-1", voice="fable", input="Good night.", response_format="pcm")
+    response = client.audio.speech.create(
+        model="tts-1", voice="fable", input="Good night.", response_format="pcm"
+    )
     assert len(response.content) % 2 == 0
     assert len(response.content) / 2 / 24000 > 0.4  # 24 kHz 16-bit mono, as OpenAI defines pcm
 

@@ -21,7 +21,9 @@ _cache: dict[str, tuple[np.ndarray, int, dict[str, str]]] = {}
 def _speak(url: str, avatar: str) -> tuple[np.ndarray, int, dict[str, str]]:
     if avatar not in _cache:
         language = avatar.split("_", 1)[1].split("-")[0]
-        r = httpx.post(f"{url}/v1/speech", json={"text": SAMPLE_TEXT[language], "avatar": avatar}, timeout=180)
+        r = httpx.post(
+            f"{url}/v1/speech", json={"text": SAMPLE_TEXT[language], "avatar": avatar}, timeout=180
+        )
         assert r.status_code == 200, r.text
         assert r.headers["content-type"] == "audio/mpeg"
         pcm, rate = decode_mp3(r.content)
@@ -92,7 +94,12 @@ def test_health_and_readiness(serve_url: str) -> None:
 def test_pinned_model_piper(serve_url: str) -> None:
     r = httpx.post(
         f"{serve_url}/v1/speech",
-        json={"text": "Your car is waiting downstairs.", "language": "en", "gender": "male", "model": "piper-joe"},
+        json={
+            "text": "Your car is waiting downstairs.",
+            "language": "en",
+            "gender": "male",
+            "model": "piper-joe",
+        },
         timeout=120,
     )
     assert r.status_code == 200, r.text
@@ -125,7 +132,12 @@ def test_bitrate_is_selectable(serve_url: str) -> None:
     for kbps in (32, 128):
         r = httpx.post(
             f"{serve_url}/v1/speech",
-            json={"text": "The spa opens at seven.", "avatar": "male_en-GB", "model": "espeak", "bitrate_kbps": kbps},
+            json={
+                "text": "The spa opens at seven.",
+                "avatar": "male_en-GB",
+                "model": "espeak",
+                "bitrate_kbps": kbps,
+            },
             timeout=120,
         )
         assert r.status_code == 200, r.text
@@ -136,7 +148,13 @@ def test_bitrate_is_selectable(serve_url: str) -> None:
 def test_store_writes_file_atomically(serve_url: str, output_dir: Path) -> None:
     r = httpx.post(
         f"{serve_url}/v1/speech",
-        json={"text": SAMPLE_TEXT["es"], "language": "es", "gender": "male", "store": True, "name": "welcome-es"},
+        json={
+            "text": SAMPLE_TEXT["es"],
+            "language": "es",
+            "gender": "male",
+            "store": True,
+            "name": "welcome-es",
+        },
         timeout=180,
     )
     assert r.status_code == 200, r.text
@@ -158,11 +176,15 @@ def test_store_writes_file_atomically(serve_url: str, output_dir: Path) -> None:
 def test_long_text_is_not_truncated(serve_url: str) -> None:
     sentence = "Breakfast is served on the terrace from seven until half past ten every morning. "
     text = sentence * 40  # ~3300 characters
-    r = httpx.post(f"{serve_url}/v1/speech", json={"text": text, "avatar": "male_en-US", "model": "espeak"}, timeout=300)
+    r = httpx.post(
+        f"{serve_url}/v1/speech", json={"text": text, "avatar": "male_en-US", "model": "espeak"}, timeout=300
+    )
     assert r.status_code == 200, r.text
     pcm, rate = decode_mp3(r.content)
     one = httpx.post(
-        f"{serve_url}/v1/speech", json={"text": sentence, "avatar": "male_en-US", "model": "espeak"}, timeout=60
+        f"{serve_url}/v1/speech",
+        json={"text": sentence, "avatar": "male_en-US", "model": "espeak"},
+        timeout=60,
     )
     single, single_rate = decode_mp3(one.content)
     ratio = (len(pcm) / rate) / (len(single) / single_rate)
@@ -186,7 +208,10 @@ def test_streaming_sends_audio_before_the_end(serve_url: str) -> None:
     first_at = None
     data = b""
     with httpx.stream(
-        "POST", f"{serve_url}/v1/speech", json={"text": text, "avatar": "female_en-GB", "stream": True}, timeout=180
+        "POST",
+        f"{serve_url}/v1/speech",
+        json={"text": text, "avatar": "female_en-GB", "stream": True},
+        timeout=180,
     ) as r:
         assert r.status_code == 200
         assert r.headers["content-type"] == "audio/mpeg"

@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from voxray_runtime.audio import AudioFormatError, Mp3StreamEncoder, concat_with_pauses, encode, float_to_int16
+from voxray_runtime.audio import (
+    AudioFormatError,
+    Mp3StreamEncoder,
+    concat_with_pauses,
+    encode,
+    float_to_int16,
+)
 from voxray_runtime.audio.analysis import decode_mp3, median_f0, rms
 from voxray_runtime.audio.pcm import resample_linear, trim_silence
 

@@ -4,13 +4,27 @@ from __future__ import annotations
 
 import pytest
 
-from voxray_runtime.voices import ALL_AVATARS, Avatar, VoiceError, expand_variants, parse_avatar, resolve_avatar
+from voxray_runtime.voices import (
+    ALL_AVATARS,
+    Avatar,
+    VoiceError,
+    expand_variants,
+    parse_avatar,
+    resolve_avatar,
+)
 
 
 def test_eighteen_avatars_in_a_stable_order() -> None:
     names = [a.name for a in ALL_AVATARS]
     assert len(names) == 18 == len(set(names))
-    assert names[:6] == ["female_en-US", "male_en-US", "female_en-GB", "male_en-GB", "female_en-AU", "male_en-AU"]
+    assert names[:6] == [
+        "female_en-US",
+        "male_en-US",
+        "female_en-GB",
+        "male_en-GB",
+        "female_en-AU",
+        "male_en-AU",
+    ]
     assert names[-2:] == ["female_ur", "male_ur"]
 
 

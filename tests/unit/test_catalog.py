@@ -42,7 +42,8 @@ def test_bundled_resolution(catalog: Catalog, avatar: str, expected: tuple[str, 
     b = catalog.resolve(parse_avatar(avatar))
     assert (b.model, b.speaker, b.is_fallback) == expected
     if b.is_fallback:
-        assert b.fallback and len(b.fallback) > 20
+        assert b.fallback
+        assert len(b.fallback) > 20
 
 
 def test_bundled_models_cover_all_avatars(catalog: Catalog) -> None:
@@ -71,7 +72,10 @@ def test_explicit_voices_override_and_declare() -> None:
         {
             "engine": "vits",
             "language": "ur",
-            "voices": [{"avatar": "male_ur", "speaker": "0"}, {"avatar": "female_ur", "speaker": "0", "fallback": "one speaker"}],
+            "voices": [
+                {"avatar": "male_ur", "speaker": "0"},
+                {"avatar": "female_ur", "speaker": "0", "fallback": "one speaker"},
+            ],
         }
     )
     m = speaker_map(spec)

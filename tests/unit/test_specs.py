@@ -22,9 +22,17 @@ spec:
         ("  engine: nope", "spec.engine", "kokoro"),
         ("  engine: kokoro\n  quantization: fp16", "spec", "not available for engine kokoro"),
         ("  engine: piper\n  replicas: {min: 3, max: 2}", "spec.replicas", "must not exceed"),
-        ("  engine: piper\n  autoscaling: {enabled: true, targetUtilization: 0.95}", "spec.autoscaling.targetUtilization", "0.8"),
+        (
+            "  engine: piper\n  autoscaling: {enabled: true, targetUtilization: 0.95}",
+            "spec.autoscaling.targetUtilization",
+            "0.8",
+        ),
         ("  engine: vits", "spec", "voices is required"),
-        ("  engine: vits\n  weights: {source: huggingface}\n  voices: [{avatar: male_ur}]", "spec.weights", "repo is required"),
+        (
+            "  engine: vits\n  weights: {source: huggingface}\n  voices: [{avatar: male_ur}]",
+            "spec.weights",
+            "repo is required",
+        ),
         ("  engine: espeak\n  resources: {memory: lots}", "spec.resources.memory", "pattern"),
         ("  engine: espeak\n  colour: red", "spec.colour", "Extra inputs"),
     ],
@@ -61,9 +69,21 @@ def test_invalid_yaml_and_missing_file(tmp_path: Path) -> None:
     ("spec", "field", "words"),
     [
         ("input: {}\nvariants: {all: true}", "spec.input", "exactly one of"),
-        ("input: {file: a.jsonl, items: [{index: 1, texts: {en: hi}}]}\nvariants: {all: true}", "spec.input", "got items, file"),
-        ("input: {file: a.jsonl}\nvariants: {all: true}\noutput: {bitrateKbps: 100}", "spec.output", "not an MP3 bitrate"),
-        ("input: {file: a.jsonl}\nvariants: {all: true}\nutilizationCeiling: 1.5", "spec.utilizationCeiling", "less than or equal"),
+        (
+            "input: {file: a.jsonl, items: [{index: 1, texts: {en: hi}}]}\nvariants: {all: true}",
+            "spec.input",
+            "got items, file",
+        ),
+        (
+            "input: {file: a.jsonl}\nvariants: {all: true}\noutput: {bitrateKbps: 100}",
+            "spec.output",
+            "not an MP3 bitrate",
+        ),
+        (
+            "input: {file: a.jsonl}\nvariants: {all: true}\nutilizationCeiling: 1.5",
+            "spec.utilizationCeiling",
+            "less than or equal",
+        ),
         ("input: {file: a.jsonl}\nvariants: {all: true}\noutput: {format: ogg}", "spec.output.format", "mp3"),
     ],
 )

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
+
 from voxray_runtime.spec.common import API_VERSION, GROUP, VERSION
 
 __all__ = [

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from voxray_runtime.spec.speechbatch import SpeechBatchSpec
 
 from voxray_operator.api.common import Condition, StatusModel, timestamp_field
+from voxray_runtime.spec.speechbatch import SpeechBatchSpec
 
 SpeechBatchPhase = Literal["Pending", "Running", "Succeeded", "Failed", "ValidationFailed"]
 SPEECHBATCH_CONDITION_TYPES: tuple[str, ...] = ("Running", "Complete", "Failed", "ValidationFailed")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
 from voxray_operator.api.common import Condition, StatusModel, timestamp_field
+from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
 VoiceModelPhase = Literal["Pending", "Deploying", "Ready", "Degraded", "Failed"]
 VoiceModelConditionType = Literal["Ready", "Progressing", "Degraded", "ValidationFailed", "ScalingActive"]

@@ -24,9 +24,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import yaml
-from voxray_runtime.spec.common import API_VERSION
-from voxray_runtime.spec.speechbatch import SpeechBatchSpec
-from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
 from voxray_operator.builders.common import (
     SPEC_HASH_ANNOTATION,
@@ -55,6 +52,9 @@ from voxray_operator.builders.rayservice import (
     weights_pvc,
 )
 from voxray_operator.config import BuildSettings
+from voxray_runtime.spec.common import API_VERSION
+from voxray_runtime.spec.speechbatch import SpeechBatchSpec
+from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
 #: where the SpeechBatch document is mounted in the submitter pod (uploaded as the job's working_dir)
 BATCH_SPEC_DIR = "/etc/voxray/batch"

@@ -14,15 +14,6 @@ import math
 from typing import Any
 
 import yaml
-from voxray_runtime.serve.args import (
-    APP_IMPORT_PATH,
-    APP_NAME,
-    INGRESS_DEPLOYMENT,
-    AppArgs,
-    ModelArgs,
-    model_deployment_name,
-)
-from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
 from voxray_operator.builders.common import (
     SPEC_HASH_ANNOTATION,
@@ -35,6 +26,15 @@ from voxray_operator.builders.common import (
     unaliased,
 )
 from voxray_operator.config import BuildSettings
+from voxray_runtime.serve.args import (
+    APP_IMPORT_PATH,
+    APP_NAME,
+    INGRESS_DEPLOYMENT,
+    AppArgs,
+    ModelArgs,
+    model_deployment_name,
+)
+from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
 SERVE_PORT = 8000
 DASHBOARD_PORT = 8265

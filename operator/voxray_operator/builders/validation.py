@@ -11,13 +11,13 @@ from collections.abc import Mapping
 from typing import Any, Literal, overload
 
 from pydantic import ValidationError
+
+from voxray_operator.builders.errors import BuildError
 from voxray_runtime.models import speaker_map
 from voxray_runtime.spec.documents import SpecError, format_validation_error
 from voxray_runtime.spec.speechbatch import SpeechBatchSpec
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
 from voxray_runtime.voices.avatars import VoiceError, expand_variants, parse_avatar
-
-from voxray_operator.builders.errors import BuildError
 
 Kind = Literal["VoiceModel", "SpeechBatch"]
 

@@ -13,7 +13,6 @@ from voxray_runtime.api.metrics import ApiMetrics, NullMetrics
 from voxray_runtime.api.routes import health, speech, voices
 from voxray_runtime.api.service import SpeechFrontend
 
-
 SPEECH_ROUTES = {"/v1/audio/speech": "openai", "/v1/speech": "native"}
 
 
@@ -21,7 +20,7 @@ def create_app(frontend: SpeechFrontend, metrics: ApiMetrics | None = None) -> F
     app = FastAPI(
         title="voxray",
         version=voxray_runtime.__version__,
-        description="Multilingual text-to-speech: OpenAI-compatible and native speech routes, voices, models.",
+        description="Multilingual text-to-speech: OpenAI-compatible and native speech, voices, models.",
     )
     app.state.frontend = frontend
     app.state.metrics = metrics or NullMetrics()
@@ -41,7 +40,9 @@ def create_app(frontend: SpeechFrontend, metrics: ApiMetrics | None = None) -> F
         finally:
             recorder.inflight(-1)
         if response.status_code != 200:
-            recorder.request(route, "unknown", "unknown", "unknown", response.status_code, time.perf_counter() - started)
+            recorder.request(
+                route, "unknown", "unknown", "unknown", response.status_code, time.perf_counter() - started
+            )
         return response
 
     app.include_router(speech.router)

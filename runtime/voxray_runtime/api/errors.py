@@ -13,7 +13,7 @@ PROBLEM_TYPE_BASE = "https://voxray.io/problems/"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 
-class Problem(Exception):
+class Problem(Exception):  # noqa: N818 - RFC 9457 calls it a problem
     """An error with an HTTP status, a stable type slug and a message fit to show the caller."""
 
     def __init__(
@@ -58,7 +58,10 @@ def bad_request(detail: str, field: str | None = None, slug: str = "invalid-requ
 
 def problem_response(problem: Problem, instance: str | None = None) -> JSONResponse:
     return JSONResponse(
-        problem.body(instance), status_code=problem.status, headers=problem.headers, media_type=PROBLEM_CONTENT_TYPE
+        problem.body(instance),
+        status_code=problem.status,
+        headers=problem.headers,
+        media_type=PROBLEM_CONTENT_TYPE,
     )
 
 
@@ -73,7 +76,9 @@ def _validation_problem(exc: RequestValidationError) -> Problem:
         msg = str(e.get("msg", "invalid value")).removeprefix("Value error, ")
         errors.append({"field": _field(tuple(e.get("loc", ()))), "message": msg})
     if any(e.get("type") == "json_invalid" for e in exc.errors()):
-        return Problem(400, "malformed-body", "Malformed request body", "the body is not valid JSON", errors=errors)
+        return Problem(
+            400, "malformed-body", "Malformed request body", "the body is not valid JSON", errors=errors
+        )
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "invalid request"
     return Problem(422, "validation-error", "Request validation failed", detail, errors=errors)
 
@@ -90,7 +95,9 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
-        p = Problem(exc.status_code, slug, str(exc.detail), f"{request.method} {request.url.path}: {exc.detail}")
+        p = Problem(
+            exc.status_code, slug, str(exc.detail), f"{request.method} {request.url.path}: {exc.detail}"
+        )
         return problem_response(p, request.url.path)
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:

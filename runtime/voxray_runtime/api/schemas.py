@@ -11,11 +11,13 @@ NativeFormat = Literal["mp3", "opus", "flac", "wav", "pcm"]
 
 
 class OpenAISpeechRequest(BaseModel):
-    """``POST /v1/audio/speech``, as OpenAI defines it. Unknown fields are ignored (OpenAI clients add some)."""
+    """``POST /v1/audio/speech`` as OpenAI defines it. Unknown fields are ignored (clients add some)."""
 
     model_config = ConfigDict(extra="ignore")
 
-    model: str = Field(default="tts-1", min_length=1, max_length=128, description="tts-1, tts-1-hd or a VoiceModel")
+    model: str = Field(
+        default="tts-1", min_length=1, max_length=128, description="tts-1, tts-1-hd or a VoiceModel"
+    )
     input: str = Field(description="the text to speak")
     voice: str = Field(min_length=1, max_length=64, description="an OpenAI voice name or a voxray avatar")
     response_format: OpenAIFormat = "mp3"
@@ -41,7 +43,9 @@ class NativeSpeechRequest(BaseModel):
     store: bool = False
     stream: bool = False
     #: file stem for store=true (letters, digits, - _ .); default: a unique id
-    name: str | None = Field(default=None, min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    name: str | None = Field(
+        default=None, min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+    )
 
 
 class VoiceInfo(BaseModel):

@@ -126,11 +126,12 @@ class SpeechFrontend:
         if model is None or model in OPENAI_MODEL_NAMES:
             return None
         if model not in self.catalog.models:
+            served = OPENAI_MODEL_NAMES | set(self.catalog.models)
             raise Problem(
                 400,
                 "unknown-model",
                 "Unknown model",
-                f"unknown model {model!r}; served: {', '.join(sorted(OPENAI_MODEL_NAMES | set(self.catalog.models)))}",
+                f"unknown model {model!r}; served: {', '.join(sorted(served))}",
                 field="model",
             )
         return model
@@ -139,7 +140,9 @@ class SpeechFrontend:
         try:
             return self.catalog.resolve(resolve(), self._model(model))
         except VoiceError as exc:
-            raise Problem(400, "unknown-voice", "Unknown voice", str(exc), field=exc.field or field_name) from exc
+            raise Problem(
+                400, "unknown-voice", "Unknown voice", str(exc), field=exc.field or field_name
+            ) from exc
 
     def openai_binding(self, req: OpenAISpeechRequest) -> VoiceBinding:
         name = OPENAI_VOICE_ALIASES.get(req.voice.lower(), req.voice)
@@ -181,7 +184,10 @@ class SpeechFrontend:
             )
         rate = bitrate or self.default_bitrate_kbps
         if fmt == "mp3" and rate not in MP3_BITRATES:
-            raise bad_request(f"bitrate {rate} kbps is not an MP3 bitrate; use one of {sorted(MP3_BITRATES)}", "bitrate_kbps")
+            raise bad_request(
+                f"bitrate {rate} kbps is not an MP3 bitrate; use one of {sorted(MP3_BITRATES)}",
+                "bitrate_kbps",
+            )
         try:
             chunks = text_chunks(text, binding, MAX_CHUNK_CHARS)
         except (EmptyTextError, TextError) as exc:
@@ -210,7 +216,9 @@ class SpeechFrontend:
         return out
 
     # ---- store=true --------------------------------------------------------------------------------
-    def store(self, job: SynthesisJob, out: SynthesisOutput, name: str | None, started: float) -> StoredSpeech:
+    def store(
+        self, job: SynthesisJob, out: SynthesisOutput, name: str | None, started: float
+    ) -> StoredSpeech:
         from voxray_runtime.storage.atomic import atomic_write_bytes
 
         day = datetime.now(UTC).strftime("%Y-%m-%d")

@@ -95,7 +95,7 @@ def run_batch(args: argparse.Namespace) -> int:
     if args.concurrency is not None and args.concurrency < 1:
         print("error: --concurrency must be at least 1", file=sys.stderr)
         return EXIT_INVALID
-    from voxray_runtime.batch.driver import RunOptions, run_plan
+    from voxray_runtime.batch.driver import RunOptions, WorkerStartError, run_plan
 
     options = RunOptions(
         address=args.address,
@@ -114,6 +114,9 @@ def run_batch(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("interrupted: rerun the same command to resume", file=sys.stderr)
         return 130
+    except WorkerStartError as exc:
+        print(f"error: {exc}; rerun the same command to resume", file=sys.stderr)
+        return EXIT_FAILED
     util = summary.get("utilisation") or {}
     print(
         f"done: {summary['files']}/{summary['total']} files ({summary['rendered']} rendered, "

@@ -53,6 +53,12 @@ TICK_S = 0.2
 #: rounds of (render -> verify): a file found mismatched at compaction (a write from a killed run's
 #: straggler, say) is rendered again
 ROUNDS = 2
+#: longest wait for the pool's workers to be scheduled and load their engines
+START_TIMEOUT_S = 900.0
+
+
+class WorkerStartError(RuntimeError):
+    """The pool could not start (no resources in time, or engines that cannot load)."""
 
 
 @dataclass
@@ -139,7 +145,7 @@ class _Pool:
                 return slot
         return None
 
-    def start(self) -> list[dict[str, Any]]:
+    def start(self, say: Any = None, limit_s: float = 0.0) -> list[dict[str, Any]]:
         return []
 
     def submit(self, slot: int, work: WorkItem, attempt: int) -> Any:
@@ -166,10 +172,30 @@ class ActorPool(_Pool):
         self._actors: list[Any] = [self._cls.remote(i, *self._args) for i in range(size.workers)]
         self._generation = [0] * size.workers
 
-    def start(self) -> list[dict[str, Any]]:
+    def start(self, say: Any = None, limit_s: float = START_TIMEOUT_S) -> list[dict[str, Any]]:
+        """Wait until every actor has loaded its engines; WorkerStartError when one cannot."""
         import ray
 
-        return list(ray.get([a.info.remote() for a in self._actors]))
+        refs = [a.info.remote() for a in self._actors]
+        t0 = time.monotonic()
+        while True:
+            _ready, waiting = ray.wait(refs, num_returns=len(refs), timeout=30.0)
+            if not waiting:
+                break
+            waited = time.monotonic() - t0
+            if waited > limit_s:
+                raise WorkerStartError(
+                    f"{len(waiting)} of {len(refs)} workers did not start within {limit_s:.0f} s; Ray has "
+                    f"{available_cpus()} CPUs free and each worker asks for "
+                    f"{self.size.cpus_per_worker}"
+                )
+            if say is not None:
+                say(f"waiting for Ray to start {len(waiting)} worker(s) ({waited:.0f} s)")
+        try:
+            return list(ray.get(refs))
+        except Exception as exc:
+            first = str(exc).strip().splitlines()[-1] if str(exc).strip() else repr(exc)
+            raise WorkerStartError(f"a worker could not load its engines: {first}") from exc
 
     def submit(self, slot: int, work: WorkItem, attempt: int) -> Any:
         return self._actors[slot].render.remote(work, attempt)
@@ -344,7 +370,7 @@ def _render(
     held_s = 0.0
     t_work = time.monotonic()
     try:
-        workers = pool.start()
+        workers = pool.start(reporter.say)
         info["workers"] = workers
         for w in workers:
             tracker.see(int(w["pid"]), str(w["node"]), float(w["cpu_seconds"]))

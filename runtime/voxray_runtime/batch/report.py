@@ -108,7 +108,7 @@ class Reporter:
         if self.mode == "none":
             return
         if self._bar is not None:
-            self._bar.console.print(message, markup=False, highlight=False)
+            self._bar.console.print(message, markup=False, highlight=False, soft_wrap=True)
         else:
             print(message, file=self.stream, flush=True)
 

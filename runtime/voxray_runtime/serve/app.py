@@ -53,7 +53,8 @@ def build_app(args: dict[str, Any]) -> Application:
     for m in app_args.models:
         opts = model_options(m, app_args)
         device = "cuda" if opts["ray_actor_options"]["num_gpus"] else "cpu"
-        deployment = serve.deployment(TTSModel).options(**opts)
+        deployment = serve.deployment(**opts)(TTSModel)
         handles[m.name] = deployment.bind(m.name, m.spec.to_wire(), device)
-    ingress = serve.deployment(Ingress).options(**ingress_options(app_args))
-    return ingress.bind(app_args.to_wire(), handles)
+    ingress = serve.deployment(**ingress_options(app_args))(Ingress)
+    app: Application = ingress.bind(app_args.to_wire(), handles)
+    return app

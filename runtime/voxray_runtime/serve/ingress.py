@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from ray import serve
 from ray.serve.exceptions import BackPressureError
-from ray.serve.handle import DeploymentHandle
+from ray.serve.handle import DeploymentHandle, DeploymentResponseGenerator
 
 from voxray_runtime.api.app import create_app
 from voxray_runtime.api.metrics import ServeMetrics
@@ -33,7 +33,7 @@ class HandleBackend:
 
     def __init__(
         self,
-        handles: Mapping[str, DeploymentHandle],
+        handles: Mapping[str, DeploymentHandle[Any]],
         catalog: Catalog,
         timeout_floor_s: float = 300.0,
         timeout_per_char_s: float = 0.2,
@@ -43,7 +43,7 @@ class HandleBackend:
         self._floor = timeout_floor_s
         self._per_char = timeout_per_char_s
 
-    def _handle(self, model: str) -> DeploymentHandle:
+    def _handle(self, model: str) -> DeploymentHandle[Any]:
         return self._handles[model]
 
     async def synthesize(self, job: SynthesisJob) -> SynthesisOutput:
@@ -57,7 +57,9 @@ class HandleBackend:
                 f"model {job.binding.model} is saturated (its request queue is full); retry shortly"
             ) from exc
         except TimeoutError as exc:
-            raise BackendTimeoutError(f"model {job.binding.model} did not answer within {timeout:.0f} s") from exc
+            raise BackendTimeoutError(
+                f"model {job.binding.model} did not answer within {timeout:.0f} s"
+            ) from exc
         return SynthesisOutput(
             audio=res["audio"],
             sample_rate=int(res["sample_rate"]),
@@ -68,7 +70,10 @@ class HandleBackend:
         )
 
     async def stream(self, job: SynthesisJob) -> AsyncIterator[bytes]:
-        gen = self._handle(job.binding.model).options(stream=True).stream.remote(job.payload())
+        gen = cast(
+            DeploymentResponseGenerator[bytes],
+            self._handle(job.binding.model).options(stream=True).stream.remote(job.payload()),
+        )
         async for piece in gen:
             yield piece
 
@@ -83,8 +88,10 @@ class HandleBackend:
     async def health(self) -> dict[str, bool]:
         async def ping(name: str) -> bool:
             try:
-                return bool(await asyncio.wait_for(self._handles[name].ping.remote(), timeout=HEALTH_TIMEOUT_S))
-            except Exception:  # noqa: BLE001 - any failure means not ready
+                return bool(
+                    await asyncio.wait_for(self._handles[name].ping.remote(), timeout=HEALTH_TIMEOUT_S)
+                )
+            except Exception:
                 return False
 
         names = list(self._handles)
@@ -94,7 +101,7 @@ class HandleBackend:
 
 @serve.ingress()
 class Ingress:
-    def __init__(self, args: dict[str, Any], handles: dict[str, DeploymentHandle]) -> None:
+    def __init__(self, args: dict[str, Any], handles: dict[str, DeploymentHandle[Any]]) -> None:
         app_args = AppArgs.model_validate(args)
         models = [NamedModel(m.name, m.spec) for m in app_args.models]
         catalog = catalog_for(models)

@@ -11,7 +11,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, cast
 
 from ray import serve
 
@@ -29,13 +29,15 @@ class TTSModel:
         self._encode_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"encode-{name}")
         self._batched_engine = self.worker.engine.info.batched and model_spec.serving.max_batch_size > 1
         if self._batched_engine:
-            self._batched.set_max_batch_size(model_spec.serving.max_batch_size)
-            self._batched.set_batch_wait_timeout_s(model_spec.serving.batch_wait_timeout_s)
+            batcher = cast(Any, self._batched)  # serve.batch adds these setters to the bound method
+            batcher.set_max_batch_size(model_spec.serving.max_batch_size)
+            batcher.set_batch_wait_timeout_s(model_spec.serving.batch_wait_timeout_s)
         self._queue = 0
         from ray.serve import metrics
 
         self._queue_gauge = metrics.Gauge(
-            "voxray_model_queue_depth", description="Jobs in a model replica (running or waiting for the engine)."
+            "voxray_model_queue_depth",
+            description="Jobs in a model replica (running or waiting for the engine).",
         )
 
     @serve.batch(max_batch_size=8, batch_wait_timeout_s=0.01)

@@ -13,7 +13,14 @@ from typing import Any
 import numpy as np
 
 from voxray_runtime.audio.encode import Mp3StreamEncoder, encode, float_to_int16
-from voxray_runtime.audio.pcm import PCM, SENTENCE_PAUSE_S, duration_seconds, resample_linear, silence, trim_silence
+from voxray_runtime.audio.pcm import (
+    PCM,
+    SENTENCE_PAUSE_S,
+    duration_seconds,
+    resample_linear,
+    silence,
+    trim_silence,
+)
 from voxray_runtime.engines.base import Engine, SynthesisRequest
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
@@ -53,11 +60,13 @@ def default_threads(spec: VoiceModelSpec) -> int:
     """Intra-op threads: the spec's, else the CPUs given to the replica (at least one)."""
     if spec.serving.threads:
         return spec.serving.threads
-    return max(1, int(round(spec.resources.cpu)))
+    return max(1, round(spec.resources.cpu))
 
 
 class ModelWorker:
-    def __init__(self, name: str, spec: VoiceModelSpec, *, threads: int | None = None, device: str = "cpu") -> None:
+    def __init__(
+        self, name: str, spec: VoiceModelSpec, *, threads: int | None = None, device: str = "cpu"
+    ) -> None:
         from voxray_runtime.engines.registry import load_engine
 
         self.name = name
@@ -71,7 +80,10 @@ class ModelWorker:
         return trim_silence(np.asarray(pcm, dtype=np.float32), self.rate)
 
     def chunks_batch(self, reqs: Sequence[SynthesisRequest]) -> list[PCM]:
-        return [trim_silence(np.asarray(p, dtype=np.float32), self.rate) for p in self.engine.synthesize_batch(reqs)]
+        return [
+            trim_silence(np.asarray(p, dtype=np.float32), self.rate)
+            for p in self.engine.synthesize_batch(reqs)
+        ]
 
     def gap(self, speed: float) -> PCM:
         return silence(SENTENCE_PAUSE_S / max(speed, 0.25), self.rate)

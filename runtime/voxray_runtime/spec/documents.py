@@ -26,8 +26,8 @@ class SpecError(ValueError):
     def __init__(self, message: str, *, field: str = "", source: str = "") -> None:
         self.field = field
         self.source = source
-        where = f"{source}: " if source else ""
-        at = f"{field}: " if field else ""
+        where = f"{source}: " if source and not source.endswith(": ") else source
+        at = f"{field}: " if field and not message.startswith(f"{field}:") else ""
         super().__init__(f"{where}{at}{message}")
         self.message = message
 
@@ -65,7 +65,9 @@ def parse_document(raw: Any, source: str = "") -> Document:
         raise SpecError(f"kind must be one of {', '.join(KINDS)} (got {kind!r})", field="kind", source=source)
     if raw.get("apiVersion") != API_VERSION:
         raise SpecError(
-            f"apiVersion must be {API_VERSION} (got {raw.get('apiVersion')!r})", field="apiVersion", source=source
+            f"apiVersion must be {API_VERSION} (got {raw.get('apiVersion')!r})",
+            field="apiVersion",
+            source=source,
         )
     meta = raw.get("metadata") or {}
     name = meta.get("name") if isinstance(meta, dict) else None

@@ -40,10 +40,13 @@ class InputSpec(SpecModel):
 
     @model_validator(mode="after")
     def _one_source(self) -> InputSpec:
-        given = [n for n, v in (("items", self.items), ("file", self.file), ("configMap", self.config_map)) if v]
+        given = [
+            n for n, v in (("items", self.items), ("file", self.file), ("configMap", self.config_map)) if v
+        ]
         if len(given) != 1:
             raise ValueError(
-                "input needs exactly one of items, file, configMap" + (f" (got {', '.join(given)})" if given else "")
+                "input needs exactly one of items, file, configMap"
+                + (f" (got {', '.join(given)})" if given else "")
             )
         return self
 

@@ -141,7 +141,9 @@ class VoiceModelSpec(SpecModel):
         q = self.effective_quantization
         if q not in ENGINE_QUANTIZATIONS[self.engine]:
             allowed = ", ".join(ENGINE_QUANTIZATIONS[self.engine])
-            raise ValueError(f"quantization {q!r} is not available for engine {self.engine} (allowed: {allowed})")
+            raise ValueError(
+                f"quantization {q!r} is not available for engine {self.engine} (allowed: {allowed})"
+            )
         if self.engine == "vits" and not self.voices:
             raise ValueError("voices is required for engine vits: name the avatars the checkpoint speaks")
         if self.autoscaling.enabled and self.replicas.max < 1:

@@ -127,7 +127,9 @@ def resolve_avatar(
             raise VoiceError(f"dialect {dialect} is not a dialect of {lang}", field="dialect")
         if dia not in DIALECTS[lang]:
             known = ", ".join(DIALECTS[lang]) or "none (the language has one locale)"
-            raise VoiceError(f"unsupported dialect {dialect!r} for {lang}; dialects: {known}", field="dialect")
+            raise VoiceError(
+                f"unsupported dialect {dialect!r} for {lang}; dialects: {known}", field="dialect"
+            )
     elif DIALECTS[lang]:
         dia = DIALECTS[lang][0]
     g = (gender or "female").strip().lower()

@@ -153,7 +153,12 @@ class Catalog:
                 for avatar_name, sd in explicit.items():
                     out.append(
                         VoiceBinding(
-                            parse_avatar(avatar_name), name, engine, sd.speaker, sd.engine_language, sd.fallback
+                            parse_avatar(avatar_name),
+                            name,
+                            engine,
+                            sd.speaker,
+                            sd.engine_language,
+                            sd.fallback,
                         )
                     )
                 continue

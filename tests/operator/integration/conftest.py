@@ -25,9 +25,10 @@ import kmock
 import kopf
 import pytest
 import pytest_asyncio
-import voxray_operator.handlers  # noqa: F401 - registers the handlers
 import yaml
 from kubesim import HardenedEmulator, kubeconfig
+
+import voxray_operator.handlers  # noqa: F401 - registers the handlers
 from voxray_operator import k8s
 
 T = TypeVar("T")

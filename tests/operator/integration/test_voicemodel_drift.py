@@ -6,6 +6,7 @@ from typing import Any
 
 import yaml
 from conftest import Cluster, FakeKubeRay, eventually, voicemodel
+
 from voxray_operator import k8s
 from voxray_operator.config import DEFAULT_IMAGE
 

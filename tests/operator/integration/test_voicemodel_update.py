@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import yaml
 from conftest import Cluster, FakeKubeRay, voicemodel
+
 from voxray_operator import k8s
 from voxray_operator.builders import SPEC_HASH_ANNOTATION
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 import yaml
-from voxray_operator import crdgen
 
 from tests.operator.unit.support import REPO_ROOT
+from voxray_operator import crdgen
 
 CRDS_DIR = REPO_ROOT / "crds"
 

@@ -9,10 +9,10 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-from voxray_runtime.spec.documents import load_documents
 
 from tests.operator.schema.kuberay_schema import crd_validator, errors
 from tests.operator.unit.support import REPO_ROOT, example_files
+from voxray_runtime.spec.documents import load_documents
 
 CRD_FILES = {"VoiceModel": "voxray.io_voicemodels.yaml", "SpeechBatch": "voxray.io_speechbatches.yaml"}
 REQUIRED = [

@@ -7,14 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.operator.schema.kuberay_schema import errors, kuberay_validator
+from tests.operator.unit.support import SETTINGS, example_documents, owner
 from voxray_operator.builders import build_rayjob, build_rayservice
 from voxray_operator.cli import render_documents
 from voxray_operator.config import BuildSettings
 from voxray_runtime.spec.speechbatch import SpeechBatchSpec
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
-
-from tests.operator.schema.kuberay_schema import errors, kuberay_validator
-from tests.operator.unit.support import SETTINGS, example_documents, owner
 
 VOICEMODELS: dict[str, dict[str, Any]] = {
     "cpu-min": {"engine": "espeak"},

@@ -7,6 +7,9 @@ from typing import Any
 
 import pytest
 import yaml
+
+from tests.operator.schema.kuberay_schema import crd_validator, errors
+from tests.operator.unit.support import REPO_ROOT, SETTINGS
 from voxray_operator.builders import build_rayservice
 from voxray_operator.status import (
     scaling_status,
@@ -17,9 +20,6 @@ from voxray_operator.status import (
 from voxray_runtime.batch.progress import Progress
 from voxray_runtime.spec.speechbatch import SpeechBatchSpec
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
-
-from tests.operator.schema.kuberay_schema import crd_validator, errors
-from tests.operator.unit.support import REPO_ROOT, SETTINGS
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 VM = VoiceModelSpec.model_validate({"engine": "espeak", "replicas": {"min": 1, "max": 3}})

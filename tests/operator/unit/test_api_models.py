@@ -7,9 +7,9 @@ import importlib.metadata
 import pytest
 import yaml
 from pydantic import ValidationError
-from voxray_operator.api import ScalingRecord, SpeechBatch, VoiceModel, VoiceModelStatus
 
 from tests.operator.unit.support import EXAMPLES_DIR
+from voxray_operator.api import ScalingRecord, SpeechBatch, VoiceModel, VoiceModelStatus
 
 
 def test_examples_parse_as_documents() -> None:

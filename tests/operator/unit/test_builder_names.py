@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+
+from tests.operator.unit.support import owner
 from voxray_operator.builders import (
     batch_configmap_name,
     child_name,
@@ -16,8 +18,6 @@ from voxray_operator.builders import (
 )
 from voxray_operator.builders.common import is_dns_label, label_value
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
-
-from tests.operator.unit.support import owner
 
 
 @pytest.mark.parametrize(

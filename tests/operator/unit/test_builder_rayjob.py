@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 import yaml
+
+from tests.operator.unit.support import SETTINGS, owner
 from voxray_operator.builders import (
     CLUSTER_SELECTOR_KEY,
     BuildError,
@@ -17,8 +19,6 @@ from voxray_operator.config import BuildSettings
 from voxray_runtime.spec.documents import iter_documents
 from voxray_runtime.spec.speechbatch import SpeechBatchSpec
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
-
-from tests.operator.unit.support import SETTINGS, owner
 
 KOKORO = VoiceModelSpec.model_validate(
     {"engine": "kokoro", "output": {"volumeClaim": "audio", "path": "/data/audio"}, "image": "reg/vx:kokoro"}

@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 import yaml
+
+from tests.operator.unit.support import SETTINGS, owner
 from voxray_operator.builders import (
     SPEC_HASH_ANNOTATION,
     build_rayservice,
@@ -17,8 +19,6 @@ from voxray_operator.builders import (
 from voxray_operator.config import BuildSettings
 from voxray_runtime.serve.args import APP_IMPORT_PATH, APP_NAME, INGRESS_DEPLOYMENT, AppArgs
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
-
-from tests.operator.unit.support import SETTINGS, owner
 
 
 def vm(**fields: Any) -> VoiceModelSpec:

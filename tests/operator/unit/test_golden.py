@@ -9,10 +9,10 @@ import os
 from pathlib import Path
 
 import pytest
-from voxray_operator.builders.common import dump_yaml
-from voxray_operator.cli import render_documents
 
 from tests.operator.unit.support import SETTINGS, example_documents, example_files
+from voxray_operator.builders.common import dump_yaml
+from voxray_operator.cli import render_documents
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("VOXRAY_UPDATE_GOLDEN") == "1"

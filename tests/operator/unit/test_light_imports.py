@@ -6,9 +6,9 @@ import subprocess
 import sys
 
 import pytest
-from voxray_operator.builders import rayservice
 
 from tests.operator.unit.support import REPO_ROOT
+from voxray_operator.builders import rayservice
 
 HEAVY = ("ray", "numpy", "torch", "onnxruntime", "kopf", "kubernetes_asyncio", "kubernetes")
 

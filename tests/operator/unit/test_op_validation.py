@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from voxray_operator.builders import BuildError, parse_spec
 
 BATCH: dict[str, Any] = {"input": {"file": "packaged:hospitality"}, "variants": {"all": True}}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from pydantic import ValidationError
+
 from voxray_operator.config import DEFAULT_IMAGE, BuildSettings, OperatorSettings
 
 

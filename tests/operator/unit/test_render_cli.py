@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from voxray_operator.cli import EXIT_INVALID, main, register, run_render
 
 from tests.operator.unit.support import EXAMPLES_DIR, REPO_ROOT
+from voxray_operator.cli import EXIT_INVALID, main, register, run_render
 
 
 def args(*files: Path | str, namespace: str | None = None, image: str | None = None) -> argparse.Namespace:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
+from tests.operator.unit.support import LATER, NOW
 from voxray_operator.status import (
     scaling_status,
     set_condition,
@@ -12,8 +14,6 @@ from voxray_operator.status import (
     timestamp,
     transition_events,
 )
-
-from tests.operator.unit.support import LATER, NOW
 
 T0 = "2026-03-01T12:00:00Z"
 T1 = "2026-03-01T12:05:00Z"

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
+from tests.operator.unit.support import LATER, NOW
 from voxray_operator.api import SpeechBatchStatus
 from voxray_operator.status import get_condition, speechbatch_status_from_rayjob, validation_failed_status
 from voxray_runtime.batch.progress import Progress, parse_progress
 from voxray_runtime.spec.speechbatch import SpeechBatchSpec
-
-from tests.operator.unit.support import LATER, NOW
 
 SPEC = SpeechBatchSpec.model_validate(
     {

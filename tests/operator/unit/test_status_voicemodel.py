@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
+from tests.operator.unit.support import LATER, NOW, SETTINGS
 from voxray_operator.api import VoiceModelStatus
 from voxray_operator.builders import build_rayservice, spec_hash
 from voxray_operator.status import get_condition, voicemodel_status_from_rayservice
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
-
-from tests.operator.unit.support import LATER, NOW, SETTINGS
 
 SPEC = VoiceModelSpec.model_validate({"engine": "espeak", "replicas": {"min": 1, "max": 4, "initial": 2}})
 GPU_SPEC = VoiceModelSpec.model_validate(

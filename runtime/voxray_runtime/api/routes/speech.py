@@ -10,6 +10,7 @@ from fastapi.responses import StreamingResponse
 
 from voxray_runtime.api.deps import Frontend, Metrics
 from voxray_runtime.api.errors import Problem
+from voxray_runtime.api.metrics import ApiMetrics
 from voxray_runtime.api.schemas import NativeSpeechRequest, OpenAISpeechRequest, StoredSpeech
 from voxray_runtime.api.service import (
     BackendOverloadedError,
@@ -20,7 +21,6 @@ from voxray_runtime.api.service import (
     content_type,
     voice_headers,
 )
-from voxray_runtime.api.metrics import ApiMetrics
 
 router = APIRouter(prefix="/v1", tags=["speech"])
 
@@ -59,8 +59,11 @@ def _stream(
 ) -> StreamingResponse:
     if job.format not in ("mp3", "pcm"):
         raise Problem(
-            400, "unsupported-stream-format", "Unsupported streaming format",
-            f"streaming supports mp3 and pcm, not {job.format}", field="format",
+            400,
+            "unsupported-stream-format",
+            "Unsupported streaming format",
+            f"streaming supports mp3 and pcm, not {job.format}",
+            field="format",
         )
     b = job.binding
 
@@ -77,7 +80,9 @@ def _stream(
             status = 500
             raise
         finally:
-            metrics.request(route, b.avatar.language, b.avatar.name, b.model, status, time.perf_counter() - started)
+            metrics.request(
+                route, b.avatar.language, b.avatar.name, b.model, status, time.perf_counter() - started
+            )
 
     headers = voice_headers(b) | {"X-Voxray-Chunks": str(len(job.chunks)), "Cache-Control": "no-store"}
     return StreamingResponse(body(), media_type=content_type(job.format), headers=headers)
@@ -102,8 +107,13 @@ async def openai_speech(req: OpenAISpeechRequest, frontend: Frontend, metrics: M
     if req.stream_format == "audio":
         return _stream(frontend, metrics, job, "openai", started)
     if req.stream_format == "sse":
-        raise Problem(400, "unsupported-stream-format", "Unsupported stream format",
-                      "stream_format sse is not supported; use audio", field="stream_format")
+        raise Problem(
+            400,
+            "unsupported-stream-format",
+            "Unsupported stream format",
+            "stream_format sse is not supported; use audio",
+            field="stream_format",
+        )
     out = await _run(frontend, job)
     _record(metrics, "openai", job, out, started)
     return _audio_response(job, out)
@@ -114,7 +124,9 @@ async def openai_speech(req: OpenAISpeechRequest, frontend: Frontend, metrics: M
     response_model=StoredSpeech,
     responses=_AUDIO_RESPONSES | {200: {"content": {"application/json": {}, "audio/mpeg": {}}}},
 )
-async def native_speech(req: NativeSpeechRequest, frontend: Frontend, metrics: Metrics) -> Response | StoredSpeech:
+async def native_speech(
+    req: NativeSpeechRequest, frontend: Frontend, metrics: Metrics
+) -> Response | StoredSpeech:
     """Native speech: language + dialect + gender, or an avatar. ``store=true`` writes the audio to the
     output directory (atomic rename) and returns its path and metadata instead of the audio."""
     started = time.perf_counter()
@@ -122,8 +134,13 @@ async def native_speech(req: NativeSpeechRequest, frontend: Frontend, metrics: M
     job = frontend.job(binding, req.text, req.speed, req.format, req.bitrate_kbps, "text")
     if req.stream:
         if req.store:
-            raise Problem(400, "invalid-request", "Invalid request", "stream and store cannot be combined",
-                          field="stream")
+            raise Problem(
+                400,
+                "invalid-request",
+                "Invalid request",
+                "stream and store cannot be combined",
+                field="stream",
+            )
         return _stream(frontend, metrics, job, "native", started)
     out = await _run(frontend, job)
     _record(metrics, "native", job, out, started)

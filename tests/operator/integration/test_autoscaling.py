@@ -1,0 +1,116 @@
+"""The autoscaler timer end to end: PromQL answer -> decision -> RayService replicas, status, events.
+
+Prometheus here is a stand-in answering ``/api/v1/query`` over HTTP (real PromQL against the real
+Prometheus binary is tests/operator/scaling/test_prometheus_scaling.py).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp.web
+import pytest
+import pytest_asyncio
+import yaml
+from conftest import Cluster, FakeKubeRay, eventually, voicemodel
+
+from voxray_operator import k8s
+from voxray_operator.scaling.autoscaler import HISTORY_ANNOTATION
+
+
+@dataclass
+class FakePrometheus:
+    value: float | None = None
+    queries: list[str] = field(default_factory=list)
+
+    async def handle(self, request: aiohttp.web.Request) -> aiohttp.web.Response:
+        self.queries.append(request.query["query"])
+        result = [] if self.value is None else [{"metric": {}, "value": [1.0, str(self.value)]}]
+        return aiohttp.web.json_response(
+            {"status": "success", "data": {"resultType": "vector", "result": result}}
+        )
+
+
+@pytest_asyncio.fixture()
+async def prometheus(cluster: Cluster, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakePrometheus]:
+    fake = FakePrometheus()
+    app = aiohttp.web.Application()
+    app.router.add_get("/api/v1/query", fake.handle)
+    runner = aiohttp.web.AppRunner(app)
+    await runner.setup()
+    site = aiohttp.web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    monkeypatch.setenv("VOXRAY_OPERATOR_PROMETHEUS_URL", f"http://127.0.0.1:{runner.addresses[0][1]}")
+    try:
+        yield fake
+    finally:
+        await runner.cleanup()
+
+
+def model_replicas(rs: dict[str, Any]) -> int:
+    serve = yaml.safe_load(rs["spec"]["serveConfigV2"])
+    return int(
+        next(d for d in serve["applications"][0]["deployments"] if d["name"] == "TTS-tts-gpu")["num_replicas"]
+    )
+
+
+def scaling_condition(vm: dict[str, Any]) -> dict[str, Any]:
+    return next(c for c in vm["status"]["conditions"] if c["type"] == "ScalingActive")
+
+
+async def test_scales_up_down_and_holds(
+    cluster: Cluster, kuberay: FakeKubeRay, prometheus: FakePrometheus, operator: object
+) -> None:
+    prometheus.value = 1.6  # twice the target
+    autoscaling = {
+        "enabled": True,
+        "intervalSeconds": 5,
+        "scaleUpStabilizationSeconds": 0,
+        "scaleDownStabilizationSeconds": 0,
+    }
+    await cluster.create(
+        k8s.VOICEMODELS, voicemodel("tts-gpu", replicas={"min": 1, "max": 6}, autoscaling=autoscaling)
+    )
+
+    rs = await cluster.wait_for(
+        k8s.RAYSERVICES, "tts-gpu", lambda r: model_replicas(r) == 2, what="scaled up"
+    )
+    assert rs["spec"]["rayClusterConfig"]["workerGroupSpecs"][0]["replicas"] == 2
+    assert 'namespace="tts"' in prometheus.queries[0]
+    vm = await cluster.wait_for(
+        k8s.VOICEMODELS,
+        "tts-gpu",
+        lambda v: v["status"].get("lastScaling", {}).get("to") == 2,
+        what="lastScaling",
+    )
+    assert vm["status"]["lastScaling"]["from"] == 1
+    assert vm["status"]["lastScaling"]["utilization"] == 1.6
+    assert json.loads(vm["metadata"]["annotations"][HISTORY_ANNOTATION])["v"] == 1
+    messages = await eventually(lambda: cluster.event_messages("tts-gpu", "Scaled"), lambda m: len(m) >= 1)
+    assert "replicas 1 -> 2" in messages[0]
+
+    prometheus.value = 0.2
+    await cluster.wait_for(k8s.RAYSERVICES, "tts-gpu", lambda r: model_replicas(r) == 1, what="scaled down")
+    await cluster.wait_for(
+        k8s.VOICEMODELS,
+        "tts-gpu",
+        lambda v: v["status"]["lastScaling"]["to"] == 1 and v["status"]["replicas"]["desired"] == 1,
+        what="status after scaling down",
+    )
+
+    prometheus.value = None  # the series is gone: hold, and say so
+    vm = await cluster.wait_for(
+        k8s.VOICEMODELS,
+        "tts-gpu",
+        lambda v: scaling_condition(v)["status"] == "False",
+        what="ScalingActive False",
+    )
+    condition = scaling_condition(vm)
+    assert condition["reason"] == "MetricsUnavailable"
+    assert "no-data" in condition["message"]
+    rs = await cluster.get(k8s.RAYSERVICES, "tts-gpu")
+    assert rs is not None
+    assert model_replicas(rs) == 1
