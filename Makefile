@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.voxray-installed
 WEIGHTS_DIR := $(VENV)/share/voxray/weights
 VOICES_DIR := $(WEIGHTS_DIR)/kokoro-js/voices
-SYSTEM_PACKAGES := espeak-ng ffmpeg prometheus
+SYSTEM_PACKAGES := espeak-ng ffmpeg prometheus kubectl
 EXTRAS := runtime,operator,torch,dev
 
 HOST ?= 127.0.0.1
@@ -81,6 +81,7 @@ eval: install ## speech quality checks (Whisper round trip, pitch, speaker ident
 
 crds: install ## regenerate crds/ from the pydantic models
 	$(BIN)/python -m voxray_operator.crdgen --out crds/
+	cp crds/*.yaml charts/voxray/crds/
 
 e2e: install ## end-to-end on kind (needs docker and kind)
 	VOXRAY_E2E=1 $(BIN)/python -m pytest e2e -v

@@ -37,6 +37,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     reason = skip_reason()
     for item in items:
         item.add_marker(pytest.mark.e2e)
+        # building the images and starting Ray on kind take minutes: far beyond the unit-test timeout
+        item.add_marker(pytest.mark.timeout(3600))
         if reason:
             item.add_marker(pytest.mark.skip(reason=reason))
 

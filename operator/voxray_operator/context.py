@@ -36,6 +36,8 @@ class OperatorContext:
     build: BuildSettings = field(init=False)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     stop_metrics: Callable[[], None] | None = None
+    #: set when the operator shuts down: timers stop instead of using closed clients
+    closed: bool = False
     _locks: dict[tuple[str, str, str], asyncio.Lock] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -52,6 +54,7 @@ class OperatorContext:
         return self.clock()
 
     async def aclose(self) -> None:
+        self.closed = True
         await self.kube.aclose()
         await self.prometheus.aclose()
         await self.dashboard.aclose()
@@ -113,3 +116,16 @@ async def write_status(
 def post_event(obj: Mapping[str, Any], type_: str, reason: str, message: str) -> None:
     """A Kubernetes Event on ``obj`` through kopf's event poster (batched, never blocks a handler)."""
     kopf.event(kopf.Body(cast(kopf.RawBody, dict(obj))), type=type_, reason=reason, message=message[:1024])
+
+
+async def nap(stopped: kopf.DaemonStopped, seconds: float, *, slice_seconds: float = 0.5) -> None:
+    """Sleep up to ``seconds``, waking within ``slice_seconds`` once kopf asks the daemon to stop.
+
+    ``await stopped.wait(n)`` leaves a timed-out helper task behind that kopf re-raises at shutdown, and
+    a bare sleep gets cancelled (kopf logs that as an escalation); short naps exit cleanly.
+    """
+    loop = asyncio.get_running_loop()
+    end = loop.time() + seconds
+    # kopf's stopper offers no plain awaitable event: poll it between short sleeps
+    while not stopped and (left := end - loop.time()) > 0:  # noqa: ASYNC110
+        await asyncio.sleep(min(slice_seconds, left))

@@ -1,5 +1,8 @@
 """PURE drift detection: does a child object still hold what the builder wants, and the patch if not.
 
+The content compared is every top-level key the builder sets besides metadata (``spec``, a ConfigMap's
+``data``), plus the labels, annotations and owner references it sets.
+
 "Holds" means: every field the builder sets has the built value. Fields the builder never sets are left
 alone: the API server fills defaults there (``protocol: TCP`` in container ports, ``backoffLimit`` in a
 RayJob), and comparing them would make the operator fight the API server forever. Lists must match
@@ -21,6 +24,8 @@ from typing import Any
 import yaml
 
 YAML_FIELDS = frozenset({"serveConfigV2"})
+#: top-level keys that are not the object's content
+SKIPPED = frozenset({"apiVersion", "kind", "metadata", "status"})
 
 
 def _normalise(value: Any, key: str = "") -> Any:
@@ -66,15 +71,17 @@ class Drift:
 
     @property
     def spec_changed(self) -> bool:
-        return any(p.startswith("spec") for p in self.paths)
+        return any(p == "spec" or p.startswith(("spec.", "spec[")) for p in self.paths)
 
 
 def child_drift(existing: Mapping[str, Any], desired: Mapping[str, Any]) -> Drift | None:
     """None when ``existing`` holds everything ``desired`` sets; else the differences and the patch."""
     meta_e = existing.get("metadata") or {}
     meta_d = desired.get("metadata") or {}
+    content = [k for k in desired if k not in SKIPPED]  # spec, or data of a ConfigMap
     paths: list[str] = []
-    paths += differences(_normalise(existing.get("spec")), _normalise(desired.get("spec")), "spec")
+    for key in content:
+        paths += differences(_normalise(existing.get(key)), _normalise(desired.get(key)), key)
     for part in ("labels", "annotations"):
         paths += differences(meta_e.get(part) or {}, meta_d.get(part) or {}, f"metadata.{part}")
     have_uids = {r.get("uid") for r in meta_e.get("ownerReferences") or [] if isinstance(r, Mapping)}
@@ -91,8 +98,8 @@ def child_drift(existing: Mapping[str, Any], desired: Mapping[str, Any]) -> Drif
     if missing_refs:
         meta_patch["ownerReferences"] = [*copy.deepcopy(meta_e.get("ownerReferences") or []), *missing_refs]
     patch: dict[str, Any] = {"metadata": meta_patch}
-    if "spec" in desired:
-        patch["spec"] = copy.deepcopy(desired["spec"])
+    for key in content:
+        patch[key] = copy.deepcopy(desired[key])
     return Drift(tuple(paths), patch)
 
 

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 import httpx
+
 from voxray_runtime.batch.progress import Progress, parse_progress
 
 PollKind = Literal["progress", "no-progress", "error"]

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+
 from voxray_runtime.storage import atomic
 from voxray_runtime.storage.atomic import atomic_write_bytes, clean_temp_files, is_temp_name, temp_name_for
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+
 from voxray_runtime.audio.analysis import decode_mp3, rms
 from voxray_runtime.batch.cli import EXIT_OK, run_batch
 from voxray_runtime.batch.progress import PROGRESS_PREFIX, parse_progress

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from voxray_runtime.batch.cli import EXIT_FAILED, run_batch
 
 from .helpers import write_doc

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from voxray_runtime.batch.items import load_items, packaged_path, parse_jsonl
 from voxray_runtime.batch.posts import (
     POSTS_FILE,

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from voxray_runtime.batch.manifest import (
     ManifestWriter,
     compact,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from voxray_runtime.storage.naming import (
     NamingError,
     check_relative_name,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from voxray_runtime.batch.policy import (
     UtilisationMeter,
     backoff_delay,

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from voxray_runtime.batch.cli import EXIT_OK, run_batch
 from voxray_runtime.storage.atomic import is_temp_name
 
@@ -22,7 +23,7 @@ from .test_batch_run import batch_args
 
 pytestmark = [pytest.mark.ray, pytest.mark.timeout(300)]
 
-AVATARS = ["female_en-US", "male_en-GB", "female_es", "male_hi", "female_ar-EG", "male_ur"]
+AVATARS = ["female_en-US", "male_es", "female_ar-EG", "male_ar-SA"]
 POSTS = [*SHORT_POSTS, {**SHORT_POSTS[0], "index": 3, "id": "post_03"}]
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from voxray_runtime.batch.cli import EXIT_INVALID, run_batch
 from voxray_runtime.batch.plan import build_plan
 from voxray_runtime.models import default_models

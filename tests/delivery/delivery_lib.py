@@ -368,3 +368,34 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+_MATCHER_LABEL = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*(?:=~|!~|!=|=)")
+_GROUPING_LABELS = re.compile(r"\b(?:by|without|on|ignoring|group_left|group_right)\s*\(([^)]*)\)")
+_LEGEND_LABEL = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+
+
+def label_names(expr: str, legend: str = "") -> set[str]:
+    """Label names an expression matches on or groups by (and its legend shows)."""
+    text = _STRING.sub('""', expr)
+    names: set[str] = set()
+    for braces in re.findall(r"\{([^{}]*)\}", text):
+        names |= set(_MATCHER_LABEL.findall(braces))
+    for group in _GROUPING_LABELS.findall(text):
+        names |= {g.strip() for g in group.split(",") if g.strip()}
+    names |= set(_LEGEND_LABEL.findall(legend))
+    return names
+
+
+def dashboard_targets(dashboard: Doc) -> Iterator[tuple[str, str, str]]:
+    """(where, PromQL, legend) of every panel target of a Grafana dashboard."""
+
+    def panels(items: list[Doc]) -> Iterator[Doc]:
+        for panel in items:
+            yield panel
+            yield from panels(panel.get("panels") or [])
+
+    for panel in panels(dashboard.get("panels") or []):
+        for target in panel.get("targets") or []:
+            if target.get("expr"):
+                yield f"panel {panel.get('title')!r}", target["expr"], target.get("legendFormat") or ""

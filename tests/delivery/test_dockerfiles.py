@@ -175,3 +175,17 @@ def test_dockerignore_keeps_the_context_small() -> None:
     assert copied <= allowed, f"COPY sources the .dockerignore leaves out: {sorted(copied - allowed)}"
     for path in copied:
         assert (REPO / path).exists(), path
+
+
+def test_operator_imports_nothing_outside_its_extra() -> None:
+    """The operator image has no runtime or torch extra: its import chain must not need them."""
+    heavy = ["ray", "numpy", "onnxruntime", "onnx", "torch", "transformers", "fastapi", "uvicorn", "lameenc"]
+    heavy += ["soundfile", "piper", "scipy"]
+    code = (
+        "import sys, voxray_operator.__main__, voxray_operator.handlers, voxray_operator.crdgen;"
+        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & {set(heavy)!r}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
+    )
+    assert result.stdout.strip() == "[]", f"the operator imports modules of other extras: {result.stdout}"

@@ -17,7 +17,9 @@ import pytest
 from delivery_lib import (
     base_name,
     dashboard_exprs,
+    dashboard_targets,
     free_port,
+    label_names,
     load_dashboards,
     load_rules,
     metric_names,
@@ -44,6 +46,37 @@ def queried() -> dict[str, set[str]]:
         for where, expr in exprs:
             for metric in metric_names(expr):
                 out.setdefault(metric, set()).add(f"{source}: {where}")
+    return out
+
+
+#: labels Prometheus adds when it scrapes (target labels, the PodMonitor's relabelings) and histogram buckets
+SCRAPE_LABELS = frozenset(
+    [
+        "namespace",
+        "pod",
+        "container",
+        "job",
+        "instance",
+        "endpoint",
+        "service",
+        "le",
+        "ray_io_cluster",
+        "ray_io_node_type",
+        "voicemodel",
+        "speechbatch",
+        "__name__",
+    ]
+)
+
+
+def exposition_labels(text: str) -> dict[str, set[str]]:
+    """Sample name -> the label names its samples carry."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    out: dict[str, set[str]] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            out.setdefault(sample.name, set()).update(sample.labels)
     return out
 
 
@@ -78,6 +111,44 @@ def operator_exported() -> set[str]:
     names = exposition_names(text)
     assert any(n.startswith("voxray_operator_") for n in names), text[:500]
     return names
+
+
+@pytest.fixture(scope="module")
+def operator_labels() -> dict[str, set[str]]:
+    """Sample name -> label names, from the operator's collectors (their samples appear only once used)."""
+    from voxray_operator.metrics import OperatorMetrics
+
+    out: dict[str, set[str]] = {}
+    for collector in OperatorMetrics().registry._collector_to_names:
+        labels = set(getattr(collector, "_labelnames", ()))
+        for family in collector.describe():
+            suffixes = {"counter": ["_total"], "histogram": ["_bucket", "_sum", "_count"]}.get(
+                family.type, [""]
+            )
+            for suffix in suffixes:
+                out[family.name + suffix] = labels | ({"le"} if suffix == "_bucket" else set())
+    return out
+
+
+def _label_problems(labels_of: dict[str, set[str]], prefixes: tuple[str, ...]) -> list[str]:
+    """Labels a query uses that none of its metrics carries (a renamed tag leaves panels empty)."""
+    problems = []
+    targets = [t for board in load_dashboards().values() for t in dashboard_targets(board)]
+    targets += [(where, expr, "") for where, expr in rule_exprs(load_rules())]
+    for where, expr, legend in targets:
+        metrics = {m for m in metric_names(expr) if m.startswith(prefixes) and m not in EXTERNAL}
+        if not metrics or not all(m in labels_of for m in metrics):
+            continue
+        carried = set().union(*(labels_of[m] for m in metrics)) | SCRAPE_LABELS
+        missing = label_names(expr, legend) - carried
+        if missing:
+            problems.append(f"{where}: {sorted(missing)} not on {sorted(metrics)}")
+    return problems
+
+
+def test_operator_labels_queried_exist(operator_labels: dict[str, set[str]]) -> None:
+    problems = _label_problems(operator_labels, ("voxray_operator_",))
+    assert not problems, problems
 
 
 def test_operator_metrics_queried_exist(operator_exported: set[str]) -> None:
@@ -125,3 +196,5 @@ def test_every_queried_metric_is_exported(
     everything = exported | operator_exported | set(EXTERNAL)
     missing = {m: sorted(where) for m, where in wanted.items() if m not in everything}
     assert not missing, f"queried but exported by nothing (after a real request, 60 s of scraping): {missing}"
+    problems = _label_problems(exposition_labels(_scrape(url)), (RUNTIME_PREFIX,))
+    assert not problems, f"labels the runtime's series do not carry: {problems}"

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 
 
 @pytest.fixture(scope="session")
@@ -16,13 +14,13 @@ def engine_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """Weights and cache folders pointed at an empty temporary folder."""
     for name in ("VOXRAY_WEIGHTS_DIR", "VOXRAY_KOKORO_VOICES", "VOXRAY_CACHE_DIR", "VOXRAY_PVC_MOUNT"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("VOXRAY_WEIGHTS_DIR", str(tmp_path / "weights"))
     monkeypatch.setenv("VOXRAY_CACHE_DIR", str(tmp_path / "cache"))
-    yield tmp_path
+    return tmp_path
 
 
 @pytest.fixture

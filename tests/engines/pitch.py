@@ -46,7 +46,11 @@ def median_f0(
         raise ValueError("audio shorter than one analysis frame")
     energy = np.array([np.sqrt(np.mean(f**2)) for f in frames])
     loud = energy > energy.max() * 10 ** (-30 / 20)
-    f0s = [f for fr, keep in zip(frames, loud, strict=True) if keep and (f := _frame_f0(fr, sample_rate, fmin, fmax))]
+    f0s = [
+        f
+        for fr, keep in zip(frames, loud, strict=True)
+        if keep and (f := _frame_f0(fr, sample_rate, fmin, fmax))
+    ]
     if len(f0s) < 5:
         raise ValueError(f"only {len(f0s)} voiced frames: no pitch to measure")
     return float(np.median(f0s))

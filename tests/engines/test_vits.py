@@ -19,7 +19,7 @@ from voxray_runtime.engines import (
     WeightsNotFoundError,
     load_engine,
 )
-from voxray_runtime.engines.vits import RANDOM_TINY, VitsEngine
+from voxray_runtime.engines.vits import RANDOM_TINY, TINY_CONFIG, TINY_VOCAB, VitsEngine, tiny_tokenizer
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
 TEXTS = ["hi", "hello there my friend", "a much longer sentence to speak out loud for the batch"]
@@ -70,7 +70,8 @@ def test_speed_groups_and_shortens(vits: Engine) -> None:
 
 def test_text_outside_the_vocabulary_gives_no_audio(vits: Engine) -> None:
     out = vits.synthesize_batch(batch(["...", "ok"]))
-    assert len(out[0]) == 0 and len(out[1]) > 0
+    assert len(out[0]) == 0
+    assert len(out[1]) > 0
 
 
 def test_unsupported_language(vits: Engine) -> None:
@@ -88,13 +89,27 @@ def test_int8_quantization_runs() -> None:
 def test_bf16_runs_on_cpu() -> None:
     engine = VitsEngine.random_init(language="ur", quantization="bf16")
     (audio,) = engine.synthesize_batch(batch([TEXTS[1]]))
-    assert audio.dtype == np.float32 and np.all(np.isfinite(audio)) and len(audio) > 0
+    assert audio.dtype == np.float32
+    assert np.all(np.isfinite(audio))
+    assert len(audio) > 0
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the CPU refusal")
 def test_fp16_needs_cuda() -> None:
     with pytest.raises(EngineError, match="fp16 needs a CUDA device"):
         VitsEngine.random_init(language="ur", quantization="fp16")
+
+
+def test_saved_checkpoint_folder_loads(tmp_path: Path) -> None:
+    """The path/pvc route: a save_pretrained folder, loaded with local_files_only."""
+    from transformers import VitsConfig, VitsModel
+
+    config = VitsConfig(**{**TINY_CONFIG, "vocab_size": len(TINY_VOCAB)})
+    VitsModel(config).save_pretrained(tmp_path)
+    tiny_tokenizer("ur").save_pretrained(tmp_path)
+    engine = load_engine(vits_spec(weights={"source": "path", "path": str(tmp_path)}))
+    assert engine.info.weights == str(tmp_path)
+    assert len(engine.synthesize("salaam", speaker="", language="ur")) > 0
 
 
 def test_missing_weights_path_names_it(tmp_path: Path) -> None:
@@ -104,7 +119,7 @@ def test_missing_weights_path_names_it(tmp_path: Path) -> None:
 
 
 def test_folder_without_a_checkpoint(tmp_path: Path) -> None:
-    with pytest.raises(WeightsNotFoundError, match=str(tmp_path)):
+    with pytest.raises(WeightsNotFoundError, match=r"missing config\.json, vocab\.json, model\.safetensors"):
         load_engine(vits_spec(weights={"source": "path", "path": str(tmp_path)}))
 
 
@@ -120,7 +135,11 @@ def test_hub_source_unreachable_is_a_clear_error(missing_hub_repo: str) -> None:
 
 def test_language_required() -> None:
     spec = VoiceModelSpec.model_validate(
-        {"engine": "vits", "voices": [{"avatar": "female_ur"}], "weights": {"source": "path", "path": RANDOM_TINY}}
+        {
+            "engine": "vits",
+            "voices": [{"avatar": "female_ur"}],
+            "weights": {"source": "path", "path": RANDOM_TINY},
+        }
     )
     with pytest.raises(EngineError, match=r"spec\.language"):
         load_engine(spec)
@@ -137,5 +156,7 @@ def test_module_imports_without_torch() -> None:
         " 'voices': [{'avatar': 'female_ur'}], 'weights': {'source': 'path', 'path': 'random:tiny'}})\n"
         "try:\n    load_engine(spec)\nexcept EngineError as e:\n    print(e)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
     assert "pip install 'voxray[torch]'" in done.stdout

@@ -85,8 +85,9 @@ handlers and scaling, kopf's registered handlers) and fails when the two differ.
   blockOwnerDeletion, which API servers with the OwnerReferencesPermissionEnforcement admission
   plugin (OpenShift) allow only to those who may update the owner's finalizers.
 - rayservices: created, read, drift-corrected and scaled (patch), watched for status (kopf on.event);
-  rayjobs: created, read, watched. Deletion is left to the garbage collector (ownerReferences).
-- configmaps: the SpeechBatch document mounted into the RayJob (created once, read back).
+  rayjobs: created, read, updated while not yet running (patch), watched. Deletion is left to the
+  garbage collector (ownerReferences).
+- configmaps: the SpeechBatch document mounted into the RayJob (created, read, updated).
 - events: kopf posts Kubernetes events (core v1) about the objects.
 */}}
 {{- define "voxray.namespacedRules" -}}
@@ -104,10 +105,10 @@ handlers and scaling, kopf's registered handlers) and fails when the two differ.
   verbs: ["get", "list", "watch", "create", "patch"]
 - apiGroups: ["ray.io"]
   resources: ["rayjobs"]
-  verbs: ["get", "list", "watch", "create"]
+  verbs: ["get", "list", "watch", "create", "patch"]
 - apiGroups: [""]
   resources: ["configmaps"]
-  verbs: ["get", "create"]
+  verbs: ["get", "create", "patch"]
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create"]

@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 import kopf
-from voxray_runtime.spec.common import GROUP, VERSION
 
-from voxray_operator.context import get_context
+from voxray_operator.context import get_context, nap
 from voxray_operator.scaling.autoscaler import evaluate
+from voxray_runtime.spec.common import GROUP, VERSION
 
 DEFAULT_INTERVAL = 30.0
 MIN_INTERVAL = 5.0
@@ -34,7 +34,13 @@ def interval_of(spec: Any) -> float:
 
 
 @kopf.daemon(
-    GROUP, VERSION, "voicemodels", id="autoscaler", when=autoscaling_enabled, cancellation_timeout=10.0
+    GROUP,
+    VERSION,
+    "voicemodels",
+    id="autoscaler",
+    when=autoscaling_enabled,
+    cancellation_backoff=2.0,
+    cancellation_timeout=10.0,
 )
 async def autoscaler(
     name: str,
@@ -48,10 +54,12 @@ async def autoscaler(
     ctx = get_context(memo)
     if namespace is None:
         return  # VoiceModels are namespaced
-    while not stopped:
+    while not stopped and not ctx.closed:
         try:
             await evaluate(ctx, namespace, name, logger)
         except Exception:  # one failed round must not stop scaling for good
+            if ctx.closed:
+                return
             logger.exception("autoscaler evaluation failed")
             ctx.metrics.reconcile_errors.labels(kind="VoiceModel", trigger="autoscaler").inc()
-        await stopped.wait(interval_of(body.get("spec", {})))
+        await nap(stopped, interval_of(body.get("spec", {})))

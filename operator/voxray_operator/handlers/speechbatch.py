@@ -19,10 +19,6 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 import kopf
-from voxray_runtime.batch.progress import Progress
-from voxray_runtime.spec.common import GROUP, VERSION
-from voxray_runtime.spec.speechbatch import SpeechBatchSpec
-from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
 from voxray_operator import k8s, status
 from voxray_operator.builders import (
@@ -36,8 +32,12 @@ from voxray_operator.builders import (
     rayservice_name,
     spec_hash,
 )
-from voxray_operator.context import OperatorContext, get_context, plain, post_event, write_status
-from voxray_operator.drift import controller_owner, owned_by
+from voxray_operator.context import OperatorContext, get_context, nap, plain, post_event, write_status
+from voxray_operator.drift import child_drift, controller_owner, owned_by
+from voxray_runtime.batch.progress import Progress
+from voxray_runtime.spec.common import GROUP, VERSION
+from voxray_runtime.spec.speechbatch import SpeechBatchSpec
+from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
 KIND: Literal["SpeechBatch"] = "SpeechBatch"
 PLURAL = "speechbatches"
@@ -70,7 +70,7 @@ async def _invalid(ctx: OperatorContext, sb: dict[str, Any], field: str, message
     new = status.validation_failed_status(
         KIND,
         field=field,
-        message=message,
+        message=message.removeprefix(f"{field}: ") if field else message,  # pydantic's text names it already
         generation=sb["metadata"].get("generation"),
         previous=old,
         now=ctx.now(),
@@ -118,9 +118,14 @@ async def _pending(ctx: OperatorContext, sb: dict[str, Any], spec: SpeechBatchSp
 
 
 async def _ensure(
-    ctx: OperatorContext, res: k8s.Resource, owner: dict[str, Any], desired: dict[str, Any]
+    ctx: OperatorContext,
+    res: k8s.Resource,
+    owner: dict[str, Any],
+    desired: dict[str, Any],
+    *,
+    update: bool = False,
 ) -> Any:
-    """Create the child, or return the existing one (patching it only when it is not yet used)."""
+    """Create the child, or return the existing one we own (brought up to date with ``update``)."""
     ns, name = desired["metadata"]["namespace"], desired["metadata"]["name"]
     existing = await ctx.kube.get(res, ns, name)
     if existing is None:
@@ -138,6 +143,9 @@ async def _ensure(
             f"{res.kind} {name} already exists and is not owned by this SpeechBatch; rename one of them",
             field="metadata.name",
         )
+    drift = child_drift(existing, desired) if update else None
+    if drift is not None:
+        return await ctx.kube.patch(res, ns, name, drift.patch)
     return existing
 
 
@@ -160,7 +168,8 @@ async def _reconcile(ctx: OperatorContext, sb: dict[str, Any], trigger: str, log
         try:
             configmap = build_batch_configmap(name, ns, spec, voice_models=models, owner=sb)
             job = build_rayjob(name, ns, spec, ctx.build, voice_models=models, cluster_name=cluster, owner=sb)
-            await _ensure(ctx, k8s.CONFIGMAPS, sb, configmap)
+            # no RayJob has read it yet: the document may still follow the spec
+            await _ensure(ctx, k8s.CONFIGMAPS, sb, configmap, update=True)
             rayjob = await _ensure(ctx, k8s.RAYJOBS, sb, job)
         except BuildError as exc:
             if exc.retryable:
@@ -230,7 +239,9 @@ async def poll_progress(
             if poll.kind == "error":
                 logger.info("no progress from the Ray dashboard: %s", poll.reason)
             progress = poll.progress
-        if rayjob is None and finished(sb):
+        if rayjob is None:
+            # nothing new to report: before the RayJob exists the reconciler says why (waiting for a
+            # VoiceModel...), and after its TTL a finished batch keeps its final status
             return dict(sb.get("status") or {})
         return await refresh_status(ctx, sb, rayjob, spec, progress=progress)
 
@@ -271,7 +282,15 @@ def progress_wanted(status: kopf.Status, **_: Any) -> bool:
     return status.get("phase") not in IDLE_PHASES
 
 
-@kopf.daemon(GROUP, VERSION, PLURAL, id="progress", when=progress_wanted, cancellation_timeout=10.0)
+@kopf.daemon(
+    GROUP,
+    VERSION,
+    PLURAL,
+    id="progress",
+    when=progress_wanted,
+    cancellation_backoff=2.0,
+    cancellation_timeout=10.0,
+)
 async def progress_timer(
     name: str,
     namespace: str | None,
@@ -284,13 +303,15 @@ async def progress_timer(
     ctx = get_context(memo)
     if namespace is None:
         return
-    while not stopped:
+    while not stopped and not ctx.closed:
         try:
             st = await poll_progress(ctx, namespace, name, logger)
         except Exception:  # a failed poll must not end progress reporting
+            if ctx.closed:
+                return
             logger.exception("progress poll failed")
             ctx.metrics.reconcile_errors.labels(kind=KIND, trigger="progress").inc()
         else:
             if st is None or st.get("phase") in IDLE_PHASES:
                 return
-        await stopped.wait(ctx.settings.progress_interval_seconds)
+        await nap(stopped, ctx.settings.progress_interval_seconds)

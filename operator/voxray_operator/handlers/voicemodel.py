@@ -21,8 +21,6 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 import kopf
-from voxray_runtime.spec.common import GROUP, VERSION
-from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
 from voxray_operator import k8s, status
 from voxray_operator.builders import (
@@ -36,6 +34,8 @@ from voxray_operator.builders import (
 )
 from voxray_operator.context import OperatorContext, get_context, plain, post_event, write_status
 from voxray_operator.drift import child_drift, controller_owner, owned_by
+from voxray_runtime.spec.common import GROUP, VERSION
+from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
 KIND: Literal["VoiceModel"] = "VoiceModel"
 PLURAL = "voicemodels"
@@ -64,7 +64,12 @@ async def _invalid(ctx: OperatorContext, vm: dict[str, Any], field: str, message
     meta = vm["metadata"]
     old = vm.get("status") or {}
     new = status.validation_failed_status(
-        KIND, field=field, message=message, generation=meta.get("generation"), previous=old, now=ctx.now()
+        KIND,
+        field=field,
+        message=message.removeprefix(f"{field}: ") if field else message,  # pydantic's text names it already
+        generation=meta.get("generation"),
+        previous=old,
+        now=ctx.now(),
     )
     await write_status(ctx, k8s.VOICEMODELS, vm, old, new)
 
@@ -80,26 +85,32 @@ async def _reconcile(ctx: OperatorContext, vm: dict[str, Any], logger: Any) -> N
         return
 
     rs_name = rayservice_name(name)
-    existing = await ctx.kube.get(k8s.RAYSERVICES, ns, rs_name)
-    if existing is not None and not owned_by(existing, vm):
-        await _invalid(
-            ctx,
-            vm,
-            "metadata.name",
-            f"RayService {rs_name} already exists and is not owned by this VoiceModel; rename one of them",
-        )
-        return
-    try:
-        desired = build_rayservice(
-            name, ns, spec, ctx.build, replicas=autoscaled_replicas(existing, name, spec), owner=vm
-        )
-    except BuildError as exc:
-        if exc.retryable:
-            raise kopf.TemporaryError(str(exc), delay=ctx.run.retry_delay_seconds) from exc
-        await _invalid(ctx, vm, exc.field, exc.message)
-        return
 
-    rayservice = await ensure_rayservice(ctx, vm, existing, desired, logger)
+    async def sync() -> dict[str, Any] | None:
+        """Read, build, create or patch; again from the top when the RayService changed meanwhile."""
+        existing = await ctx.kube.get(k8s.RAYSERVICES, ns, rs_name)
+        if existing is not None and not owned_by(existing, vm):
+            await _invalid(
+                ctx,
+                vm,
+                "metadata.name",
+                f"RayService {rs_name} exists and is not owned by this VoiceModel; rename one of them",
+            )
+            return None
+        try:
+            desired = build_rayservice(
+                name, ns, spec, ctx.build, replicas=autoscaled_replicas(existing, name, spec), owner=vm
+            )
+        except BuildError as exc:
+            if exc.retryable:
+                raise kopf.TemporaryError(str(exc), delay=ctx.run.retry_delay_seconds) from exc
+            await _invalid(ctx, vm, exc.field, exc.message)
+            return None
+        return await ensure_rayservice(ctx, vm, existing, desired, logger)
+
+    rayservice = await k8s.retry_on_conflict(sync)
+    if rayservice is None:
+        return
     old = vm.get("status") or {}
     new = status.voicemodel_status_from_rayservice(
         rayservice, generation=generation, spec=spec, previous=old, now=ctx.now()

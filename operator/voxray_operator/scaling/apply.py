@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import yaml
+
 from voxray_runtime.serve.args import APP_NAME, model_deployment_name
 
 #: worker-group fields the autoscaler owns (besides num_replicas in serveConfigV2)

@@ -66,7 +66,11 @@ def template_fields(template: str) -> set[str]:
 
 def render_query(template: str, params: Mapping[str, str]) -> str:
     """Fill a query template; an unknown field is a :class:`QueryTemplateError` naming it."""
-    missing = sorted(template_fields(template) - set(params))
+    try:
+        fields = template_fields(template)
+    except ValueError as exc:
+        raise QueryTemplateError(f"query template is malformed: {exc}") from exc
+    missing = sorted(fields - set(params))
     if missing:
         raise QueryTemplateError(
             f"query template uses unknown field(s) {', '.join(missing)}; known: {', '.join(sorted(params))}"

@@ -332,7 +332,6 @@ def _render(
     reporter: Reporter,
     info: dict[str, Any],
 ) -> None:
-
     cpus = opts.cpus if opts.cpus is not None else available_cpus()
     ceiling = plan.spec.utilization_ceiling
     size = size_pool(
@@ -372,8 +371,8 @@ def _render(
     try:
         workers = pool.start(reporter.say)
         info["workers"] = workers
-        for w in workers:
-            tracker.see(int(w["pid"]), str(w["node"]), float(w["cpu_seconds"]))
+        for started in workers:
+            tracker.see(int(started["pid"]), str(started["node"]), float(started["cpu_seconds"]))
         t_work = time.monotonic()
         meter.add(t_work, tracker.total())
         with ManifestWriter(plan.manifest_path) as manifest:
@@ -387,7 +386,8 @@ def _render(
                 if not redo:
                     break
                 reporter.say(f"{len(redo)} file(s) did not verify after writing; rendering them again")
-                counters.rendered -= len(redo)
+                for again in redo:
+                    counters.rendered_audio.pop(again.name, None)
                 todo = redo
     finally:
         pool.shutdown()
@@ -464,8 +464,7 @@ def _loop(
                 tracker.see(result.pid, result.node, result.cpu_seconds)
                 if result.ok:
                     manifest.append(result.entry)
-                    counters.rendered += 1
-                    counters.audio_seconds += float(result.entry.get("duration_s", 0.0))
+                    counters.rendered_audio[work.name] = float(result.entry.get("duration_s", 0.0))
                     continue
                 error_type, error = result.error_type, result.error
             wait = next_attempt(error_type, attempt, retries.max_attempts, retries.backoff_seconds)

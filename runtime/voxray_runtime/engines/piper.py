@@ -42,6 +42,7 @@ from voxray_runtime.engines.base import (
 from voxray_runtime.engines.weights import (
     cache_dir,
     describe,
+    hub_snapshot,
     local_weights_path,
     require_file,
     sha256_file,
@@ -113,15 +114,15 @@ def int8_graph(source: Path, cache: Path | None = None) -> Path:
     target = folder / f"{source.stem}.{sha256_file(source)}.{INT8_RECIPE}.onnx"
     if target.is_file():
         return target
-    folder.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f"{target.stem}.{os.getpid()}.partial.onnx")
     _log.info("quantizing %s to int8 (once; cached at %s)", source, target)
     try:
+        folder.mkdir(parents=True, exist_ok=True)
         with _quiet_quantizer():
             quantize_dynamic(source, partial, weight_type=QuantType.QUInt8)
         partial.replace(target)  # atomic: replicas sharing a cache never load a half-written graph
     except Exception as exc:
-        raise EngineError(f"int8 quantization of {source} failed: {exc}") from exc
+        raise EngineError(f"int8 quantization of {source} into {folder} failed: {exc}") from exc
     finally:
         partial.unlink(missing_ok=True)
     return target
@@ -204,8 +205,6 @@ class PiperEngine:
 
     @classmethod
     def from_hub(cls, repo: str, file: str, revision: str | None = None, **kwargs: Any) -> PiperEngine:
-        from voxray_runtime.engines.weights import hub_snapshot
-
         folder = hub_snapshot(repo, revision, [file, f"{file}.json"])
         return cls.from_path(folder / file, weights=f"{repo}@{revision or 'main'}:{file}", **kwargs)
 

@@ -3,8 +3,9 @@
 torch and transformers are imported only when an engine is built, so this module imports without them
 (they come with ``voxray[torch]``).
 
-Weights, by ``weights.source``: ``huggingface`` is ``from_pretrained(repo, revision=...)``; ``path`` and
-``pvc`` are ``from_pretrained(folder, local_files_only=True)``. ``path: "random:tiny"`` builds a small
+Weights, by ``weights.source``: ``huggingface`` is a snapshot of ``repo@revision`` into the HF cache;
+``path`` and ``pvc`` are a ``save_pretrained`` folder; both then load with ``from_pretrained(folder,
+local_files_only=True)``. ``path: "random:tiny"`` builds a small
 randomly initialised model (:meth:`VitsEngine.random_init`): no registry ships MMS-TTS weights, so this
 exercises the torch plumbing honestly (tokenizing, padding, batching, quantization, devices), never the
 quality; its output is noise-like, not speech.
@@ -38,11 +39,13 @@ from voxray_runtime.engines.base import (
     empty_pcm,
     to_pcm,
 )
-from voxray_runtime.engines.weights import describe, local_weights_path
+from voxray_runtime.engines.weights import describe, hub_snapshot, local_weights_path, require_dir
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
 QUANTIZATIONS = ("none", "int8", "fp16", "bf16")
 RANDOM_TINY = "random:tiny"
+WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
+HUB_PATTERNS = ("*.json", "*.safetensors")
 LICENSE = "per checkpoint (MMS-TTS: CC-BY-NC-4.0); transformers: Apache-2.0"
 #: the characters the random-init tokenizer knows; id 0 is the blank VITS puts between characters
 TINY_VOCAB = ("<pad>", " ", *"abcdefghijklmnopqrstuvwxyz", "'", "<unk>")
@@ -117,6 +120,18 @@ def tiny_tokenizer(language: str) -> Any:
         return VitsTokenizer(str(vocab), language=language, phonemize=False, normalize=True, add_blank=True)
 
 
+def check_checkpoint(folder: Path) -> None:
+    """The files ``from_pretrained`` needs, checked up front for a clear message."""
+    require_dir(folder, "VITS checkpoint folder", "check weights.path")
+    missing = [name for name in ("config.json", "vocab.json") if not (folder / name).is_file()]
+    if not any((folder / name).is_file() for name in WEIGHT_FILES):
+        missing.append(" or ".join(WEIGHT_FILES))
+    if missing:
+        raise WeightsNotFoundError(
+            f"{folder} is not a VITS checkpoint (save_pretrained layout): missing {', '.join(missing)}"
+        )
+
+
 def _check_uroman(tokenizer: Any) -> None:
     if getattr(tokenizer, "is_uroman", False) and importlib.util.find_spec("uroman") is None:
         raise EngineError(
@@ -184,21 +199,31 @@ class VitsEngine:
         )
 
     @classmethod
-    def from_pretrained(
-        cls, source: str | Path, *, revision: str | None = None, local_files_only: bool = False, **kwargs: Any
-    ) -> VitsEngine:
-        """A checkpoint from the Hub (``source`` a repo id) or a local folder (``local_files_only=True``)."""
+    def from_folder(cls, folder: Path, **kwargs: Any) -> VitsEngine:
+        """A checkpoint saved with ``save_pretrained`` (or a Hub snapshot): config, vocab and weights."""
         from transformers import VitsModel, VitsTokenizer
 
-        where = str(source) if local_files_only else f"{source}@{revision or 'main'}"
-        options: dict[str, Any] = {"revision": revision or "main", "local_files_only": local_files_only}
+        check_checkpoint(folder)
         try:
-            tokenizer = VitsTokenizer.from_pretrained(str(source), **options)
-            model = VitsModel.from_pretrained(str(source), **options)
+            tokenizer = VitsTokenizer.from_pretrained(str(folder), local_files_only=True)
+            model = VitsModel.from_pretrained(str(folder), local_files_only=True)
         except (OSError, ValueError) as exc:
-            raise WeightsNotFoundError(f"cannot load a VITS checkpoint from {where}: {exc}") from exc
-        kwargs.setdefault("weights", where)
+            raise WeightsNotFoundError(f"cannot load the VITS checkpoint in {folder}: {exc}") from exc
+        kwargs.setdefault("weights", str(folder))
         return cls(model, tokenizer, **kwargs)
+
+    @classmethod
+    def from_hub(cls, repo: str, revision: str | None = None, **kwargs: Any) -> VitsEngine:
+        """A Hub checkpoint (``facebook/mms-tts-urd-script_arabic``, say), fetched once into the HF cache.
+
+        Fetched with one snapshot call rather than ``from_pretrained(repo)``, whose per-file retries take
+        minutes to give up when the Hub is unreachable; safetensors are preferred over pickled weights.
+        """
+        folder = hub_snapshot(repo, revision, HUB_PATTERNS)
+        if not any(folder.glob("*.safetensors")):
+            folder = hub_snapshot(repo, revision, ["*.json", "pytorch_model.bin"])
+        kwargs.setdefault("weights", f"{repo}@{revision or 'main'}")
+        return cls.from_folder(folder, **kwargs)
 
     @classmethod
     def random_init(
@@ -241,13 +266,12 @@ class VitsEngine:
         if w.source == "path" and w.path == RANDOM_TINY:
             return cls.random_init(**options)
         if w.source == "huggingface" and w.repo:
-            return cls.from_pretrained(w.repo, revision=w.revision, **options)
+            return cls.from_hub(w.repo, w.revision, **options)
         if w.source == "packaged":
             raise WeightsNotFoundError(
                 "no VITS (MMS-TTS) weights are packaged; use weights.source huggingface, pvc or path"
             )
-        folder = local_weights_path(w)
-        return cls.from_pretrained(folder, local_files_only=True, weights=describe(w), **options)
+        return cls.from_folder(local_weights_path(w), weights=describe(w), **options)
 
     @property
     def info(self) -> EngineInfo:

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from voxray_runtime.engines.base import WeightsNotFoundError
+from voxray_runtime.engines.base import EngineError, WeightsNotFoundError
 from voxray_runtime.spec.voicemodel import WeightsSpec
 
 ENV_WEIGHTS_DIR = "VOXRAY_WEIGHTS_DIR"
@@ -44,7 +44,10 @@ def cache_dir() -> Path:
     """Derived artifacts (quantized graphs): ``$VOXRAY_CACHE_DIR``, else ``~/.cache/voxray``; made on use."""
     env = os.environ.get(ENV_CACHE_DIR)
     path = Path(env) if env else Path.home() / ".cache" / "voxray"
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise EngineError(f"cache folder {path} cannot be created ({exc}); set {ENV_CACHE_DIR}") from exc
     return path
 
 

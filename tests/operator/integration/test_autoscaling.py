@@ -15,7 +15,7 @@ import aiohttp.web
 import pytest
 import pytest_asyncio
 import yaml
-from conftest import Cluster, FakeKubeRay, eventually, voicemodel
+from opkit import Cluster, FakeKubeRay, eventually, voicemodel
 
 from voxray_operator import k8s
 from voxray_operator.scaling.autoscaler import HISTORY_ANNOTATION
@@ -91,6 +91,16 @@ async def test_scales_up_down_and_holds(
     assert json.loads(vm["metadata"]["annotations"][HISTORY_ANNOTATION])["v"] == 1
     messages = await eventually(lambda: cluster.event_messages("tts-gpu", "Scaled"), lambda m: len(m) >= 1)
     assert "replicas 1 -> 2" in messages[0]
+
+    # a spec change rolls out without resetting the autoscaler's replicas
+    prometheus.value = 0.8  # on target: hold
+    await cluster.api.patch(
+        k8s.VOICEMODELS, "tts", "tts-gpu", {"spec": {"serving": {"maxOngoingRequests": 40}}}
+    )
+    rs = await cluster.wait_for(
+        k8s.RAYSERVICES, "tts-gpu", lambda r: "max_ongoing_requests: 40" in r["spec"]["serveConfigV2"]
+    )
+    assert model_replicas(rs) == 2
 
     prometheus.value = 0.2
     await cluster.wait_for(k8s.RAYSERVICES, "tts-gpu", lambda r: model_replicas(r) == 1, what="scaled down")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import Cluster, FakeKubeRay, speechbatch
+from opkit import Cluster, FakeKubeRay, speechbatch
 
 from voxray_operator import k8s
 
@@ -19,4 +19,5 @@ async def test_invalid_batch_creates_nothing(
     assert "purple" in condition["message"]
     assert await cluster.get(k8s.RAYJOBS, "typo") is None
     assert await cluster.get(k8s.CONFIGMAPS, "typo-speechbatch") is None
-    assert not sb["metadata"].get("finalizers")  # no progress timer for a batch that cannot run
+    # no progress timer for a batch that cannot run, so kopf holds no finalizer on it
+    await cluster.wait_for(k8s.SPEECHBATCHES, "typo", lambda s: not s["metadata"].get("finalizers"))

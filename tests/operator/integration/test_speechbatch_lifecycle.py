@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import Cluster, FakeDashboard, FakeKubeRay, eventually, speechbatch, voicemodel
+from opkit import Cluster, FakeDashboard, FakeKubeRay, eventually, speechbatch, voicemodel
 
 from voxray_operator import k8s
 from voxray_runtime.batch.progress import Progress

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import yaml
-from conftest import NS, Cluster, eventually, voicemodel
+from opkit import NS, Cluster, eventually, voicemodel
 
 from voxray_operator import k8s
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import Cluster, FakeKubeRay, voicemodel
+from opkit import Cluster, FakeKubeRay, voicemodel
 
 from voxray_operator import k8s
 from voxray_operator.handlers.common import FINALIZER

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
-from conftest import Cluster, FakeKubeRay, eventually, voicemodel
+from opkit import Cluster, FakeKubeRay, eventually, voicemodel
 
 from voxray_operator import k8s
 from voxray_operator.config import DEFAULT_IMAGE

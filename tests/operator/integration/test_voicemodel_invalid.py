@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import Cluster, FakeKubeRay, eventually, voicemodel
+from opkit import Cluster, FakeKubeRay, eventually, voicemodel
 
 from voxray_operator import k8s
 

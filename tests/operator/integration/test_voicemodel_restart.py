@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import yaml
-from conftest import Cluster, FakeKubeRay, Operator, voicemodel
+from opkit import Cluster, FakeKubeRay, Operator, voicemodel
 
 from voxray_operator import k8s
 

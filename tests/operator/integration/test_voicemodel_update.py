@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import yaml
-from conftest import Cluster, FakeKubeRay, voicemodel
+from opkit import Cluster, FakeKubeRay, voicemodel
 
 from voxray_operator import k8s
 from voxray_operator.builders import SPEC_HASH_ANNOTATION

