@@ -53,7 +53,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         clusterwide=not settings.namespaces,
         namespaces=settings.namespaces,
         standalone=run.standalone,
-        peering_name=run.peering_name,
+        # a peering name makes kopf's peering mandatory (its CRDs then must exist): only when asked for
+        peering_name=None if run.standalone else run.peering_name,
         liveness_endpoint=liveness,
     )
     return 0

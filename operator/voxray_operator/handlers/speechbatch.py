@@ -315,3 +315,12 @@ async def progress_timer(
             if st is None or st.get("phase") in IDLE_PHASES:
                 return
         await nap(stopped, ctx.settings.progress_interval_seconds)
+
+
+@kopf.on.event(GROUP, VERSION, PLURAL, id="speechbatch-gone")
+async def speechbatch_gone(
+    event: kopf.RawEvent, name: str, namespace: str | None, memo: kopf.Memo, **_: Any
+) -> None:
+    """Forget in-memory state of a deleted SpeechBatch."""
+    if event.get("type") == "DELETED" and namespace:
+        get_context(memo).forget(KIND, namespace, name)

@@ -183,3 +183,14 @@ async def rayservice_event(
     if vm is None or vm["metadata"].get("uid") != owner["uid"]:
         return  # the owner is gone: the garbage collector takes the RayService
     await reconcile(ctx, vm, trigger=f"rayservice-{str(event.get('type', '')).lower()}", logger=logger)
+
+
+@kopf.on.event(GROUP, VERSION, PLURAL, id="voicemodel-gone")
+async def voicemodel_gone(
+    event: kopf.RawEvent, name: str, namespace: str | None, memo: kopf.Memo, **_: Any
+) -> None:
+    """Forget in-memory state of a deleted VoiceModel (an event handler: no finalizer needed for this)."""
+    if event.get("type") == "DELETED" and namespace:
+        ctx = get_context(memo)
+        ctx.forget(KIND, namespace, name)
+        ctx.metrics.forget_model(namespace, name)
