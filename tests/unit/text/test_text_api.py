@@ -3,6 +3,7 @@
 from collections.abc import Callable
 
 import pytest
+
 import voxray_runtime.text as text_api
 from voxray_runtime.text import (
     SUPPORTED_LANGUAGES,

@@ -1,6 +1,7 @@
 """normalize: dates (day/month order by dialect) and clock times in every language."""
 
 import pytest
+
 from voxray_runtime.text import normalize
 
 

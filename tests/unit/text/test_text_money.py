@@ -1,6 +1,7 @@
 """normalize: currency amounts read with the currency's name in the target language."""
 
 import pytest
+
 from voxray_runtime.text import normalize
 
 

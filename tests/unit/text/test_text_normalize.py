@@ -1,6 +1,7 @@
 """normalize: numbers in running text, percentages, ordinals, units and abbreviations."""
 
 import pytest
+
 from voxray_runtime.text import normalize
 
 

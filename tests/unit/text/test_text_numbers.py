@@ -3,6 +3,7 @@
 import unicodedata
 
 import pytest
+
 from voxray_runtime.text import SUPPORTED_LANGUAGES, number_to_words
 from voxray_runtime.text.numerals.hindi import BELOW_HUNDRED as HINDI_BELOW_HUNDRED
 from voxray_runtime.text.numerals.urdu import BELOW_HUNDRED as URDU_BELOW_HUNDRED

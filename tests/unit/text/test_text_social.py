@@ -1,6 +1,7 @@
 """normalize: links, mentions, hashtags, emoji and shouting punctuation."""
 
 import pytest
+
 from voxray_runtime.text import normalize
 
 

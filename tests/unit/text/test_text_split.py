@@ -1,6 +1,7 @@
 """split_sentences and prepare: sentence boundaries per script and chunking long text."""
 
 import pytest
+
 from voxray_runtime.text import normalize, prepare, split_sentences
 
 

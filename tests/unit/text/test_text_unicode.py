@@ -1,6 +1,7 @@
 """normalize: Unicode clean-up, digits in other scripts, punctuation and whitespace."""
 
 import pytest
+
 from voxray_runtime.text import normalize
 
 
