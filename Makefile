@@ -76,7 +76,8 @@ format: install
 bench: install ## benchmarks; results are written to benchmarks/results/
 	$(BIN)/python benchmarks/run_all.py
 
-eval: install ## speech quality checks (Whisper round trip, pitch, speaker identity)
+eval: install ## speech quality: Whisper round trip, pitch, speaker identity -> benchmarks/results/quality.md
+	$(BIN)/python -m pip install -q -e ".[$(EXTRAS),eval]"
 	$(BIN)/python benchmarks/eval_quality.py
 
 crds: install ## regenerate crds/ from the pydantic models

@@ -47,6 +47,8 @@ def machine() -> dict[str, Any]:
         "gpu": gpu or "none",
         "python": platform.python_version(),
         "platform": platform.platform(),
+        # other work on a shared machine inflates absolute timings: read the side-by-side ratios
+        "load_average_1m": round(os.getloadavg()[0], 2),
     }
 
 
@@ -66,4 +68,6 @@ def write_results(name: str, data: dict[str, Any], markdown: str) -> None:
 
 
 def machine_line(m: dict[str, Any]) -> str:
-    return f"Machine: {m['cpu']} ({m['cores']} cores, {m['memory_gib']} GiB), GPU: {m['gpu']}; {m['date']}."
+    load = m.get("load_average_1m")
+    at = f", load average {load} when it started" if load is not None else ""
+    return f"Machine: {m['cpu']} ({m['cores']} cores, {m['memory_gib']} GiB), GPU: {m['gpu']}; {m['date']}{at}."

@@ -1,9 +1,9 @@
 """``python -m voxray_operator`` / ``voxray-operator``: run the operator with settings from the environment.
 
-Everything is configured by ``VOXRAY_OPERATOR_*`` variables (:class:`voxray_operator.config.OperatorSettings`
-for what it builds and scales, :class:`voxray_operator.runsettings.RunSettings` for the process). The API
-server is found like kubectl does: the pod's service account, else ``$KUBECONFIG`` / ``~/.kube/config``.
-Watches all namespaces unless ``VOXRAY_OPERATOR_NAMESPACES`` lists some. SIGTERM stops it gracefully.
+Everything is configured by ``VOXRAY_OPERATOR_*`` variables (:class:`voxray_operator.config.OperatorSettings`:
+the process, the autoscaler and what it builds). The API server is found like kubectl does: the pod's
+service account, else ``$KUBECONFIG`` / ``~/.kube/config``. Watches all namespaces unless
+``VOXRAY_OPERATOR_NAMESPACES`` lists some. SIGTERM stops it gracefully.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from collections.abc import Sequence
 
 import kopf
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
 from voxray_operator import __version__, logs
 from voxray_operator.config import OperatorSettings
-from voxray_operator.runsettings import RunSettings
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -37,24 +37,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         settings = OperatorSettings()
-        run = RunSettings()
-    except ValidationError as exc:
+    except (ValidationError, SettingsError) as exc:  # a bad value, or a list/mapping that is not JSON
         print(f"voxray-operator: invalid settings in the environment:\n{exc}", file=sys.stderr)
         return 2
     if args.check:
         print("settings are valid")
         return 0
-    logs.configure(run.log_level, run.log_format)
+    logs.configure(settings.log_level, settings.log_format)
 
     import voxray_operator.handlers  # noqa: F401 - registers the handlers with kopf
 
-    liveness = f"http://0.0.0.0:{run.health_port}/healthz" if run.health_port else None
+    liveness = f"http://0.0.0.0:{settings.health_port}/healthz" if settings.health_port else None
     kopf.run(
         clusterwide=not settings.namespaces,
         namespaces=settings.namespaces,
-        standalone=run.standalone,
+        standalone=settings.standalone,
         # a peering name makes kopf's peering mandatory (its CRDs then must exist): only when asked for
-        peering_name=None if run.standalone else run.peering_name,
+        peering_name=None if settings.standalone else settings.peering_name,
         liveness_endpoint=liveness,
     )
     return 0

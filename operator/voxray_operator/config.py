@@ -1,41 +1,44 @@
-"""Operator settings (environment, prefix ``VOXRAY_OPERATOR_``) and the subset that builders take.
+"""The operator's settings: one environment (prefix ``VOXRAY_OPERATOR_``), one model, one module.
 
-Builders never read this module's settings themselves: handlers call :meth:`OperatorSettings.build_settings`
-once and pass the frozen :class:`BuildSettings` down as an argument.
+:class:`OperatorSettings` is everything the chart sets on the operator's Deployment: how the process runs
+(ports, logging, peering, timeouts), what the autoscaler queries, and what the builders put into the
+RayServices and RayJobs. Builders never read the environment themselves: the startup handler calls
+:meth:`OperatorSettings.build_settings` once and passes the frozen :class:`BuildSettings` down as an
+argument. The build fields are declared once (:class:`BuildFields`) and shared by both models.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_IMAGE = "ghcr.io/voxray/voxray-runtime:0.1.0"
 DEFAULT_RAY_VERSION = "2.60.0"
+#: a Kubernetes resource quantity (``500m``, ``2``, ``1.5Gi``)
+QUANTITY = r"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$"
 
 
 def _default_gpu_tolerations() -> list[dict[str, Any]]:
     return [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]
 
 
-class BuildSettings(BaseModel):
-    """What the pure builders need besides the spec. Frozen, passed as an argument."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class BuildFields(BaseModel):
+    """The settings builders take besides the spec (declared once; see the module docstring)."""
 
     #: runtime image for Ray head, workers and the job submitter, unless the spec names one
     image: str = DEFAULT_IMAGE
-    image_pull_policy: str = "IfNotPresent"
+    image_pull_policy: Literal["Always", "IfNotPresent", "Never"] = "IfNotPresent"
     ray_version: str = DEFAULT_RAY_VERSION
     #: Ray head pod resources (the head runs no replicas: num-cpus "0")
-    head_cpu: str = "1"
-    head_memory: str = "2Gi"
-    #: node selector and tolerations added to GPU worker groups
+    head_cpu: str = Field(default="1", pattern=QUANTITY)
+    head_memory: str = Field(default="2Gi", pattern=QUANTITY)
+    #: node selector and tolerations added to GPU worker groups (JSON in the environment)
     gpu_node_selector: dict[str, str] = Field(default_factory=dict)
     gpu_tolerations: list[dict[str, Any]] = Field(default_factory=_default_gpu_tolerations)
     #: size limit of the model cache emptyDir (Hugging Face downloads)
-    model_cache_size: str = "20Gi"
+    model_cache_size: str = Field(default="20Gi", pattern=QUANTITY)
     #: service account for Ray pods (None: the namespace default)
     service_account_name: str | None = None
     #: Serve ingress replicas and concurrency cap
@@ -50,16 +53,44 @@ class BuildSettings(BaseModel):
     batch_cluster_ttl_seconds: int = Field(default=300, ge=0)
 
 
-class OperatorSettings(BaseSettings):
-    """Operator configuration from the environment, e.g. ``VOXRAY_OPERATOR_IMAGE``."""
+class BuildSettings(BuildFields):
+    """What the pure builders need besides the spec. Frozen, passed as an argument."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class OperatorSettings(BuildFields, BaseSettings):
+    """Operator configuration from the environment, e.g. ``VOXRAY_OPERATOR_IMAGE``.
+
+    Lists and mappings are JSON in the environment (``VOXRAY_OPERATOR_NAMESPACES='["tts"]'``).
+    """
 
     model_config = SettingsConfigDict(env_prefix="VOXRAY_OPERATOR_", extra="ignore", frozen=True)
 
-    image: str = DEFAULT_IMAGE
-    image_pull_policy: str = "IfNotPresent"
-    ray_version: str = DEFAULT_RAY_VERSION
-    #: namespaces to watch; empty: cluster-wide (JSON list in the environment, e.g. '["tts"]')
+    # -- the process ---------------------------------------------------------------------------------
+    #: port of the operator's own /metrics (0: off)
+    metrics_port: int = Field(default=8080, ge=0, le=65535)
+    metrics_address: str = "0.0.0.0"
+    #: kopf's liveness endpoint (``/healthz``) port (0: off)
+    health_port: int = Field(default=8081, ge=0, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "plain"] = "json"
+    #: one operator replica (True) or kopf peering between replicas (needs kopf's peering CRDs)
+    standalone: bool = True
+    peering_name: str = "voxray-operator"
+    #: namespaces to watch; empty: cluster-wide
     namespaces: list[str] = Field(default_factory=list)
+    #: timeouts of API-server calls, Ray dashboard log reads
+    kube_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    dashboard_timeout_seconds: float = Field(default=5.0, gt=0, le=120)
+    #: bearer token for Ray dashboards with token auth (RAY_AUTH_MODE=token); empty: none
+    dashboard_token: str = ""
+    #: seconds before a retryable failure (a VoiceModel a batch waits for) is tried again
+    retry_delay_seconds: float = Field(default=15.0, gt=0, le=3600)
+    #: seconds between SpeechBatch progress polls while a batch runs
+    progress_interval_seconds: float = Field(default=10.0, ge=1, le=3600)
+
+    # -- the autoscaler --------------------------------------------------------------------------------
     prometheus_url: str = "http://prometheus-operated.monitoring.svc:9090"
     #: PromQL for GPU utilisation (0..1) of one VoiceModel's GPU workers; the scaler fills in ``{namespace}``
     #: and ``{name}`` (the RayService name; its worker pods are ``{name}-raycluster-*-gpu-workers-*``)
@@ -70,23 +101,8 @@ class OperatorSettings(BaseSettings):
         'avg(ray_node_gpus_utilization{{namespace="{namespace}",ray_io_cluster=~"{name}-.*"}}) / 100'
     )
     prometheus_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
-    #: seconds between status refreshes of VoiceModels and SpeechBatch progress polls
-    status_interval_seconds: float = Field(default=15.0, ge=1, le=3600)
-    progress_interval_seconds: float = Field(default=10.0, ge=1, le=3600)
-    gpu_node_selector: dict[str, str] = Field(default_factory=dict)
-    service_account_name: str | None = None
-    job_backoff_limit: int = Field(default=2, ge=0, le=20)
-    job_active_deadline_seconds: int | None = Field(default=None, ge=1)
-    batch_cluster_ttl_seconds: int = Field(default=300, ge=0)
+
+    # -- what the builders put into RayServices and RayJobs: the fields of BuildFields ----------------
 
     def build_settings(self) -> BuildSettings:
-        return BuildSettings(
-            image=self.image,
-            image_pull_policy=self.image_pull_policy,
-            ray_version=self.ray_version,
-            gpu_node_selector=self.gpu_node_selector,
-            service_account_name=self.service_account_name,
-            job_backoff_limit=self.job_backoff_limit,
-            job_active_deadline_seconds=self.job_active_deadline_seconds,
-            batch_cluster_ttl_seconds=self.batch_cluster_ttl_seconds,
-        )
+        return BuildSettings.model_validate(self.model_dump(include=set(BuildFields.model_fields)))

@@ -19,7 +19,6 @@ from voxray_operator import k8s, status
 from voxray_operator.config import BuildSettings, OperatorSettings
 from voxray_operator.metrics import OperatorMetrics
 from voxray_operator.rayjobs import DashboardClient
-from voxray_operator.runsettings import RunSettings
 from voxray_operator.scaling.prometheus import PrometheusClient
 
 MEMO_KEY = "voxray"
@@ -28,7 +27,6 @@ MEMO_KEY = "voxray"
 @dataclass
 class OperatorContext:
     settings: OperatorSettings
-    run: RunSettings
     kube: k8s.KubeClient
     prometheus: PrometheusClient
     dashboard: DashboardClient

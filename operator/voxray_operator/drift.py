@@ -23,6 +23,8 @@ from typing import Any
 
 import yaml
 
+from voxray_operator.builders.common import load_yaml
+
 YAML_FIELDS = frozenset({"serveConfigV2"})
 #: top-level keys that are not the object's content
 SKIPPED = frozenset({"apiVersion", "kind", "metadata", "status"})
@@ -31,7 +33,7 @@ SKIPPED = frozenset({"apiVersion", "kind", "metadata", "status"})
 def _normalise(value: Any, key: str = "") -> Any:
     if key in YAML_FIELDS and isinstance(value, str):
         try:
-            return {"__yaml__": yaml.safe_load(value)}
+            return {"__yaml__": load_yaml(value)}
         except yaml.YAMLError:
             return value
     if isinstance(value, Mapping):

@@ -1,19 +1,24 @@
 """The operator's own Prometheus metrics (its own registry, served on ``metricsPort``).
 
 Names follow Prometheus conventions (``_total`` counters, ``_seconds`` histograms, base units). Label
-values are bounded: kinds, directions and error classes, plus namespace/name for the per-model gauge.
+values are bounded: kinds, directions and error classes, plus namespace/name of the per-object gauges,
+which go when their object is deleted. No label is called ``namespace``, ``pod``, ``job`` or ``instance``:
+Prometheus adds those for the scrape target (the operator's own pod), so the objects' namespaces are
+``voicemodel_namespace`` and ``speechbatch_namespace`` and no ``honorLabels`` is needed.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
 PREFIX = "voxray_operator"
+#: the file counts of a SpeechBatch's status, each one ``state`` of ``voxray_operator_speechbatch_files``
+BATCH_FILE_STATES = ("total", "done", "failed", "skipped")
 
 
 @dataclass
@@ -50,7 +55,19 @@ class OperatorMetrics:
         self.desired_replicas = Gauge(
             f"{PREFIX}_desired_replicas",
             "Model replicas the autoscaler last asked for.",
-            ["namespace", "voicemodel"],
+            ["voicemodel_namespace", "voicemodel"],
+            registry=r,
+        )
+        self.speechbatch_files = Gauge(
+            f"{PREFIX}_speechbatch_files",
+            "Files of a SpeechBatch by state (total, done, failed, skipped), as its status counts them.",
+            ["speechbatch_namespace", "speechbatch", "state"],
+            registry=r,
+        )
+        self.speechbatch_audio_seconds = Gauge(
+            f"{PREFIX}_speechbatch_audio_seconds",
+            "Seconds of audio a SpeechBatch has rendered, as its status says.",
+            ["speechbatch_namespace", "speechbatch"],
             registry=r,
         )
         self.prometheus_errors = Counter(
@@ -82,6 +99,25 @@ class OperatorMetrics:
     def forget_model(self, namespace: str, name: str) -> None:
         with suppress(KeyError):
             self.desired_replicas.remove(namespace, name)
+
+    def batch_progress(self, namespace: str, name: str, status: Mapping[str, object]) -> None:
+        """Export a SpeechBatch status's ``counts`` and ``audioSeconds``; what it lacks yet is left out."""
+        counts = status.get("counts")
+        if isinstance(counts, Mapping):
+            for state in BATCH_FILE_STATES:
+                value = counts.get(state)
+                if isinstance(value, int | float):
+                    self.speechbatch_files.labels(namespace, name, state).set(value)
+        audio = status.get("audioSeconds")
+        if isinstance(audio, int | float):
+            self.speechbatch_audio_seconds.labels(namespace, name).set(audio)
+
+    def forget_batch(self, namespace: str, name: str) -> None:
+        for state in BATCH_FILE_STATES:
+            with suppress(KeyError):
+                self.speechbatch_files.remove(namespace, name, state)
+        with suppress(KeyError):
+            self.speechbatch_audio_seconds.remove(namespace, name)
 
     def serve(self, port: int, addr: str = "0.0.0.0") -> Callable[[], None]:
         """Serve ``/metrics`` on ``addr:port`` in a thread; returns a function that stops it."""

@@ -27,7 +27,7 @@ import yaml
 
 from voxray_operator.api.speechbatch import BatchCounts, BatchOutputStatus, SpeechBatchStatus
 from voxray_operator.api.voicemodel import ReplicaStatus, ScalingRecord, VoiceModelStatus
-from voxray_operator.builders.common import spec_hash
+from voxray_operator.builders.common import load_yaml, spec_hash
 from voxray_operator.builders.rayservice import model_replicas, replicas_per_pod, serve_endpoint
 from voxray_runtime.batch.progress import Progress
 from voxray_runtime.serve.args import APP_NAME, INGRESS_DEPLOYMENT
@@ -143,7 +143,7 @@ def _model_deployment(rayservice: dict[str, Any]) -> str | None:
     """Name of the model deployment in the RayService's serveConfigV2 (the one that is not the ingress)."""
     text = _dig(rayservice, "spec", "serveConfigV2")
     try:
-        config = yaml.safe_load(text) if isinstance(text, str) else None
+        config = load_yaml(text) if isinstance(text, str) else None
     except yaml.YAMLError:
         return None
     apps = config.get("applications") if isinstance(config, dict) else None
@@ -480,34 +480,33 @@ def _output(spec: SpeechBatchSpec | None, prev: Status) -> BatchOutputStatus | N
 def validation_failed_status(
     kind: Literal["VoiceModel", "SpeechBatch"],
     *,
-    field: str,
     message: str,
     generation: int | None,
     previous: Status | None,
     now: datetime,
 ) -> Status:
-    """The status of an object whose spec the operator cannot apply (same words as ``voxray render``).
+    """The status of an object whose spec the operator cannot apply.
 
-    VoiceModel: phase Failed, ValidationFailed True; a RayService built from an earlier spec keeps
-    serving, so Ready is left as it was. SpeechBatch: phase ValidationFailed.
+    ``message`` is the whole text, field first, as ``str(BuildError)`` has it: the same words as
+    ``voxray render``. VoiceModel: phase Failed, ValidationFailed True; a RayService built from an
+    earlier spec keeps serving, so Ready is left as it was. SpeechBatch: phase ValidationFailed.
     """
     prev = dict(previous or {})
-    text = f"{field}: {message}" if field else message
     conditions = set_condition(
-        prev.get("conditions"), VALIDATION_FAILED, "True", "InvalidSpec", text, generation, now
+        prev.get("conditions"), VALIDATION_FAILED, "True", "InvalidSpec", message, generation, now
     )
     if kind == "VoiceModel":
         if get_condition(conditions, READY) is None:
-            conditions = set_condition(conditions, READY, "False", "InvalidSpec", text, generation, now)
-        conditions = set_condition(conditions, PROGRESSING, "False", "InvalidSpec", text, generation, now)
+            conditions = set_condition(conditions, READY, "False", "InvalidSpec", message, generation, now)
+        conditions = set_condition(conditions, PROGRESSING, "False", "InvalidSpec", message, generation, now)
         vm = VoiceModelStatus.model_validate({**prev, "conditions": [], "phase": "Failed"})
         vm.observed_generation = generation
-        vm.message = text
+        vm.message = message
         return _finish(vm, conditions)
-    conditions = set_condition(conditions, RUNNING, "False", "InvalidSpec", text, generation, now)
+    conditions = set_condition(conditions, RUNNING, "False", "InvalidSpec", message, generation, now)
     sb = SpeechBatchStatus.model_validate({**prev, "conditions": [], "phase": "ValidationFailed"})
     sb.observed_generation = generation
-    sb.message = text
+    sb.message = message
     return _finish(sb, conditions)
 
 

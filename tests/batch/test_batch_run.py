@@ -36,6 +36,7 @@ def batch_args(path: Path, out: Path, **overrides: Any) -> argparse.Namespace:
         "threads": None,
         "design": "actors",
         "progress": "auto",
+        "cpus": None,
     }
     values.update(overrides)
     return argparse.Namespace(**values)

@@ -28,7 +28,8 @@ def test_register_adds_batch_with_its_options() -> None:
         2,
     )
     assert args.models == [Path("a.yaml"), Path("b.yaml"), Path("c.yaml")]
-    assert (args.design, args.progress, args.threads) == ("actors", "auto", None)
+    assert (args.design, args.progress, args.threads, args.cpus) == ("actors", "auto", None, None)
+    assert _parser().parse_args(["batch", "-f", "b.yaml", "--cpus", "1.5"]).cpus == 1.5
 
 
 def test_file_is_required(capsys: pytest.CaptureFixture[str]) -> None:

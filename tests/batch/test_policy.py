@@ -42,6 +42,12 @@ def test_size_pool(
     assert size.budget_cpus == pytest.approx(cpus * ceiling)
 
 
+def test_reservations_fit_what_ray_has_free() -> None:
+    # 2 CPUs given (--cpus 2) on a Ray where Serve replicas reserved all but 0.4
+    size = size_pool(2, 0.8, items=100, ray_cpus=0.4)
+    assert (size.workers, size.cpus_per_worker, size.budget_cpus) == (2, 0.2, 1.6)
+
+
 @pytest.mark.parametrize(("cpus", "ceiling"), [(0, 0.8), (2, 0), (2, 1.5)])
 def test_size_pool_refuses_nonsense(cpus: float, ceiling: float) -> None:
     with pytest.raises(ValueError, match="must"):
@@ -97,6 +103,7 @@ def test_meter_windowed_and_overall() -> None:
     assert m.window() == pytest.approx(0.0)
     assert not m.over_ceiling()
     assert m.overall() == pytest.approx(0.5)
+    assert m.overall(extra_cpu=4.0) == pytest.approx(0.6)
     assert m.peak == pytest.approx(1.0)
 
 
@@ -115,3 +122,19 @@ def test_meter_ignores_time_going_backwards() -> None:
     m.add(4.0, 100.0)
     m.add(6.0, 1.5)
     assert m.window() == pytest.approx(0.5)
+
+
+def test_cpu_tracker_sums_workers_since_first_seen() -> None:
+    from voxray_runtime.batch.driver import CpuTracker
+
+    t = CpuTracker(local_node="driver-node")
+    t.see(101, "other-node", 10.0)  # an actor after loading its engines
+    t.see(101, "other-node", 15.0)
+    assert t.total() == pytest.approx(5.0)
+    t.see(101, "other-node", 12.0)  # an out-of-order report never lowers the count
+    assert t.total() == pytest.approx(5.0)
+    t.see(202, "other-node", 20.0, since=12.0)  # a task worker first seen after its first file
+    assert t.total() == pytest.approx(5.0)
+    assert t.missed == pytest.approx(8.0)
+    t.see(202, "other-node", 23.0)
+    assert t.total() == pytest.approx(8.0)

@@ -147,8 +147,7 @@ def test_voicemodel_with_an_invalid_spec_is_degraded_with_the_reason() -> None:
     ready = vm_status(rayservice("True", "NonZeroServeEndpoints"))
     status = validation_failed_status(
         "VoiceModel",
-        field="spec.quantization",
-        message="not available for kokoro",
+        message="spec.quantization: not available for kokoro",
         generation=1,
         previous=ready,
         now=NOW,
@@ -214,7 +213,7 @@ def test_speechbatch_with_an_invalid_spec_is_degraded() -> None:
     from voxray_operator.status import validation_failed_status
 
     status = validation_failed_status(
-        "SpeechBatch", field="spec.variants", message="unknown avatar", generation=1, previous=None, now=NOW
+        "SpeechBatch", message="spec.variants: unknown avatar", generation=1, previous=None, now=NOW
     )
     health, message = run_health("voxray.io/SpeechBatch", speechbatch(status))
     assert health == "Degraded"

@@ -94,5 +94,7 @@ def test_monitoring_selects_what_the_operator_builds() -> None:
     service = one(docs, "Service")
     monitor = one(docs, "ServiceMonitor")
     assert monitor["spec"]["endpoints"][0]["port"] == service["spec"]["ports"][0]["name"]
+    # the operator's labels never clash with target labels (test_metric_names): Prometheus keeps its own
+    assert "honorLabels" not in monitor["spec"]["endpoints"][0]
     assert monitor["spec"]["selector"]["matchLabels"].items() <= service["metadata"]["labels"].items()
     assert by_kind(docs, "PrometheusRule")

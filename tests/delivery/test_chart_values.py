@@ -107,32 +107,45 @@ def _merge(base: Any, over: Any) -> Any:
 @pytest.mark.parametrize("name", sorted(value_sets()))
 def test_operator_reads_every_variable_the_chart_sets(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from voxray_operator.config import OperatorSettings
-    from voxray_operator.runsettings import RunSettings
 
     (deployment,) = by_kind(render(value_sets()[name]), "Deployment")
     env = deployment["spec"]["template"]["spec"]["containers"][0]["env"]
-    fields = {
-        f"VOXRAY_OPERATOR_{f.upper()}"
-        for model in (OperatorSettings, RunSettings)
-        for f in model.model_fields
-    }
+    fields = {f"VOXRAY_OPERATOR_{f.upper()}" for f in OperatorSettings.model_fields}
     ours = [e for e in env if e["name"].startswith("VOXRAY_OPERATOR_")]
     unknown = sorted(e["name"] for e in ours if e["name"] not in fields)
     assert not unknown, f"the chart sets variables the operator ignores: {unknown}"
     for e in ours:
         monkeypatch.setenv(e["name"], e.get("value", "secret-from-a-secretKeyRef"))
-    settings, run = OperatorSettings(), RunSettings()  # raises when a value does not parse
+    settings = OperatorSettings()  # raises when a value does not parse
     values = value_sets()[name]
     assert settings.namespaces == (values.get("operator") or {}).get("watchNamespaces", [])
     assert settings.image.startswith(
         (values.get("runtime") or {}).get("image", {}).get("repository", "ghcr.io/voxray")
     )
-    assert run.standalone is True
+    assert settings.standalone is True
     ports = {
         p["name"]: p["containerPort"]
         for p in deployment["spec"]["template"]["spec"]["containers"][0]["ports"]
     }
-    assert ports == {"health": run.health_port, "metrics": run.metrics_port}
+    assert ports == {"health": settings.health_port, "metrics": settings.metrics_port}
+
+
+def test_chart_can_set_every_build_setting() -> None:
+    """Every setting the builders take has a value in the chart (optional ones once they are given)."""
+    from voxray_operator.config import BuildSettings
+
+    optional = {
+        "serviceAccountName": "ray",
+        "gpuNodeSelector": {"pool": "gpu"},
+        "jobActiveDeadlineSeconds": 600,
+    }
+    (deployment,) = by_kind(render({"runtime": optional}), "Deployment")
+    env = {e["name"]: e.get("value") for e in deployment["spec"]["template"]["spec"]["containers"][0]["env"]}
+    missing = [f for f in BuildSettings.model_fields if f"VOXRAY_OPERATOR_{f.upper()}" not in env]
+    assert not missing, f"builder settings the chart cannot set: {missing}"
+    defaults = yaml.safe_load(VALUES.read_text(encoding="utf-8"))["runtime"]
+    assert json.loads(env["VOXRAY_OPERATOR_GPU_TOLERATIONS"]) == defaults["gpuTolerations"]
+    assert env["VOXRAY_OPERATOR_INGRESS_NUM_CPUS"] == str(defaults["serveIngress"]["numCpus"])
 
 
 def test_chart_versions_follow_the_project() -> None:

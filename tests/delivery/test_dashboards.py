@@ -28,7 +28,14 @@ EXPECTED_PANELS = {
         "replicas",
     ],
     "voxray-gpu-scaling.json": ["gpu utilisation", "scaling decisions", "desired replicas"],
-    "voxray-batch.json": ["files rendered", "files rendered per minute", "cpu"],
+    "voxray-batch.json": [
+        "progress per batch",
+        "files done and failed per batch",
+        "audio seconds",
+        "files rendered",
+        "files rendered per minute",
+        "cpu",
+    ],
     "voxray-operator.json": ["reconciles", "errors", "duration"],
 }
 

@@ -146,6 +146,16 @@ def _label_problems(labels_of: dict[str, set[str]], prefixes: tuple[str, ...]) -
     return problems
 
 
+#: labels Prometheus puts on every series of the operator's ServiceMonitor target
+TARGET_LABELS = frozenset(["namespace", "pod", "container", "service", "endpoint", "job", "instance"])
+
+
+def test_operator_labels_leave_target_labels_alone(operator_labels: dict[str, set[str]]) -> None:
+    """A ``namespace`` label of its own would become ``exported_namespace`` (or need honorLabels)."""
+    clashes = {name: sorted(labels & TARGET_LABELS) for name, labels in operator_labels.items()}
+    assert not {n: c for n, c in clashes.items() if c}
+
+
 def test_operator_labels_queried_exist(operator_labels: dict[str, set[str]]) -> None:
     problems = _label_problems(operator_labels, ("voxray_operator_",))
     assert not problems, problems

@@ -202,7 +202,7 @@ def test_no_wildcards_anywhere() -> None:
 
 
 def test_no_peering_permissions() -> None:
-    """kopf runs --standalone (RunSettings.standalone, VOXRAY_OPERATOR_STANDALONE=true): no KopfPeering."""
+    """kopf runs --standalone (OperatorSettings.standalone, VOXRAY_OPERATOR_STANDALONE=true): no KopfPeering."""
     docs = render({})
     groups = {g for doc in docs for rule in doc.get("rules") or [] for g in rule["apiGroups"]}
     assert "kopf.dev" not in groups

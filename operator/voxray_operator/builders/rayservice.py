@@ -20,6 +20,7 @@ from voxray_operator.builders.common import (
     common_labels,
     container_security_context,
     dns1035_name,
+    load_yaml,
     metadata,
     pod_security_context,
     spec_hash,
@@ -421,7 +422,7 @@ def model_replicas(rayservice: dict[str, Any], voicemodel: str | None = None) ->
     if not isinstance(text, str):
         return None
     try:
-        config = yaml.safe_load(text)
+        config = load_yaml(text)
     except yaml.YAMLError:
         return None
     if not isinstance(config, dict):

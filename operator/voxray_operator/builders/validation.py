@@ -35,8 +35,7 @@ def parse_spec(kind: Kind, raw: Mapping[str, Any] | None) -> VoiceModelSpec | Sp
         spec = model.model_validate(dict(raw or {}))
     except ValidationError as exc:
         field, message = format_validation_error(exc)
-        # the runtime joins every error as "loc: msg"; the first one's loc is the field already
-        raise BuildError(message.removeprefix(f"{field}: "), field=field) from None
+        raise BuildError(message, field=field) from None
     if isinstance(spec, VoiceModelSpec):
         validate_voicemodel(spec)
     else:

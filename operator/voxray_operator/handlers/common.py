@@ -12,7 +12,6 @@ from voxray_operator.config import OperatorSettings
 from voxray_operator.context import MEMO_KEY, OperatorContext
 from voxray_operator.metrics import OperatorMetrics
 from voxray_operator.rayjobs import DashboardClient
-from voxray_operator.runsettings import RunSettings
 from voxray_operator.scaling.autoscaler import HISTORY_ANNOTATION
 from voxray_operator.scaling.prometheus import PrometheusClient
 
@@ -45,26 +44,20 @@ def login(**_: Any) -> kopf.ConnectionInfo:
 @kopf.on.startup()
 async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, logger: kopf.Logger, **_: Any) -> None:
     configure_kopf(settings)
-    op_settings = OperatorSettings()
-    run = RunSettings()
+    op = OperatorSettings()
     metrics = OperatorMetrics()
     ctx = OperatorContext(
-        settings=op_settings,
-        run=run,
-        kube=k8s.KubeClient.from_environment(timeout=run.kube_timeout_seconds),
-        prometheus=PrometheusClient(
-            op_settings.prometheus_url, timeout=op_settings.prometheus_timeout_seconds
-        ),
-        dashboard=DashboardClient(timeout=run.dashboard_timeout_seconds, token=run.dashboard_token or None),
+        settings=op,
+        kube=k8s.KubeClient.from_environment(timeout=op.kube_timeout_seconds),
+        prometheus=PrometheusClient(op.prometheus_url, timeout=op.prometheus_timeout_seconds),
+        dashboard=DashboardClient(timeout=op.dashboard_timeout_seconds, token=op.dashboard_token or None),
         metrics=metrics,
     )
-    if run.metrics_port:
-        ctx.stop_metrics = metrics.serve(run.metrics_port, run.metrics_address)
-        logger.info("operator metrics on %s:%d/metrics", run.metrics_address, run.metrics_port)
+    if op.metrics_port:
+        ctx.stop_metrics = metrics.serve(op.metrics_port, op.metrics_address)
+        logger.info("operator metrics on %s:%d/metrics", op.metrics_address, op.metrics_port)
     memo[MEMO_KEY] = ctx
-    logger.info(
-        "voxray operator started: API server %s, Prometheus %s", ctx.kube.server, op_settings.prometheus_url
-    )
+    logger.info("voxray operator started: API server %s, Prometheus %s", ctx.kube.server, op.prometheus_url)
 
 
 @kopf.on.cleanup()

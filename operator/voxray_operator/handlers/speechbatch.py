@@ -9,8 +9,10 @@
 - Status: every watch event of the RayJob (KubeRay's jobDeploymentStatus / jobStatus), plus a progress
   timer while the batch runs: it reads the driver's ``voxray-progress`` lines through the Ray dashboard's
   Jobs API and writes the counts. At the end the logs are read once more for the final counts.
+- Metrics: every status the operator writes (or finds already written) sets the batch's
+  ``voxray_operator_speechbatch_files`` / ``..._audio_seconds`` gauges from its counts.
 - Deletion: the ConfigMap and RayJob go with their owner (ownerReferences); kopf keeps its finalizer on
-  a SpeechBatch only while the progress timer runs.
+  a SpeechBatch only while the progress timer runs. The batch's gauges go with its DELETED event.
 """
 
 from __future__ import annotations
@@ -65,17 +67,26 @@ async def reconcile(ctx: OperatorContext, body: Mapping[str, Any], *, trigger: s
             await _reconcile(ctx, fresh, trigger, logger)
 
 
-async def _invalid(ctx: OperatorContext, sb: dict[str, Any], field: str, message: str) -> None:
-    old = sb.get("status") or {}
+async def _write(ctx: OperatorContext, sb: dict[str, Any], new: status.Status) -> None:
+    """Write the status when it changed (with its events) and export its counts as gauges."""
+    await write_status(ctx, k8s.SPEECHBATCHES, sb, sb.get("status") or {}, new)
+    _export(ctx, sb, new)
+
+
+def _export(ctx: OperatorContext, sb: Mapping[str, Any], st: Mapping[str, Any]) -> None:
+    meta = sb.get("metadata") or {}
+    ctx.metrics.batch_progress(str(meta.get("namespace")), str(meta.get("name")), st)
+
+
+async def _invalid(ctx: OperatorContext, sb: dict[str, Any], error: BuildError) -> None:
     new = status.validation_failed_status(
         KIND,
-        field=field,
-        message=message.removeprefix(f"{field}: ") if field else message,  # pydantic's text names it already
+        message=str(error),
         generation=sb["metadata"].get("generation"),
-        previous=old,
+        previous=sb.get("status") or {},
         now=ctx.now(),
     )
-    await write_status(ctx, k8s.SPEECHBATCHES, sb, old, new)
+    await _write(ctx, sb, new)
 
 
 async def _voice_models(ctx: OperatorContext, ns: str, spec: SpeechBatchSpec) -> dict[str, VoiceModelSpec]:
@@ -104,17 +115,16 @@ async def _cluster_of(ctx: OperatorContext, ns: str, voicemodel: str | None) -> 
 
 
 async def _pending(ctx: OperatorContext, sb: dict[str, Any], spec: SpeechBatchSpec, why: str) -> None:
-    old = sb.get("status") or {}
     new = status.speechbatch_status_from_rayjob(
         None,
         generation=sb["metadata"].get("generation"),
         progress=None,
-        previous=old,
+        previous=sb.get("status") or {},
         now=ctx.now(),
         spec=spec,
     )
     new["message"] = why
-    await write_status(ctx, k8s.SPEECHBATCHES, sb, old, new)
+    await _write(ctx, sb, new)
 
 
 async def _ensure(
@@ -156,11 +166,12 @@ async def _reconcile(ctx: OperatorContext, sb: dict[str, Any], trigger: str, log
         spec = parse_spec("SpeechBatch", sb.get("spec"))
     except BuildError as exc:
         logger.warning("invalid spec: %s", exc)
-        await _invalid(ctx, sb, exc.field, exc.message)
+        await _invalid(ctx, sb, exc)
         return
 
     rayjob = await ctx.kube.get(k8s.RAYJOBS, ns, rayjob_name(name))
     if rayjob is None and finished(sb):
+        _export(ctx, sb, sb.get("status") or {})  # a restarted operator still shows the final counts
         return  # removed after its TTL: the batch is done, never run it again
     if rayjob is None:
         models = await _voice_models(ctx, ns, spec)
@@ -173,16 +184,18 @@ async def _reconcile(ctx: OperatorContext, sb: dict[str, Any], trigger: str, log
             rayjob = await _ensure(ctx, k8s.RAYJOBS, sb, job)
         except BuildError as exc:
             if exc.retryable:
-                await _pending(ctx, sb, spec, f"{exc.field}: {exc.message}" if exc.field else exc.message)
-                raise kopf.TemporaryError(str(exc), delay=ctx.run.retry_delay_seconds) from exc
-            await _invalid(ctx, sb, exc.field, exc.message)
+                await _pending(ctx, sb, spec, str(exc))
+                raise kopf.TemporaryError(str(exc), delay=ctx.settings.retry_delay_seconds) from exc
+            await _invalid(ctx, sb, exc)
             return
     elif not owned_by(rayjob, sb):
         await _invalid(
             ctx,
             sb,
-            "metadata.name",
-            f"RayJob {rayjob_name(name)} exists and is not owned by this SpeechBatch",
+            BuildError(
+                f"RayJob {rayjob_name(name)} exists and is not owned by this SpeechBatch",
+                field="metadata.name",
+            ),
         )
         return
     elif trigger == "update" and (rayjob["metadata"].get("annotations") or {}).get(
@@ -206,16 +219,15 @@ async def refresh_status(
     *,
     progress: Progress | None,
 ) -> dict[str, Any]:
-    old = sb.get("status") or {}
     new = status.speechbatch_status_from_rayjob(
         rayjob,
         generation=sb["metadata"].get("generation"),
         progress=progress,
-        previous=old,
+        previous=sb.get("status") or {},
         now=ctx.now(),
         spec=spec,
     )
-    await write_status(ctx, k8s.SPEECHBATCHES, sb, old, new)
+    await _write(ctx, sb, new)
     return new
 
 
@@ -321,6 +333,10 @@ async def progress_timer(
 async def speechbatch_gone(
     event: kopf.RawEvent, name: str, namespace: str | None, memo: kopf.Memo, **_: Any
 ) -> None:
-    """Forget in-memory state of a deleted SpeechBatch."""
+    """Forget in-memory state of a deleted SpeechBatch: its lock and its gauges."""
     if event.get("type") == "DELETED" and namespace:
-        get_context(memo).forget(KIND, namespace, name)
+        ctx = get_context(memo)
+        # after a poll or reconcile that is still running (it finds the batch gone and exports nothing)
+        async with ctx.lock(KIND, namespace, name):
+            ctx.metrics.forget_batch(namespace, name)
+        ctx.forget(KIND, namespace, name)

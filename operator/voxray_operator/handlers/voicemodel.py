@@ -60,16 +60,10 @@ async def reconcile(ctx: OperatorContext, body: Mapping[str, Any], *, trigger: s
             await _reconcile(ctx, fresh, logger)
 
 
-async def _invalid(ctx: OperatorContext, vm: dict[str, Any], field: str, message: str) -> None:
-    meta = vm["metadata"]
+async def _invalid(ctx: OperatorContext, vm: dict[str, Any], error: BuildError) -> None:
     old = vm.get("status") or {}
     new = status.validation_failed_status(
-        KIND,
-        field=field,
-        message=message.removeprefix(f"{field}: ") if field else message,  # pydantic's text names it already
-        generation=meta.get("generation"),
-        previous=old,
-        now=ctx.now(),
+        KIND, message=str(error), generation=vm["metadata"].get("generation"), previous=old, now=ctx.now()
     )
     await write_status(ctx, k8s.VOICEMODELS, vm, old, new)
 
@@ -81,7 +75,7 @@ async def _reconcile(ctx: OperatorContext, vm: dict[str, Any], logger: Any) -> N
         spec = parse_spec("VoiceModel", vm.get("spec"))
     except BuildError as exc:
         logger.warning("invalid spec: %s", exc)
-        await _invalid(ctx, vm, exc.field, exc.message)
+        await _invalid(ctx, vm, exc)
         return
 
     rs_name = rayservice_name(name)
@@ -93,8 +87,10 @@ async def _reconcile(ctx: OperatorContext, vm: dict[str, Any], logger: Any) -> N
             await _invalid(
                 ctx,
                 vm,
-                "metadata.name",
-                f"RayService {rs_name} exists and is not owned by this VoiceModel; rename one of them",
+                BuildError(
+                    f"RayService {rs_name} exists and is not owned by this VoiceModel; rename one of them",
+                    field="metadata.name",
+                ),
             )
             return None
         try:
@@ -103,8 +99,8 @@ async def _reconcile(ctx: OperatorContext, vm: dict[str, Any], logger: Any) -> N
             )
         except BuildError as exc:
             if exc.retryable:
-                raise kopf.TemporaryError(str(exc), delay=ctx.run.retry_delay_seconds) from exc
-            await _invalid(ctx, vm, exc.field, exc.message)
+                raise kopf.TemporaryError(str(exc), delay=ctx.settings.retry_delay_seconds) from exc
+            await _invalid(ctx, vm, exc)
             return None
         return await ensure_rayservice(ctx, vm, existing, desired, logger)
 

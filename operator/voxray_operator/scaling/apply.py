@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from voxray_operator.builders.common import load_yaml
 from voxray_runtime.serve.args import APP_NAME, model_deployment_name
 
 #: worker-group fields the autoscaler owns (besides num_replicas in serveConfigV2)
@@ -29,7 +30,7 @@ class ScalingApplyError(ValueError):
 def set_serve_replicas(serve_config: str, voicemodel: str, replicas: int) -> str:
     """``serveConfigV2`` with ``num_replicas`` of ``TTS-{voicemodel}`` in application ``voxray`` set."""
     try:
-        doc = yaml.safe_load(serve_config)
+        doc = load_yaml(serve_config)
     except yaml.YAMLError as exc:
         raise ScalingApplyError(f"serveConfigV2 is not valid YAML: {exc}") from exc
     wanted = model_deployment_name(voicemodel)

@@ -120,7 +120,7 @@ async def evaluate(ctx: OperatorContext, namespace: str, name: str, logger: Any)
                 logger.info("%s", decision.message)
             else:
                 logger.warning("%s: %s", decision.message, note)
-        ctx.metrics.desired_replicas.labels(namespace=namespace, voicemodel=name).set(
+        ctx.metrics.desired_replicas.labels(voicemodel_namespace=namespace, voicemodel=name).set(
             decision.desired if applied else current
         )
 

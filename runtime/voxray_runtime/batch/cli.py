@@ -43,6 +43,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--threads", type=int, default=None, help="engine intra-op threads per worker (default 1)"
     )
     parser.add_argument(
+        "--cpus",
+        type=float,
+        default=None,
+        help="CPUs given to the batch, which the ceiling applies to (default: the CPUs Ray has free)",
+    )
+    parser.add_argument(
         "--design",
         choices=("actors", "tasks"),
         default="actors",
@@ -92,15 +98,18 @@ def run_batch(args: argparse.Namespace) -> int:
     except SpecError as exc:
         print(f"error: invalid SpeechBatch: {exc}", file=sys.stderr)
         return EXIT_INVALID
-    if args.concurrency is not None and args.concurrency < 1:
-        print("error: --concurrency must be at least 1", file=sys.stderr)
-        return EXIT_INVALID
+    for flag in ("concurrency", "threads", "cpus"):
+        value = getattr(args, flag, None)
+        if value is not None and value <= 0:
+            print(f"error: --{flag} must be positive", file=sys.stderr)
+            return EXIT_INVALID
     from voxray_runtime.batch.driver import RunOptions, WorkerStartError, run_plan
 
     options = RunOptions(
         address=args.address,
         concurrency=args.concurrency,
         threads=args.threads,
+        cpus=getattr(args, "cpus", None),
         design=args.design,
         progress=args.progress,
     )

@@ -120,11 +120,19 @@ def ray_connection(address: str | None) -> Iterator[str]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def available_cpus() -> float:
-    """CPUs Ray has free now (what the batch may use); the cluster's total when none is free."""
+def available_cpus(samples: int = 5, interval_s: float = 0.2) -> float:
+    """The CPUs given to the batch: what Ray has free now, the best of a few readings (Ray reports
+    resources freed a moment ago with a delay); the cluster's total when none is free."""
     ray: Any = importlib.import_module("ray")
-    avail = float(ray.available_resources().get("CPU", 0.0))
-    return avail if avail > 0 else float(ray.cluster_resources().get("CPU", 1.0))
+    total = float(ray.cluster_resources().get("CPU", 1.0))
+    avail = 0.0
+    for i in range(samples):
+        if i:
+            time.sleep(interval_s)
+        avail = max(avail, float(ray.available_resources().get("CPU", 0.0)))
+        if avail >= total:
+            break
+    return min(avail, total) if avail > 0 else total
 
 
 def driver_node() -> str:
@@ -186,7 +194,7 @@ class ActorPool(_Pool):
             if waited > limit_s:
                 raise WorkerStartError(
                     f"{len(waiting)} of {len(refs)} workers did not start within {limit_s:.0f} s; Ray has "
-                    f"{available_cpus()} CPUs free and each worker asks for "
+                    f"{available_cpus(samples=1)} CPUs free and each worker asks for "
                     f"{self.size.cpus_per_worker}"
                 )
             if say is not None:
@@ -244,10 +252,19 @@ class CpuTracker:
         self._base: dict[int, float] = {}
         self._latest: dict[int, float] = {}
         self._procs: dict[int, Any] = {}
+        #: CPU seconds of work that began before its process was first seen
+        self.missed = 0.0
 
-    def see(self, pid: int, node: str, cpu_seconds: float) -> None:
+    def see(self, pid: int, node: str, cpu_seconds: float, since: float | None = None) -> None:
+        """Record a worker's cumulative CPU; ``since``: its value when the work first seen here began.
+
+        The CPU a process spent before it was first seen (a task worker's first file) cannot be placed
+        in time: it counts in ``missed`` (the run's total) rather than as a jump in the window.
+        """
         if pid not in self._base:
             self._base[pid] = cpu_seconds
+            if since is not None and since < cpu_seconds:
+                self.missed += cpu_seconds - since
             if node == self.local_node:
                 with contextlib.suppress(Exception):
                     psutil: Any = importlib.import_module("psutil")
@@ -332,7 +349,8 @@ def _render(
     reporter: Reporter,
     info: dict[str, Any],
 ) -> None:
-    cpus = opts.cpus if opts.cpus is not None else available_cpus()
+    free = available_cpus()
+    cpus = opts.cpus if opts.cpus is not None else free
     ceiling = plan.spec.utilization_ceiling
     size = size_pool(
         cpus,
@@ -340,6 +358,7 @@ def _render(
         items=len(todo),
         concurrency=opts.concurrency or plan.spec.concurrency,
         threads=opts.threads,
+        ray_cpus=min(cpus, free),
     )
     settings = RenderSettings(
         output_dir=str(plan.output_dir.resolve()),
@@ -401,11 +420,11 @@ def _render(
         ),
         "cpus_given": cpus,
         "ceiling": ceiling,
-        "observed": round(meter.overall(), 4),
+        "observed": round(meter.overall(extra_cpu=tracker.missed), 4),
         "peak_window": round(meter.peak, 4),
         "window_seconds": meter.window_s,
         "held_seconds": round(held_s, 3),
-        "worker_cpu_seconds": round(tracker.total(), 3),
+        "worker_cpu_seconds": round(tracker.total() + tracker.missed, 3),
     }
 
 
@@ -461,7 +480,7 @@ def _loop(
                     pool.replace(slot)
             else:
                 assert result is not None
-                tracker.see(result.pid, result.node, result.cpu_seconds)
+                tracker.see(result.pid, result.node, result.cpu_seconds, since=result.cpu_start_seconds)
                 if result.ok:
                     manifest.append(result.entry)
                     counters.rendered_audio[work.name] = float(result.entry.get("duration_s", 0.0))

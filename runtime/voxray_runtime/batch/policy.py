@@ -50,6 +50,7 @@ def size_pool(
     items: int,
     concurrency: int | None = None,
     threads: int | None = None,
+    ray_cpus: float | None = None,
 ) -> PoolSize:
     """How many workers with how many threads, for ``cpus`` CPUs under ``ceiling``.
 
@@ -57,6 +58,7 @@ def size_pool(
     inside one ONNX session (see benchmarks/results/batch.md). Workers default to ceil(ceiling x cpus /
     threads), never more than there are items; where that overshoots the budget (2 CPUs x 0.8 = 1.6 ->
     2 workers) the utilisation meter throttles submissions to keep the measured share under the ceiling.
+    ``ray_cpus``: the CPUs Ray has free for the workers' reservations (default: ``cpus``).
     """
     if cpus <= 0:
         raise ValueError("cpus must be positive")
@@ -66,7 +68,7 @@ def size_pool(
     t = max(1, threads if threads is not None else 1)
     n = max(1, concurrency) if concurrency is not None else max(1, math.ceil(budget / t - 1e-09))
     n = max(1, min(n, max(1, items)))
-    share = min(float(t), cpus / n)
+    share = max(0.0, min(float(t), (ray_cpus if ray_cpus is not None else cpus) / n))
     return PoolSize(
         workers=n,
         threads=t,
@@ -130,10 +132,13 @@ class UtilisationMeter:
         (t0, c0), (t1, c1) = self._samples[0], self._samples[-1]
         return max(0.0, c1 - c0) / ((t1 - t0) * self.cpus) if t1 > t0 else 0.0
 
-    def overall(self) -> float:
+    def overall(self, extra_cpu: float = 0.0) -> float:
+        """Utilisation from the first sample to the last; ``extra_cpu``: CPU seconds spent in that span
+        that no sample could place in time."""
         if self._first is None or self._last is None or self._last[0] <= self._first[0]:
             return 0.0
-        return max(0.0, self._last[1] - self._first[1]) / ((self._last[0] - self._first[0]) * self.cpus)
+        used = max(0.0, self._last[1] - self._first[1]) + extra_cpu
+        return used / ((self._last[0] - self._first[0]) * self.cpus)
 
     def over_ceiling(self) -> bool:
         """True while the recent window is above the target: hold new submissions."""

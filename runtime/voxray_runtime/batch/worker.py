@@ -46,8 +46,10 @@ class RenderResult:
     worker: str
     pid: int
     node: str
-    #: the worker process's cumulative CPU seconds (all threads) right after this file
+    #: the worker process's cumulative CPU seconds (all threads, children) right after this file
     cpu_seconds: float
+    #: the same right before this call started (the baseline for a process the driver sees first here)
+    cpu_start_seconds: float
     #: the manifest entry, when ok
     entry: dict[str, Any] = field(default_factory=dict)
     error_type: str = ""
@@ -132,15 +134,29 @@ def guarded_render(
     engines: Mapping[str, Engine], work: WorkItem, settings: RenderSettings, *, attempt: int, worker: str
 ) -> RenderResult:
     """``render_one`` with every exception turned into a failed result (type and message kept)."""
+    return _guarded(engines, work, settings, attempt=attempt, worker=worker, cpu_start=process_cpu_seconds())
+
+
+def _guarded(
+    engines: Mapping[str, Engine],
+    work: WorkItem,
+    settings: RenderSettings,
+    *,
+    attempt: int,
+    worker: str,
+    cpu_start: float,
+) -> RenderResult:
     pid, node = os.getpid(), node_id()
     try:
         entry = render_one(engines, work, settings, attempt=attempt, worker=worker)
     except Exception as exc:
         return RenderResult(
-            work.name, False, attempt, worker, pid, node, process_cpu_seconds(),
+            work.name, False, attempt, worker, pid, node, process_cpu_seconds(), cpu_start,
             error_type=type(exc).__name__, error=str(exc) or repr(exc),
         )  # fmt: skip
-    return RenderResult(work.name, True, attempt, worker, pid, node, process_cpu_seconds(), entry=entry)
+    return RenderResult(
+        work.name, True, attempt, worker, pid, node, process_cpu_seconds(), cpu_start, entry=entry
+    )
 
 
 class SynthWorker:
@@ -174,9 +190,10 @@ def render_task(
     models: Sequence[NamedModel], settings: RenderSettings, work: WorkItem, attempt: int
 ) -> RenderResult:
     """The task design: a stateless call; engines cached in the (reused) worker process."""
+    cpu_start = process_cpu_seconds()
     key = (tuple(m.name for m in models), settings.threads, settings.device)
     engines = _ENGINE_CACHE.get(key)
     if engines is None:
         engines = _ENGINE_CACHE[key] = load_engines(models, settings.threads, settings.device)
     worker = f"task@{socket.gethostname()}:{os.getpid()}"
-    return guarded_render(engines, work, settings, attempt=attempt, worker=worker)
+    return _guarded(engines, work, settings, attempt=attempt, worker=worker, cpu_start=cpu_start)

@@ -21,13 +21,16 @@ KINDS: dict[str, type[VoiceModelSpec] | type[SpeechBatchSpec]] = {
 
 
 class SpecError(ValueError):
-    """An invalid document. ``field`` is the dotted path of the offending field (camelCase)."""
+    """An invalid document. ``field`` is the dotted path of the offending field (camelCase).
+
+    ``message`` does not name the field; ``str(error)`` is ``"<source>: <field>: <message>"``.
+    """
 
     def __init__(self, message: str, *, field: str = "", source: str = "") -> None:
         self.field = field
         self.source = source
         where = f"{source}: " if source and not source.endswith(": ") else source
-        at = f"{field}: " if field and not message.startswith(f"{field}:") else ""
+        at = f"{field}: " if field else ""
         super().__init__(f"{where}{at}{message}")
         self.message = message
 
@@ -47,13 +50,15 @@ def _loc(err: dict[str, Any], prefix: str) -> str:
 
 
 def format_validation_error(exc: ValidationError, prefix: str = "spec") -> tuple[str, str]:
-    """(field, message) of the first error, messages of all errors joined: what status and CLI show."""
+    """(field, message): the first error's field, and every error's message joined, each further one
+    naming its own field (``"Field required; spec.variants: Field required"``); the caller puts the
+    first field in front, as SpecError and the operator's BuildError do."""
     errs = exc.errors(include_url=False)
     first = _loc(dict(errs[0]), prefix)
     msgs = []
-    for e in errs:
+    for i, e in enumerate(errs):
         msg = str(e["msg"]).removeprefix("Value error, ")
-        msgs.append(f"{_loc(dict(e), prefix)}: {msg}")
+        msgs.append(msg if i == 0 else f"{_loc(dict(e), prefix)}: {msg}")
     return first, "; ".join(msgs)
 
 

@@ -65,6 +65,9 @@ def _month_number(name: str) -> int:
     raise ValueError(f"not a month: {name!r}")
 
 
+_DOUBLE_THE = re.compile(r"\b(the)\s+the\b(?=\s+\w+\s+of\s)", re.IGNORECASE)
+
+
 def _valid(day: int, month: int) -> bool:
     return 1 <= month <= 12 and 1 <= day <= DAYS_IN_MONTH[month - 1]
 
@@ -76,13 +79,19 @@ def _full_year(written: str) -> int:
     return year
 
 
-def read_date(day: int, month: int, year: int | None, locale: Locale, *, month_first: bool = False) -> str:
-    """A valid date in words; ``month_first`` picks the English "February fourteenth"."""
+def read_date(
+    day: int, month: int, year: int | None, locale: Locale, *, month_first: bool | None = None
+) -> str:
+    """A valid date in words; ``month_first`` picks the English "February fourteenth".
+
+    Numeric dates leave it None (the locale decides: en-US reads month first); a date written with
+    a month name keeps the order it was written in ("the 15th of August" stays day first).
+    """
     language = locale.language
     month_name = LEXICON[language].months[month - 1]
     year_text = year_words(year, language) if year is not None else ""
     if language == "en":
-        if month_first or locale.month_first:
+        if month_first if month_first is not None else locale.month_first:
             words = f"{month_name} {english.ordinal(day)}"
             return f"{words}, {year_text}" if year_text else words
         words = f"the {english.ordinal(day)} of {month_name}"
@@ -131,6 +140,8 @@ def expand_dates(text: str, locale: Locale) -> str:
     if locale.language == "en":
         text = _EN_DAY_FIRST.sub(lambda match: _written(match, locale, month_first=False), text)
         text = _EN_MONTH_FIRST.sub(lambda match: _written(match, locale, month_first=True), text)
+        # "until the 15th of August" already had its article: read "the fifteenth", not "the the"
+        text = _DOUBLE_THE.sub(r"\1", text)
     elif locale.language == "es":
         text = _ES_DATE.sub(lambda match: _written(match, locale, month_first=False), text)
     return text

@@ -14,7 +14,10 @@ kmock 0.8 stores objects and streams watch events but leaves out most of what a 
   dependents whose ``ownerReferences`` name a deleted owner (background propagation), and objects
   created with owners that no longer exist;
 - lists answer the current resourceVersion and honour equality label selectors; a watch resumes after
-  the listed resourceVersion instead of replaying every object.
+  the listed resourceVersion instead of replaying every object;
+- reads of API resources (get, list, watch) are served directly: kmock's reaction lookup checks each
+  request against every request recorded so far, which makes a long run (a benchmark's thousands of
+  requests) quadratic. Requests are still recorded for assertions.
 
 It does not validate against schemas, check RBAC or namespaces, nor implement PUT / server-side apply.
 """
@@ -100,9 +103,18 @@ def _rv(obj: Mapping[str, Any]) -> int:
 class HardenedEmulator(kmock.KubernetesEmulator):
     _rv_counter: int = attrs.field(default=0, init=False)
     _status_resources: set[references.resource] = attrs.field(factory=set, init=False)
+    _reads: dict[enums.action, rendering.Response] = attrs.field(factory=dict, init=False)
+    #: uids of the live objects (the garbage collector's question "does the owner still exist?")
+    _uids: set[str] = attrs.field(factory=set, init=False)
 
     def __attrs_post_init__(self) -> None:
         super().__attrs_post_init__()
+        # the same responses kmock's fallback reactions give, without its per-request history scan
+        self._reads = {
+            enums.action.FETCH: rendering.Response.guess(self._serve_fetch),
+            enums.action.LIST: rendering.Response.guess(self._serve_list),
+            enums.action.WATCH: rendering.Response.guess(self._serve_watch),
+        }
         for path, (kind, namespaced) in CORE.items():
             self.resources[path] = kmock.ResourceInfo(kind=kind, namespaced=namespaced, verbs=VERBS)
         for path, kind in WITH_STATUS.items():
@@ -138,6 +150,7 @@ class HardenedEmulator(kmock.KubernetesEmulator):
         self.objects[key].delete()
         await self._emit(key[0], "DELETED", obj)
         uid = obj["metadata"].get("uid")
+        self._uids.discard(uid)
         for dep_key, dep in list(self.objects.items()):
             if dep.deleted:
                 continue
@@ -197,6 +210,7 @@ class HardenedEmulator(kmock.KubernetesEmulator):
         if request.resource in self._status_resources:
             obj.pop("status", None)
         self._store(key, obj)
+        self._uids.add(meta["uid"])
         await self._emit(request.resource, "ADDED", obj)
         if self._orphaned(obj):
             # the garbage collector removes dependents whose owners are all gone (a creation racing the
@@ -208,8 +222,7 @@ class HardenedEmulator(kmock.KubernetesEmulator):
         refs = [r for r in (obj.get("metadata") or {}).get("ownerReferences") or [] if r.get("uid")]
         if not refs:
             return False
-        live = {(o.raw.get("metadata") or {}).get("uid") for o in self.objects.values() if not o.deleted}
-        return not any(r["uid"] in live for r in refs)
+        return not any(r["uid"] in self._uids for r in refs)
 
     async def _update(self, request: rendering.Request) -> Obj:
         assert request.resource is not None
@@ -288,7 +301,9 @@ class HardenedEmulator(kmock.KubernetesEmulator):
             async with self._lock:
                 key = (request.resource, request.namespace, request.name)
                 return self._json(await self._delete(key))
-        # reads: kmock's own fallbacks (and our list/watch overrides below)
+        if request.resource is not None and request.resource.plural and action in self._reads:
+            return await self._reads[action](request)
+        # anything else (discovery: /api, /apis/<group>/<version>, /version): kmock's own reactions
         return await apps.RawHandler._handle(self, request)
 
     # -- reads ----------------------------------------------------------------------------------
@@ -306,6 +321,16 @@ class HardenedEmulator(kmock.KubernetesEmulator):
                 continue
             out.append(copy.deepcopy(raw))
         return out
+
+    async def _serve_fetch(self, request: rendering.Request) -> rendering.Payload:
+        assert request.resource is not None
+        async with self._lock:
+            obj = self._live((request.resource, request.namespace, str(request.name)))
+        if obj is not None:
+            return obj
+        if request.resource not in self._get_resources():
+            raise kmock.KubernetesResourceNotFoundError()
+        raise kmock.KubernetesObjectNotFoundError()
 
     async def _serve_list(self, request: rendering.Request) -> rendering.Payload:
         if request.resource not in self._get_resources():

@@ -19,11 +19,13 @@ from typing import Any, TypeVar
 import aiohttp.web
 import kopf
 import pytest
-import yaml
 from kubesim import HardenedEmulator
 
 import voxray_operator.handlers  # noqa: F401 - registers the handlers
 from voxray_operator import k8s
+from voxray_operator.builders.common import load_yaml
+from voxray_operator.context import MEMO_KEY, OperatorContext
+from voxray_operator.metrics import OperatorMetrics
 
 T = TypeVar("T")
 NS = "tts"
@@ -151,7 +153,7 @@ class FakeKubeRay:
     async def _rayservice(self, rs: dict[str, Any]) -> None:
         meta, st = rs["metadata"], rs.get("status") or {}
         name = meta["name"]
-        serve = yaml.safe_load(rs["spec"].get("serveConfigV2") or "") or {}
+        serve = load_yaml(rs["spec"].get("serveConfigV2") or "") or {}
         apps = serve.get("applications") or []
         if not apps:
             return  # not one of ours: nothing a test waits for
@@ -260,6 +262,20 @@ class Operator:
     _stop: threading.Event | None = None
     error: BaseException | None = None
     runs: int = 0
+    #: kopf's operator-level memo of the current run: the startup handler puts the context there
+    memo: kopf.Memo = field(default_factory=kopf.Memo)
+
+    @property
+    def metrics(self) -> OperatorMetrics:
+        """The running operator's metrics (its own prometheus_client registry, as /metrics serves it)."""
+        ctx = self.memo.get(MEMO_KEY)
+        assert isinstance(ctx, OperatorContext), "the operator has not started"
+        return ctx.metrics
+
+    def sample(self, name: str, **labels: str) -> float | None:
+        """One sample of the operator's registry; None while (or once) the series does not exist."""
+        value = self.metrics.registry.get_sample_value(name, labels)
+        return None if value is None else float(value)
 
     def _run(self, stop: threading.Event, ready: threading.Event) -> None:
         settings = kopf.OperatorSettings()
@@ -273,7 +289,7 @@ class Operator:
                     settings=settings,
                     stop_flag=stop,
                     ready_flag=ready,
-                    memo=kopf.Memo(),
+                    memo=self.memo,
                 )
             )
         except BaseException as exc:  # reported by stop()
@@ -283,6 +299,7 @@ class Operator:
         assert self._thread is None, "already running"
         stop, ready = threading.Event(), threading.Event()
         self._stop = stop
+        self.memo = kopf.Memo()
         self._thread = threading.Thread(
             target=self._run, args=(stop, ready), name=f"kopf-{self.runs}", daemon=True
         )

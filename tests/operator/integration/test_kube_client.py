@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import kopf
 import pytest
@@ -123,6 +125,29 @@ async def test_unreachable_api_server() -> None:
     ) as client:
         with pytest.raises(k8s.ApiUnavailableError):
             await client.get(k8s.VOICEMODELS, "ns", "m")
+
+
+async def test_requests_in_flight_are_bounded() -> None:
+    """Hundreds of concurrent calls wait in the client, not in httpx's pool (quadratic bookkeeping)."""
+    in_flight = peak = 0
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await asyncio.sleep(0.005)
+        in_flight -= 1
+        return httpx.Response(200, json={"metadata": {"name": request.url.path.rsplit("/", 1)[-1]}})
+
+    async with k8s.KubeClient(
+        kopf.ConnectionInfo(server="http://api.test"),
+        relogin=None,
+        transport=httpx.MockTransport(handler),
+        max_in_flight=4,
+    ) as client:
+        got = await asyncio.gather(*(client.get(k8s.VOICEMODELS, "ns", f"m{i}") for i in range(40)))
+    assert [g["metadata"]["name"] for g in got if g] == [f"m{i}" for i in range(40)]
+    assert peak == 4
 
 
 def test_paths() -> None:

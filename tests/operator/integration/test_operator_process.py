@@ -33,6 +33,10 @@ def test_check_validates_the_environment(
     monkeypatch.setenv("VOXRAY_OPERATOR_METRICS_PORT", "not-a-port")
     assert main(["--check"]) == 2
     assert "metrics_port" in capsys.readouterr().err
+    monkeypatch.setenv("VOXRAY_OPERATOR_METRICS_PORT", "9100")
+    monkeypatch.setenv("VOXRAY_OPERATOR_GPU_TOLERATIONS", "not JSON")
+    assert main(["--check"]) == 2
+    assert "gpu_tolerations" in capsys.readouterr().err
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
@@ -49,7 +53,8 @@ async def test_metrics_endpoint() -> None:
     with pytest.raises(RuntimeError), metrics.reconciling("SpeechBatch", "update"):
         raise RuntimeError("boom")
     metrics.scaling_decisions.labels(direction="up", reason="ScaleUp").inc()
-    metrics.desired_replicas.labels(namespace="tts", voicemodel="m").set(3)
+    metrics.desired_replicas.labels(voicemodel_namespace="tts", voicemodel="m").set(3)
+    metrics.batch_progress("tts", "b", {"counts": {"total": 4, "done": 3, "failed": 1}, "audioSeconds": 9.5})
     metrics.prometheus_errors.labels(error="timeout").inc()
     port = free_port()
     stop = metrics.serve(port, "127.0.0.1")
@@ -62,10 +67,27 @@ async def test_metrics_endpoint() -> None:
     assert 'voxray_operator_reconcile_errors_total{kind="SpeechBatch",trigger="update"} 1.0' in text
     assert 'voxray_operator_reconcile_duration_seconds_count{kind="VoiceModel"} 1.0' in text
     assert 'voxray_operator_scaling_decisions_total{direction="up",reason="ScaleUp"} 1.0' in text
-    assert 'voxray_operator_desired_replicas{namespace="tts",voicemodel="m"} 3.0' in text
+    assert 'voxray_operator_desired_replicas{voicemodel="m",voicemodel_namespace="tts"} 3.0' in text
+    assert (
+        'voxray_operator_speechbatch_files{speechbatch="b",speechbatch_namespace="tts",state="done"} 3.0'
+        in text
+    )
+    assert (
+        'voxray_operator_speechbatch_audio_seconds{speechbatch="b",speechbatch_namespace="tts"} 9.5' in text
+    )
+    assert 'state="skipped"' not in text  # not reported yet: left out, not 0
     assert 'voxray_operator_prometheus_query_errors_total{error="timeout"} 1.0' in text
     metrics.forget_model("tts", "m")
     metrics.forget_model("tts", "m")
+    metrics.forget_batch("tts", "b")
+    metrics.forget_batch("tts", "b")
+    assert (
+        metrics.registry.get_sample_value(
+            "voxray_operator_speechbatch_files",
+            {"speechbatch_namespace": "tts", "speechbatch": "b", "state": "done"},
+        )
+        is None
+    )
 
 
 async def test_entry_point_runs_the_operator(cluster: Cluster, tmp_path: Path) -> None:

@@ -16,8 +16,9 @@ async def test_invalid_spec_creates_nothing(cluster: Cluster, kuberay: FakeKubeR
     failed = conditions["ValidationFailed"]
     assert failed["status"] == "True"
     assert failed["reason"] == "InvalidSpec"
-    assert "quantization 'fp16' is not available for engine piper" in failed["message"]
-    assert failed["message"].startswith("spec")
+    # the field once, then the runtime's words: the same text as `voxray render` prints
+    assert failed["message"].startswith("spec: quantization 'fp16' is not available for engine piper")
+    assert vm["status"]["message"] == failed["message"]
     assert failed["observedGeneration"] == 1
     assert await cluster.get(k8s.RAYSERVICES, "tts-bad") is None
     warnings = await eventually(lambda: cluster.reasons("tts-bad"), lambda r: "Failed" in r)
@@ -44,7 +45,7 @@ async def test_foreign_rayservice_is_not_taken_over(
     await cluster.create(k8s.VOICEMODELS, voicemodel("tts-taken"))
 
     vm = await cluster.wait_phase(k8s.VOICEMODELS, "tts-taken", "Failed")
-    assert "not owned by this VoiceModel" in vm["status"]["message"]
+    assert vm["status"]["message"].startswith("metadata.name: RayService tts-taken exists and is not owned")
     rs = await cluster.get(k8s.RAYSERVICES, "tts-taken")
     assert rs is not None
     assert rs["spec"]["serveConfigV2"] == "applications: []\n"

@@ -64,9 +64,7 @@ def voicemodel_statuses() -> list[dict[str, Any]]:
             to_replicas=3,
             utilization=0.95,
         ),
-        validation_failed_status(
-            "VoiceModel", field="spec.x", message="bad", generation=3, previous=ready, now=NOW
-        ),
+        validation_failed_status("VoiceModel", message="spec.x: bad", generation=3, previous=ready, now=NOW),
     ]
 
 
@@ -86,7 +84,7 @@ def speechbatch_statuses() -> list[dict[str, Any]]:
         speechbatch_status_from_rayjob(None, generation=1, progress=None, previous=None, now=NOW, spec=SB),
         speechbatch_status_from_rayjob(rj, generation=1, progress=progress, previous=None, now=NOW, spec=SB),
         validation_failed_status(
-            "SpeechBatch", field="spec.input", message="bad", generation=2, previous=None, now=NOW
+            "SpeechBatch", message="spec.input: bad", generation=2, previous=None, now=NOW
         ),
     ]
 

@@ -40,6 +40,7 @@ def test_voicemodel_errors(raw: dict[str, Any], field: str, words: str) -> None:
     assert caught.value.field == field
     assert words in caught.value.message
     assert caught.value.retryable is False
+    assert_named_once(caught.value)
 
 
 @pytest.mark.parametrize(
@@ -58,6 +59,19 @@ def test_speechbatch_errors(patch: dict[str, Any], field: str, words: str) -> No
         parse_spec("SpeechBatch", {**BATCH, **patch})
     assert caught.value.field == field
     assert words in caught.value.message
+    assert_named_once(caught.value)
+
+
+def assert_named_once(error: BuildError) -> None:
+    """The text everything shows names the field once, in front ("spec: spec: ..." was a bug)."""
+    assert str(error) == f"{error.field}: {error.message}"
+    assert not error.message.startswith(f"{error.field}:"), str(error)
+
+
+def test_several_errors_name_each_field_once() -> None:
+    with pytest.raises(BuildError) as caught:
+        parse_spec("SpeechBatch", {})
+    assert str(caught.value) == "spec.input: Field required; spec.variants: Field required"
 
 
 def test_valid_specs_parse() -> None:

@@ -149,8 +149,7 @@ def test_validation_failed_status(kind: Any, phase: str) -> None:
     }
     out = validation_failed_status(
         kind,
-        field="spec.replicas",
-        message="replicas.min (3) must not exceed replicas.max (2)",
+        message="spec.replicas: replicas.min (3) must not exceed replicas.max (2)",
         generation=5,
         previous=prev,
         now=NOW,
@@ -178,9 +177,7 @@ def test_validation_failure_keeps_a_serving_voicemodel_ready_condition() -> None
             }
         ],
     }
-    out = validation_failed_status(
-        "VoiceModel", field="spec", message="bad", generation=3, previous=prev, now=NOW
-    )
+    out = validation_failed_status("VoiceModel", message="spec: bad", generation=3, previous=prev, now=NOW)
     ready = get_condition(out["conditions"], "Ready")
     assert ready is not None
     assert ready["status"] == "True"

@@ -73,3 +73,8 @@ def test_impossible_dates_and_fractions_are_not_dates() -> None:
 )
 def test_times(language: str, text: str, expected: str) -> None:
     assert normalize(text, language) == expected
+
+
+@pytest.mark.parametrize("dialect", [None, "en-US", "en-GB", "en-AU"])
+def test_written_day_first_date_keeps_its_order_and_one_article(dialect: str | None) -> None:
+    assert normalize("Valid until the 15th of August.", "en", dialect) == "Valid until the fifteenth of August."
