@@ -126,7 +126,28 @@ def serve_app(
     return base
 
 
+def _render_batch(args: argparse.Namespace) -> int:
+    """``voxray serve --batch``: render the batch on the local Ray first, with every CPU it has."""
+    out = Path(args.output_dir).resolve()
+    print(f"rendering {args.batch} into {out} (then serving) ...", flush=True)
+    batch_argv = ["batch", "-f", args.batch, "--out", args.output_dir]
+    if args.posts:
+        batch_argv += ["--limit", str(args.posts)]
+    if args.file:
+        for f in args.file:
+            batch_argv += ["-m", f]
+    batch_args = build_parser().parse_args(batch_argv)
+    code = int(batch_args.func(batch_args))
+    state = "complete" if code == 0 else f"finished with failures (exit code {code}); rerun to retry them"
+    print(f"batch {state}: files, manifest.jsonl and summary.json in {out}", flush=True)
+    return code
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    if args.batch:
+        start_local_ray(args.address, args.num_cpus)
+        if _render_batch(args) == 2:
+            return 2
     try:
         base = serve_app(
             args.file, args.host, args.port, args.output_dir, address=args.address, num_cpus=args.num_cpus
@@ -134,6 +155,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except SpecError as exc:
         print(f"voxray serve: {exc}", file=sys.stderr)
         return 2
+    out = Path(args.output_dir).resolve()
     print(f"voxray is serving on {base}")
     print(f"  voices:   curl {base}/v1/voices")
     print(
@@ -141,23 +163,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         '-d \'{"model":"tts-1","input":"Hello from voxray.","voice":"female_en-GB"}\''
     )
     print(f"  docs:     {base}/docs")
-    print(f"  audio:    stored files go to {Path(args.output_dir).resolve()}")
-    print(f"  metrics:  http://127.0.0.1:{os.environ.get('VOXRAY_METRICS_PORT', '8080')}/metrics")
+    print(f"  audio:    {out} (store=true writes to {out}/speech/)")
     if args.batch:
-        print(
-            f"rendering {args.batch} into {Path(args.output_dir).resolve()} on the same Ray ...", flush=True
-        )
-        batch_argv = ["batch", "-f", args.batch, "--out", args.output_dir]
-        if args.posts:
-            batch_argv += ["--limit", str(args.posts)]
-        batch_args = build_parser().parse_args(batch_argv)
-        code = int(batch_args.func(batch_args))
-        print(
-            f"batch finished with exit code {code}; files, manifest.jsonl and summary in "
-            f"{Path(args.output_dir).resolve()}",
-            flush=True,
-        )
-        print(f"voxray is still serving on {base}", flush=True)
+        print(f"  batch:    {out}/manifest.jsonl, {out}/summary.json")
+    print(f"  metrics:  http://127.0.0.1:{os.environ.get('VOXRAY_METRICS_PORT', '8080')}/metrics")
     print("Ctrl-C stops.", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -190,7 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--batch",
         default=None,
         metavar="FILE",
-        help="once serving, also render this SpeechBatch on the same Ray (then keep serving)",
+        help="first render this SpeechBatch on the same local Ray, then serve",
     )
     p.add_argument("--posts", type=int, default=None, help="with --batch: render only the first N items")
     p.set_defaults(func=cmd_serve)
