@@ -70,4 +70,6 @@ def write_results(name: str, data: dict[str, Any], markdown: str) -> None:
 def machine_line(m: dict[str, Any]) -> str:
     load = m.get("load_average_1m")
     at = f", load average {load} when it started" if load is not None else ""
-    return f"Machine: {m['cpu']} ({m['cores']} cores, {m['memory_gib']} GiB), GPU: {m['gpu']}; {m['date']}{at}."
+    return (
+        f"Machine: {m['cpu']} ({m['cores']} cores, {m['memory_gib']} GiB), GPU: {m['gpu']}; {m['date']}{at}."
+    )

@@ -77,4 +77,6 @@ def test_times(language: str, text: str, expected: str) -> None:
 
 @pytest.mark.parametrize("dialect", [None, "en-US", "en-GB", "en-AU"])
 def test_written_day_first_date_keeps_its_order_and_one_article(dialect: str | None) -> None:
-    assert normalize("Valid until the 15th of August.", "en", dialect) == "Valid until the fifteenth of August."
+    assert (
+        normalize("Valid until the 15th of August.", "en", dialect) == "Valid until the fifteenth of August."
+    )
