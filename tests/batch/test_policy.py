@@ -110,9 +110,20 @@ def test_meter_windowed_and_overall() -> None:
 def test_meter_target_sits_under_the_ceiling() -> None:
     m = UtilisationMeter(cpus=1, ceiling=0.8, window_s=10)
     m.add(0.0, 0.0)
-    m.add(10.0, 7.9)  # 0.79: under the ceiling but over the 3% safety margin
+    m.add(10.0, 7.7)  # 0.77: under the ceiling but over the 5% safety margin (0.76)
     assert m.over_ceiling()
-    m.add(20.0, 15.0)
+    m.add(20.0, 14.5)  # last window 0.68, run so far 0.725
+    assert not m.over_ceiling()
+
+
+def test_meter_holds_while_the_run_so_far_is_over() -> None:
+    m = UtilisationMeter(cpus=1, ceiling=0.8, window_s=10)
+    m.add(0.0, 0.0)
+    m.add(10.0, 10.0)  # a full first window
+    m.add(20.0, 16.0)  # the last window 0.6 is fine, but the run so far is 0.8
+    assert m.window() == pytest.approx(0.6)
+    assert m.over_ceiling()
+    m.add(30.0, 20.0)  # run so far 0.67: go on
     assert not m.over_ceiling()
 
 

@@ -454,7 +454,8 @@ def _loop(
             _, _, w, a = heapq.heappop(delayed)
             pending.append((w, a))
         meter.add(now, tracker.total())
-        hold = bool(pending) and meter.over_ceiling() and bool(inflight)
+        # over the ceiling: start nothing new (with nothing in flight the window only falls, so this ends)
+        hold = bool(pending) and meter.over_ceiling()
         while pending and not hold:
             slot = pool.free_slot(per_slot)
             if slot is None:
@@ -463,7 +464,10 @@ def _loop(
             inflight[pool.submit(slot, work, attempt)] = (slot, work, attempt)
             per_slot[slot] = per_slot.get(slot, 0) + 1
         if not inflight:
-            time.sleep(min(TICK_S, max(0.0, delayed[0][0] - now)) if delayed else 0.0)
+            pause = TICK_S if hold else min(TICK_S, max(0.0, delayed[0][0] - now)) if delayed else 0.0
+            time.sleep(pause)
+            if hold:
+                held += time.monotonic() - now
             continue
         ready, _ = ray.wait(list(inflight), num_returns=1, timeout=TICK_S)
         if hold:

@@ -102,7 +102,7 @@ class UtilisationMeter:
     ``add(t, cpu)`` records the summed cumulative CPU seconds of all workers at wall time ``t``.
     """
 
-    def __init__(self, cpus: float, ceiling: float, window_s: float = 10.0, margin: float = 0.03) -> None:
+    def __init__(self, cpus: float, ceiling: float, window_s: float = 10.0, margin: float = 0.05) -> None:
         self.cpus = cpus
         self.ceiling = ceiling
         #: submissions are held above this (a little under the ceiling, so the run's share stays under)
@@ -141,5 +141,10 @@ class UtilisationMeter:
         return used / ((self._last[0] - self._first[0]) * self.cpus)
 
     def over_ceiling(self) -> bool:
-        """True while the recent window is above the target: hold new submissions."""
-        return self.window() > self.target
+        """True while the recent window, or the run so far (once it spans a window), is above the
+        target: hold new submissions. The run-so-far test keeps the average under the ceiling even
+        though work already running cannot be stopped; the window test keeps bursts short."""
+        if self.window() > self.target:
+            return True
+        span = self._last[0] - self._first[0] if self._first and self._last else 0.0
+        return span >= self.window_s and self.overall() > self.target
