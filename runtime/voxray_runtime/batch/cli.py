@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from voxray_runtime.models import NamedModel
 from voxray_runtime.spec.documents import SpecError, load_documents
 from voxray_runtime.spec.speechbatch import SpeechBatchSpec
 
@@ -85,14 +86,23 @@ def load_speechbatch(path: Path) -> tuple[str, SpeechBatchSpec]:
     return docs[0].name, spec
 
 
+def batch_models(spec_file: Path, model_files: Sequence[Path] | None) -> list[NamedModel]:
+    """The VoiceModels a batch may use: ``-m`` files, else VoiceModel documents in the SpeechBatch's own
+    file (the operator delivers them that way), else the bundled defaults."""
+    from voxray_runtime.models import default_models, load_models
+
+    if model_files:
+        return load_models(model_files)
+    return load_models([spec_file]) or default_models()
+
+
 def run_batch(args: argparse.Namespace) -> int:
     """Validate, plan and run; prints progress and a short summary; returns the exit status."""
     from voxray_runtime.batch.plan import build_plan
-    from voxray_runtime.models import default_models, load_models
 
     try:
         name, spec = load_speechbatch(args.file)
-        models = load_models(args.models) if args.models else default_models()
+        models = batch_models(args.file, args.models)
         out = args.out if args.out is not None else Path(spec.output.path)
         plan = build_plan(spec, models=models, output_dir=out, limit=args.limit, base_dir=args.file.parent)
     except SpecError as exc:
