@@ -42,31 +42,28 @@ def text_chunks(text: str, binding: VoiceBinding, max_chars: int = MAX_CHUNK_CHA
     return chunks
 
 
+def sentence_gap(sample_rate: int, speed: float = 1.0) -> PCM:
+    """The pause between sentences, shortened as speech speeds up."""
+    return silence(SENTENCE_PAUSE_S / max(speed, 0.25), sample_rate)
+
+
+def speak(engine: Engine, req: SynthesisRequest) -> PCM:
+    """One chunk through the engine, with the engine's own leading/trailing silence trimmed."""
+    pcm = engine.synthesize(req.text, speaker=req.speaker, language=req.language, speed=req.speed)
+    return trim_silence(np.asarray(pcm, dtype=np.float32), engine.info.sample_rate)
+
+
 def synthesize_chunks(
     engine: Engine, binding: VoiceBinding, chunks: list[str], speed: float = 1.0
 ) -> Iterator[ChunkAudio]:
     """Chunk by chunk (sentence by sentence): what streaming sends as soon as each is ready."""
-    rate = engine.info.sample_rate
-    gap = silence(SENTENCE_PAUSE_S / max(speed, 0.25), rate)
+    gap = sentence_gap(engine.info.sample_rate, speed)
     for i, chunk in enumerate(chunks):
         t0 = time.perf_counter()
-        pcm = engine.synthesize(chunk, speaker=binding.speaker, language=binding.engine_language, speed=speed)
-        pcm = trim_silence(np.asarray(pcm, dtype=np.float32), rate)
+        pcm = speak(engine, SynthesisRequest(chunk, binding.speaker, binding.engine_language, speed))
         if i < len(chunks) - 1:
             pcm = np.concatenate([pcm, gap])
         yield ChunkAudio(i, len(chunks), chunk, pcm, time.perf_counter() - t0)
-
-
-def synthesize_text(engine: Engine, binding: VoiceBinding, text: str, speed: float = 1.0) -> PCM:
-    """The whole clip for a text."""
-    parts = [c.pcm for c in synthesize_chunks(engine, binding, text_chunks(text, binding), speed)]
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
-
-
-def synthesize_many(engine: Engine, items: list[tuple[VoiceBinding, str]], speed: float = 1.0) -> list[PCM]:
-    """Several chunks through ``synthesize_batch`` (engines that batch run them in one pass)."""
-    reqs = [SynthesisRequest(text, b.speaker, b.engine_language, speed) for b, text in items]
-    return [np.asarray(p, dtype=np.float32) for p in engine.synthesize_batch(reqs)]
 
 
 def engine_for(engines: Mapping[str, Engine], binding: VoiceBinding) -> Engine:

@@ -6,7 +6,7 @@ MP3 is the product's format; the others are extras. No subprocesses: encoding ru
 from __future__ import annotations
 
 import io
-from typing import Literal, cast, get_args
+from typing import Literal, get_args
 
 import lameenc
 import numpy as np
@@ -105,9 +105,3 @@ def encode(
     rate = sample_rate if sample_rate in OPUS_SAMPLE_RATES else 48000
     data = resample_linear(np.asarray(pcm, dtype=np.float32), sample_rate, rate)
     return _encode_soundfile(data, rate, "OGG", "OPUS")
-
-
-def audio_format(value: str) -> AudioFormat:
-    if value not in FORMATS:
-        raise AudioFormatError(f"unknown format {value!r}; formats: {', '.join(FORMATS)}")
-    return cast(AudioFormat, value)

@@ -9,9 +9,8 @@ import numpy.typing as npt
 
 PCM = npt.NDArray[np.float32]
 
-#: pause after a sentence, and after a soft break (a chunk cut inside a long sentence), in seconds
+#: pause between sentences (and between the chunks of a sentence cut for length), in seconds
 SENTENCE_PAUSE_S = 0.28
-CLAUSE_PAUSE_S = 0.12
 
 
 def silence(seconds: float, sample_rate: int) -> PCM:

@@ -16,12 +16,13 @@ from voxray_runtime.audio.encode import Mp3StreamEncoder, encode, float_to_int16
 from voxray_runtime.audio.pcm import (
     PCM,
     SENTENCE_PAUSE_S,
+    concat_with_pauses,
     duration_seconds,
     resample_linear,
-    silence,
     trim_silence,
 )
 from voxray_runtime.engines.base import Engine, SynthesisRequest
+from voxray_runtime.pipeline import sentence_gap, speak
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
 #: OpenAI's ``pcm`` format: 24 kHz signed 16-bit little-endian mono
@@ -76,8 +77,7 @@ class ModelWorker:
 
     # ---- per chunk ----------------------------------------------------------------------------------
     def chunk(self, req: SynthesisRequest) -> PCM:
-        pcm = self.engine.synthesize(req.text, speaker=req.speaker, language=req.language, speed=req.speed)
-        return trim_silence(np.asarray(pcm, dtype=np.float32), self.rate)
+        return speak(self.engine, req)
 
     def chunks_batch(self, reqs: Sequence[SynthesisRequest]) -> list[PCM]:
         return [
@@ -85,16 +85,8 @@ class ModelWorker:
             for p in self.engine.synthesize_batch(reqs)
         ]
 
-    def gap(self, speed: float) -> PCM:
-        return silence(SENTENCE_PAUSE_S / max(speed, 0.25), self.rate)
-
     def join(self, parts: Sequence[PCM], speed: float) -> PCM:
-        out: list[PCM] = []
-        for i, p in enumerate(parts):
-            if i:
-                out.append(self.gap(speed))
-            out.append(p)
-        return np.concatenate(out) if out else np.zeros(0, dtype=np.float32)
+        return concat_with_pauses(parts, self.rate, SENTENCE_PAUSE_S / max(speed, 0.25))
 
     # ---- whole jobs ---------------------------------------------------------------------------------
     def encode(self, pcm: PCM, fmt: str, bitrate_kbps: int) -> tuple[bytes, int]:
@@ -127,7 +119,7 @@ class ModelWorker:
         for i, r in enumerate(reqs):
             pcm = self.chunk(r)
             if i < len(reqs) - 1:
-                pcm = np.concatenate([pcm, self.gap(job.speed)])
+                pcm = np.concatenate([pcm, sentence_gap(self.rate, job.speed)])
             if enc is not None:
                 data = enc.feed(pcm)
             else:
