@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from voxray_runtime.security.config import SecurityArgs
 from voxray_runtime.spec.common import SpecModel
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
@@ -44,3 +45,6 @@ class AppArgs(SpecModel):
     request_timeout_s: float = Field(default=300.0, gt=0, le=3600)
     request_timeout_per_char_s: float = Field(default=0.2, ge=0, le=10)
     default_bitrate_kbps: int = Field(default=64, ge=32, le=160)
+    #: access control, limits, audit and retention; no default: a caller states it (the operator from
+    #: the VoiceModel's spec.security, ``voxray serve`` from its flags)
+    security: SecurityArgs

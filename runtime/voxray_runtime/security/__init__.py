@@ -1,0 +1,1 @@
+"""Access control, abuse limits and audit for the voxray API (settings in :mod:`.config`)."""
