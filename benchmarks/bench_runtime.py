@@ -168,6 +168,8 @@ def start_serve(spec: VoiceModelSpec, out: str) -> str:
                 "models": [{"name": "kokoro", "spec": spec.to_wire()}],
                 "output_dir": out,
                 "ingress_num_cpus": 0.1,
+                # loopback only, measuring the API itself: no credentials to check
+                "security": {"auth": "disabled"},
             }
         ),
         name="voxray",

@@ -92,6 +92,9 @@ def serve_url(ray_cluster: dict[str, Any], output_dir: Path) -> Iterator[str]:
         "models": [{"name": m.name, "spec": m.spec.to_wire()} for m in default_models()],
         "output_dir": str(output_dir),
         "ingress_num_cpus": 0.05,
+        # the functional tests run on loopback without credentials; access control is tested
+        # against the secure_url app (tests/security)
+        "security": {"auth": "disabled"},
     }
     serve.run(build_app(args), name="voxray", route_prefix="/", blocking=False)
     url = f"http://127.0.0.1:{port}"
@@ -114,6 +117,7 @@ def tight_url(serve_url: str, output_dir: Path) -> Iterator[str]:
         "max_queued_requests": 1,
         "ingress_num_cpus": 0.0,
         "ingress_max_ongoing_requests": 64,
+        "security": {"auth": "disabled"},
     }
     app = build_app(args)
     serve.run(app, name="tight", route_prefix="/tight", blocking=False)

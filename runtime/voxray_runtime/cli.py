@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib.metadata
+import ipaddress
 import os
 import signal
 import sys
@@ -17,6 +18,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from voxray_runtime.security.config import OidcArgs, SecurityArgs
 from voxray_runtime.spec.documents import SpecError
 
 DEFAULT_HOST = "127.0.0.1"
@@ -94,17 +96,91 @@ def start_local_ray(address: str | None, num_cpus: int | None) -> None:
     )
 
 
+class InsecureServeError(ValueError):
+    """``voxray serve`` on a non-loopback address with no credentials and no explicit opt-out."""
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` only accepts connections from this machine."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def serve_security(
+    host: str,
+    *,
+    api_keys_file: str | None = None,
+    oidc_issuer: str | None = None,
+    oidc_audience: str | None = None,
+    oidc_jwks_url: str | None = None,
+    insecure_no_auth: bool = False,
+    cors_origins: Sequence[str] = (),
+    audit_log: str | None = None,
+    retention_s: int | None = None,
+) -> tuple[SecurityArgs, list[str]]:
+    """The security settings of ``voxray serve`` from its flags, and the warnings to print (pure).
+
+    Credentials given: auth is required. None given: auth is disabled on a loopback address (a local
+    developer run), and refused elsewhere unless ``insecure_no_auth`` says so explicitly.
+    """
+    if (oidc_issuer is None) != (oidc_audience is None):
+        raise InsecureServeError("--oidc-issuer and --oidc-audience go together")
+    if oidc_jwks_url is not None and oidc_issuer is None:
+        raise InsecureServeError("--oidc-jwks-url needs --oidc-issuer and --oidc-audience")
+    oidc = (
+        OidcArgs(issuer=oidc_issuer, audience=oidc_audience, jwks_url=oidc_jwks_url)
+        if oidc_issuer is not None and oidc_audience is not None
+        else None
+    )
+    warnings: list[str] = []
+    has_credentials = api_keys_file is not None or oidc is not None
+    if insecure_no_auth and has_credentials:
+        raise InsecureServeError("--insecure-no-auth contradicts --api-keys-file/--oidc-issuer")
+    if insecure_no_auth and not is_loopback(host):
+        warnings.append(
+            f"WARNING: authentication is DISABLED (--insecure-no-auth) on {host}: anyone who can reach "
+            "this address can synthesize speech and write files. Use --api-keys-file or --oidc-issuer "
+            "for anything but a throwaway test."
+        )
+    elif insecure_no_auth:
+        warnings.append("warning: authentication is disabled (--insecure-no-auth)")
+    elif not has_credentials and not is_loopback(host):
+        raise InsecureServeError(
+            f"serving on {host} (beyond loopback) requires authentication: give --api-keys-file "
+            "(or --oidc-issuer and --oidc-audience), or --insecure-no-auth to disable it explicitly"
+        )
+    elif not has_credentials:
+        warnings.append(
+            f"warning: authentication is disabled: {host} is a loopback address and no --api-keys-file "
+            "or --oidc-issuer was given (local development only)"
+        )
+    security = SecurityArgs(
+        auth="required" if has_credentials else "disabled",
+        api_keys_file=str(Path(api_keys_file).resolve()) if api_keys_file else None,
+        oidc=oidc,
+        cors_allow_origins=list(cors_origins),
+        audit_log_file=str(Path(audit_log).resolve()) if audit_log else None,
+        retention_seconds=retention_s,
+    )
+    return security, warnings
+
+
 def serve_app(
     files: Sequence[str] | None,
     host: str,
     port: int,
     output_dir: str,
     *,
+    security: SecurityArgs,
     address: str | None = None,
     num_cpus: int | None = None,
     timeout_s: float = 600.0,
 ) -> str:
-    """Start Serve with the app on host:port; returns the base URL once ``GET /v1/voices`` answers."""
+    """Start Serve with the app on host:port; returns the base URL once ``GET /healthz`` answers."""
     from ray import serve
 
     from voxray_runtime.models import NamedModel
@@ -116,13 +192,14 @@ def serve_app(
         {
             "models": [{"name": m.name, "spec": m.spec} for m in models],
             "output_dir": str(Path(output_dir).resolve()),
+            "security": security,
         }
     )
     start_local_ray(address, num_cpus)
     serve.start(http_options={"host": host, "port": port})
     serve.run(build_app(args.to_wire()), name=APP_NAME, route_prefix="/", blocking=False)
     base = f"http://{host}:{port}"
-    _wait_ready(f"{base}/v1/voices", timeout_s)
+    _wait_ready(f"{base}/healthz", timeout_s)
     return base
 
 
@@ -144,22 +221,46 @@ def _render_batch(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    try:
+        security, warnings = serve_security(
+            args.host,
+            api_keys_file=args.api_keys_file,
+            oidc_issuer=args.oidc_issuer,
+            oidc_audience=args.oidc_audience,
+            oidc_jwks_url=args.oidc_jwks_url,
+            insecure_no_auth=args.insecure_no_auth,
+            cors_origins=args.cors_origin or (),
+            audit_log=args.audit_log,
+            retention_s=args.retention,
+        )
+    except ValueError as exc:
+        print(f"voxray serve: {exc}", file=sys.stderr)
+        return 2
+    for line in warnings:
+        print(line, file=sys.stderr, flush=True)
     if args.batch:
         start_local_ray(args.address, args.num_cpus)
         if _render_batch(args) == 2:
             return 2
     try:
         base = serve_app(
-            args.file, args.host, args.port, args.output_dir, address=args.address, num_cpus=args.num_cpus
+            args.file,
+            args.host,
+            args.port,
+            args.output_dir,
+            security=security,
+            address=args.address,
+            num_cpus=args.num_cpus,
         )
     except SpecError as exc:
         print(f"voxray serve: {exc}", file=sys.stderr)
         return 2
     out = Path(args.output_dir).resolve()
-    print(f"voxray is serving on {base}")
-    print(f"  voices:   curl {base}/v1/voices")
+    key = " -H 'Authorization: Bearer <key>'" if security.auth == "required" else ""
+    print(f"voxray is serving on {base} (authentication {security.auth})")
+    print(f"  voices:   curl{key} {base}/v1/voices")
     print(
-        f"  speech:   curl -o hello.mp3 {base}/v1/audio/speech -H 'Content-Type: application/json' "
+        f"  speech:   curl{key} -o hello.mp3 {base}/v1/audio/speech -H 'Content-Type: application/json' "
         '-d \'{"model":"tts-1","input":"Hello from voxray.","voice":"female_en-GB"}\''
     )
     print(f"  docs:     {base}/docs")
@@ -202,6 +303,40 @@ def build_parser() -> argparse.ArgumentParser:
         help="first render this SpeechBatch on the same local Ray, then serve",
     )
     p.add_argument("--posts", type=int, default=None, help="with --batch: render only the first N items")
+    g = p.add_argument_group(
+        "security",
+        "auth is required beyond loopback; on loopback with no credentials it is disabled (with a warning)",
+    )
+    g.add_argument(
+        "--api-keys-file",
+        default=os.environ.get("VOXRAY_API_KEYS_FILE"),
+        metavar="FILE",
+        help="API keys (YAML/JSON: {keys: [{id, key|sha256, models, scopes}]}); env VOXRAY_API_KEYS_FILE",
+    )
+    g.add_argument("--oidc-issuer", default=None, help="accept JWT bearer tokens from this issuer")
+    g.add_argument("--oidc-audience", default=None, help="the audience (aud) the tokens must carry")
+    g.add_argument("--oidc-jwks-url", default=None, help="JWKS URL (default: the issuer's discovery)")
+    g.add_argument(
+        "--insecure-no-auth",
+        action="store_true",
+        help="disable authentication explicitly, even beyond loopback (never in production)",
+    )
+    g.add_argument(
+        "--cors-origin", action="append", metavar="ORIGIN", help="allow this browser origin (repeatable)"
+    )
+    g.add_argument(
+        "--audit-log",
+        default=os.environ.get("VOXRAY_AUDIT_LOG"),
+        metavar="FILE",
+        help="append audit events (JSON lines) to this file; default: stderr",
+    )
+    g.add_argument(
+        "--retention",
+        type=int,
+        default=None,
+        metavar="SECONDS",
+        help="delete stored audio (store=true) older than this",
+    )
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("voices", help="print the voice table: every avatar and the voice it resolves to")
@@ -216,6 +351,12 @@ def build_parser() -> argparse.ArgumentParser:
         register_batch(sub)
     except ImportError:  # the batch driver needs the runtime extra; serve/voices stay usable
         pass
+    from voxray_runtime.storage.retention import register as register_retention
+
+    register_retention(sub)
+    from voxray_runtime.evaluation.cli import register as register_eval
+
+    register_eval(sub)
     for ep in importlib.metadata.entry_points(group="voxray.cli"):
         try:
             ep.load()(sub)

@@ -100,6 +100,8 @@ class SecurityArgs(SpecModel):
     audit_hmac_key_file: str | None = Field(default=None, max_length=4096)
     #: log the text itself (off by default: the text to speak is personal data)
     log_text: bool = False
+    #: file the audit events are appended to (JSON lines, mode 0600); absent: ``VOXRAY_AUDIT_LOG`` or stderr
+    audit_log_file: str | None = Field(default=None, max_length=4096)
     #: stored audio (store=true) older than this is deleted; absent: kept
     retention_seconds: int | None = Field(default=None, ge=60, le=10 * 365 * 86400)
 
