@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from voxray_runtime.models import NamedModel
-from voxray_runtime.spec.documents import SpecError, load_documents
+from voxray_runtime.spec.documents import Document, SpecError, load_documents
 from voxray_runtime.spec.speechbatch import SpeechBatchSpec
 
 EXIT_OK = 0
@@ -76,14 +76,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def load_speechbatch(path: Path) -> tuple[str, SpeechBatchSpec]:
+    doc = load_speechbatch_document(path)
+    assert isinstance(doc.spec, SpeechBatchSpec)
+    return doc.name, doc.spec
+
+
+def load_speechbatch_document(path: Path) -> Document:
     docs = [d for d in load_documents(path) if isinstance(d.spec, SpeechBatchSpec)]
     if len(docs) != 1:
         raise SpecError(
             f"expected exactly one SpeechBatch document, found {len(docs)}", field="kind", source=str(path)
         )
-    spec = docs[0].spec
-    assert isinstance(spec, SpeechBatchSpec)
-    return docs[0].name, spec
+    return docs[0]
 
 
 def batch_models(spec_file: Path, model_files: Sequence[Path] | None) -> list[NamedModel]:
@@ -101,7 +105,9 @@ def run_batch(args: argparse.Namespace) -> int:
     from voxray_runtime.batch.plan import build_plan
 
     try:
-        name, spec = load_speechbatch(args.file)
+        doc = load_speechbatch_document(args.file)
+        name, spec = doc.name, doc.spec
+        assert isinstance(spec, SpeechBatchSpec)
         models = batch_models(args.file, args.models)
         out = args.out if args.out is not None else Path(spec.output.path)
         plan = build_plan(spec, models=models, output_dir=out, limit=args.limit, base_dir=args.file.parent)
@@ -113,7 +119,11 @@ def run_batch(args: argparse.Namespace) -> int:
         if value is not None and value <= 0:
             print(f"error: --{flag} must be positive", file=sys.stderr)
             return EXIT_INVALID
+    from voxray_runtime.batch.audit import ensure_audit_stream
     from voxray_runtime.batch.driver import RunOptions, WorkerStartError, run_plan
+    from voxray_runtime.storage.paths import UnsafePathError
+
+    ensure_audit_stream()
 
     options = RunOptions(
         address=args.address,
@@ -122,6 +132,8 @@ def run_batch(args: argparse.Namespace) -> int:
         cpus=getattr(args, "cpus", None),
         design=args.design,
         progress=args.progress,
+        batch_name=name,
+        batch_namespace=doc.namespace,
     )
     print(
         f"SpeechBatch {name}: {len(plan.items)} item(s) x {len(plan.avatars)} voice(s) = "
@@ -135,6 +147,9 @@ def run_batch(args: argparse.Namespace) -> int:
         return 130
     except WorkerStartError as exc:
         print(f"error: {exc}; rerun the same command to resume", file=sys.stderr)
+        return EXIT_FAILED
+    except UnsafePathError as exc:
+        print(f"error: unsafe output path: {exc}", file=sys.stderr)
         return EXIT_FAILED
     util = summary.get("utilisation") or {}
     print(

@@ -22,12 +22,14 @@ import os
 import shutil
 import tempfile
 import time
+import uuid
 from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, TextIO
 
+from voxray_runtime.batch.audit import audit_key, batch_actor, finish_event, item_event, start_event
 from voxray_runtime.batch.manifest import (
     Entry,
     ManifestWriter,
@@ -41,7 +43,9 @@ from voxray_runtime.batch.plan import Plan, WorkItem
 from voxray_runtime.batch.policy import PoolSize, UtilisationMeter, next_attempt, size_pool
 from voxray_runtime.batch.report import Counters, Reporter
 from voxray_runtime.batch.worker import RenderResult, RenderSettings
-from voxray_runtime.storage.atomic import atomic_write_bytes, clean_temp_files
+from voxray_runtime.security.audit import emit
+from voxray_runtime.storage.atomic import atomic_write_bytes, clean_temp_files, make_dirs
+from voxray_runtime.storage.retention import BatchMarker
 
 Design = Literal["actors", "tasks"]
 #: calls in flight per worker. One: a file takes seconds and the driver hands the next one over within
@@ -72,6 +76,9 @@ class RunOptions:
     progress: str = "auto"
     progress_interval_s: float = 5.0
     stream: TextIO | None = None
+    #: the SpeechBatch's name and namespace: who the audit events name (see batch/audit.py)
+    batch_name: str | None = None
+    batch_namespace: str | None = None
 
 
 @dataclass
@@ -282,6 +289,41 @@ class CpuTracker:
         return sum(self._latest[p] - self._base[p] for p in self._base)
 
 
+# ---- audit ---------------------------------------------------------------------------------------------
+class BatchAudit:
+    """Emits the run's audit events (batch/audit.py builds them); counts the bytes written."""
+
+    def __init__(self, plan: Plan, opts: RunOptions) -> None:
+        self.plan = plan
+        self.batch = f"{opts.batch_namespace}/{opts.batch_name}" if opts.batch_namespace else opts.batch_name
+        self.actor = batch_actor(opts.batch_name, opts.batch_namespace)
+        self.run_id = uuid.uuid4().hex[:16]
+        self.key = audit_key()
+        self.bytes_written = 0
+
+    def start(self, todo: int, skipped: int) -> None:
+        emit(start_event(self.actor, self.run_id, self.plan, batch=self.batch, todo=todo, skipped=skipped))
+
+    def item(self, work: WorkItem, entry: Entry | None, error_type: str = "", attempts: int = 1) -> None:
+        if entry is not None:
+            self.bytes_written += int(entry.get("size_bytes", 0))
+        emit(
+            item_event(
+                self.actor,
+                self.run_id,
+                self.plan,
+                work,
+                self.key,
+                entry=entry,
+                error_type=error_type,
+                attempts=attempts,
+            )
+        )
+
+    def finish(self, summary: dict[str, Any]) -> None:
+        emit(finish_event(self.actor, self.run_id, self.plan, summary, batch=self.batch))
+
+
 # ---- the run -------------------------------------------------------------------------------------------
 def _now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
@@ -309,7 +351,16 @@ def run_plan(plan: Plan, options: RunOptions | None = None) -> Summary:
     t_start = time.monotonic()
     started_at = _now_iso()
     out = plan.output_dir
-    out.mkdir(parents=True, exist_ok=True)
+    make_dirs(out)
+    audit = BatchAudit(plan, opts)
+    with BatchMarker(out):
+        summary = _run(plan, opts, audit, t_start, started_at)
+    audit.finish(summary)
+    return Summary(summary)
+
+
+def _run(plan: Plan, opts: RunOptions, audit: BatchAudit, t_start: float, started_at: str) -> dict[str, Any]:
+    out = plan.output_dir
     stray = clean_temp_files(out)
     entries = read_entries(plan.manifest_path)
     complete = complete_names(plan, entries)
@@ -317,6 +368,7 @@ def run_plan(plan: Plan, options: RunOptions | None = None) -> Summary:
     counters.skipped = len(complete)
     counters.skipped_audio_seconds = sum(float(entries[n].get("duration_s", 0.0)) for n in complete)
     todo = [w for w in plan.work if w.name not in complete]
+    audit.start(todo=len(todo), skipped=len(complete))
     reporter = Reporter(counters, mode=opts.progress, stream=opts.stream, interval_s=opts.progress_interval_s)
     info: dict[str, Any] = {"ray": None, "pool": None, "workers": [], "utilisation": None}
     with reporter:
@@ -328,17 +380,19 @@ def run_plan(plan: Plan, options: RunOptions | None = None) -> Summary:
         if todo:
             with ray_connection(opts.address) as how:
                 info["ray"] = how
-                _render(plan, todo, opts, counters, reporter, info)
+                _render(plan, todo, opts, counters, reporter, info, audit)
         final = compact(plan.manifest_path, out)
         clean_temp_files(out)
         reporter.update(finished=True)
     wall = time.monotonic() - t_start
     summary = _summary(plan, opts, counters, final, info, wall, started_at, stray_removed=len(stray))
+    summary["bytes_written"] = audit.bytes_written
+    summary["audit"] = {"run_id": audit.run_id, "actor": audit.actor}
     write_jsonl(plan.failures_path, counters.failures)
     atomic_write_bytes(
         plan.summary_path, (json.dumps(summary, indent=2, sort_keys=True) + "\n").encode("utf-8")
     )
-    return Summary(summary)
+    return summary
 
 
 def _render(
@@ -348,6 +402,7 @@ def _render(
     counters: Counters,
     reporter: Reporter,
     info: dict[str, Any],
+    audit: BatchAudit,
 ) -> None:
     free = available_cpus()
     cpus = opts.cpus if opts.cpus is not None else free
@@ -396,7 +451,7 @@ def _render(
         meter.add(t_work, tracker.total())
         with ManifestWriter(plan.manifest_path) as manifest:
             for _round in range(ROUNDS):
-                held_s += _loop(plan, todo, pool, tracker, meter, manifest, counters, reporter)
+                held_s += _loop(plan, todo, pool, tracker, meter, manifest, counters, reporter, audit)
                 entries = read_entries(plan.manifest_path)
                 failed = {f["name"] for f in counters.failures}
                 redo = [
@@ -437,6 +492,7 @@ def _loop(
     manifest: ManifestWriter,
     counters: Counters,
     reporter: Reporter,
+    audit: BatchAudit,
 ) -> float:
     """Feed the pool until every item is rendered or failed for good; returns seconds held by the ceiling."""
     import ray
@@ -488,12 +544,14 @@ def _loop(
                 if result.ok:
                     manifest.append(result.entry)
                     counters.rendered_audio[work.name] = float(result.entry.get("duration_s", 0.0))
+                    audit.item(work, result.entry, attempts=attempt)
                     continue
                 error_type, error = result.error_type, result.error
             wait = next_attempt(error_type, attempt, retries.max_attempts, retries.backoff_seconds)
             if wait is None:
                 counters.failed += 1
                 counters.failures.append(_failure_row(work, result, error_type, error, attempt))
+                audit.item(work, None, error_type=error_type, attempts=attempt)
                 reporter.say(f"failed: {work.name}: {error_type}: {error} (attempt {attempt})")
             else:
                 heapq.heappush(delayed, (time.monotonic() + wait, next(seq), work, attempt + 1))

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from voxray_runtime.batch.plan import Plan, WorkItem
-from voxray_runtime.storage.atomic import atomic_write_bytes
+from voxray_runtime.storage.atomic import FILE_MODE, atomic_write_bytes, make_dirs
+from voxray_runtime.storage.paths import UnsafePathError, resolve_output_path
 
 Entry = dict[str, Any]
 
@@ -76,12 +77,12 @@ def read_entries(path: Path) -> dict[str, Entry]:
 
 def file_matches(output_dir: Path, entry: Mapping[str, Any]) -> bool:
     """The entry's file exists with the entry's size and sha256."""
-    path = output_dir / str(entry.get("name", ""))
     try:
+        path = resolve_output_path(output_dir, str(entry.get("name", "")))
         if not path.is_file() or path.stat().st_size != entry.get("size_bytes"):
             return False
         return file_sha256(path) == entry.get("sha256")
-    except OSError:
+    except (OSError, UnsafePathError):
         return False
 
 
@@ -100,12 +101,14 @@ def complete_names(plan: Plan, entries: Mapping[str, Entry]) -> set[str]:
 
 
 class ManifestWriter:
-    """Append-only, one fsynced line per entry; safe to kill at any moment."""
+    """Append-only, one fsynced line per entry; safe to kill at any moment. Mode 0640 whatever the umask."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_dirs(path.parent)
         self.path = path
-        self._f: IO[str] = path.open("a", encoding="utf-8")
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), FILE_MODE)
+        os.fchmod(fd, FILE_MODE)
+        self._f: IO[str] = os.fdopen(fd, "a", encoding="utf-8")
         # a killed writer may have left a half line: start ours on a fresh line
         with contextlib.suppress(OSError):
             if path.stat().st_size > 0:

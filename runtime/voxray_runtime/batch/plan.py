@@ -17,7 +17,8 @@ from voxray_runtime.batch.items import load_items
 from voxray_runtime.models import NamedModel, catalog_for
 from voxray_runtime.spec.documents import SpecError
 from voxray_runtime.spec.speechbatch import MP3_BITRATES, BatchItem, BatchOutputSpec, SpeechBatchSpec
-from voxray_runtime.storage.naming import NamingError, check_relative_name, extension_for, render_name
+from voxray_runtime.storage.naming import NamingError, extension_for, render_name
+from voxray_runtime.storage.paths import check_output_name, resolve_output_path
 from voxray_runtime.voices.avatars import Avatar, VoiceError, expand_variants
 from voxray_runtime.voices.catalog import Catalog, VoiceBinding
 
@@ -67,17 +68,18 @@ class Plan:
     bitrate_kbps: int | None
     speed: float
 
+    # resolved under the output directory (UnsafePathError when a symlink there leads outside)
     @property
     def manifest_path(self) -> Path:
-        return self.output_dir / self.spec.output.manifest
+        return resolve_output_path(self.output_dir, self.spec.output.manifest)
 
     @property
     def summary_path(self) -> Path:
-        return self.output_dir / SUMMARY_FILE
+        return resolve_output_path(self.output_dir, SUMMARY_FILE)
 
     @property
     def failures_path(self) -> Path:
-        return self.output_dir / FAILURES_FILE
+        return resolve_output_path(self.output_dir, FAILURES_FILE)
 
 
 def select_models(spec: SpeechBatchSpec, available: Sequence[NamedModel]) -> list[NamedModel]:
@@ -162,7 +164,7 @@ def check_output(output: BatchOutputSpec) -> None:
             f"{fmt} is lossless: bitrateKbps does not apply; leave it out", field="spec.output.bitrateKbps"
         )
     try:
-        check_relative_name(output.manifest)
+        check_output_name(output.manifest)
     except NamingError as exc:
         raise SpecError(str(exc), field="spec.output.manifest") from None
     if output.manifest in (SUMMARY_FILE, FAILURES_FILE):
@@ -200,7 +202,7 @@ def render_names(
     for item in items:
         for avatar in avatars:
             try:
-                name = render_name(template, name_values(item, avatar, ext))
+                name = check_output_name(render_name(template, name_values(item, avatar, ext)))
             except NamingError as exc:
                 raise SpecError(f"{exc} (item {item.index}, {avatar.name})", field=field) from None
             if not name.endswith(f".{ext}"):

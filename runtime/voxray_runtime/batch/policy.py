@@ -23,6 +23,7 @@ PERMANENT_ERRORS = frozenset(
         "UnknownSpeakerError",
         "AudioFormatError",
         "NamingError",
+        "UnsafePathError",
     }
 )
 #: longest single backoff wait, seconds

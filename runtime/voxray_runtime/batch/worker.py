@@ -15,7 +15,6 @@ import socket
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,7 +24,7 @@ from voxray_runtime.batch.plan import WorkItem
 from voxray_runtime.engines.base import Engine
 from voxray_runtime.models import NamedModel
 from voxray_runtime.pipeline import engine_for, synthesize_chunks, text_chunks
-from voxray_runtime.storage.atomic import atomic_write_bytes
+from voxray_runtime.storage.paths import write_output
 
 
 @dataclass(frozen=True)
@@ -101,7 +100,7 @@ def render_one(
     t1 = time.perf_counter()
     data = encode(pcm, rate, settings.format, settings.bitrate_kbps or 64)
     t2 = time.perf_counter()
-    atomic_write_bytes(Path(settings.output_dir) / work.name, data)
+    write_output(settings.output_dir, work.name, data)
     t3 = time.perf_counter()
     voice = binding.describe()
     return {

@@ -4,6 +4,9 @@ The bytes go to a hidden temporary name in the destination's own directory (same
 rename is atomic), the file is fsynced, renamed over the destination, and the directory is fsynced so
 the rename itself survives a crash. A killed writer leaves at most a ``.NAME.XXXXXXXX.tmp`` file, which
 ``clean_temp_files`` removes on the next run.
+
+Permissions do not depend on the process umask: files are 0640 (owner writes, the group reads: a sidecar
+that serves or copies the audio), directories created here 0750. Existing directories keep theirs.
 """
 
 from __future__ import annotations
@@ -16,6 +19,9 @@ from pathlib import Path
 #: temporary files are ``.{final name}.{8 hex}.tmp`` next to their destination
 TEMP_PREFIX = "."
 TEMP_SUFFIX = ".tmp"
+#: mode of every file written and of every directory created, whatever the umask
+FILE_MODE = 0o640
+DIR_MODE = 0o750
 
 
 def temp_name_for(path: Path) -> Path:
@@ -45,17 +51,40 @@ def fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically and durably; parent directories are created.
+def make_dirs(directory: Path, mode: int = DIR_MODE) -> None:
+    """Create ``directory`` and its missing parents with exactly ``mode`` (umask ignored); existing
+    directories are left as they are."""
+    directory = Path(directory)
+    missing: list[Path] = []
+    d = directory
+    while not d.is_dir():
+        missing.append(d)
+        if d.parent == d:
+            break
+        d = d.parent
+    for d in reversed(missing):
+        try:
+            d.mkdir(mode=mode)
+        except FileExistsError:
+            if not d.is_dir():
+                raise
+            continue
+        os.chmod(d, mode)
+
+
+def atomic_write_bytes(path: Path, data: bytes, mode: int = FILE_MODE) -> None:
+    """Write ``data`` to ``path`` atomically and durably, with file mode ``mode`` whatever the umask;
+    missing parent directories are created (0750).
 
     On any error the temporary file is removed and the exception propagates; ``path`` is unchanged.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_dirs(path.parent)
     tmp = temp_name_for(path)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), mode)
     try:
         try:
+            os.fchmod(fd, mode)
             view = memoryview(data)
             while view:
                 written = os.write(fd, view)

@@ -1,0 +1,174 @@
+"""Audit events of a batch run (``voxray.audit`` logger): ``batch.start``, one ``batch.item`` per file
+written or failed in this run, ``batch.finish`` with the counts. Builders are pure; the driver emits.
+
+Who: the SpeechBatch (``VOXRAY_BATCH_ACTOR``, set by the operator on the RayJob, else the document's
+``namespace/name``), or the OS user for a local run without a namespace. The text never appears: its
+length and keyed hash (``text_hmac``, HMAC-SHA256 with the key from ``VOXRAY_AUDIT_HMAC_KEY_FILE`` or the
+mounted audit key Secret, else a random per-run key) do. Files skipped because an earlier run made them are
+counted in ``batch.start`` and ``batch.finish``, not repeated per file.
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from voxray_runtime.batch.plan import Plan, WorkItem
+from voxray_runtime.security.audit import (
+    AUDIT_LOGGER,
+    AuditEvent,
+    configure_audit_stream,
+    load_hmac_key,
+    text_fingerprint,
+)
+from voxray_runtime.security.config import AUDIT_KEY_FILE, AUDIT_KEY_MOUNT
+
+ACTOR_ENV = "VOXRAY_BATCH_ACTOR"
+KEY_FILE_ENV = "VOXRAY_AUDIT_HMAC_KEY_FILE"
+
+
+def batch_actor(
+    name: str | None, namespace: str | None, env: Mapping[str, str] | None = None, user: str | None = None
+) -> str:
+    """Who runs the batch: ``VOXRAY_BATCH_ACTOR``, else ``namespace/name``, else ``user:<os user>``."""
+    environ = os.environ if env is None else env
+    explicit = (environ.get(ACTOR_ENV) or "").strip()
+    if explicit:
+        return explicit[:253]
+    if namespace and name:
+        return f"{namespace}/{name}"
+    if user is None:
+        try:
+            user = getpass.getuser()
+        except Exception:
+            user = f"uid-{os.getuid()}" if hasattr(os, "getuid") else "unknown"
+    return f"user:{user}" + (f" ({name})" if name else "")
+
+
+class _CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is at the time of each event (it may be replaced meanwhile)."""
+
+    @property
+    def stream(self) -> object:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: object) -> None:
+        pass
+
+
+def ensure_audit_stream() -> logging.Logger:
+    """Route the audit logger: to ``VOXRAY_AUDIT_LOG`` when set (a file of its own), else, unless someone
+    configured it already, to stderr on its own unpropagated handler."""
+    if os.environ.get("VOXRAY_AUDIT_LOG"):
+        return configure_audit_stream()
+    logger = logging.getLogger(AUDIT_LOGGER)
+    if not logger.handlers:
+        handler = _CurrentStderr()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+    return logger
+
+
+def audit_key(env: Mapping[str, str] | None = None) -> bytes:
+    """The keyed-hash key: ``VOXRAY_AUDIT_HMAC_KEY_FILE``, else the mounted Secret, else random."""
+    environ = os.environ if env is None else env
+    path = environ.get(KEY_FILE_ENV)
+    if not path:
+        mounted = Path(AUDIT_KEY_MOUNT) / AUDIT_KEY_FILE
+        path = str(mounted) if mounted.is_file() else None
+    return load_hmac_key(path)
+
+
+def start_event(
+    actor: str, run_id: str, plan: Plan, *, batch: str | None, todo: int, skipped: int
+) -> AuditEvent:
+    return AuditEvent(
+        action="batch.start",
+        outcome="ok",
+        actor=actor,
+        request_id=run_id,
+        model=",".join(m.name for m in plan.models) or None,
+        output_path=str(plan.output_dir),
+        detail={
+            "batch": batch,
+            "items": len(plan.items),
+            "voices": len(plan.avatars),
+            "files": len(plan.work),
+            "to_render": todo,
+            "skipped": skipped,
+            "format": plan.format,
+        },
+    )
+
+
+def item_event(
+    actor: str,
+    run_id: str,
+    plan: Plan,
+    work: WorkItem,
+    key: bytes,
+    *,
+    entry: Mapping[str, Any] | None = None,
+    error_type: str = "",
+    attempts: int = 1,
+) -> AuditEvent:
+    """One file: written (``entry`` given) or failed for good (``error_type``)."""
+    b = work.binding
+    detail: dict[str, str | int | float | bool | None] = {
+        "index": work.index,
+        "id": work.id,
+        "engine": b.engine,
+        "speaker": b.speaker,
+        "attempts": attempts,
+    }
+    if error_type:
+        detail["error_type"] = error_type
+    timings = (entry or {}).get("timings") or {}
+    total_s = timings.get("total_s") if isinstance(timings, Mapping) else None
+    return AuditEvent(
+        action="batch.item",
+        outcome="ok" if entry is not None else "error",
+        actor=actor,
+        request_id=run_id,
+        model=b.model,
+        voice=b.avatar.name,
+        language=b.avatar.locale,
+        chars=len(work.text),
+        text_hmac=text_fingerprint(work.text, key),
+        bytes=int(entry["size_bytes"]) if entry is not None else None,
+        output_path=str(plan.output_dir / work.name),
+        duration_ms=float(total_s) * 1000.0 if isinstance(total_s, int | float) else None,
+        detail=detail,
+    )
+
+
+def finish_event(
+    actor: str, run_id: str, plan: Plan, summary: Mapping[str, Any], *, batch: str | None
+) -> AuditEvent:
+    ok = not summary.get("failed") and not summary.get("missing")
+    return AuditEvent(
+        action="batch.finish",
+        outcome="ok" if ok else "error",
+        actor=actor,
+        request_id=run_id,
+        output_path=str(plan.output_dir),
+        bytes=int(summary.get("bytes_written", 0)),
+        duration_ms=float(summary.get("wall_seconds", 0.0)) * 1000.0,
+        detail={
+            "batch": batch,
+            "total": int(summary.get("total", 0)),
+            "files": int(summary.get("files", 0)),
+            "rendered": int(summary.get("rendered", 0)),
+            "skipped": int(summary.get("skipped", 0)),
+            "failed": int(summary.get("failed", 0)),
+            "missing": int(summary.get("missing", 0)),
+        },
+    )
