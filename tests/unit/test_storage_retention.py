@@ -109,7 +109,7 @@ def test_parse_duration(text: str, seconds: float) -> None:
 
 @pytest.mark.parametrize("text", ["", "h", "-5m", "24 hours", "1y", "1e3"])
 def test_parse_duration_refuses(text: str) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not a duration"):
         parse_duration(text)
 
 
@@ -153,8 +153,12 @@ def test_sweep_deletes_expired_files_only_inside(tmp_path: Path) -> None:
     assert report.deleted == ["speech/2026-11-20/old.mp3"]
     assert report.deleted_bytes == 10
     assert not old.exists()
-    assert new.exists() and inflight.exists() and foreign.exists()
-    assert victim.exists() and (out / "escape").is_symlink() and (out / "victim-link.mp3").is_symlink()
+    assert new.exists()
+    assert inflight.exists()
+    assert foreign.exists()
+    assert victim.exists()
+    assert (out / "escape").is_symlink()
+    assert (out / "victim-link.mp3").is_symlink()
     assert report.kept_reasons["symlink"] == 2
     # the emptied directory had a fresh mtime after the unlink: it goes once it is older than the TTL
     assert (out / "speech" / "2026-11-20").is_dir()
@@ -168,7 +172,8 @@ def test_stored_speech_sweep_touches_only_speech(tmp_path: Path) -> None:
     stored = _file(tmp_path / "speech" / "d" / "x.mp3", 2 * TTL)
     report = sweep_stored_speech(tmp_path, TTL)
     assert report.deleted == ["d/x.mp3"]
-    assert batch_file.exists() and not stored.exists()
+    assert batch_file.exists()
+    assert not stored.exists()
 
 
 def test_stored_speech_dir_that_is_a_symlink_out_is_refused(tmp_path: Path) -> None:
@@ -192,7 +197,8 @@ def test_a_running_batch_marker_protects_its_files(tmp_path: Path) -> None:
             time.sleep(0.05)
         report = sweep(tmp_path, TTL)
         assert report.deleted == []
-        assert old.exists() and manifest.exists()
+        assert old.exists()
+        assert manifest.exists()
     assert not marker.path.exists()
     assert sorted(sweep(tmp_path, TTL).deleted) == ["batch/manifest.jsonl", "batch/post_01.mp3"]
 
