@@ -74,6 +74,12 @@ CEL_RULES: dict[str, list[Schema]] = {
             "message": "voices is required for engine vits: name the avatars the checkpoint speaks",
         },
     ],
+    "SecuritySpec": [
+        {
+            "rule": "self.auth != 'Disabled' || (!has(self.apiKeys) && !has(self.oidc))",
+            "message": "auth is Disabled: remove apiKeys and oidc, or set auth to Required",
+        }
+    ],
     "InputSpec": [
         {
             "rule": "(has(self.items) && size(self.items) > 0 ? 1 : 0)"

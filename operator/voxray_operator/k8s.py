@@ -98,6 +98,7 @@ RAYSERVICES = Resource("ray.io", "v1", "rayservices", "RayService")
 RAYJOBS = Resource("ray.io", "v1", "rayjobs", "RayJob")
 RAYCLUSTERS = Resource("ray.io", "v1", "rayclusters", "RayCluster")
 CONFIGMAPS = Resource("", "v1", "configmaps", "ConfigMap")
+SECRETS = Resource("", "v1", "secrets", "Secret")
 
 
 def load_connection() -> kopf.ConnectionInfo:

@@ -26,9 +26,10 @@ from typing import Any, Literal
 import yaml
 
 from voxray_operator.api.speechbatch import BatchCounts, BatchOutputStatus, SpeechBatchStatus
-from voxray_operator.api.voicemodel import ReplicaStatus, ScalingRecord, VoiceModelStatus
+from voxray_operator.api.voicemodel import CredentialsStatus, ReplicaStatus, ScalingRecord, VoiceModelStatus
 from voxray_operator.builders.common import load_yaml, spec_hash
 from voxray_operator.builders.rayservice import model_replicas, replicas_per_pod, serve_endpoint
+from voxray_operator.builders.security import CredentialPlan, read_key_command
 from voxray_runtime.batch.progress import Progress
 from voxray_runtime.serve.args import APP_NAME, INGRESS_DEPLOYMENT
 from voxray_runtime.spec.speechbatch import SpeechBatchSpec
@@ -45,6 +46,7 @@ PROGRESSING = "Progressing"
 DEGRADED = "Degraded"
 VALIDATION_FAILED = "ValidationFailed"
 SCALING_ACTIVE = "ScalingActive"
+CREDENTIALS_READY = "CredentialsReady"
 RUNNING = "Running"
 COMPLETE = "Complete"
 FAILED = "Failed"
@@ -192,6 +194,7 @@ def voicemodel_status_from_rayservice(
             spec_hash=spec_hash(spec),
             message=message,
             last_scaling=_carry_scaling(prev),
+            credentials=_carry_credentials(prev),
         )
         return _finish(status, conditions)
 
@@ -293,8 +296,62 @@ def voicemodel_status_from_rayservice(
         last_scaling=_carry_scaling(prev),
         spec_hash=spec_hash(spec),
         message=message,
+        credentials=_carry_credentials(prev),
     )
     return _finish(status, conditions)
+
+
+def _carry_credentials(prev: Status) -> CredentialsStatus | None:
+    raw = prev.get("credentials")
+    return CredentialsStatus.model_validate(raw) if isinstance(raw, dict) else None
+
+
+def credentials_status(
+    previous: Status | None,
+    plan: CredentialPlan,
+    *,
+    namespace: str,
+    generation: int | None,
+    now: datetime,
+    problem: tuple[str, str] | None = None,
+) -> Status:
+    """The previous status with ``credentials`` and the CredentialsReady condition for ``plan``.
+
+    ``problem``: (reason, message) when a Secret the pods mount is missing or lacks its key; the
+    condition is then False and the summary message says so. Names Secrets and the command that prints
+    a generated key; never a key.
+    """
+    out = dict(previous or {})
+    keys = plan.api_keys
+    command = read_key_command(keys.name, namespace) if keys is not None and keys.generated else None
+    creds = CredentialsStatus(
+        auth="Disabled" if plan.auth == "Disabled" else "Required",
+        api_keys_secret=keys.name if keys is not None else None,
+        api_keys_generated=keys.generated if keys is not None else None,
+        audit_key_secret=plan.audit_key.name,
+        oidc_issuer=plan.oidc_issuer,
+        read_key_command=command,
+    )
+    out["credentials"] = creds.to_wire()
+    if problem is not None:
+        reason, message = problem
+        out["message"] = message
+    elif plan.auth == "Disabled":
+        reason, message = "AuthDisabled", "authentication is disabled (spec.security.auth: Disabled)"
+    else:
+        ways = []
+        if keys is not None and keys.generated:
+            ways.append(f"API key in the generated Secret {keys.name} (read it: {command})")
+        elif keys is not None:
+            ways.append(f"API keys from Secret {keys.name} (key {keys.key})")
+        if plan.oidc_issuer:
+            ways.append(f"JWT bearer tokens from {plan.oidc_issuer}")
+        reason = "GeneratedApiKey" if keys is not None and keys.generated else "CredentialsConfigured"
+        message = "callers authenticate with " + " or ".join(ways)
+    out["conditions"] = set_condition(
+        out.get("conditions"), CREDENTIALS_READY, _bool(problem is None), reason, message, generation, now
+    )
+    return out
 
 
 def _carry_scaling(prev: Status) -> ScalingRecord | None:
@@ -540,6 +597,19 @@ def transition_events(old: Status | None, new: Status | None) -> list[Event]:
         reason = f": {scaling['reason']}" if scaling.get("reason") else ""
         events.append(
             ("Normal", "Scaled", f"replicas {scaling.get('from')} -> {scaling.get('to')}{at}{reason}")
+        )
+    old_creds = get_condition(before.get("conditions"), CREDENTIALS_READY)
+    new_creds = get_condition(after.get("conditions"), CREDENTIALS_READY)
+    if (
+        new_creds
+        and new_creds.get("status") == "False"
+        and (
+            (old_creds or {}).get("status") != "False"
+            or (old_creds or {}).get("reason") != new_creds.get("reason")
+        )
+    ):
+        events.append(
+            ("Warning", str(new_creds.get("reason") or "CredentialsNotReady"), str(new_creds.get("message")))
         )
     old_scaling = get_condition(before.get("conditions"), SCALING_ACTIVE)
     new_scaling = get_condition(after.get("conditions"), SCALING_ACTIVE)

@@ -88,6 +88,9 @@ handlers and scaling, kopf's registered handlers) and fails when the two differ.
   rayjobs: created, read, updated while not yet running (patch), watched. Deletion is left to the
   garbage collector (ownerReferences).
 - configmaps: the SpeechBatch document mounted into the RayJob (created, read, updated).
+- secrets get, create: a VoiceModel's API keys and audit key Secrets: referenced ones are checked
+  (they exist and hold the key the pods mount), missing generated ones are created once. No list, watch,
+  patch or delete: the operator never rewrites a Secret. In namespaced mode only in the watched namespaces.
 - events: kopf posts Kubernetes events (core v1) about the objects.
 */}}
 {{- define "voxray.namespacedRules" -}}
@@ -109,6 +112,9 @@ handlers and scaling, kopf's registered handlers) and fails when the two differ.
 - apiGroups: [""]
   resources: ["configmaps"]
   verbs: ["get", "create", "patch"]
+- apiGroups: [""]
+  resources: ["secrets"]
+  verbs: ["get", "create"]
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create"]

@@ -10,13 +10,16 @@ from voxray_operator.api.common import Condition, StatusModel, timestamp_field
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
 VoiceModelPhase = Literal["Pending", "Deploying", "Ready", "Degraded", "Failed"]
-VoiceModelConditionType = Literal["Ready", "Progressing", "Degraded", "ValidationFailed", "ScalingActive"]
+VoiceModelConditionType = Literal[
+    "Ready", "Progressing", "Degraded", "ValidationFailed", "ScalingActive", "CredentialsReady"
+]
 VOICEMODEL_CONDITION_TYPES: tuple[str, ...] = (
     "Ready",
     "Progressing",
     "Degraded",
     "ValidationFailed",
     "ScalingActive",
+    "CredentialsReady",
 )
 KIND = "VoiceModel"
 PLURAL = "voicemodels"
@@ -43,6 +46,21 @@ class ScalingRecord(StatusModel):
     reason: str = Field(default="", max_length=1024, description="Why: scale up / down, bounds, ...")
 
 
+class CredentialsStatus(StatusModel):
+    """How callers authenticate to the model's API, and where the keys are (never the keys themselves)."""
+
+    auth: Literal["Required", "Disabled"] = Field(default="Required", description="spec.security.auth.")
+    api_keys_secret: str | None = Field(default=None, description="Secret holding the API keys file.")
+    api_keys_generated: bool | None = Field(
+        default=None, description="Whether the operator generated the API keys Secret."
+    )
+    audit_key_secret: str | None = Field(default=None, description="Secret holding the audit HMAC key.")
+    oidc_issuer: str | None = Field(default=None, description="Issuer of accepted JWT bearer tokens.")
+    read_key_command: str | None = Field(
+        default=None, max_length=1024, description="Command printing the generated API key."
+    )
+
+
 class VoiceModelStatus(StatusModel):
     """Observed state of a VoiceModel. Fields outside this model are pruned by the API server."""
 
@@ -52,13 +70,16 @@ class VoiceModelStatus(StatusModel):
     phase: VoiceModelPhase = Field(default="Pending", description="Summary of the conditions.")
     conditions: list[Condition] = Field(
         default_factory=list,
-        description="Ready, Progressing, Degraded, ValidationFailed, ScalingActive.",
+        description="Ready, Progressing, Degraded, ValidationFailed, ScalingActive, CredentialsReady.",
     )
     replicas: ReplicaStatus | None = Field(default=None, description="Replicas of the model deployment.")
     endpoint: str | None = Field(default=None, description="Serve URL inside the cluster.")
     ray_service_name: str | None = Field(default=None, description="The RayService serving this model.")
     last_scaling: ScalingRecord | None = Field(default=None, description="The autoscaler's last change.")
     spec_hash: str | None = Field(default=None, description="sha256 of the spec last applied.")
+    credentials: CredentialsStatus | None = Field(
+        default=None, description="API authentication and the Secrets in use."
+    )
     message: str | None = Field(default=None, max_length=32768, description="Summary for humans.")
 
 

@@ -190,6 +190,7 @@ def _submitter_template(
     pod: dict[str, Any] = {
         "restartPolicy": "Never",
         "securityContext": pod_security_context(),
+        "automountServiceAccountToken": False,
         "containers": [container],
         "volumes": [_spec_volume(name, spec)],
     }

@@ -26,6 +26,7 @@ from voxray_operator.builders.common import (
     spec_hash,
     unaliased,
 )
+from voxray_operator.builders.security import credential_plan, secret_volumes, security_args
 from voxray_operator.config import BuildSettings
 from voxray_runtime.serve.args import (
     APP_IMPORT_PATH,
@@ -115,6 +116,7 @@ def app_args(name: str, spec: VoiceModelSpec, settings: BuildSettings) -> AppArg
         ingress_replicas=settings.ingress_replicas,
         ingress_max_ongoing_requests=settings.ingress_max_ongoing_requests,
         ingress_num_cpus=settings.ingress_num_cpus,
+        security=security_args(name, spec),
     )
 
 
@@ -242,9 +244,12 @@ def pod_template(
     settings: BuildSettings,
     node_selector: dict[str, str] | None = None,
     tolerations: list[dict[str, Any]] | None = None,
+    service_account_token: bool = False,
 ) -> dict[str, Any]:
+    """A pod template. ``service_account_token``: mount the API token (only Ray's autoscaler needs it)."""
     spec: dict[str, Any] = {
         "securityContext": pod_security_context(),
+        "automountServiceAccountToken": service_account_token,
         "containers": [container],
         "volumes": volumes,
     }
@@ -339,6 +344,9 @@ def build_rayservice(
     image = spec.image or settings.image
     env = runtime_env(spec.weights.source, spec.output.path, model=name)
     volumes, worker_mounts = _volumes(spec, settings)
+    secret_vols, secret_mounts = secret_volumes(credential_plan(name, spec))
+    volumes += secret_vols
+    worker_mounts += secret_mounts
     # the head runs no replicas (num-cpus 0) but drivers of batch jobs: no weights PVC, cache and output yes
     head_volumes = [v for v in volumes if v["name"] != "models"]
     head_mounts = [m for m in worker_mounts if m["name"] != "models"]
@@ -360,6 +368,8 @@ def build_rayservice(
             ),
             volumes=head_volumes,
             settings=settings,
+            # KubeRay's autoscaler runs as a sidecar of the head and calls the API server
+            service_account_token=autoscaler_enabled(spec),
         ),
     }
     worker = {

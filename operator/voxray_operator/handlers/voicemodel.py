@@ -10,6 +10,11 @@ drifted (pure :mod:`voxray_operator.drift`), derive the status (pure :mod:`voxra
 - Deletion: no finalizer and no on-delete handler. The RayService has a controller ownerReference and
   Kubernetes' garbage collector removes it; an autoscaled VoiceModel carries kopf's finalizer only so
   that kopf can stop its scaling timer first.
+- Credentials (:mod:`voxray_operator.builders.security`): the Secrets the Ray pods mount are checked
+  before the RayService is built. A generated one (``<name>-api-keys``, ``<name>-audit-key``) that does not
+  exist yet is created, once: an existing Secret is never rewritten, so a key survives every reconcile
+  and operator restart. A referenced Secret that is missing or lacks its key sets CredentialsReady False
+  (SecretNotFound / SecretKeyNotFound), creates or changes nothing, and is retried.
 - An invalid spec writes ValidationFailed (the field and message as ``voxray render`` prints them) and
   creates nothing; an earlier RayService keeps serving. No exception: nothing to retry until the spec
   changes, which triggers the update handler.
@@ -17,6 +22,7 @@ drifted (pure :mod:`voxray_operator.drift`), derive the status (pure :mod:`voxra
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -31,6 +37,15 @@ from voxray_operator.builders import (
     model_replicas,
     parse_spec,
     rayservice_name,
+)
+from voxray_operator.builders.security import (
+    CredentialPlan,
+    SecretUse,
+    build_api_keys_secret,
+    build_audit_key_secret,
+    credential_plan,
+    read_key_command,
+    secret_problem,
 )
 from voxray_operator.context import OperatorContext, get_context, plain, post_event, write_status
 from voxray_operator.drift import child_drift, controller_owner, owned_by
@@ -79,6 +94,20 @@ async def _reconcile(ctx: OperatorContext, vm: dict[str, Any], logger: Any) -> N
         return
 
     rs_name = rayservice_name(name)
+    plan = credential_plan(name, spec)
+    problem = await ensure_credentials(ctx, vm, plan, logger)
+    if problem is not None:
+        old = vm.get("status") or {}
+        existing = await ctx.kube.get(k8s.RAYSERVICES, ns, rs_name)
+        current = existing if existing is not None and owned_by(existing, vm) else None
+        new = status.voicemodel_status_from_rayservice(
+            current, generation=generation, spec=spec, previous=old, now=ctx.now()
+        )
+        new = status.credentials_status(
+            new, plan, namespace=ns, generation=generation, now=ctx.now(), problem=problem
+        )
+        await write_status(ctx, k8s.VOICEMODELS, vm, old, new)
+        raise kopf.TemporaryError(problem[1], delay=ctx.settings.retry_delay_seconds)
 
     async def sync() -> dict[str, Any] | None:
         """Read, build, create or patch; again from the top when the RayService changed meanwhile."""
@@ -111,7 +140,54 @@ async def _reconcile(ctx: OperatorContext, vm: dict[str, Any], logger: Any) -> N
     new = status.voicemodel_status_from_rayservice(
         rayservice, generation=generation, spec=spec, previous=old, now=ctx.now()
     )
+    new = status.credentials_status(new, plan, namespace=ns, generation=generation, now=ctx.now())
     await write_status(ctx, k8s.VOICEMODELS, vm, old, new)
+
+
+async def ensure_credentials(
+    ctx: OperatorContext, vm: dict[str, Any], plan: CredentialPlan, logger: Any
+) -> tuple[str, str] | None:
+    """Create the generated Secrets that do not exist yet; (reason, message) of the first unusable one."""
+    ns = vm["metadata"]["namespace"]
+    for use in plan.secrets:
+        secret = await ctx.kube.get(k8s.SECRETS, ns, use.name)
+        if secret is None and use.generated:
+            secret = await create_generated_secret(ctx, vm, use, api_keys=use is plan.api_keys, logger=logger)
+        problem = secret_problem(secret, use, ns)
+        if problem is not None:
+            return problem
+    return None
+
+
+async def create_generated_secret(
+    ctx: OperatorContext, vm: dict[str, Any], use: SecretUse, *, api_keys: bool, logger: Any
+) -> dict[str, Any] | None:
+    """Create a generated Secret with fresh random bytes; the existing one when someone was first."""
+    meta = vm["metadata"]
+    ns, name = meta["namespace"], meta["name"]
+    body = (
+        build_api_keys_secret(name, ns, secrets.token_urlsafe(32), owner=vm)
+        if api_keys
+        else build_audit_key_secret(name, ns, secrets.token_urlsafe(32).encode("ascii"), owner=vm)
+    )
+    try:
+        created = await ctx.kube.create(k8s.SECRETS, ns, body)
+    except k8s.ConflictError:
+        # created meanwhile (a racing reconcile, an operator restarted mid-way): keep that one
+        return await ctx.kube.get(k8s.SECRETS, ns, use.name)
+    if api_keys:
+        logger.info("generated API keys Secret %s", use.name)
+        post_event(
+            vm,
+            "Normal",
+            "ApiKeyGenerated",
+            f"generated Secret {use.name} with API key id 'default' (scopes speech, store); "
+            f"read it with: {read_key_command(use.name, ns)}",
+        )
+    else:
+        logger.info("generated audit key Secret %s", use.name)
+        post_event(vm, "Normal", "AuditKeyGenerated", f"generated Secret {use.name} with the audit HMAC key")
+    return created
 
 
 async def ensure_rayservice(

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
 from voxray_runtime.spec.common import SpecModel
 
@@ -120,6 +120,98 @@ class OutputSpec(SpecModel):
     path: str = Field(default="/data/audio", min_length=1, max_length=1024)
 
 
+#: a Secret name (DNS-1123 subdomain) and a key inside it
+SECRET_NAME = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+SECRET_KEY = r"^[-._a-zA-Z0-9]+$"
+#: a browser origin: scheme, host and optional port, no path and no wildcard
+Origin = Annotated[str, StringConstraints(max_length=256, pattern=r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")]
+
+
+class ApiKeysSecretRef(SpecModel):
+    """A Secret holding an API keys file (``{keys: [{id, key | sha256, models, scopes}]}``)."""
+
+    name: str = Field(min_length=1, max_length=253, pattern=SECRET_NAME)
+    #: the key inside the Secret holding the file
+    key: str = Field(default="keys.yaml", min_length=1, max_length=253, pattern=SECRET_KEY)
+
+
+class AuditKeySecretRef(SpecModel):
+    """A Secret holding the audit HMAC key (at least 16 bytes)."""
+
+    name: str = Field(min_length=1, max_length=253, pattern=SECRET_NAME)
+    #: the key inside the Secret holding the HMAC key
+    key: str = Field(default="hmac-key", min_length=1, max_length=253, pattern=SECRET_KEY)
+
+
+class ApiKeysSpec(SpecModel):
+    #: the Secret holding the keys; absent (and no oidc): the operator generates ``<name>-api-keys``
+    secret_ref: ApiKeysSecretRef
+
+
+class OidcSpec(SpecModel):
+    """JWT bearer tokens from an OpenID Connect issuer (signature, iss, aud and exp checked)."""
+
+    #: the issuer URL, exactly as the tokens' ``iss`` claim has it
+    issuer: str = Field(min_length=9, max_length=2048, pattern=r"^https://\S+$")
+    #: the audience (``aud``) the tokens must carry
+    audience: str = Field(min_length=1, max_length=2048)
+    #: where the signing keys are fetched; default: the issuer's discovery document
+    jwks_url: str | None = Field(default=None, max_length=2048, pattern=r"^https://\S+$")
+
+
+class RateLimitSpec(SpecModel):
+    """Per caller (API key id or token subject) and per ingress replica; absent: the runtime's defaults."""
+
+    #: requests per minute (600 when unset)
+    requests_per_minute: int | None = Field(default=None, ge=1, le=1_000_000)
+    #: requests in flight at once (16 when unset)
+    max_concurrent: int | None = Field(default=None, ge=1, le=10_000)
+
+
+class RequestLimitsSpec(SpecModel):
+    #: longest text accepted, in characters; unset: serving.maxTextChars
+    max_text_chars: int | None = Field(default=None, ge=1, le=100_000)
+    #: largest request body, in bytes (64 KiB when unset)
+    max_body_bytes: int | None = Field(default=None, ge=1024, le=16 * 1024 * 1024)
+
+
+class CorsSpec(SpecModel):
+    #: origins allowed to call the API from a browser (``https://app.example.com``); empty: CORS off
+    allow_origins: list[Origin] = Field(default_factory=list, max_length=64)
+
+
+class AuditSpec(SpecModel):
+    #: the HMAC key for text fingerprints in audit events; absent: the operator generates ``<name>-audit-key``
+    hmac_key_secret_ref: AuditKeySecretRef | None = None
+
+
+class RetentionSpec(SpecModel):
+    #: stored audio (store=true) older than this many seconds is deleted; absent: kept
+    ttl_seconds: int | None = Field(default=None, ge=60, le=10 * 365 * 86400)
+
+
+class SecuritySpec(SpecModel):
+    """Access control, abuse limits, audit and retention of the model's API."""
+
+    #: Required (the default): every request needs an API key or a token; Disabled must be written out
+    auth: Literal["Required", "Disabled"] = "Required"
+    api_keys: ApiKeysSpec | None = None
+    oidc: OidcSpec | None = None
+    rate_limit: RateLimitSpec = RateLimitSpec()
+    limits: RequestLimitsSpec = RequestLimitsSpec()
+    cors: CorsSpec = CorsSpec()
+    audit: AuditSpec = AuditSpec()
+    #: log the texts themselves (off: audit events carry their length and keyed hash only)
+    log_text: bool = False
+    retention: RetentionSpec = RetentionSpec()
+
+    @model_validator(mode="after")
+    def _check(self) -> SecuritySpec:
+        if self.auth == "Disabled" and (self.api_keys is not None or self.oidc is not None):
+            raise ValueError("auth is Disabled: remove apiKeys and oidc, or set auth to Required")
+        return self
+
+
 class VoiceModelSpec(SpecModel):
     engine: Engine
     weights: WeightsSpec = WeightsSpec()
@@ -135,6 +227,8 @@ class VoiceModelSpec(SpecModel):
     output: OutputSpec = OutputSpec()
     #: runtime image for the Ray head and workers; the operator's default when unset
     image: str | None = Field(default=None, max_length=512)
+    #: API authentication, limits, CORS, audit and retention (authentication is on by default)
+    security: SecuritySpec = SecuritySpec()
 
     @model_validator(mode="after")
     def _check(self) -> VoiceModelSpec:

@@ -45,6 +45,7 @@ CORE = {
     "v1/namespaces": ("Namespace", False),
     "v1/events": ("Event", True),
     "v1/configmaps": ("ConfigMap", True),
+    "v1/secrets": ("Secret", True),
     "apiextensions.k8s.io/v1/customresourcedefinitions": ("CustomResourceDefinition", False),
 }
 WITH_STATUS = {

@@ -174,7 +174,7 @@ def test_pvc_weights_are_mounted_read_only_on_workers() -> None:
 def test_packaged_weights_get_no_pvc_and_keep_the_image_weights_dir() -> None:
     rs = build_rayservice("m", "ns", vm(), SETTINGS)
     names = {v["name"] for v in worker_group(rs)["template"]["spec"]["volumes"]}
-    assert names == {"model-cache", "audio-output"}
+    assert names == {"model-cache", "audio-output", "api-keys", "audit-key"}  # the last two: Secrets
     variables = env(worker(rs))
     assert "VOXRAY_WEIGHTS_DIR" not in variables  # the image's installed weights stay where they are
     assert variables["VOXRAY_CACHE_DIR"] == "/var/cache/voxray"

@@ -1,0 +1,247 @@
+"""PURE: a VoiceModel's ``spec.security`` -> the Serve app's SecurityArgs, the Secret volumes, the Secrets.
+
+Credentials (decided from the spec alone, so that every reconcile agrees):
+
+- API keys: the Secret of ``spec.security.apiKeys.secretRef``; else, when auth is Required and no OIDC
+  issuer is given, the Secret ``<voicemodel>-api-keys`` that the operator generates once. OIDC only: no
+  keys file. Auth Disabled: nothing.
+- Audit HMAC key: the Secret of ``spec.security.audit.hmacKeySecretRef``; else the generated
+  ``<voicemodel>-audit-key``, so that text fingerprints match across replicas and restarts.
+
+Two generated Secrets rather than one: the API keys are rotated by hand, the audit key should not be
+(fingerprints made before and after would no longer match), and a referenced API keys Secret does not
+make a Secret named ``-api-keys`` that holds only an audit key.
+
+The generated API keys Secret holds the plain key under ``api-key`` (for the administrator to read) and
+the keys file under ``keys.yaml`` with the key's SHA-256 only; the Ray pods mount ``keys.yaml`` alone, so
+the plain key never reaches them. Secrets are mounted read-only, mode 0400 (the pods' fsGroup gives their
+group read access, as the kubelet does for Secret volumes with an fsGroup).
+
+The random values come from the caller (the handler): these builders stay pure and table-tested.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from voxray_operator.builders.common import child_name, common_labels, metadata
+from voxray_runtime.security.config import (
+    API_KEYS_FILE,
+    API_KEYS_MOUNT,
+    AUDIT_KEY_FILE,
+    AUDIT_KEY_MOUNT,
+    OidcArgs,
+    SecurityArgs,
+)
+from voxray_runtime.spec.voicemodel import VoiceModelSpec
+
+#: names of the generated Secrets: ``<voicemodel>-api-keys`` and ``<voicemodel>-audit-key``
+API_KEYS_SUFFIX = "api-keys"
+AUDIT_KEY_SUFFIX = "audit-key"
+#: the data key of the generated Secret holding the plain API key (never mounted)
+PLAIN_KEY = "api-key"
+#: the id of the generated key, as audit events and logs name it
+GENERATED_KEY_ID = "default"
+GENERATED_SCOPES = ("speech", "store")
+#: Secret files in Ray pods: owner read only (0400)
+SECRET_MODE = 0o400
+#: annotation on generated Secrets: says what they are and that the operator never rewrites them
+GENERATED_ANNOTATION = "voxray.io/generated"
+MAX_SECRET_NAME = 253
+COMPONENT = "voicemodel"
+
+
+@dataclass(frozen=True)
+class SecretUse:
+    """One Secret a VoiceModel's pods mount: its name, the data key used, and whether voxray makes it."""
+
+    name: str
+    key: str
+    generated: bool
+
+
+@dataclass(frozen=True)
+class CredentialPlan:
+    auth: str
+    api_keys: SecretUse | None
+    audit_key: SecretUse
+    oidc_issuer: str | None
+
+    @property
+    def secrets(self) -> list[SecretUse]:
+        return [s for s in (self.api_keys, self.audit_key) if s is not None]
+
+
+def api_keys_secret_name(voicemodel: str) -> str:
+    return child_name(voicemodel, API_KEYS_SUFFIX, MAX_SECRET_NAME)
+
+
+def audit_key_secret_name(voicemodel: str) -> str:
+    return child_name(voicemodel, AUDIT_KEY_SUFFIX, MAX_SECRET_NAME)
+
+
+def credential_plan(name: str, spec: VoiceModelSpec) -> CredentialPlan:
+    """Which Secrets VoiceModel ``name`` uses, referenced or generated (see the module docstring)."""
+    sec = spec.security
+    api_keys: SecretUse | None = None
+    if sec.api_keys is not None:
+        ref = sec.api_keys.secret_ref
+        api_keys = SecretUse(ref.name, ref.key, generated=False)
+    elif sec.auth == "Required" and sec.oidc is None:
+        api_keys = SecretUse(api_keys_secret_name(name), API_KEYS_FILE, generated=True)
+    audit_ref = sec.audit.hmac_key_secret_ref
+    audit = (
+        SecretUse(audit_ref.name, audit_ref.key, generated=False)
+        if audit_ref is not None
+        else SecretUse(audit_key_secret_name(name), AUDIT_KEY_FILE, generated=True)
+    )
+    return CredentialPlan(
+        auth=sec.auth,
+        api_keys=api_keys,
+        audit_key=audit,
+        oidc_issuer=sec.oidc.issuer if sec.oidc is not None else None,
+    )
+
+
+def security_args(name: str, spec: VoiceModelSpec) -> SecurityArgs:
+    """The Serve app's security settings of VoiceModel ``name`` (files where :func:`secret_volumes` mounts).
+
+    Unset limits are left to the runtime's defaults, except the text limit, which falls back to
+    ``serving.maxTextChars`` (the model's own limit, 5000 by default) so that nothing changes for
+    existing VoiceModels.
+    """
+    sec = spec.security
+    plan = credential_plan(name, spec)
+    args: dict[str, Any] = {
+        "auth": "required" if sec.auth == "Required" else "disabled",
+        "max_text_chars": sec.limits.max_text_chars or spec.serving.max_text_chars,
+        "audit_hmac_key_file": f"{AUDIT_KEY_MOUNT}/{AUDIT_KEY_FILE}",
+        "log_text": sec.log_text,
+    }
+    if plan.api_keys is not None:
+        args["api_keys_file"] = f"{API_KEYS_MOUNT}/{API_KEYS_FILE}"
+    if sec.oidc is not None:
+        oidc: dict[str, Any] = {"issuer": sec.oidc.issuer, "audience": sec.oidc.audience}
+        if sec.oidc.jwks_url:
+            oidc["jwks_url"] = sec.oidc.jwks_url
+        args["oidc"] = OidcArgs.model_validate(oidc)
+    optional = {
+        "requests_per_minute": sec.rate_limit.requests_per_minute,
+        "max_concurrent": sec.rate_limit.max_concurrent,
+        "max_body_bytes": sec.limits.max_body_bytes,
+        "retention_seconds": sec.retention.ttl_seconds,
+    }
+    args.update({k: v for k, v in optional.items() if v is not None})
+    if sec.cors.allow_origins:
+        args["cors_allow_origins"] = list(sec.cors.allow_origins)
+    return SecurityArgs.model_validate(args)
+
+
+def secret_volumes(plan: CredentialPlan) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(volumes, mounts): each Secret read-only, mode 0400, only the one data key the runtime reads."""
+    volumes: list[dict[str, Any]] = []
+    mounts: list[dict[str, Any]] = []
+    for volume, use, mount, file in (
+        ("api-keys", plan.api_keys, API_KEYS_MOUNT, API_KEYS_FILE),
+        ("audit-key", plan.audit_key, AUDIT_KEY_MOUNT, AUDIT_KEY_FILE),
+    ):
+        if use is None:
+            continue
+        volumes.append(
+            {
+                "name": volume,
+                "secret": {
+                    "secretName": use.name,
+                    "defaultMode": SECRET_MODE,
+                    "items": [{"key": use.key, "path": file}],
+                },
+            }
+        )
+        mounts.append({"name": volume, "mountPath": mount, "readOnly": True})
+    return volumes, mounts
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def api_keys_file_text(key: str, key_id: str = GENERATED_KEY_ID) -> str:
+    """The keys file of a generated Secret: the key's SHA-256 only, never the key."""
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
+    doc = {"keys": [{"id": key_id, "sha256": digest, "models": ["*"], "scopes": list(GENERATED_SCOPES)}]}
+    return yaml.safe_dump(doc, sort_keys=False)
+
+
+def _generated_secret(
+    name: str,
+    namespace: str,
+    voicemodel: str,
+    data: dict[str, bytes],
+    what: str,
+    owner: dict[str, Any] | None,
+) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": metadata(
+            name,
+            namespace,
+            common_labels(COMPONENT, voicemodel=voicemodel),
+            annotations={GENERATED_ANNOTATION: f"{what}; created once, never rewritten by the operator"},
+            owner=owner,
+        ),
+        "type": "Opaque",
+        "data": {k: _b64(v) for k, v in data.items()},
+    }
+
+
+def build_api_keys_secret(
+    voicemodel: str, namespace: str, key: str, *, owner: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Secret ``<voicemodel>-api-keys``: ``api-key`` (the plain key) and ``keys.yaml`` (its hash)."""
+    if len(key) < 32:
+        raise ValueError("a generated API key must have at least 32 characters")
+    return _generated_secret(
+        api_keys_secret_name(voicemodel),
+        namespace,
+        voicemodel,
+        {PLAIN_KEY: key.encode("utf-8"), API_KEYS_FILE: api_keys_file_text(key).encode("utf-8")},
+        "API keys of the VoiceModel",
+        owner,
+    )
+
+
+def build_audit_key_secret(
+    voicemodel: str, namespace: str, key: bytes, *, owner: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Secret ``<voicemodel>-audit-key``: ``hmac-key``, the key of text fingerprints in audit events."""
+    if len(key) < 16:
+        raise ValueError("an audit HMAC key must have at least 16 bytes")
+    return _generated_secret(
+        audit_key_secret_name(voicemodel),
+        namespace,
+        voicemodel,
+        {AUDIT_KEY_FILE: key},
+        "audit HMAC key of the VoiceModel",
+        owner,
+    )
+
+
+def read_key_command(secret: str, namespace: str) -> str:
+    """The shell command that prints the generated API key."""
+    return f"kubectl -n {namespace} get secret {secret} -o jsonpath='{{.data.{PLAIN_KEY}}}' | base64 -d"
+
+
+def secret_problem(secret: dict[str, Any] | None, use: SecretUse, namespace: str) -> tuple[str, str] | None:
+    """(reason, message) when the Secret a VoiceModel mounts is unusable, else None. Never shows values."""
+    if secret is None:
+        return "SecretNotFound", f"Secret {namespace}/{use.name} was not found"
+    data = {**(secret.get("data") or {}), **(secret.get("stringData") or {})}
+    if use.key not in data:
+        return "SecretKeyNotFound", f"Secret {namespace}/{use.name} has no key {use.key!r}"
+    return None
