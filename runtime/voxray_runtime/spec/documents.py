@@ -66,7 +66,7 @@ def parse_document(raw: Any, source: str = "") -> Document:
     if not isinstance(raw, dict):
         raise SpecError("a document must be a mapping with apiVersion, kind, metadata, spec", source=source)
     kind = raw.get("kind")
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         raise SpecError(f"kind must be one of {', '.join(KINDS)} (got {kind!r})", field="kind", source=source)
     if raw.get("apiVersion") != API_VERSION:
         raise SpecError(
@@ -92,6 +92,10 @@ def iter_documents(text: str, source: str = "") -> Iterator[Document]:
         loaded = list(yaml.safe_load_all(text))
     except yaml.YAMLError as exc:
         raise SpecError(f"not valid YAML: {exc}", source=source) from exc
+    except ValueError as exc:  # PyYAML's constructors: an impossible date such as 2001-13-01
+        raise SpecError(f"not valid YAML: {exc}", source=source) from exc
+    except RecursionError as exc:
+        raise SpecError("not valid YAML: nested too deeply", source=source) from exc
     for raw in loaded:
         if raw is None:
             continue

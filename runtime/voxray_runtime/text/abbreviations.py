@@ -120,14 +120,14 @@ ABBREVIATIONS: dict[str, tuple[Abbreviation, ...]] = {
 #: Arabic era markers after a year: "٢٠٢٧م" -> "ميلادي", "١٤٤٨هـ" -> "هجري".
 _ARABIC_ERA = re.compile(r"(?<=\d{4})\s?(?:(?P<ad>م)|(?P<ah>هـ|ه))(?![\u0621-\u064a])")
 _SAINT_OR_STREET = re.compile(r"(?<![A-Za-z])St\.(?=\s|$)")
-_AMPERSAND = re.compile(r"\s*&\s*")
+_AMPERSAND = re.compile(r"(?<!\s)\s*&\s*")
 _SENTENCE_END = re.compile(r"\s*$|\s+[A-ZÁÉÍÓÚÑ¿¡\"']")
 
 
 def _pattern(abbreviation: Abbreviation) -> re.Pattern[str]:
     written = re.escape(abbreviation.written).replace(r"\ ", r"\s?")
     tail = "" if abbreviation.written.endswith(".") else NOT_BEFORE_WORD
-    after = r"(?=\s+\S)" if abbreviation.title else ""
+    after = r"(?=\s*\S)" if abbreviation.title else ""
     not_after_number = r"(?<!\d)(?<!\d\s)" if abbreviation.title else ""
     written_form = abbreviation.written
     flags = re.IGNORECASE if written_form.islower() and written_form.endswith(".") else 0
@@ -142,7 +142,9 @@ _COMPILED: dict[str, tuple[tuple[re.Pattern[str], Abbreviation], ...]] = {
 
 def _expand_one(text: str, pattern: re.Pattern[str], abbreviation: Abbreviation) -> str:
     def spoken(match: re.Match[str]) -> str:
-        ends_sentence = abbreviation.written.endswith(".") and not abbreviation.title
+        if abbreviation.title:
+            return f"{abbreviation.spoken} "  # "Mr.Lee" -> "Mister Lee"
+        ends_sentence = abbreviation.written.endswith(".")
         if ends_sentence and _SENTENCE_END.match(text, match.end()):
             return f"{abbreviation.spoken}."
         return abbreviation.spoken
@@ -152,7 +154,10 @@ def _expand_one(text: str, pattern: re.Pattern[str], abbreviation: Abbreviation)
 
 def _saint_or_street(match: re.Match[str]) -> str:
     text = match.string
-    words = text[: match.start()].rsplit("\n", 1)[-1].split()
+    line_start = text.rfind("\n", 0, match.start()) + 1
+    # the two words before are all that matter: look back a bounded stretch, so that a text of
+    # many "St." stays linear
+    words = text[max(line_start, match.start() - 200) : match.start()].split()
     starts_sentence = len(words) < 2 or words[-2][-1] in ".!?"
     after_street_name = bool(words) and words[-1].istitle() and words[-1].isalpha() and not starts_sentence
     ends_sentence = _SENTENCE_END.match(text, match.end()) is not None

@@ -47,14 +47,14 @@ _KEEPS_JOINERS = frozenset({"hi", "ur"})
 
 _BREAK_TAGS = re.compile(r"<\s*(?:br|/p|/div|/li|/h[1-6]|/tr)\s*/?\s*>", re.IGNORECASE)
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>")
-_MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
-_MD_FENCE = re.compile(r"^\s*(?:```|~~~).*$", re.MULTILINE)
+_MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^()\s]*\)")
+_MD_LINK = re.compile(r"\[([^\]]+)\]\([^()\s]*\)")
+_MD_FENCE = re.compile(r"^[ \t]*(?:```|~~~).*$", re.MULTILINE)
 _MD_LINE_PREFIX = re.compile(r"^[ \t]*(?:#{1,6}[ \t]+|>[ \t]?|[-*+•][ \t]+|\d{1,3}[.)][ \t]+)", re.MULTILINE)
 _MD_RULE = re.compile(r"^[ \t]*([-*_])(?:[ \t]*\1){2,}[ \t]*$", re.MULTILINE)
 
 _ELLIPSIS = re.compile(r"\.(?:\s?\.){2,}|…+")
-_DOUBLE_HYPHEN = re.compile(r"\s*-{2,}\s*")
+_DOUBLE_HYPHEN = re.compile(r"(?<!\s)\s*-{2,}\s*")
 _HINDI_PIPE_DANDA = re.compile(r"(?<=[\u0900-\u097f])\s*\|(?!\|)")
 
 
@@ -110,17 +110,18 @@ def clean_unicode(text: str, locale: Locale) -> str:
 
 #: Punctuation that reaches the engines; every other symbol or punctuation mark goes.
 SPEAKABLE_PUNCTUATION = frozenset(".,;:!?…'\"()-¿¡،؛؟۔।॥")
-_PAUSE_DASH = re.compile(r"\s*[—–]+\s*|(?<=\s)-(?=\s)|^-(?=\s)|(?<=\s)-$", re.MULTILINE)
+_PAUSE_DASH = re.compile(r"(?<!\s)\s*[—–]+\s*|(?<=\s)-(?=\s)|^-(?=\s)|(?<=\s)-$", re.MULTILINE)
 _SPACES = re.compile(r"[ \t]+")
-_SPACE_BEFORE_PUNCT = re.compile(r" +([.,;:!?…)،؛؟۔।॥])")
+_SPACE_BEFORE_PUNCT = re.compile(r"(?<! ) +([.,;:!?…)،؛؟۔।॥])")
 _SPACE_AFTER_OPEN = re.compile(r"([(¿¡]) +")
+_OPENING_RUN = re.compile(r"([¿¡])(?:\s*[¿¡])+")
 _GLUED_CLAUSE_MARK = re.compile(r"([,;:،؛])(?=[^\W\d_])")
 _EMPTY_PARENS = re.compile(r"\(\s*[.,;:]*\s*\)")
 _PUNCT_RUN = re.compile(r"([.,;:!?…،؛؟۔।॥])(?:\s*[.,;:،؛…])+")
 _COMMA_BEFORE_STOP = re.compile(r"[,;:،؛]\s*([.!?…؟۔।॥])")
 _LEADING_PUNCT = re.compile(r"^[\s.,;:!?…،؛؟۔।॥)-]+", re.MULTILINE)
 _TRAILING_CLAUSE_MARKS = re.compile(r"[\s,;:،؛(-]+$", re.MULTILINE)
-_BLANK_LINES = re.compile(r"\s*\n\s*")
+_BLANK_LINES = re.compile(r"(?<!\s)\s*\n\s*")
 
 
 def _keep_speakable(char: str) -> str:
@@ -141,6 +142,7 @@ def finalize(text: str, locale: Locale) -> str:
     text = _SPACES.sub(" ", text)
     text = _EMPTY_PARENS.sub(" ", text)
     text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
+    text = _OPENING_RUN.sub(r"\1", text)
     text = _SPACE_AFTER_OPEN.sub(r"\1", text)
     text = _GLUED_CLAUSE_MARK.sub(r"\1 ", text)
     text = _COMMA_BEFORE_STOP.sub(r"\1", text)

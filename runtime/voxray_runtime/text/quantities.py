@@ -38,6 +38,10 @@ _RANGE = re.compile(rf"(?<![\d.,])(?P<low>{NUMBER})(?:\s?[–—]\s?|-)(?P<high>
 _NEGATIVE = re.compile(r"(?:^|(?<=[\s(\[]))-(?=\d)", re.MULTILINE)
 _LETTER_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
 _PLAIN = re.compile(NUMBER)
+# a symbol with the spaces around it; the look-behind keeps a long run of spaces linear
+_PLUS = re.compile(r"(?<!\s)\s*\+\s*")
+_EQUALS = re.compile(r"(?<!\s)\s*=\s*")
+_PERCENT_SIGN = re.compile(r"(?<!\s)\s*%\s*")
 _MAX_CARDINAL_DIGITS = 15
 _YEAR_RANGES: dict[str, tuple[int, int]] = {"en": (1001, 2099), "hi": (1100, 1999), "ur": (1100, 1999)}
 _MINUS: dict[str, str] = {"en": "minus", "es": "menos", "ar": "سالب", "hi": "माइनस", "ur": "منفی"}
@@ -119,9 +123,9 @@ def expand_quantities(text: str, locale: Locale) -> str:
 
 def _read_symbols(text: str, locale: Locale) -> str:
     words = LEXICON[locale.language]
-    text = re.sub(r"\s*\+\s*", f" {words.plus} ", text)
-    text = re.sub(r"\s*=\s*", f" {words.equals} ", text)
-    text = re.sub(r"\s*%\s*", f" {words.percent} ", text)
+    text = _PLUS.sub(f" {words.plus} ", text)
+    text = _EQUALS.sub(f" {words.equals} ", text)
+    text = _PERCENT_SIGN.sub(f" {words.percent} ", text)
     if locale.language == "en":
         text = re.sub(r"\s+@\s+", " at ", text)
     return text

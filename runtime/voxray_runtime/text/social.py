@@ -17,7 +17,7 @@ from .language import Locale
 from .lexicon import LEXICON
 from .script import NOT_AFTER_WORD, WORD
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _URL_END = r"""[^\s<>"'.,;:!?)\]}»…]"""
 _URL = re.compile(rf"""(?:(?:https?|ftp)://|www\.)[^\s<>"]*{_URL_END}|(?:https?|ftp)://""", re.IGNORECASE)
 _TLDS = "com|org|net|io|ai|app|dev|info|biz|edu|gov|travel|tv|uk|us|ae|sa|eg|es|mx|pk|in|co\\.uk|co\\.in"
