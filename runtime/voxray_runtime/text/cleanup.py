@@ -150,4 +150,5 @@ def finalize(text: str, locale: Locale) -> str:
     text = _LEADING_PUNCT.sub("", text)
     text = _TRAILING_CLAUSE_MARKS.sub("", text)
     text = _SPACES.sub(" ", text)
-    return _BLANK_LINES.sub("\n", text).strip()
+    # marks brought together by a dropped symbol must be back in canonical order
+    return unicodedata.normalize("NFC", _BLANK_LINES.sub("\n", text).strip())
