@@ -230,6 +230,7 @@ def markdown(data: dict[str, Any]) -> str:
     saturated = next((r["concurrency"] for r in rows if r["status"]["429"] + r["status"]["503"] > 0), None)
     timeouts = sum(r["status"]["client_timeout"] + r["status"]["504"] for r in rows)
     recovery = rows[-1]
+    top = rows[-2]
     lines = [
         "# Load: the speech API at and beyond saturation",
         "",
@@ -252,9 +253,14 @@ def markdown(data: dict[str, Any]) -> str:
         f"**{sum(r['rejections_without_retry_after'] for r in rows)}**.",
         f"- Recovery: {recovery['status']['200']} of {recovery['requests']} requests answered 200 "
         f"(p50 {recovery['ok_latency_s'].get('p50', 0):.2f} s) right after the overload.",
+        f"- Past saturation the successful rate fell from its peak {capacity:.1f}/s to "
+        f"{top['ok_per_s']:.1f}/s at {top['concurrency']} clients: on 2 cores the clients, the ingress "
+        "turning requests away and the engine share the same CPUs, so rejections are not free. Rejections "
+        f"took p95 {top['rejected_latency_s'].get('p95', 0):.2f} s at that step, against "
+        f"{top['ok_latency_s'].get('p95', 0):.2f} s for successes.",
         "",
-        "A shared 2-core machine: absolute figures move with other load; the shape (flat successes "
-        "past saturation, fast rejections, no timeouts, full recovery) is the result.",
+        "A shared 2-core machine (see the load average above): absolute figures move with other load; "
+        "what holds is the shape: rejections with Retry-After instead of timeouts, and full recovery.",
         "",
     ]
     return "\n".join(lines)
