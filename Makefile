@@ -76,9 +76,9 @@ format: install
 bench: install ## benchmarks; results are written to benchmarks/results/
 	$(BIN)/python benchmarks/run_all.py
 
-eval: install ## speech quality: Whisper round trip, pitch, speaker identity -> benchmarks/results/quality.md
+eval: install ## speech quality (voxray eval): ASR round trip, pitch, speaker similarity, quantization -> benchmarks/results/quality.md
 	$(BIN)/python -m pip install -q -e ".[$(EXTRAS),eval]"
-	$(BIN)/python benchmarks/eval_quality.py
+	$(BIN)/voxray eval --out benchmarks/results
 
 crds: install ## regenerate crds/ from the pydantic models
 	$(BIN)/python -m voxray_operator.crdgen --out crds/

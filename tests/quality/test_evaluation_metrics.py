@@ -142,6 +142,7 @@ def test_silence_ratio(signal: np.ndarray, silent: float) -> None:
     ("signal", "low", "high"),
     [
         (tone(120), 0.95, 1.0),  # periodic in the pitch range: voiced
+        (np.concatenate([tone(120, 0.5), np.zeros(RATE // 2, np.float32)]), 0.9, 1.0),  # pauses not counted
         (noise(), 0.0, 0.05),
         (np.zeros(RATE, np.float32), 0.0, 0.0),
         (np.concatenate([tone(200, 0.5), noise(0.5)]), 0.4, 0.6),

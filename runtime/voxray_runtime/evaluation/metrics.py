@@ -1,7 +1,7 @@
 """Pure measurements for the evaluation: text scoring, error rates, audio ratios, similarity.
 
 No I/O and no model: every function takes text or arrays and returns numbers, and is table-tested
-(tests/quality/test_metrics.py).
+(tests/quality/test_evaluation_metrics.py).
 """
 
 from __future__ import annotations
@@ -174,10 +174,11 @@ def voiced_fraction(
     hop_s: float = 0.01,
     min_dbfs: float = -40.0,
 ) -> float:
-    """Share of frames that are voiced: above ``min_dbfs`` and periodic in the human pitch range
-    (normalised autocorrelation peak above 0.5 at a lag between 1/fmax and 1/fmin).
+    """Share of the sounding frames (above ``min_dbfs``) that are voiced: periodic in the human pitch
+    range (normalised autocorrelation peak above 0.5 at a lag between 1/fmax and 1/fmin).
 
-    Silence and noise are near 0; running speech is mostly voiced (vowels, nasals, liquids).
+    Silence is left to :func:`silence_ratio` (a clip with no sounding frame scores 0); noise scores
+    near 0; running speech is mostly voiced (vowels, nasals, liquids).
     """
     x = np.asarray(pcm, dtype=np.float64)
     size, hop = int(frame_s * sample_rate), int(hop_s * sample_rate)
@@ -187,11 +188,12 @@ def voiced_fraction(
     window = np.hanning(size)
     floor = 10 ** (min_dbfs / 20)
     starts = range(0, len(x) - size + 1, hop)
-    voiced = 0
+    voiced = sounding = 0
     for s in starts:
         seg = x[s : s + size]
         if np.sqrt(np.mean(seg**2)) < floor:
             continue
+        sounding += 1
         seg = (seg - seg.mean()) * window
         spectrum = np.fft.rfft(seg, 2 * size)
         ac = np.fft.irfft(np.abs(spectrum) ** 2)[:size]
@@ -199,7 +201,7 @@ def voiced_fraction(
             continue
         if float(np.max(ac[lag_min:lag_max] / ac[0])) > 0.5:
             voiced += 1
-    return voiced / len(starts)
+    return voiced / sounding if sounding else 0.0
 
 
 def seconds_per_char(duration_s: float, chars: int) -> float:

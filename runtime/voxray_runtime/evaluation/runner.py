@@ -15,6 +15,7 @@ catalog resolves, the same text chunks, trims and pauses). Sections:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import statistics
@@ -445,6 +446,24 @@ def fallback_gap(
 
 
 # ---- quantization -----------------------------------------------------------------------------------
+TIMING_REPEATS = 3
+
+
+def interleaved_seconds(
+    synths: dict[str, Callable[[str], object]], texts: Sequence[str], repeats: int = TIMING_REPEATS
+) -> dict[str, float]:
+    """Engine seconds per variant over the texts: the variants take turns on each text, each text's best
+    of ``repeats`` counts, so that load changing on a shared machine hits every variant alike."""
+    best = {k: [float("inf")] * len(texts) for k in synths}
+    for _ in range(repeats):
+        for i, text in enumerate(texts):
+            for k, synth in synths.items():
+                t0 = time.perf_counter()
+                synth(text)
+                best[k][i] = min(best[k][i], time.perf_counter() - t0)
+    return {k: sum(v) for k, v in best.items()}
+
+
 #: Piper runs: (name, quantization, sampling noise off?, the run its same-sentence cosine is taken against)
 PIPER_RUNS = (
     ("fp32", "none", False, "fp32"),
@@ -499,14 +518,14 @@ def piper_side_by_side(chk: Checkers, sentences: SentenceSet, log: Log) -> dict[
         }
         log(f"piper {name}: wer={row['wer']} rtf={row['rtf']} cos={runs[name]['same_sentence_cosine']}")
     words = got["fp32"].row["reference_words"]
+    texts = [s.text("en") for s in sentences.sentences]
+    timing = interleaved_seconds(
+        {q: functools.partial(synthesize, workers[(q, False)], binding) for q in ("none", "int8")}, texts
+    )
     evidence = Evidence(
         engine="piper",
         variants=("none", "int8"),
-        speedup=_r(
-            (runs["fp32"]["synth_s"] + runs["fp32 noise off"]["synth_s"])
-            / (runs["int8"]["synth_s"] + runs["int8 noise off"]["synth_s"]),
-            3,
-        ),
+        speedup=_r(timing["none"] / timing["int8"], 3),
         word_change=runs["int8 noise off"]["word_errors"] - runs["fp32 noise off"]["word_errors"],
         word_spread=abs(runs["fp32 again"]["word_errors"] - runs["fp32"]["word_errors"]),
         cosine_quantized=runs["int8 noise off"]["same_sentence_cosine"],
@@ -517,12 +536,16 @@ def piper_side_by_side(chk: Checkers, sentences: SentenceSet, log: Log) -> dict[
         "speaker": PIPER_SPEAKER,
         "reference_words": words,
         "runs": runs,
+        "timing": {
+            "engine_s": {k: _r(v, 3) for k, v in timing.items()},
+            "method": f"fp32 and int8 take turns on each sentence, best of {TIMING_REPEATS}",
+        },
         "evidence": evidence.__dict__,
         "choice": choose_default(evidence).__dict__,
     }
 
 
-VITS_REPEATS = 3
+VITS_REPEATS = 5
 
 
 def vits_side_by_side(chk: Checkers, sentences: SentenceSet, log: Log) -> dict[str, Any]:
@@ -532,22 +555,20 @@ def vits_side_by_side(chk: Checkers, sentences: SentenceSet, log: Log) -> dict[s
 
     texts = [s.text("en").lower() for s in sentences.sentences]
     variants = ("none", "int8", "bf16")
+    engines = {q: VitsEngine.random_init(language="en", quantization=q, threads=2) for q in variants}
+    for e in engines.values():
+        e.synthesize("warm up", speaker="", language="en")
+    timing = interleaved_seconds(
+        {q: functools.partial(e.synthesize, speaker="", language="en") for q, e in engines.items()},
+        texts,
+        VITS_REPEATS,
+    )
     out: dict[str, dict[str, Any]] = {}
     audio: dict[str, list[npt.NDArray[np.float32]]] = {}
-    for q in variants:
-        engine = VitsEngine.random_init(language="en", quantization=q, threads=2)
-        engine.synthesize("warm up", speaker="", language="en")
-        times, pcms = [], []
-        for text in texts:
-            best = float("inf")
-            for _ in range(VITS_REPEATS):
-                t0 = time.perf_counter()
-                pcm = engine.synthesize(text, speaker="", language="en")
-                best = min(best, time.perf_counter() - t0)
-            times.append(best)
-            pcms.append(np.asarray(pcm, dtype=np.float32))
+    for q, e in engines.items():
+        pcms = [np.asarray(e.synthesize(t, speaker="", language="en"), dtype=np.float32) for t in texts]
         audio[q] = pcms
-        out[q] = {"synth_s": _r(sum(times), 4), "audio_s": _r(sum(len(p) for p in pcms) / 16_000, 2)}
+        out[q] = {"synth_s": _r(timing[q], 4), "audio_s": _r(sum(len(p) for p in pcms) / 16_000, 2)}
     rate = 16_000
     full = audio["none"]
     emb_full = [chk.embedder.embed(to_16k(p, rate)) for p in full]
@@ -571,6 +592,7 @@ def vits_side_by_side(chk: Checkers, sentences: SentenceSet, log: Log) -> dict[s
         "engine": "vits",
         "weights": "random:tiny (transformers VitsConfig, random init)",
         "repeats": VITS_REPEATS,
+        "timing_method": f"the variants take turns on each sentence, best of {VITS_REPEATS}",
         "variants": out,
         "different_sentence_cosine_fp32": _r(m.mean_cross(emb_full, emb_full)),
         "choice": choice.__dict__,
