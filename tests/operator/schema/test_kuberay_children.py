@@ -42,6 +42,29 @@ VOICEMODELS: dict[str, dict[str, Any]] = {
         "voices": [{"avatar": "male_ur", "speaker": "x", "engineLanguage": "ur"}],
         "quantization": "int8",
     },
+    "security-referenced": {
+        "engine": "espeak",
+        "security": {
+            "apiKeys": {"secretRef": {"name": "tenant-keys", "key": "keys.json"}},
+            "oidc": {"issuer": "https://login.example.com/realms/tts", "audience": "voxray"},
+            "audit": {"hmacKeySecretRef": {"name": "audit"}},
+            "rateLimit": {"requestsPerMinute": 60, "maxConcurrent": 2},
+            "limits": {"maxTextChars": 2000, "maxBodyBytes": 16384},
+            "cors": {"allowOrigins": ["https://app.example.com"]},
+            "retention": {"ttlSeconds": 86400},
+        },
+    },
+    "security-oidc-only": {
+        "engine": "espeak",
+        "security": {
+            "oidc": {
+                "issuer": "https://idp.example.com",
+                "audience": "tts",
+                "jwksUrl": "https://idp.example.com/keys",
+            }
+        },
+    },
+    "security-disabled": {"engine": "espeak", "security": {"auth": "Disabled"}},
 }
 KOKORO = VoiceModelSpec.model_validate({"engine": "kokoro", "output": {"volumeClaim": "audio"}})
 GPU = VoiceModelSpec.model_validate(VOICEMODELS["gpu-whole"])
