@@ -4,6 +4,8 @@ Titles ("Dr.", "Sr.") are expanded only before a following word and never right 
 a number (so "٥ د." is not a doctor).  Lower-case dotted forms ("approx.", "p. ej.")
 match in any case, everything else case-sensitively.  When an expanded abbreviation
 ended a sentence (end of text, or a capitalised word follows) its full stop is kept.
+English weekday ranges read in full ("Mon-Fri" -> "Monday to Friday"); Spanish centuries
+in Roman numerals are read as numbers ("siglo XXI" -> "siglo veintiuno").
 "St." reads "Street" after a capitalised word that does not start the sentence ("Main
 St.") and "Saint" before a name ("St. John"); "No." is expanded only before a number.
 """
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 
 from .language import Locale
 from .lexicon import LEXICON
+from .numerals import spanish
 from .script import NOT_AFTER_WORD, NOT_BEFORE_WORD
 
 
@@ -119,6 +122,14 @@ ABBREVIATIONS: dict[str, tuple[Abbreviation, ...]] = {
 
 #: Arabic era markers after a year: "٢٠٢٧م" -> "ميلادي", "١٤٤٨هـ" -> "هجري".
 _ARABIC_ERA = re.compile(r"(?<=\d{4})\s?(?:(?P<ad>م)|(?P<ah>هـ|ه))(?![\u0621-\u064a])")
+_WEEKDAYS: dict[str, str] = {
+    "Mon": "Monday", "Tue": "Tuesday", "Tues": "Tuesday", "Wed": "Wednesday", "Thu": "Thursday",
+    "Thur": "Thursday", "Thurs": "Thursday", "Fri": "Friday", "Sat": "Saturday", "Sun": "Sunday",
+}  # fmt: skip
+_WEEKDAY = "|".join(sorted(_WEEKDAYS, key=len, reverse=True))
+_WEEKDAY_RANGE = re.compile(rf"(?<![\w-])(?P<first>{_WEEKDAY})\.?\s?[-–]\s?(?P<last>{_WEEKDAY})\.?(?![\w-])")
+_ROMAN_VALUES: dict[str, int] = {"I": 1, "V": 5, "X": 10, "L": 50}
+_SPANISH_CENTURY = re.compile(r"(?<!\w)(?P<word>[Ss]iglos?)\s+(?P<roman>[IVXL]{1,7})(?![\w-])")
 _SAINT_OR_STREET = re.compile(r"(?<![A-Za-z])St\.(?=\s|$)")
 _AMPERSAND = re.compile(r"(?<!\s)\s*&\s*")
 _SENTENCE_END = re.compile(r"\s*$|\s+[A-ZÁÉÍÓÚÑ¿¡\"']")
@@ -152,6 +163,31 @@ def _expand_one(text: str, pattern: re.Pattern[str], abbreviation: Abbreviation)
     return pattern.sub(spoken, text)
 
 
+def roman_to_int(numeral: str) -> int | None:
+    """ "XXI" -> 21 for the numerals a century needs (I, V, X, L); ``None`` when not well formed."""
+    total = 0
+    values = [_ROMAN_VALUES[char] for char in numeral]
+    for index, value in enumerate(values):
+        following = values[index + 1] if index + 1 < len(values) else 0
+        total += -value if value < following else value
+    return total if total > 0 and _to_roman(total) == numeral else None
+
+
+def _to_roman(n: int) -> str:
+    out: list[str] = []
+    for value, symbol in ((50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+        count, n = divmod(n, value)
+        out.append(symbol * count)
+    return "".join(out)
+
+
+def _spanish_century(match: re.Match[str]) -> str:
+    number = roman_to_int(match.group("roman"))
+    if number is None:
+        return match.group()
+    return f"{match.group('word')} {spanish.cardinal(number)}"
+
+
 def _saint_or_street(match: re.Match[str]) -> str:
     text = match.string
     line_start = text.rfind("\n", 0, match.start()) + 1
@@ -171,7 +207,12 @@ def expand_abbreviations(text: str, locale: Locale) -> str:
     for pattern, abbreviation in _COMPILED[locale.language]:
         text = _expand_one(text, pattern, abbreviation)
     if locale.language == "en":
+        text = _WEEKDAY_RANGE.sub(
+            lambda match: f"{_WEEKDAYS[match.group('first')]} to {_WEEKDAYS[match.group('last')]}", text
+        )
         text = _SAINT_OR_STREET.sub(_saint_or_street, text)
+    if locale.language == "es":
+        text = _SPANISH_CENTURY.sub(_spanish_century, text)
     if locale.language == "ar":
         text = _ARABIC_ERA.sub(lambda match: " ميلادي" if match.group("ad") else " هجري", text)
     and_word = LEXICON[locale.language].and_word

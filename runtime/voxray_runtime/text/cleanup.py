@@ -12,6 +12,7 @@ Unicode policy:
 * Arabic tatweel (U+0640) is removed; every decimal digit (Arabic-Indic ٠-٩, Urdu ۰-۹,
   Devanagari ०-९...) becomes ASCII so the number passes can read it; the Arabic
   decimal and thousands separators and percent sign become ".", "," and "%".
+* Vulgar fractions become "1/2" (after a space, so that "3½" reads "3 1/2").
 * Quotes become ASCII, dashes "-", "–" (ranges) or "—" (pauses), "..." becomes "…".
 * Urdu text typed with Arabic yeh/kaf (ي ك ى) gets the Urdu letters (ی ک ی).
 """
@@ -38,12 +39,14 @@ _PUNCTUATION = str.maketrans(
         "\u203c": "!", "\u2049": "?", "\u2048": "?", "\u2047": "?",
         "\u066a": "%", "\u066b": ".", "\u066c": ",", "\u0640": None,
         "\u3001": ",", "\u3002": ".",
+        "\u00bd": " 1/2", "\u00bc": " 1/4", "\u00be": " 3/4", "\u2153": " 1/3", "\u2154": " 2/3",
         "\u2028": "\n", "\u2029": "\n", "\r": "\n", "\t": " ", "\v": "\n", "\f": "\n",
     }
 )  # fmt: skip
 _URDU_LETTERS = str.maketrans({"\u064a": "\u06cc", "\u0649": "\u06cc", "\u0643": "\u06a9"})
 _JOINERS = frozenset("\u200c\u200d")
 _KEEPS_JOINERS = frozenset({"hi", "ur"})
+_ARABIC_SCRIPT = frozenset({"ar", "ur"})
 
 _BREAK_TAGS = re.compile(r"<\s*(?:br|/p|/div|/li|/h[1-6]|/tr)\s*/?\s*>", re.IGNORECASE)
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>")
@@ -138,7 +141,7 @@ def finalize(text: str, locale: Locale) -> str:
     trailing clause marks; runs of spaces collapse.
     """
     text = "".join(_keep_speakable(char) for char in text)
-    text = _PAUSE_DASH.sub(", ", text)
+    text = _PAUSE_DASH.sub("، " if locale.language in _ARABIC_SCRIPT else ", ", text)
     text = _SPACES.sub(" ", text)
     text = _EMPTY_PARENS.sub(" ", text)
     text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)

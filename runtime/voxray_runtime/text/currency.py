@@ -1,4 +1,4 @@
-"""Money amounts: "$450", "USD 450", "€95", "AED 1,200", "₹8,500", "Rs. 500", "95 €".
+"""Money amounts: "$450", "USD 450", "€95", "AED 1,200", "₹8,500", "Rs. 500", "95 €", "A$20".
 
 The amount is read in words followed by the currency's name in the target language,
 with two-decimal amounts split into main and minor units ("four hundred fifty dollars
@@ -42,7 +42,8 @@ def _same(name: str, minor: str) -> CurrencyName:
 
 #: Written form -> currency key.
 SYMBOLS: dict[str, str] = {
-    "US$": "USD", "$": "DOLLAR", "€": "EUR", "£": "POUND", "₹": "RUPEE", "E£": "EGP",
+    "US$": "USD", "A$": "AUD", "AU$": "AUD", "AUD": "AUD", "$": "DOLLAR", "₨": "RUPEE",
+    "€": "EUR", "£": "POUND", "₹": "RUPEE", "E£": "EGP",
     "USD": "USD", "EUR": "EUR", "GBP": "GBP", "AED": "AED", "SAR": "SAR", "INR": "INR",
     "PKR": "PKR", "EGP": "EGP", "Rs.": "RUPEE", "Rs": "RUPEE", "RS.": "RUPEE", "RS": "RUPEE",
     "रु.": "RUPEE", "रु": "RUPEE", "د.إ": "AED", "ر.س": "SAR", "ج.م": "EGP",
@@ -51,6 +52,7 @@ SYMBOLS: dict[str, str] = {
 NAMES: dict[str, dict[str, CurrencyName]] = {
     "en": {
         "USD": CurrencyName("US dollar", "US dollars", "cent", "cents"),
+        "AUD": CurrencyName("Australian dollar", "Australian dollars", "cent", "cents"),
         "DOLLAR": CurrencyName("dollar", "dollars", "cent", "cents"),
         "EUR": CurrencyName("euro", "euros", "cent", "cents"),
         "GBP": CurrencyName("British pound", "British pounds", "penny", "pence"),
@@ -64,6 +66,7 @@ NAMES: dict[str, dict[str, CurrencyName]] = {
     },
     "es": {
         "USD": CurrencyName("dólar estadounidense", "dólares estadounidenses", "centavo", "centavos"),
+        "AUD": CurrencyName("dólar australiano", "dólares australianos", "centavo", "centavos"),
         "DOLLAR": CurrencyName("dólar", "dólares", "centavo", "centavos"),
         "PESO": CurrencyName("peso", "pesos", "centavo", "centavos"),
         "EUR": CurrencyName("euro", "euros", "céntimo", "céntimos"),
@@ -78,6 +81,7 @@ NAMES: dict[str, dict[str, CurrencyName]] = {
     },
     "ar": {
         "USD": _same("دولار أمريكي", "سنت"),
+        "AUD": _same("دولار أسترالي", "سنت"),
         "DOLLAR": _same("دولار", "سنت"),
         "EUR": _same("يورو", "سنت"),
         "GBP": _same("جنيه إسترليني", "بنس"),
@@ -91,6 +95,7 @@ NAMES: dict[str, dict[str, CurrencyName]] = {
     },
     "hi": {
         "USD": _same("अमेरिकी डॉलर", "सेंट"),
+        "AUD": _same("ऑस्ट्रेलियाई डॉलर", "सेंट"),
         "DOLLAR": _same("डॉलर", "सेंट"),
         "EUR": _same("यूरो", "सेंट"),
         "GBP": _same("ब्रिटिश पाउंड", "पेंस"),
@@ -104,6 +109,7 @@ NAMES: dict[str, dict[str, CurrencyName]] = {
     },
     "ur": {
         "USD": _same("امریکی ڈالر", "سینٹ"),
+        "AUD": _same("آسٹریلوی ڈالر", "سینٹ"),
         "DOLLAR": _same("ڈالر", "سینٹ"),
         "EUR": _same("یورو", "سینٹ"),
         "GBP": _same("برطانوی پاؤنڈ", "پینس"),
@@ -140,9 +146,9 @@ def _compile(language: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
         rf"|\s(?P<word>{_alternation(list(SCALE_WORDS[language]))})){NOT_BEFORE_WORD}"
     )
     prefix = re.compile(
-        rf"(?<![\w$€£₹]){NOT_AFTER_WORD}(?P<cur>{symbols})\s?(?P<num>{NUMBER})(?:{scale})?(?![\d])"
+        rf"(?<![\w$€£₹₨]){NOT_AFTER_WORD}(?P<cur>{symbols})\s?(?P<num>{NUMBER})(?:{scale})?(?![\d])"
     )
-    suffix = re.compile(rf"(?<![\d.,])(?P<num>{NUMBER})(?:{scale})?\s?(?P<cur>{symbols})(?![\w$€£₹])")
+    suffix = re.compile(rf"(?<![\d.,])(?P<num>{NUMBER})(?:{scale})?\s?(?P<cur>{symbols})(?![\w$€£₹₨])")
     return prefix, suffix
 
 

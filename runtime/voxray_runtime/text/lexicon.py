@@ -14,6 +14,8 @@ class Lexicon:
     range_to: str
     number: str
     dot: str
+    slash: str
+    at_sign: str
     plus: str
     equals: str
     months: tuple[str, ...]
@@ -47,6 +49,8 @@ LEXICON: dict[str, Lexicon] = {
         range_to="to",
         number="number",
         dot="dot",
+        slash="slash",
+        at_sign="at",
         plus="plus",
         equals="equals",
         months=EN_MONTHS,
@@ -57,6 +61,8 @@ LEXICON: dict[str, Lexicon] = {
         range_to="a",
         number="número",
         dot="punto",
+        slash="barra",
+        at_sign="arroba",
         plus="más",
         equals="igual a",
         months=ES_MONTHS,
@@ -67,6 +73,8 @@ LEXICON: dict[str, Lexicon] = {
         range_to="إلى",
         number="رقم",
         dot="دوت",
+        slash="سلاش",
+        at_sign="آت",
         plus="زائد",
         equals="يساوي",
         months=AR_MONTHS,
@@ -77,6 +85,8 @@ LEXICON: dict[str, Lexicon] = {
         range_to="से",
         number="नंबर",
         dot="डॉट",
+        slash="स्लैश",
+        at_sign="एट",
         plus="प्लस",
         equals="बराबर",
         months=HI_MONTHS,
@@ -87,6 +97,8 @@ LEXICON: dict[str, Lexicon] = {
         range_to="سے",
         number="نمبر",
         dot="ڈاٹ",
+        slash="سلیش",
+        at_sign="ایٹ",
         plus="جمع",
         equals="برابر",
         months=UR_MONTHS,

@@ -1,7 +1,10 @@
 """Social-media noise: links, e-mail addresses, @mentions, #hashtags, emoji, "!!!".
 
-* URLs with a scheme, "www." or a path, and e-mail addresses, are dropped; a bare domain
-  ("Booking.com") is read with the language's word for "dot".
+* Links are read the way people say them: the scheme and "www." go, the host is read with
+  the language's word for "dot" ("Booking.com" -> "Booking dot com"), a short path of
+  words with its word for "slash" ("hotel.ae/spa" -> "hotel dot ae slash spa"); query
+  strings, fragments and long or opaque paths are left out.  E-mail addresses are read
+  in full with the word for "@" ("info at hotel dot com", "info arroba hotel punto es").
 * "#LuxuryTravel" -> "Luxury Travel" (camel case split), "#travel_goals" -> "travel
   goals", "#سفر_فاخر" -> "سفر فاخر"; "#1" -> "number 1".  "@john_doe" -> "john doe".
 * Emoji are removed with their modifiers: variation selectors, skin tones, ZWJ
@@ -14,12 +17,19 @@ from __future__ import annotations
 import re
 
 from .language import Locale
-from .lexicon import LEXICON
+from .lexicon import LEXICON, Lexicon
 from .script import NOT_AFTER_WORD, WORD
 
-_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_EMAIL = re.compile(r"(?<![\w.+-])(?P<user>[\w.+-]+)@(?P<host>[\w-]+(?:\.[\w-]+)+)")
 _URL_END = r"""[^\s<>"'.,;:!?)\]}»…]"""
-_URL = re.compile(rf"""(?:(?:https?|ftp)://|www\.)[^\s<>"]*{_URL_END}|(?:https?|ftp)://""", re.IGNORECASE)
+_URL = re.compile(
+    rf"""(?:(?:https?|ftp)://|www\.)(?P<link>[^\s<>"]*{_URL_END})|(?:(?:https?|ftp)://|www\.)""",
+    re.IGNORECASE,
+)
+_HOST_END = re.compile(r"[/?#]")
+#: A path segment worth reading: a few words ("spa-offers"), or a short number ("2027").
+_PATH_WORD = re.compile(r"[^\W\d_]{1,20}(?:[-_][^\W\d_]{1,20}){0,3}|\d{1,4}")
+_MAX_PATH_WORDS = 3
 _TLDS = "com|org|net|io|ai|app|dev|info|biz|edu|gov|travel|tv|uk|us|ae|sa|eg|es|mx|pk|in|co\\.uk|co\\.in"
 _DOMAIN = re.compile(
     rf"(?<![\w@./-])(?P<host>[A-Za-z0-9][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)*\.(?:{_TLDS}))"
@@ -55,10 +65,38 @@ def remove_emoji(text: str) -> str:
     return _STRAY_MODIFIER.sub("", text)
 
 
-def _read_domain(match: re.Match[str], dot: str) -> str:
-    if match.group("path"):
-        return " "
-    return match.group("host").replace(".", f" {dot} ")
+def _read_host(host: str, dot: str) -> str:
+    labels = [label for label in host.split(".") if label]
+    if labels and labels[0].lower() == "www":
+        labels = labels[1:]
+    return f" {dot} ".join(labels)
+
+
+def _read_path(path: str, slash: str) -> str:
+    """ "/spa/offers" -> "slash spa slash offers"; "" when the path is not a few plain words."""
+    segments = [segment for segment in path.split("/") if segment]
+    if len(segments) > _MAX_PATH_WORDS or not all(_PATH_WORD.fullmatch(part) for part in segments):
+        return ""
+    return "".join(f" {slash} {split_camel_case(part.replace('-', ' '))}" for part in segments)
+
+
+def read_link(link: str, words: Lexicon) -> str:
+    """A link without its scheme ("hotel.ae/spa?x=1") as spoken; query and fragment are left out."""
+    end = _HOST_END.search(link)
+    host, rest = (link[: end.start()], link[end.start() :]) if end else (link, "")
+    path = re.split(r"[?#]", rest, maxsplit=1)[0]
+    return f" {_read_host(host, words.dot)}{_read_path(path, words.slash)} "
+
+
+def _read_email(match: re.Match[str], words: Lexicon) -> str:
+    user = " ".join(
+        part for part in re.split(r"[_+-]", match.group("user").replace(".", f" {words.dot} ")) if part
+    )
+    return f" {user} {words.at_sign} {_read_host(match.group('host'), words.dot)} "
+
+
+def _read_domain(match: re.Match[str], words: Lexicon) -> str:
+    return read_link(match.group("host") + (match.group("path") or ""), words)
 
 
 def _read_hashtag(match: re.Match[str], number: str) -> str:
@@ -71,9 +109,9 @@ def _read_hashtag(match: re.Match[str], number: str) -> str:
 def clean_social(text: str, locale: Locale) -> str:
     """Apply the rules in the module docstring."""
     words = LEXICON[locale.language]
-    text = _EMAIL.sub(" ", text)
-    text = _URL.sub(" ", text)
-    text = _DOMAIN.sub(lambda match: _read_domain(match, words.dot), text)
+    text = _EMAIL.sub(lambda match: _read_email(match, words), text)
+    text = _URL.sub(lambda match: read_link(match.group("link") or "", words), text)
+    text = _DOMAIN.sub(lambda match: _read_domain(match, words), text)
     text = _MENTION.sub(lambda match: f" {split_camel_case(match.group('name').replace('.', ' '))} ", text)
     text = _HASHTAG.sub(lambda match: _read_hashtag(match, words.number), text)
     text = remove_emoji(text)

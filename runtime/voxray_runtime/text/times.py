@@ -12,6 +12,10 @@ with an explicit am/pm, the part of the day is spoken where the language needs i
   "إلا ربعًا", other minutes counted with agreement ("وخمس دقائق").
 * hi/ur: "शाम साढ़े सात बजे" / "شام ساڑھے سات بجے", with सवा/पौने/डेढ़/ढाई
   (سوا/پونے/ڈیڑھ/ڈھائی) and "सात बजकर दस मिनट" / "سات بج کر دس منٹ".
+
+A dash between two times is read as the language's "to" ("ten thirty to eleven thirty",
+"de diez y media a once y media" without the "de"); an hour mark after a clock time
+("13:15 h", "19:00 hrs") is dropped, as the reading already says it.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .language import Locale
+from .lexicon import LEXICON
 from .numerals import arabic, english, spanish
 from .numerals.hindi import HINDI
 from .numerals.indic import IndicNumerals
@@ -29,10 +34,15 @@ from .script import NOT_AFTER_WORD, NOT_BEFORE_WORD
 
 _LATIN_PERIOD = r"(?P<period>[AaPp])(?:\.\s?[Mm]\.|\s?[Mm])(?![A-Za-z])"
 _ARABIC_PERIOD = rf"(?P<arabic_period>[صم]){NOT_BEFORE_WORD}"
+#: "13:15 h", "19:00 hrs": the hour mark after a clock time is already in its reading.
+_HOUR_MARK = r"(?:\s?(?:hrs|hs|h)\.?(?![\w]))"
 _CLOCK = re.compile(
     rf"(?<![\d:.,])(?P<hour>\d{{1,2}}):(?P<minute>\d{{2}})(?::(?P<second>\d{{2}}))?"
-    rf"(?:\s?(?:{_LATIN_PERIOD}|{_ARABIC_PERIOD}))?(?![\d:])"
+    rf"(?:\s?(?:{_LATIN_PERIOD}|{_ARABIC_PERIOD})|{_HOUR_MARK})?(?![\d:])"
 )
+_RANGE_END = r"\d{1,2}(?::\d{2})?(?:\s?[AaPp]\.?\s?[Mm]\.?(?![A-Za-z]))?"
+#: "10:30-11:30", "9am-5pm", "7-9 pm": a dash between two times, at least one with ":" or am/pm.
+_TIME_RANGE = re.compile(rf"(?<![\d:.,/-])(?P<low>{_RANGE_END})\s?[-–]\s?(?P<high>{_RANGE_END})(?![\d:/-])")
 _HOUR_PERIOD = re.compile(rf"(?<![\d:.,])(?P<hour>\d{{1,2}})(?:\.(?P<minute>\d{{2}}))?\s?{_LATIN_PERIOD}")
 
 
@@ -290,6 +300,13 @@ def expand_times(text: str, locale: Locale) -> str:
             words += "."  # "p.m." ended the sentence
         return f" {words} "
 
+    def time_range(match: re.Match[str]) -> str:
+        low, high = match.group("low"), match.group("high")
+        if not any(":" in part or part[-1:].isalpha() or part.endswith(".") for part in (low, high)):
+            return match.group()  # "9-5": numbers, read by the range pass
+        return f"{low} {LEXICON[locale.language].range_to} {high}"
+
+    text = _TIME_RANGE.sub(time_range, text)
     text = _CLOCK.sub(spoken, text)
     text = _HOUR_PERIOD.sub(spoken, text)
     text = _REPEATED_WORD.sub(r"\1", text)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from .language import Locale
 from .numerals import arabic, cardinal, decimal_words, spanish
 from .numerals.parse import NUMBER, ParsedNumber, parse_number
+from .quantities import fraction_words, mixed_number
 from .script import NOT_BEFORE_WORD
 
 
@@ -110,13 +111,14 @@ UNITS: dict[str, dict[tuple[str, ...], Unit]] = {
 }
 
 
-def _compile(units: dict[tuple[str, ...], Unit]) -> tuple[re.Pattern[str], dict[str, Unit]]:
+def _compile(units: dict[tuple[str, ...], Unit]) -> tuple[re.Pattern[str], re.Pattern[str], dict[str, Unit]]:
+    """(a fraction and a unit, a number and a unit, written form -> unit)."""
     lookup = {written: unit for spellings, unit in units.items() for written in spellings}
     alternatives = "|".join(re.escape(written) for written in sorted(lookup, key=len, reverse=True))
-    pattern = re.compile(
-        rf"(?<![\d.,])(?P<num>{NUMBER})\s?(?P<unit>{alternatives})(?![\w/]){NOT_BEFORE_WORD}"
-    )
-    return pattern, lookup
+    unit = rf"\s?(?P<unit>{alternatives})(?![\w/]){NOT_BEFORE_WORD}"
+    fraction = re.compile(rf"(?<![\d.,/])(?:(?P<num>\d{{1,6}})\s?)?(?P<fnum>[123])/(?P<fden>[234]){unit}")
+    plain = re.compile(rf"(?<![\d.,/])(?P<num>{NUMBER}){unit}")
+    return fraction, plain, lookup
 
 
 _COMPILED = {language: _compile(units) for language, units in UNITS.items()}
@@ -144,9 +146,48 @@ def read_quantity(number: ParsedNumber, unit: Unit, locale: Locale) -> str:
     return _us_spelling(words) if language == "en" and locale.region == "US" else words
 
 
+def read_fractional_quantity(
+    whole: str | None, fraction: tuple[int, int], unit: Unit, locale: Locale
+) -> str | None:
+    """ "2 3/4 km", "1/2 h": "two and three quarters kilometres", "half an hour" ("media hora",
+    "dos horas y media", "نصف ساعة", "ढाई घंटे"); ``None`` for a fraction without words."""
+    language = locale.language
+    words = fraction_words(fraction, language, feminine=unit.feminine)
+    if words is None:
+        return None
+    alone, after_whole = words
+    if whole is None:
+        if language == "en":
+            article = "an" if unit.singular[0] in "aeiou" or unit.singular == "hour" else "a"
+            spoken = (
+                f"half {article} {unit.singular}"
+                if fraction == (1, 2)
+                else f"{alone} of {article} {unit.singular}"
+            )
+        elif language == "es" and fraction != (1, 2):
+            spoken = f"{alone} de {unit.singular}"
+        else:
+            spoken = f"{alone} {unit.singular}"
+    else:
+        number = parse_number(whole, language)
+        if number is None or number.fraction:
+            return None
+        if language in ("es", "ar"):
+            spoken = f"{read_quantity(number, unit, locale)} {after_whole}"
+        else:
+            mixed = mixed_number(number.integer, fraction, language)
+            spoken = f"{mixed} {unit.plural}"
+    return _us_spelling(spoken) if language == "en" and locale.region == "US" else spoken
+
+
 def expand_units(text: str, locale: Locale) -> str:
     """Read every number followed by a unit of the language's table."""
-    pattern, lookup = _COMPILED[locale.language]
+    fraction_pattern, plain_pattern, lookup = _COMPILED[locale.language]
+
+    def with_fraction(match: re.Match[str]) -> str:
+        fraction = int(match.group("fnum")), int(match.group("fden"))
+        unit = lookup[match.group("unit")]
+        return read_fractional_quantity(match.group("num"), fraction, unit, locale) or match.group()
 
     def spoken(match: re.Match[str]) -> str:
         number = parse_number(match.group("num"), locale.language)
@@ -154,4 +195,5 @@ def expand_units(text: str, locale: Locale) -> str:
             return match.group()
         return read_quantity(number, lookup[match.group("unit")], locale)
 
-    return pattern.sub(spoken, text)
+    text = fraction_pattern.sub(with_fraction, text)
+    return plain_pattern.sub(spoken, text)

@@ -38,6 +38,20 @@ DECIMAL_WORDS: dict[str, dict[str, str]] = {
 _FRACTION_AS_NUMBER: frozenset[str] = frozenset({"es", "ar"})
 
 
+_ORDINALS: dict[str, Callable[[int], str]] = {
+    "en": english.ordinal,
+    "es": spanish.ordinal,
+    "ar": arabic.ordinal,
+    "hi": lambda n: indic.ordinal(n, HINDI),
+    "ur": lambda n: indic.ordinal(n, URDU),
+}
+
+
+def ordinal_words(n: int, language: str) -> str:
+    """An ordinal ("third", "tercero", "الثالث", "तीसरा", "تیسرا") for an already validated language."""
+    return _ORDINALS[language](n)
+
+
 def number_to_words(n: int, language: str) -> str:
     """Spell out an integer in ``language`` ("en", "ar", "es", "hi", "ur").
 

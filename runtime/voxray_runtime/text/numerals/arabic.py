@@ -53,6 +53,10 @@ SCALES: tuple[Scale, ...] = (
 )
 MINUS = "سالب"
 AND = "و"
+#: Masculine definite ordinals: "الطابق الثالث", "اليوم الحادي والعشرون".
+ORDINAL_UNITS: tuple[str, ...] = (
+    "", "الأول", "الثاني", "الثالث", "الرابع", "الخامس", "السادس", "السابع", "الثامن", "التاسع", "العاشر",
+)  # fmt: skip
 
 
 def _below_hundred(n: int, *, feminine: bool = False) -> str:
@@ -125,3 +129,39 @@ def count_feminine(n: int, singular: str, dual: str, plural: str) -> str:
         return f"{cardinal(n)} {singular}"
     noun = plural if 3 <= n <= 10 else singular
     return f"{_below_hundred(n, feminine=True)} {noun}"
+
+
+def ordinal(n: int) -> str:
+    """Masculine definite ordinal for 1-99 ("الثالث", "الحادي عشر", "الخامس والعشرون"); cardinal otherwise."""
+    if not 0 < n < 100:
+        return cardinal(n)
+    if n <= 10:
+        return ORDINAL_UNITS[n]
+    tens, unit = divmod(n, 10)
+    unit_word = "الحادي" if unit == 1 else ORDINAL_UNITS[unit]
+    if tens == 1:
+        return f"{unit_word} عشر"
+    if not unit:
+        return f"ال{TENS[tens]}"
+    return f"{unit_word} {AND}ال{TENS[tens]}"
+
+
+_GENITIVE = {"اثنان": "اثنين", "اثنا": "اثني", "مئتان": "مئتين", "ألفان": "ألفين", "مليونان": "مليونين"}
+_GENITIVE_TENS = frozenset(TENS[2:])
+
+
+def genitive(words: str) -> str:
+    """Cardinal words after a preposition: "اثنا عشر" -> "اثني عشر", "عشرون" -> "عشرين"."""
+    out = []
+    for word in words.split(" "):
+        prefix, bare = (
+            ("و", word[1:])
+            if word.startswith("و") and word[1:] in _GENITIVE_TENS | _GENITIVE.keys()
+            else ("", word)
+        )
+        if bare in _GENITIVE:
+            bare = _GENITIVE[bare]
+        elif bare in _GENITIVE_TENS:
+            bare = f"{bare[:-2]}ين"
+        out.append(prefix + bare)
+    return " ".join(out)

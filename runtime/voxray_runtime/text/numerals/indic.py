@@ -19,6 +19,9 @@ class IndicNumerals:
     hundred: str
     scales: tuple[tuple[int, str], ...]
     minus: str
+    #: the irregular ordinals from 1 up ("पहला", "दूसरा"...), and the suffix of the others ("वाँ")
+    ordinals: tuple[str, ...] = ()
+    ordinal_suffix: str = ""
 
     def __post_init__(self) -> None:
         if len(self.below_hundred) != 100:
@@ -48,3 +51,10 @@ def year(n: int, numerals: IndicNumerals) -> str:
     high, low = divmod(n, 100)
     words = f"{numerals.below_hundred[high]} {numerals.hundred}"
     return f"{words} {numerals.below_hundred[low]}" if low else words
+
+
+def ordinal(n: int, numerals: IndicNumerals) -> str:
+    """Masculine ordinal: the irregular ones, then the cardinal plus the suffix ("सातवाँ")."""
+    if 0 < n <= len(numerals.ordinals):
+        return numerals.ordinals[n - 1]
+    return f"{cardinal(n, numerals)}{numerals.ordinal_suffix}"
