@@ -228,3 +228,24 @@ async def test_run_forever_sweeps_until_cancelled(tmp_path: Path) -> None:
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
+
+
+def test_background_sweeper_thread(tmp_path: Path) -> None:
+    from voxray_runtime.storage.retention import RetentionSweeper
+
+    old = _file(tmp_path / "speech" / "old.mp3", 2 * TTL)
+    young = _file(tmp_path / "speech" / "young.mp3", 1)
+    batch = _file(tmp_path / "post_01.mp3", 2 * TTL)
+    sweeper = RetentionSweeper(tmp_path, TTL, interval_s=0.05)
+    try:
+        deadline = time.monotonic() + 10
+        while sweeper.sweeps < 2:
+            assert time.monotonic() < deadline, "the sweeper did not run"
+            time.sleep(0.02)
+    finally:
+        sweeper.stop()
+    assert not old.exists()
+    assert young.exists()
+    assert batch.exists()  # outside speech/: not stored audio
+    with pytest.raises(ValueError, match="at least 60"):
+        RetentionSweeper(tmp_path, 5)

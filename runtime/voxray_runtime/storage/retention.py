@@ -385,3 +385,45 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--under", default=None, help="sweep only this sub-directory (e.g. speech)")
     p.add_argument("--dry-run", action="store_true", help="list what would be deleted, delete nothing")
     p.set_defaults(func=cmd_retention)
+
+
+class RetentionSweeper:
+    """Periodic sweeps on a daemon thread: what a Serve replica starts in its constructor when
+    ``security.retention_seconds`` is set (several replicas sweeping one volume is harmless: a sweep is
+    idempotent). ``stop()`` ends it. Errors are logged, never raised."""
+
+    def __init__(
+        self,
+        output_dir: str | os.PathLike[str],
+        retention_seconds: float,
+        *,
+        interval_s: float | None = None,
+        under: str | None = STORED_SPEECH_DIR,
+    ) -> None:
+        if retention_seconds < MIN_TTL_S:
+            raise ValueError(f"retention must be at least {MIN_TTL_S:g} s")
+        self.output_dir = output_dir
+        self.ttl_s = float(retention_seconds)
+        self.interval_s = interval_s if interval_s is not None else default_interval(self.ttl_s)
+        self.under = under
+        self.sweeps = 0
+        self.last: SweepReport | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="voxray-retention", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            try:
+                self.last = sweep(self.output_dir, self.ttl_s, under=self.under)
+                if self.last.deleted or self.last.removed_dirs or self.last.errors:
+                    log.info("%s", self.last.line())
+            except Exception:
+                log.exception("retention sweep of %s failed", self.output_dir)
+            self.sweeps += 1
+            if self._stop.wait(self.interval_s):
+                return
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout=timeout_s)
