@@ -37,6 +37,8 @@ def test_value_sets_cover_every_optional_object() -> None:
         "ConfigMap",
         "NetworkPolicy",
         "PersistentVolumeClaim",
+        "Secret",
+        "Ingress",
         "VoiceModel",
         "SpeechBatch",
     } <= kinds

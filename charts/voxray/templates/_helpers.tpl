@@ -152,3 +152,25 @@ matchNames:
 any: true
 {{- end }}
 {{- end -}}
+
+{{/* The API keys Secret the chart's voiceModels use: security.apiKeysSecret.name, else
+`<fullname>-api-keys` when the chart creates it, else empty (each VoiceModel's generated one). */}}
+{{- define "voxray.apiKeysSecretName" -}}
+{{- $s := .Values.security.apiKeysSecret -}}
+{{- if $s.name -}}
+{{- $s.name -}}
+{{- else if $s.create -}}
+{{- printf "%s-api-keys" (include "voxray.fullname" .) | trunc 253 -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Namespaces of the Ray pods' NetworkPolicy: the watched ones, else the listed ones, else the release's. */}}
+{{- define "voxray.serveNamespaces" -}}
+{{- if .Values.operator.watchNamespaces -}}
+{{- toJson .Values.operator.watchNamespaces -}}
+{{- else if .Values.serveAccess.networkPolicy.namespaces -}}
+{{- toJson .Values.serveAccess.networkPolicy.namespaces -}}
+{{- else -}}
+{{- toJson (list .Release.Namespace) -}}
+{{- end -}}
+{{- end -}}
