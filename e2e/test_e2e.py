@@ -5,10 +5,12 @@ deleting everything leaves nothing behind. The tests share one cluster and run i
 
 from __future__ import annotations
 
+import base64
 import json
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -49,13 +51,27 @@ def port_forward(target: str, remote: int, namespace: str = NAMESPACE) -> Iterat
         proc.wait(timeout=10)
 
 
-def http(method: str, url: str, body: Any = None, timeout: float = 120) -> tuple[int, dict[str, str], bytes]:
+def http(
+    method: str, url: str, body: Any = None, timeout: float = 120, key: str | None = None
+) -> tuple[int, dict[str, str], bytes]:
+    """One request; ``key``: sent as ``Authorization: Bearer``. Error statuses are returned, not raised."""
     data = body if isinstance(body, bytes) else (json.dumps(body).encode() if body is not None else None)
-    request = urllib.request.Request(
-        url, data=data, method=method, headers={"Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        return response.status, dict(response.headers), response.read()
+    headers = {"Content-Type": "application/json"}
+    if key is not None:
+        headers["Authorization"] = f"Bearer {key}"
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read()
+
+
+def api_key(voicemodel: str) -> str:
+    """The key the operator generated for ``voicemodel`` (what the readKeyCommand of its status prints)."""
+    secret = get("secret", f"{voicemodel}-api-keys")
+    assert secret, "the operator did not generate the API keys Secret"
+    return base64.b64decode(secret["data"]["api-key"]).decode()
 
 
 def looks_like_mp3(data: bytes) -> bool:
@@ -110,6 +126,19 @@ def test_invalid_voicemodel_is_rejected_by_the_api_server(cluster: str) -> None:
     )
     assert result.returncode != 0
     assert "replicas.min must not exceed replicas.max" in result.stderr
+    bad["spec"] = {
+        "engine": "espeak",
+        "security": {"auth": "Disabled", "oidc": {"issuer": "https://i.example", "audience": "a"}},
+    }
+    result = subprocess.run(
+        ["kubectl", "--context", CONTEXT, "apply", "-f", "-"],
+        input=json.dumps(bad),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "auth is Disabled" in result.stderr
 
 
 def test_voicemodel_becomes_ready(cluster: str) -> None:
@@ -128,15 +157,21 @@ def test_voicemodel_becomes_ready(cluster: str) -> None:
     rayservice = get("rayservice", status["rayServiceName"])
     assert rayservice
     assert rayservice["metadata"]["ownerReferences"][0]["uid"] == vm["metadata"]["uid"]
+    assert condition(vm, "CredentialsReady").get("reason") == "GeneratedApiKey"
+    assert status["credentials"]["apiKeysSecret"] == f"{VOICEMODEL}-api-keys"
 
 
 def test_rest_endpoint_returns_mp3(cluster: str) -> None:
     vm = get("voicemodel", VOICEMODEL)
     assert vm
+    key = api_key(VOICEMODEL)
     with port_forward(f"svc/{vm['status']['rayServiceName']}-serve-svc", 8000) as url:
-        status, headers, body = http(
-            "POST", f"{url}/v1/speech", {"text": "Hello from kind.", "language": "en", "format": "mp3"}
-        )
+        hello = {"text": "Hello from kind.", "language": "en", "format": "mp3"}
+        status, _, _ = http("POST", f"{url}/v1/speech", hello)
+        assert status == 401  # authentication is on by default
+        status, _, _ = http("POST", f"{url}/v1/speech", hello, key=key + "x")
+        assert status == 401
+        status, headers, body = http("POST", f"{url}/v1/speech", hello, key=key)
         assert status == 200
         assert headers.get("content-type", "").startswith("audio/mpeg")
         assert looks_like_mp3(body)
@@ -145,10 +180,11 @@ def test_rest_endpoint_returns_mp3(cluster: str) -> None:
             "POST",
             f"{url}/v1/audio/speech",
             {"model": VOICEMODEL, "input": "Hola.", "voice": "female_es", "response_format": "mp3"},
+            key=key,
         )
         assert status == 200
         assert looks_like_mp3(body)
-        status, _, voices = http("GET", f"{url}/v1/voices")
+        status, _, voices = http("GET", f"{url}/v1/voices", key=key)
         assert status == 200
         assert b"male_es" in voices
 
