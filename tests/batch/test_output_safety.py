@@ -62,7 +62,7 @@ def test_hostile_item_ids_are_refused_before_any_work(item_id: str, message: str
 
 
 def test_a_symlinked_manifest_pointing_outside_stops_the_run(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], audit_events: list[dict[str, Any]]
 ) -> None:
     out, outside = tmp_path / "out", tmp_path / "outside"
     out.mkdir()
@@ -75,6 +75,10 @@ def test_a_symlinked_manifest_pointing_outside_stops_the_run(
     assert "outside the output directory" in capsys.readouterr().err
     assert victim.read_text() == "keep me"
     assert not list(out.glob("*.mp3"))
+    assert not (out / ".voxray-batch-running").exists()
+    finish = audit_events[-1]
+    assert (finish["action"], finish["outcome"]) == ("batch.finish", "error")
+    assert finish["detail"]["stopped"].startswith("UnsafePathError")
 
 
 class _Lines(logging.Handler):

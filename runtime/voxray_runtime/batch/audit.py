@@ -72,8 +72,9 @@ def ensure_audit_stream() -> logging.Logger:
         handler = _CurrentStderr()
         handler.setFormatter(logging.Formatter("%(message)s"))
         logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
         logger.propagate = False
+    if logger.level == logging.NOTSET or logger.level > logging.INFO:
+        logger.setLevel(logging.INFO)  # audit events are INFO: never filtered out by the root level
     return logger
 
 
@@ -151,9 +152,27 @@ def item_event(
 
 
 def finish_event(
-    actor: str, run_id: str, plan: Plan, summary: Mapping[str, Any], *, batch: str | None
+    actor: str,
+    run_id: str,
+    plan: Plan,
+    summary: Mapping[str, Any],
+    *,
+    batch: str | None,
+    stopped: str | None = None,
 ) -> AuditEvent:
-    ok = not summary.get("failed") and not summary.get("missing")
+    """The run's end: its counts, or (``stopped``) why it ended early."""
+    ok = not summary.get("failed") and not summary.get("missing") and stopped is None
+    detail: dict[str, str | int | float | bool | None] = {
+        "batch": batch,
+        "total": int(summary.get("total", 0)),
+        "files": int(summary.get("files", 0)),
+        "rendered": int(summary.get("rendered", 0)),
+        "skipped": int(summary.get("skipped", 0)),
+        "failed": int(summary.get("failed", 0)),
+        "missing": int(summary.get("missing", 0)),
+    }
+    if stopped is not None:
+        detail["stopped"] = stopped[:500]
     return AuditEvent(
         action="batch.finish",
         outcome="ok" if ok else "error",
@@ -162,13 +181,5 @@ def finish_event(
         output_path=str(plan.output_dir),
         bytes=int(summary.get("bytes_written", 0)),
         duration_ms=float(summary.get("wall_seconds", 0.0)) * 1000.0,
-        detail={
-            "batch": batch,
-            "total": int(summary.get("total", 0)),
-            "files": int(summary.get("files", 0)),
-            "rendered": int(summary.get("rendered", 0)),
-            "skipped": int(summary.get("skipped", 0)),
-            "failed": int(summary.get("failed", 0)),
-            "missing": int(summary.get("missing", 0)),
-        },
+        detail=detail,
     )

@@ -320,8 +320,8 @@ class BatchAudit:
             )
         )
 
-    def finish(self, summary: dict[str, Any]) -> None:
-        emit(finish_event(self.actor, self.run_id, self.plan, summary, batch=self.batch))
+    def finish(self, summary: dict[str, Any], stopped: str | None = None) -> None:
+        emit(finish_event(self.actor, self.run_id, self.plan, summary, batch=self.batch, stopped=stopped))
 
 
 # ---- the run -------------------------------------------------------------------------------------------
@@ -353,8 +353,19 @@ def run_plan(plan: Plan, options: RunOptions | None = None) -> Summary:
     out = plan.output_dir
     make_dirs(out)
     audit = BatchAudit(plan, opts)
-    with BatchMarker(out):
-        summary = _run(plan, opts, audit, t_start, started_at)
+    try:
+        with BatchMarker(out):
+            summary = _run(plan, opts, audit, t_start, started_at)
+    except BaseException as exc:  # interrupted, workers that cannot start, an unsafe path: said, then raised
+        audit.finish(
+            {
+                "total": len(plan.work),
+                "bytes_written": audit.bytes_written,
+                "wall_seconds": time.monotonic() - t_start,
+            },
+            stopped=f"{type(exc).__name__}: {exc}",
+        )
+        raise
     audit.finish(summary)
     return Summary(summary)
 
