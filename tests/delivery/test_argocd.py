@@ -157,6 +157,26 @@ def test_voicemodel_with_an_invalid_spec_is_degraded_with_the_reason() -> None:
     assert "spec.quantization" in message
 
 
+def test_voicemodel_with_a_missing_secret_is_degraded_with_the_reason() -> None:
+    from voxray_operator.builders.security import credential_plan
+    from voxray_operator.status import credentials_status
+    from voxray_runtime.spec.voicemodel import VoiceModelSpec
+
+    spec = VoiceModelSpec.model_validate(
+        {"engine": "kokoro", "security": {"apiKeys": {"secretRef": {"name": "k"}}}}
+    )
+    plan = credential_plan("kokoro", spec)
+    ready = credentials_status(
+        vm_status(rayservice("True", "NonZeroServeEndpoints")), plan, namespace="tts", generation=1, now=NOW
+    )
+    assert run_health("voxray.io/VoiceModel", voicemodel(ready))[0] == "Healthy"
+    missing = ("SecretNotFound", "Secret tts/k was not found")
+    status = credentials_status(ready, plan, namespace="tts", generation=1, now=NOW, problem=missing)
+    health, message = run_health("voxray.io/VoiceModel", voicemodel(status))
+    assert health == "Degraded"
+    assert message == "Secret tts/k was not found"
+
+
 # ---- SpeechBatch: statuses written by voxray_operator.status for KubeRay RayJob statuses --------------
 def rayjob(deployment: str, job: str = "") -> dict[str, Any]:
     return {

@@ -1,6 +1,6 @@
 -- Argo CD health of a voxray.io VoiceModel, from the status the voxray operator writes:
 -- phase (Pending, Deploying, Ready, Degraded, Failed) and metav1 conditions (Ready, Progressing,
--- Degraded, ValidationFailed, ScalingActive) stamped with observedGeneration.
+-- Degraded, ValidationFailed, ScalingActive, CredentialsReady) stamped with observedGeneration.
 local hs = {status = "Progressing", message = "Waiting for the voxray operator"}
 
 local function condition(status, ctype)
@@ -28,6 +28,13 @@ local invalid = condition(status, "ValidationFailed")
 if invalid ~= nil and invalid.status == "True" then
   hs.status = "Degraded"
   hs.message = text(invalid, "The spec is invalid")
+  return hs
+end
+-- a Secret the model's pods mount is missing or lacks its key: nothing new can roll out
+local credentials = condition(status, "CredentialsReady")
+if credentials ~= nil and credentials.status == "False" then
+  hs.status = "Degraded"
+  hs.message = text(credentials, "The VoiceModel's credentials are not usable")
   return hs
 end
 if status.phase == "Failed" then
