@@ -319,3 +319,22 @@ def test_malformed_sentence_sets_are_refused(data: object, message: str) -> None
 def test_unknown_version_is_refused() -> None:
     with pytest.raises(CorpusError, match="no evaluation sentence set"):
         load_sentence_set("v999")
+
+
+# ---- the report -----------------------------------------------------------------------------------
+def test_report_without_measurements_still_states_the_bounds() -> None:
+    from voxray_runtime.evaluation import report
+
+    data = {
+        "machine": {"cpu": "x", "cores": 2, "memory_gib": 1.0, "gpu": "none", "python": "3.11", "date": "d"},
+        "load_average_1min": {"start": 0.0, "end": 0.0},
+        "phases": {},
+        "wall_s": 0.0,
+        "sentence_set": "v1",
+        "sentences": ["tea"],
+        "quick": True,
+    }
+    text = report.markdown(data)
+    assert "quick run" in text
+    for b in bounds.BOUNDS:
+        assert b.name in text

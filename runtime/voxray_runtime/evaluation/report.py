@@ -225,20 +225,20 @@ def markdown(data: dict[str, Any]) -> str:
         "| bound | value | worst figure above | why |",
         "|---|---:|---:|---|",
     ]
-    shown = set()
+    by_bound: dict[str, list[dict[str, Any]]] = {}
     for g in margins:
-        b = g["bound"]
-        if b is None:
-            lines.append(
-                f"| detected language = spoken (en, es) | top-1 | {g['worst']} | Whisper base is "
-                "reliable for en and es; a wrong phonemizer or voice language changes it |"
-            )
-            continue
-        reason = "" if b.name in shown else _esc(b.reason)
-        shown.add(b.name)
-        lines.append(f"| {b.name} ({g['side']}) | {b.value:g} | {fmt(g['worst'], 4)} | {reason} |")
-    for b in (bounds.F0_MIN, bounds.F0_MAX):
-        lines.append(f"| {b.name} | {b.value:g} | – | {_esc(b.reason)} |")
+        by_bound.setdefault(g["bound"].name if g["bound"] else "", []).append(g)
+    for b in bounds.BOUNDS:
+        found = by_bound.get(b.name) or [{"side": "", "worst": None}]
+        for k, g in enumerate(found):
+            side = f" ({g['side']})" if g["side"] else ""
+            reason = _esc(b.reason) if k == 0 else "(as above)"
+            lines.append(f"| {b.name}{side} | {b.value:g} | {fmt(g['worst'], 4)} | {reason} |")
+    for g in by_bound.get("", []):
+        lines.append(
+            f"| detected language = spoken (en, es) | top-1 | {g['worst']} | Whisper base is reliable for "
+            "en and es; speech in the wrong language (a wrong phonemizer, voice or text) changes it |"
+        )
     lines.append("")
     if rows:
         lines += [
@@ -364,8 +364,9 @@ def _quantization_lines(q: dict[str, Any]) -> list[str]:
     if v:
         lines += [
             f"**transformers VITS** ({v['weights']}; {v['timing_method']}). Only random "
-            "weights run here: the output is noise-like, so WER is meaningless and not reported; the speed "
-            "ratio and how far each variant's output moves from fp32 are real.",
+            "weights run here: the output is noise-like and near full scale, so WER is meaningless and not "
+            "reported, and the d-vector cosine is shown only for completeness (the embedder is unstable on "
+            "such noise: a 60 dB SNR already moves it); the speed ratio and the waveform SNR are real.",
             "",
             "| variant | engine s | speed-up vs fp32 | same-length renders | SNR vs fp32 dB "
             "| d-vector cos to fp32 (same sentence) |",
@@ -428,12 +429,33 @@ def reading(data: dict[str, Any]) -> str:
             f"Urdu (fallback) CER {span(vals('ur', 'cer'))}."
         )
     if vals("ar", "cer"):
-        loops = sum(r["repetition_loops"] for r in rows if r["language"] == "ar")
-        clips = sum(len(r["clips"]) for r in rows if r["language"] == "ar")
+        distinct = {r["audio_sha256"]: r for r in rows if r["language"] == "ar"}.values()
+        loops = sum(r["repetition_loops"] for r in distinct)
+        clips = sum(len(r["clips"]) for r in distinct)
         parts.append(
-            f"Arabic CER {span(vals('ar', 'cer'))}, {loops} of {clips} transcripts hallucination loops: no "
-            "automatic check here confirms the Arabic avatars are intelligible, and Whisper base is itself "
-            "unreliable for Arabic."
+            f"Arabic CER {span(vals('ar', 'cer'))}, {loops} of {clips} distinct transcripts "
+            "hallucination loops: no automatic check here confirms the Arabic avatars are intelligible, "
+            "and Whisper base is itself unreliable for Arabic."
+        )
+    gap = data.get("fallback_gap", {})
+    for e in gap.get("urdu", []):
+        parts.append(
+            f"{e['avatar']} ({e['speaker']}, a Hindi voice reading Urdu phonemes): CER "
+            f"{fmt(e['cer_urdu_phonemes'])} against {fmt(e['cer_same_voice_speaking_hindi'])} for the same "
+            f"voice reading the Hindi twin and {fmt(e['cer_espeak_true_urdu'])} for espeak's true Urdu "
+            "voice; Whisper gives it p(ur) "
+            f"{fmt(e['mean_p_ur'])} and p(hi) {fmt(e['mean_p_hi'])}."
+        )
+    for e in gap.get("en_au", []):
+        parts.append(
+            f"{e['avatar']} is phonemized as {e['engine_language']} (British) with the en-GB text on "
+            f"{e['spoken_text_identical_to_en_gb']} sentences: the distance to a true Australian voice is "
+            "the whole accent, which no checker here measures."
+        )
+    for e in gap.get("arabic", []):
+        parts.append(
+            f"{e['gender'].capitalize()} Arabic: {e['distinct_renders']} distinct render(s) for "
+            f"{len(e['dialects'])} dialects ({', '.join(e['dialects'])}): the dialects are not distinguished."
         )
     locs = data.get("similarity", {}).get("locales", [])
     ratios = [x["f0_ratio_female_male"] for x in locs if x["f0_ratio_female_male"]]
