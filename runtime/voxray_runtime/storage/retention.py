@@ -144,7 +144,7 @@ def decide(entries: Sequence[Entry], *, now: float, ttl_s: float) -> list[Verdic
 
 # ---- I/O ------------------------------------------------------------------------------------------------
 def scan(root: Path) -> list[Entry]:
-    """Everything below ``root`` (not ``root`` itself), links not followed; files before their dirs' end."""
+    """Everything below ``root`` (not ``root`` itself); symlinks are listed as such, never followed."""
     entries: list[Entry] = []
     if not root.is_dir() or root.is_symlink():
         return entries
