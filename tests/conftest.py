@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import socket
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -79,25 +82,33 @@ def output_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def serve_url(ray_cluster: dict[str, Any], output_dir: Path) -> Iterator[str]:
+def serve_base(ray_cluster: dict[str, Any]) -> str:
+    """Serve's HTTP proxy on a free loopback port; every app of the session is deployed behind it."""
+    from ray import serve
+
+    port = free_port()
+    serve.start(http_options={"host": "127.0.0.1", "port": port})
+    return f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="session")
+def serve_url(serve_base: str, output_dir: Path) -> Iterator[str]:
     """The voxray app with the bundled models, on a free loopback port."""
     from ray import serve
 
     from voxray_runtime.models import default_models
     from voxray_runtime.serve.app import build_app
 
-    port = free_port()
-    serve.start(http_options={"host": "127.0.0.1", "port": port})
     args = {
         "models": [{"name": m.name, "spec": m.spec.to_wire()} for m in default_models()],
         "output_dir": str(output_dir),
         "ingress_num_cpus": 0.05,
-        # the functional tests run on loopback without credentials; access control is tested
-        # against the secure_url app (tests/security)
-        "security": {"auth": "disabled"},
+        # the functional tests run on loopback without credentials (and without per-caller limits
+        # in their way); access control and limits are tested against the secure app (tests/security)
+        "security": {"auth": "disabled", "requests_per_minute": 1_000_000, "max_concurrent": 10_000},
     }
     serve.run(build_app(args), name="voxray", route_prefix="/", blocking=False)
-    url = f"http://127.0.0.1:{port}"
+    url = serve_base
     _wait(f"{url}/v1/voices")
     yield url
     serve.delete("voxray")
@@ -117,7 +128,7 @@ def tight_url(serve_url: str, output_dir: Path) -> Iterator[str]:
         "max_queued_requests": 1,
         "ingress_num_cpus": 0.0,
         "ingress_max_ongoing_requests": 64,
-        "security": {"auth": "disabled"},
+        "security": {"auth": "disabled", "requests_per_minute": 1_000_000, "max_concurrent": 10_000},
     }
     app = build_app(args)
     serve.run(app, name="tight", route_prefix="/tight", blocking=False)
@@ -125,3 +136,114 @@ def tight_url(serve_url: str, output_dir: Path) -> Iterator[str]:
     _wait(f"{url}/v1/voices")
     yield url
     serve.delete("tight")
+
+
+# ---- the secure app: auth required, API keys and OIDC tokens, tight limits, audit to a file ---------------
+@dataclass(frozen=True)
+class SecureApp:
+    """What the security tests need to talk to the secure app and check what it wrote."""
+
+    url: str
+    #: plain API keys by id (the app only ever sees them hashed)
+    keys: dict[str, str]
+    issuer: str
+    audience: str
+    #: the RSA private key whose public half is in the app's JWKS, and its kid
+    signing_key: Any
+    kid: str
+    audit_log: Path
+    ray_logs: Path
+    output_dir: Path
+    max_body_bytes: int
+    max_text_chars: int
+    cors_origin: str
+
+
+SECURE_MODELS = ("speak", "speak-alt")
+
+
+@pytest.fixture(scope="session")
+def secure_app(
+    serve_base: str, ray_cluster: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[SecureApp]:
+    """The voxray app as a cluster runs it: authentication required (API keys file + OIDC JWKS file),
+    per-key permissions and limits, small body and text limits, CORS for one origin, audit to a file.
+    Two light espeak models so that per-model permissions can be told apart."""
+    import secrets
+
+    import yaml
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from jwt.algorithms import RSAAlgorithm
+    from ray import serve
+
+    from voxray_runtime.serve.app import build_app
+
+    d = tmp_path_factory.mktemp("secure")
+    keys = {
+        name: f"vxk-{name}-{secrets.token_urlsafe(24)}"
+        for name in ("writer", "alice", "limited", "throttled", "solo", "fuzz", "hashed")
+    }
+    doc = {
+        "keys": [
+            {"id": "writer", "key": keys["writer"], "scopes": ["speech", "store"]},
+            {"id": "alice", "key": keys["alice"], "models": ["speak-alt"]},
+            {"id": "limited", "key": keys["limited"], "requestsPerMinute": 60},
+            {"id": "throttled", "key": keys["throttled"], "requestsPerMinute": 6},
+            {"id": "solo", "key": keys["solo"], "maxConcurrent": 1},
+            {
+                "id": "fuzz",
+                "key": keys["fuzz"],
+                "scopes": ["speech", "store"],
+                "requestsPerMinute": 1_000_000,
+                "maxConcurrent": 64,
+            },
+            # given as its SHA-256 only, as a Secret generated elsewhere would
+            {"id": "hashed", "sha256": hashlib.sha256(keys["hashed"].encode()).hexdigest()},
+        ]
+    }
+    keys_file = d / "keys.yaml"
+    keys_file.write_text(yaml.safe_dump(doc))
+    signing_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwk = json.loads(RSAAlgorithm.to_jwk(signing_key.public_key()))
+    jwk |= {"kid": "test-key-1", "use": "sig", "alg": "RS256"}
+    jwks_file = d / "jwks.json"
+    jwks_file.write_text(json.dumps({"keys": [jwk]}))
+    hmac_file = d / "audit-hmac-key"
+    hmac_file.write_bytes(secrets.token_bytes(32).hex().encode())
+    audit_log = d / "audit" / "audit.jsonl"
+    out = d / "audio"
+    spec = {"engine": "espeak", "resources": {"cpu": 0.05}, "serving": {"maxOngoingRequests": 8}}
+    issuer, audience = "https://issuer.voxray.test", "voxray-api"
+    args = {
+        "models": [{"name": name, "spec": spec} for name in SECURE_MODELS],
+        "output_dir": str(out),
+        "ingress_num_cpus": 0.0,
+        "security": {
+            "auth": "required",
+            "apiKeysFile": str(keys_file),
+            "oidc": {"issuer": issuer, "audience": audience, "jwksFile": str(jwks_file)},
+            "maxBodyBytes": 4096,
+            "maxTextChars": 200,
+            "corsAllowOrigins": ["https://app.voxray.test"],
+            "auditHmacKeyFile": str(hmac_file),
+            "auditLogFile": str(audit_log),
+        },
+    }
+    serve.run(build_app(args), name="secure", route_prefix="/secure", blocking=False)
+    url = f"{serve_base}/secure"
+    _wait(f"{url}/readyz")
+    yield SecureApp(
+        url=url,
+        keys=keys,
+        issuer=issuer,
+        audience=audience,
+        signing_key=signing_key,
+        kid="test-key-1",
+        audit_log=audit_log,
+        ray_logs=Path(ray_cluster["temp_dir"]),
+        output_dir=out,
+        max_body_bytes=4096,
+        max_text_chars=200,
+        cors_origin="https://app.voxray.test",
+    )
+    serve.delete("secure")

@@ -1,36 +1,76 @@
-"""The FastAPI application factory (the Serve ingress builds it with its frontend)."""
+"""The FastAPI application factory (the Serve ingress builds it with its frontend and security settings).
+
+Everything but ``/healthz`` and ``/readyz`` needs a credential when auth is required, the OpenAPI
+document and the docs pages included (they list the models served). See :mod:`voxray_runtime.api.guard`
+for the layers every request goes through.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
+from starlette.middleware.base import BaseHTTPMiddleware
 
 import voxray_runtime
-from voxray_runtime.api.errors import install_error_handlers
+from voxray_runtime.api.deps import SecurityState, documented_auth
+from voxray_runtime.api.errors import install_error_handlers, problem_schemas
+from voxray_runtime.api.guard import REQUEST_ID_HEADER, SPEECH_PATHS, ContextMiddleware, GuardMiddleware
 from voxray_runtime.api.metrics import ApiMetrics, NullMetrics
 from voxray_runtime.api.routes import health, speech, voices
 from voxray_runtime.api.service import SpeechFrontend
+from voxray_runtime.security.audit import load_hmac_key
+from voxray_runtime.security.authn import Authenticator
+from voxray_runtime.security.config import SecurityArgs
+from voxray_runtime.security.limits import ConcurrencyLimiter, RateLimiter
 
-SPEECH_ROUTES = {"/v1/audio/speech": "openai", "/v1/speech": "native"}
+#: response headers a browser page may read (CORS)
+EXPOSED_HEADERS = [
+    REQUEST_ID_HEADER,
+    "Retry-After",
+    "X-Voxray-Avatar",
+    "X-Voxray-Model",
+    "X-Voxray-Engine",
+    "X-Voxray-Speaker",
+    "X-Voxray-Fallback",
+    "X-Voxray-Fallback-Reason",
+    "X-Voxray-Duration",
+    "X-Voxray-Sample-Rate",
+    "X-Voxray-Chunks",
+]
 
 
-def create_app(frontend: SpeechFrontend, metrics: ApiMetrics | None = None) -> FastAPI:
+def create_app(
+    frontend: SpeechFrontend,
+    metrics: ApiMetrics | None = None,
+    security: SecurityArgs | None = None,
+    authenticator: Authenticator | None = None,
+) -> FastAPI:
+    """``security`` absent means auth disabled with the default limits (in-process use only)."""
+    settings = security or SecurityArgs(auth="disabled")
+    authenticator = authenticator or Authenticator.from_settings(settings)
     app = FastAPI(
         title="voxray",
         version=voxray_runtime.__version__,
-        description="Multilingual text-to-speech: OpenAI-compatible and native speech, voices, models.",
+        description=(
+            "Multilingual text-to-speech: OpenAI-compatible and native speech, voices, models. "
+            "Send an API key as 'Authorization: Bearer <key>' or 'X-API-Key: <key>' (or an OIDC access "
+            "token as Bearer) unless the server runs with authentication disabled."
+        ),
     )
     app.state.frontend = frontend
     app.state.metrics = metrics or NullMetrics()
+    app.state.security = SecurityState(settings, load_hmac_key(settings.audit_hmac_key_file))
     install_error_handlers(app)
     recorder = app.state.metrics
 
-    @app.middleware("http")
     async def count(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         """Queue depth of the ingress, and requests that ended in an error (successes count themselves)."""
-        route = next((r for p, r in SPEECH_ROUTES.items() if request.url.path.endswith(p)), None)
+        route = next((r for p, r in SPEECH_PATHS.items() if request.url.path.endswith(p)), None)
         if route is None:
             return await call_next(request)
         started = time.perf_counter()
@@ -45,7 +85,45 @@ def create_app(frontend: SpeechFrontend, metrics: ApiMetrics | None = None) -> F
             )
         return response
 
-    app.include_router(speech.router)
-    app.include_router(voices.router)
+    documented = [Depends(documented_auth)] if authenticator.required else []
+    app.include_router(speech.router, dependencies=documented)
+    app.include_router(voices.router, dependencies=documented)
     app.include_router(health.router)
+
+    # outermost last: context (request id, headers, log, audit) > CORS > metrics > guard (auth, limits,
+    # body size): refusals by the guard are counted too
+    app.add_middleware(
+        GuardMiddleware,
+        settings=settings,
+        authenticator=authenticator,
+        rate=RateLimiter(),
+        concurrency=ConcurrencyLimiter(),
+    )
+    app.add_middleware(BaseHTTPMiddleware, dispatch=count)
+    if settings.cors_allow_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_allow_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "X-API-Key", "Content-Type", REQUEST_ID_HEADER],
+            expose_headers=EXPOSED_HEADERS,
+            allow_credentials=False,
+            max_age=600,
+        )
+    app.add_middleware(ContextMiddleware, settings=settings)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            doc = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+                servers=app.servers,  # FastAPI adds Serve's route prefix (root_path) here
+            )
+            doc.setdefault("components", {}).setdefault("schemas", {}).update(problem_schemas())
+            app.openapi_schema = doc
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app

@@ -52,6 +52,87 @@ class Problem(Exception):  # noqa: N818 - RFC 9457 calls it a problem
         return out
 
 
+#: what each status means on this API (the OpenAPI document's response descriptions)
+_MEANINGS = {
+    400: "invalid request: unknown voice, language or model, unspeakable text, malformed body",
+    401: "authentication required or credentials invalid (WWW-Authenticate: Bearer)",
+    403: "the caller may not use this model, or lacks the scope (store=true needs 'store')",
+    404: "no such resource",
+    413: "request body or text too long (the message gives the limit)",
+    422: "request validation failed: the fields and why (unknown fields are refused)",
+    429: "too many requests or too many in flight for this caller (Retry-After)",
+    500: "internal error",
+    503: "overloaded or not ready (Retry-After)",
+    504: "synthesis timed out",
+    507: "the audio could not be stored",
+}
+_HEADERS: dict[int, dict[str, object]] = {
+    401: {"WWW-Authenticate": {"description": "the Bearer challenge", "schema": {"type": "string"}}},
+    429: {
+        "Retry-After": {
+            "description": "seconds to wait before retrying",
+            "required": True,
+            "schema": {"type": "integer"},
+        }
+    },
+    503: {"Retry-After": {"description": "seconds to wait before retrying", "schema": {"type": "integer"}}},
+}
+PROBLEM_SCHEMA_NAME = "Problem"
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, object]]:
+    """OpenAPI ``responses`` entries for error statuses: problem+json bodies (schema ``Problem``)."""
+    out: dict[int | str, dict[str, object]] = {}
+    for status in statuses:
+        entry: dict[str, object] = {
+            "description": _MEANINGS.get(status, "error"),
+            "content": {
+                PROBLEM_CONTENT_TYPE: {"schema": {"$ref": f"#/components/schemas/{PROBLEM_SCHEMA_NAME}"}}
+            },
+        }
+        if status in _HEADERS:
+            entry["headers"] = _HEADERS[status]
+        out[status] = entry
+    return out
+
+
+def problem_schemas() -> dict[str, object]:
+    """JSON schemas of the problem body, for the OpenAPI document's components."""
+    return {
+        PROBLEM_SCHEMA_NAME: {
+            "title": "Problem",
+            "description": "RFC 9457 problem details, with OpenAI's error envelope as the member 'error'.",
+            "type": "object",
+            "required": ["type", "title", "status", "detail", "error"],
+            "properties": {
+                "type": {"type": "string"},
+                "title": {"type": "string"},
+                "status": {"type": "integer"},
+                "detail": {"type": "string"},
+                "instance": {"type": "string"},
+                "errors": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["field", "message"],
+                        "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+                    },
+                },
+                "error": {
+                    "type": "object",
+                    "required": ["message", "type", "code"],
+                    "properties": {
+                        "message": {"type": "string"},
+                        "type": {"type": "string"},
+                        "param": {"type": ["string", "null"]},
+                        "code": {"type": "integer"},
+                    },
+                },
+            },
+        }
+    }
+
+
 def bad_request(detail: str, field: str | None = None, slug: str = "invalid-request") -> Problem:
     return Problem(400, slug, "Invalid request", detail, field=field)
 
@@ -83,14 +164,23 @@ def _validation_problem(exc: RequestValidationError) -> Problem:
     return Problem(422, "validation-error", "Request validation failed", detail, errors=errors)
 
 
+def _noted(request: Request, problem: Problem) -> Problem:
+    """Tell the request's context (logs, audit) which problem it ended in."""
+    state = request.scope.get("state")
+    ctx = state.get("voxray") if isinstance(state, dict) else None
+    if ctx is not None and hasattr(ctx, "problem"):
+        ctx.problem = problem.slug
+    return problem
+
+
 def install_error_handlers(app: FastAPI) -> None:
     async def on_problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, Problem)
-        return problem_response(exc, request.url.path)
+        return problem_response(_noted(request, exc), request.url.path)
 
     async def on_validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
-        return problem_response(_validation_problem(exc), request.url.path)
+        return problem_response(_noted(request, _validation_problem(exc)), request.url.path)
 
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
@@ -98,7 +188,7 @@ def install_error_handlers(app: FastAPI) -> None:
         p = Problem(
             exc.status_code, slug, str(exc.detail), f"{request.method} {request.url.path}: {exc.detail}"
         )
-        return problem_response(p, request.url.path)
+        return problem_response(_noted(request, p), request.url.path)
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         p = Problem(500, "internal-error", "Internal error", f"synthesis failed: {type(exc).__name__}: {exc}")

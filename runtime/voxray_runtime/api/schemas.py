@@ -11,9 +11,10 @@ NativeFormat = Literal["mp3", "opus", "flac", "wav", "pcm"]
 
 
 class OpenAISpeechRequest(BaseModel):
-    """``POST /v1/audio/speech`` as OpenAI defines it. Unknown fields are ignored (clients add some)."""
+    """``POST /v1/audio/speech`` as OpenAI defines it. Unknown fields are refused (422 naming them): the
+    official OpenAI clients send only these."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="forbid")
 
     model: str = Field(
         default="tts-1", min_length=1, max_length=128, description="tts-1, tts-1-hd or a VoiceModel"

@@ -120,6 +120,8 @@ class SpeechFrontend:
     max_text_chars: Mapping[str, int]
     output_dir: Path
     default_bitrate_kbps: int = 64
+    #: a cap over every model's own ``maxTextChars`` (the security settings' ``maxTextChars``)
+    text_limit_cap: int | None = None
 
     # ---- voice resolution -------------------------------------------------------------------------
     def _model(self, model: str | None) -> str | None:
@@ -136,32 +138,51 @@ class SpeechFrontend:
             )
         return model
 
-    def _resolve(self, resolve: Any, model: str | None, field_name: str) -> VoiceBinding:
+    def _resolve(
+        self, resolve: Any, model: str | None, field_name: str, allowed: frozenset[str] | None
+    ) -> VoiceBinding:
+        """The binding for the request. When the caller may use only some models and did not pin one,
+        the best model it may use is chosen (the caller checks the result against its permissions)."""
         try:
-            return self.catalog.resolve(resolve(), self._model(model))
+            avatar = resolve()
+            pinned = self._model(model)
+            binding = self.catalog.resolve(avatar, pinned)
+            if pinned is None and allowed is not None and binding.model not in allowed:
+                for name in self.catalog.models:
+                    if name in allowed:
+                        try:
+                            return self.catalog.resolve(avatar, name)
+                        except VoiceError:
+                            continue
+            return binding
         except VoiceError as exc:
             raise Problem(
                 400, "unknown-voice", "Unknown voice", str(exc), field=exc.field or field_name
             ) from exc
 
-    def openai_binding(self, req: OpenAISpeechRequest) -> VoiceBinding:
+    def openai_binding(self, req: OpenAISpeechRequest, allowed: frozenset[str] | None = None) -> VoiceBinding:
         name = OPENAI_VOICE_ALIASES.get(req.voice.lower(), req.voice)
-        return self._resolve(lambda: parse_avatar(name), req.model, "voice")
+        return self._resolve(lambda: parse_avatar(name), req.model, "voice", allowed)
 
-    def native_binding(self, req: NativeSpeechRequest) -> VoiceBinding:
+    def native_binding(self, req: NativeSpeechRequest, allowed: frozenset[str] | None = None) -> VoiceBinding:
         return self._resolve(
             lambda: resolve_avatar(
                 language=req.language, dialect=req.dialect, gender=req.gender, avatar=req.avatar
             ),
             req.model,
             "avatar",
+            allowed,
         )
+
+    def text_limit(self, model: str) -> int:
+        limit = self.max_text_chars.get(model, 5000)
+        return min(limit, self.text_limit_cap) if self.text_limit_cap is not None else limit
 
     # ---- job building -----------------------------------------------------------------------------
     def job(
         self, binding: VoiceBinding, text: str, speed: float, fmt: str, bitrate: int | None, text_field: str
     ) -> SynthesisJob:
-        limit = self.max_text_chars.get(binding.model, 5000)
+        limit = self.text_limit(binding.model)
         if not text.strip():
             raise Problem(400, "empty-text", "Empty text", "the text is empty", field=text_field)
         if len(text) > limit:
@@ -219,14 +240,15 @@ class SpeechFrontend:
     def store(
         self, job: SynthesisJob, out: SynthesisOutput, name: str | None, started: float
     ) -> StoredSpeech:
-        from voxray_runtime.storage.atomic import atomic_write_bytes
+        from voxray_runtime.storage.paths import UnsafePathError, write_output
 
         day = datetime.now(UTC).strftime("%Y-%m-%d")
         stem = name or f"{job.binding.avatar.name}-{job.request_id[:12]}"
         rel = Path("speech") / day / f"{stem}.{job.format}"
-        path = self.output_dir / rel
         try:
-            atomic_write_bytes(path, out.audio)
+            path = write_output(self.output_dir, rel.as_posix(), out.audio)
+        except UnsafePathError as exc:
+            raise bad_request(f"cannot store under this name: {exc}", "name") from exc
         except OSError as exc:
             raise Problem(
                 507, "storage-failed", "Storage failed", f"could not write {rel} to the audio output: {exc}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from typing import Any, cast
@@ -22,10 +23,35 @@ from voxray_runtime.api.service import (
     SynthesisOutput,
 )
 from voxray_runtime.models import NamedModel, catalog_for
+from voxray_runtime.security.audit import configure_audit_stream
+from voxray_runtime.security.authn import Authenticator
+from voxray_runtime.security.config import SecurityArgs
+from voxray_runtime.security.logs import configure_json_logging
 from voxray_runtime.serve.args import AppArgs
+from voxray_runtime.storage.retention import RetentionSweeper
 from voxray_runtime.voices import Catalog
 
 HEALTH_TIMEOUT_S = 5.0
+
+_log = logging.getLogger("voxray.ingress")
+
+
+def describe_security(settings: SecurityArgs, authenticator: Authenticator) -> str:
+    """One log line on how the API is protected (key ids, never keys)."""
+    if not authenticator.required:
+        return "authentication is DISABLED: every caller is anonymous (loopback development only)"
+    parts = []
+    if authenticator.keys is not None:
+        parts.append(f"{len(authenticator.keys)} API keys ({', '.join(authenticator.keys.ids[:20])})")
+    if settings.oidc is not None:
+        parts.append(f"OIDC tokens from {settings.oidc.issuer} for audience {settings.oidc.audience}")
+    cors = ", ".join(settings.cors_allow_origins) or "off"
+    return (
+        f"authentication required: {'; '.join(parts)}; limits per caller: "
+        f"{settings.requests_per_minute}/min, {settings.max_concurrent} in flight; "
+        f"body {settings.max_body_bytes} bytes, text "
+        f"{settings.max_text_chars} characters; CORS {cors}"
+    )
 
 
 class HandleBackend:
@@ -103,6 +129,11 @@ class HandleBackend:
 class Ingress:
     def __init__(self, args: dict[str, Any], handles: dict[str, DeploymentHandle[Any]]) -> None:
         app_args = AppArgs.model_validate(args)
+        self.security = app_args.security
+        configure_json_logging()
+        configure_audit_stream(self.security.audit_log_file)
+        # a bad keys file fails the replica: never serve open by accident
+        self.authenticator = Authenticator.from_settings(self.security)
         models = [NamedModel(m.name, m.spec) for m in app_args.models]
         catalog = catalog_for(models)
         self.frontend = SpeechFrontend(
@@ -113,8 +144,15 @@ class Ingress:
             max_text_chars={m.name: m.spec.serving.max_text_chars for m in models},
             output_dir=Path(app_args.output_dir),
             default_bitrate_kbps=app_args.default_bitrate_kbps,
+            text_limit_cap=self.security.max_text_chars,
         )
         self.metrics = ServeMetrics()
+        line = describe_security(self.security, self.authenticator)
+        (_log.info if self.authenticator.required else _log.warning)(line)
+        self.retention: RetentionSweeper | None = None
+        if self.security.retention_seconds is not None:
+            # stored speech older than the TTL is deleted by periodic sweeps (idempotent across replicas)
+            self.retention = RetentionSweeper(app_args.output_dir, self.security.retention_seconds)
 
     def __serve_build_asgi_app__(self) -> Any:
-        return create_app(self.frontend, self.metrics)
+        return create_app(self.frontend, self.metrics, self.security, self.authenticator)

@@ -8,8 +8,9 @@ from collections.abc import AsyncIterator
 from fastapi import APIRouter, Response
 from fastapi.responses import StreamingResponse
 
-from voxray_runtime.api.deps import Frontend, Metrics
-from voxray_runtime.api.errors import Problem
+from voxray_runtime.api.deps import Caller, Context, Frontend, Metrics, Secure
+from voxray_runtime.api.errors import Problem, problem_responses
+from voxray_runtime.api.guard import RequestContext
 from voxray_runtime.api.metrics import ApiMetrics
 from voxray_runtime.api.schemas import NativeSpeechRequest, OpenAISpeechRequest, StoredSpeech
 from voxray_runtime.api.service import (
@@ -21,17 +22,35 @@ from voxray_runtime.api.service import (
     content_type,
     voice_headers,
 )
+from voxray_runtime.security.principal import Denial, Principal, check_model, check_scope
+from voxray_runtime.voices import VoiceBinding
 
 router = APIRouter(prefix="/v1", tags=["speech"])
 
-_AUDIO_RESPONSES: dict[int | str, dict[str, object]] = {
-    200: {"content": {"audio/mpeg": {}, "audio/wav": {}, "audio/flac": {}, "audio/ogg": {}, "audio/pcm": {}}},
-    400: {"description": "invalid request (problem+json)"},
-    413: {"description": "text too long (problem+json)"},
-    422: {"description": "request validation failed (problem+json)"},
-    429: {"description": "too many requests (Retry-After)"},
-    503: {"description": "model replicas saturated (problem+json, Retry-After)"},
+_AUDIO_CONTENT = {
+    "audio/mpeg": {"schema": {"type": "string", "format": "binary"}},
+    "audio/wav": {"schema": {"type": "string", "format": "binary"}},
+    "audio/flac": {"schema": {"type": "string", "format": "binary"}},
+    "audio/ogg": {"schema": {"type": "string", "format": "binary"}},
+    "audio/pcm": {"schema": {"type": "string", "format": "binary"}},
 }
+_AUDIO_RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {"description": "the audio", "content": _AUDIO_CONTENT},
+    **problem_responses(400, 401, 403, 413, 422, 429, 500, 503, 504, 507),
+}
+
+
+def _deny(denial: Denial | None) -> None:
+    if denial is not None:
+        raise Problem(denial.status, denial.slug, denial.title, denial.detail, field=denial.field)
+
+
+def _authorize(caller: Principal, ctx: RequestContext, binding: VoiceBinding) -> None:
+    """Record the voice for the audit, then check the caller may use its model."""
+    ctx.model = binding.model
+    ctx.voice = binding.avatar.name
+    ctx.language = binding.avatar.language
+    _deny(check_model(caller, binding.model))
 
 
 async def _run(frontend: SpeechFrontend, job: SynthesisJob) -> SynthesisOutput:
@@ -98,11 +117,21 @@ def _audio_response(job: SynthesisJob, out: SynthesisOutput) -> Response:
 
 
 @router.post("/audio/speech", response_class=Response, responses=_AUDIO_RESPONSES)
-async def openai_speech(req: OpenAISpeechRequest, frontend: Frontend, metrics: Metrics) -> Response:
+async def openai_speech(
+    req: OpenAISpeechRequest,
+    frontend: Frontend,
+    metrics: Metrics,
+    caller: Caller,
+    ctx: Context,
+    security: Secure,
+) -> Response:
     """OpenAI-compatible speech: existing OpenAI clients work unchanged. ``voice`` is an OpenAI voice
     name (alloy, echo, fable, onyx, nova, shimmer...) or any voxray avatar such as ``female_ar-EG``."""
     started = time.perf_counter()
-    binding = frontend.openai_binding(req)
+    security.note_text(ctx, req.input)
+    _deny(check_scope(caller, "speech"))
+    binding = frontend.openai_binding(req, caller.models)
+    _authorize(caller, ctx, binding)
     job = frontend.job(binding, req.input, req.speed, req.response_format, None, "input")
     if req.stream_format == "audio":
         return _stream(frontend, metrics, job, "openai", started)
@@ -122,15 +151,29 @@ async def openai_speech(req: OpenAISpeechRequest, frontend: Frontend, metrics: M
 @router.post(
     "/speech",
     response_model=StoredSpeech,
-    responses=_AUDIO_RESPONSES | {200: {"content": {"application/json": {}, "audio/mpeg": {}}}},
+    responses=_AUDIO_RESPONSES
+    | {200: {"description": "the audio, or (store=true) where it was stored", "content": _AUDIO_CONTENT}},
 )
 async def native_speech(
-    req: NativeSpeechRequest, frontend: Frontend, metrics: Metrics
+    req: NativeSpeechRequest,
+    frontend: Frontend,
+    metrics: Metrics,
+    caller: Caller,
+    ctx: Context,
+    security: Secure,
 ) -> Response | StoredSpeech:
     """Native speech: language + dialect + gender, or an avatar. ``store=true`` writes the audio to the
-    output directory (atomic rename) and returns its path and metadata instead of the audio."""
+    output directory (atomic rename) and returns its path and metadata instead of the audio; it needs
+    the ``store`` scope."""
     started = time.perf_counter()
-    binding = frontend.native_binding(req)
+    security.note_text(ctx, req.text)
+    if req.store:
+        ctx.action = "store"
+    _deny(check_scope(caller, "speech"))
+    if req.store:
+        _deny(check_scope(caller, "store"))
+    binding = frontend.native_binding(req, caller.models)
+    _authorize(caller, ctx, binding)
     job = frontend.job(binding, req.text, req.speed, req.format, req.bitrate_kbps, "text")
     if req.stream:
         if req.store:
@@ -145,5 +188,8 @@ async def native_speech(
     out = await _run(frontend, job)
     _record(metrics, "native", job, out, started)
     if req.store:
-        return frontend.store(job, out, req.name, started)
+        stored = frontend.store(job, out, req.name, started)
+        ctx.output_path = stored.path
+        ctx.stored_bytes = stored.bytes
+        return stored
     return _audio_response(job, out)

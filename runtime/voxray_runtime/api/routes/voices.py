@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from voxray_runtime.api.deps import Frontend
+from voxray_runtime.api.errors import problem_responses
 from voxray_runtime.api.schemas import ModelsResponse, VoicesResponse
 
-router = APIRouter(prefix="/v1", tags=["voices"])
+router = APIRouter(prefix="/v1", tags=["voices"], responses=problem_responses(400, 401, 413, 429, 500, 503))
 
 
 @router.get("/voices", response_model=VoicesResponse)
