@@ -263,5 +263,5 @@ def _read_symbols(text: str, locale: Locale) -> str:
     text = _EQUALS.sub(f" {words.equals} ", text)
     text = _PERCENT_SIGN.sub(f" {words.percent} ", text)
     if locale.language == "en":
-        text = re.sub(r"\s+@\s+", " at ", text)
+        text = re.sub(r"(?<!\s)\s+@\s+", " at ", text)
     return text

@@ -283,6 +283,25 @@ _MINUTES_THEN_OCLOCK = re.compile(rf"(?<=मिनट)\s+बजे{NOT_BEFORE_WO
 _SENTENCE_GOES_ON = re.compile(r"\s*$|\s+[A-ZÁÉÍÓÚÑ¿¡]")
 
 
+def _is_24_hour(written: str) -> bool:
+    hour, _, minute = written.partition(":")
+    return bool(minute) and minute.isdigit() and (hour.startswith("0") or 13 <= int(hour) <= 23)
+
+
+def _as_24_hour(written: str) -> str:
+    """ "9:00" -> "09:00", which the clock pass reads as a 24-hour time; others unchanged."""
+    hour, _, minute = written.partition(":")
+    return f"0{written}" if minute.isdigit() and len(hour) == 1 else written
+
+
+def _as_12_hour(written: str) -> str:
+    """ "17:00" -> "5:00 pm", "9:00" -> "9:00 am": English reads a mixed range on the 12-hour clock."""
+    hour, _, minute = written.partition(":")
+    if not (minute.isdigit() and hour.isdigit() and int(hour) <= 23):
+        return written
+    return f"{int(hour) % 12 or 12}:{minute} {'am' if int(hour) < 12 else 'pm'}"
+
+
 def read_time(time: ClockTime, locale: Locale) -> str:
     """A clock time in words in the locale's language."""
     return _READERS[locale.language](time)
@@ -304,6 +323,9 @@ def expand_times(text: str, locale: Locale) -> str:
         low, high = match.group("low"), match.group("high")
         if not any(":" in part or part[-1:].isalpha() or part.endswith(".") for part in (low, high)):
             return match.group()  # "9-5": numbers, read by the range pass
+        if _is_24_hour(low) != _is_24_hour(high):  # "9:00-17:00": both ends on one clock
+            convert = _as_12_hour if locale.language == "en" else _as_24_hour
+            low, high = convert(low), convert(high)
         return f"{low} {LEXICON[locale.language].range_to} {high}"
 
     text = _TIME_RANGE.sub(time_range, text)
