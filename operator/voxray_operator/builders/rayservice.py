@@ -26,7 +26,12 @@ from voxray_operator.builders.common import (
     spec_hash,
     unaliased,
 )
-from voxray_operator.builders.security import credential_plan, secret_volumes, security_args
+from voxray_operator.builders.security import (
+    CREDENTIALS_REVISION_ENV,
+    credential_plan,
+    secret_volumes,
+    security_args,
+)
 from voxray_operator.config import BuildSettings
 from voxray_runtime.serve.args import (
     APP_IMPORT_PATH,
@@ -121,13 +126,25 @@ def app_args(name: str, spec: VoiceModelSpec, settings: BuildSettings) -> AppArg
 
 
 def build_serve_config(
-    name: str, spec: VoiceModelSpec, settings: BuildSettings, *, replicas: int | None = None
+    name: str,
+    spec: VoiceModelSpec,
+    settings: BuildSettings,
+    *,
+    replicas: int | None = None,
+    credentials_revision: str | None = None,
 ) -> dict[str, Any]:
-    """The serveConfigV2 document (as a dict; build_rayservice dumps it to YAML)."""
+    """The serveConfigV2 document (as a dict; build_rayservice dumps it to YAML).
+
+    ``credentials_revision``: put into the ingress replicas' environment, so that changing it replaces
+    them (they read the API keys file when they start).
+    """
     args = app_args(name, spec, settings)
     model_options: dict[str, Any] = {"num_cpus": _num(spec.resources.cpu)}
     if uses_gpu(spec):
         model_options["num_gpus"] = _num(replica_num_gpus(spec))
+    ingress_options: dict[str, Any] = {"num_cpus": _num(args.ingress_num_cpus)}
+    if credentials_revision:
+        ingress_options["runtime_env"] = {"env_vars": {CREDENTIALS_REVISION_ENV: credentials_revision}}
     return {
         "proxy_location": "EveryNode",
         "http_options": {"host": "0.0.0.0", "port": SERVE_PORT},
@@ -144,7 +161,7 @@ def build_serve_config(
                         "name": INGRESS_DEPLOYMENT,
                         "num_replicas": args.ingress_replicas,
                         "max_ongoing_requests": args.ingress_max_ongoing_requests,
-                        "ray_actor_options": {"num_cpus": _num(args.ingress_num_cpus)},
+                        "ray_actor_options": ingress_options,
                     },
                     {
                         "name": model_deployment_name(name),
@@ -333,6 +350,7 @@ def build_rayservice(
     *,
     replicas: int | None = None,
     owner: dict[str, Any] | None = None,
+    credentials_revision: str | None = None,
 ) -> dict[str, Any]:
     """The RayService for VoiceModel ``name``.
 
@@ -403,7 +421,9 @@ def build_rayservice(
         cluster["autoscalerOptions"] = autoscaler_options()
     cluster["headGroupSpec"] = head
     cluster["workerGroupSpecs"] = [worker]
-    serve_config = build_serve_config(name, spec, settings, replicas=replicas)
+    serve_config = build_serve_config(
+        name, spec, settings, replicas=replicas, credentials_revision=credentials_revision
+    )
     rayservice = {
         "apiVersion": "ray.io/v1",
         "kind": "RayService",

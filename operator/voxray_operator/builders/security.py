@@ -17,6 +17,11 @@ the keys file under ``keys.yaml`` with the key's SHA-256 only; the Ray pods moun
 the plain key never reaches them. Secrets are mounted read-only, mode 0400 (the pods' fsGroup gives their
 group read access, as the kubelet does for Secret volumes with an fsGroup).
 
+Rotation: the runtime reads the keys file when a replica starts. The annotation
+``voxray.io/credentials-revision`` on the VoiceModel is copied into the ingress deployment's
+``runtime_env`` (``VOXRAY_CREDENTIALS_REVISION``); changing it makes Serve replace the ingress replicas in
+place (no new Ray cluster, no restart of the model replicas), and the new ones read the updated file.
+
 The random values come from the caller (the handler): these builders stay pure and table-tested.
 """
 
@@ -24,6 +29,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +59,9 @@ SECRET_MODE = 0o400
 #: annotation on generated Secrets: says what they are and that the operator never rewrites them
 GENERATED_ANNOTATION = "voxray.io/generated"
 MAX_SECRET_NAME = 253
+#: VoiceModel annotation whose change restarts the ingress replicas (they re-read the mounted Secrets)
+CREDENTIALS_REVISION_ANNOTATION = "voxray.io/credentials-revision"
+CREDENTIALS_REVISION_ENV = "VOXRAY_CREDENTIALS_REVISION"
 COMPONENT = "voicemodel"
 
 
@@ -83,6 +92,14 @@ def api_keys_secret_name(voicemodel: str) -> str:
 
 def audit_key_secret_name(voicemodel: str) -> str:
     return child_name(voicemodel, AUDIT_KEY_SUFFIX, MAX_SECRET_NAME)
+
+
+def credentials_revision(voicemodel: Mapping[str, object]) -> str | None:
+    """The ``voxray.io/credentials-revision`` annotation of a VoiceModel body, if set and not empty."""
+    meta = voicemodel.get("metadata")
+    annotations = meta.get("annotations") if isinstance(meta, Mapping) else None
+    value = annotations.get(CREDENTIALS_REVISION_ANNOTATION) if isinstance(annotations, Mapping) else None
+    return str(value)[:256] if value else None
 
 
 def credential_plan(name: str, spec: VoiceModelSpec) -> CredentialPlan:

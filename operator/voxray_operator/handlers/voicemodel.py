@@ -39,11 +39,13 @@ from voxray_operator.builders import (
     rayservice_name,
 )
 from voxray_operator.builders.security import (
+    CREDENTIALS_REVISION_ANNOTATION,
     CredentialPlan,
     SecretUse,
     build_api_keys_secret,
     build_audit_key_secret,
     credential_plan,
+    credentials_revision,
     read_key_command,
     secret_problem,
 )
@@ -124,7 +126,13 @@ async def _reconcile(ctx: OperatorContext, vm: dict[str, Any], logger: Any) -> N
             return None
         try:
             desired = build_rayservice(
-                name, ns, spec, ctx.build, replicas=autoscaled_replicas(existing, name, spec), owner=vm
+                name,
+                ns,
+                spec,
+                ctx.build,
+                replicas=autoscaled_replicas(existing, name, spec),
+                owner=vm,
+                credentials_revision=credentials_revision(vm),
             )
         except BuildError as exc:
             if exc.retryable:
@@ -239,6 +247,20 @@ async def voicemodel_changed(
     body: kopf.Body, reason: str, memo: kopf.Memo, logger: kopf.Logger, **_: Any
 ) -> None:
     await reconcile(get_context(memo), plain(body), trigger=str(reason), logger=logger)
+
+
+@kopf.on.update(
+    GROUP,
+    VERSION,
+    PLURAL,
+    field=("metadata", "annotations", CREDENTIALS_REVISION_ANNOTATION),
+    id="voicemodel-credentials-revision",
+)
+async def credentials_revision_changed(
+    body: kopf.Body, reason: str, memo: kopf.Memo, logger: kopf.Logger, **_: Any
+) -> None:
+    """``kubectl annotate voicemodel X voxray.io/credentials-revision=...``: restart the ingress replicas."""
+    await reconcile(get_context(memo), plain(body), trigger="credentials-revision", logger=logger)
 
 
 @kopf.on.event("ray.io", "v1", "rayservices", labels={VOICEMODEL_LABEL: kopf.PRESENT})

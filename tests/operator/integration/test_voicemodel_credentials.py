@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 
+import yaml
 from opkit import Cluster, FakeKubeRay, Operator, eventually, voicemodel
 
 from voxray_operator import k8s
@@ -85,3 +86,32 @@ async def test_missing_referenced_secret_is_a_condition_then_heals(
     assert condition(vm, "CredentialsReady")["status"] == "True"
     assert vm["status"]["credentials"]["apiKeysSecret"] == "tenant-keys"
     assert "readKeyCommand" not in vm["status"]["credentials"]
+
+
+def ingress_env(rs: dict[str, object]) -> dict[str, str] | None:
+    serve = yaml.safe_load(rs["spec"]["serveConfigV2"])  # type: ignore[index]
+    deployments = serve["applications"][0]["deployments"]
+    ingress = next(d for d in deployments if d["name"] == "VoxrayIngress")
+    env = (ingress["ray_actor_options"].get("runtime_env") or {}).get("env_vars")
+    return dict(env) if env is not None else None
+
+
+async def test_credentials_revision_annotation_restarts_only_the_ingress(
+    cluster: Cluster, kuberay: FakeKubeRay, operator: Operator
+) -> None:
+    await cluster.create(k8s.VOICEMODELS, voicemodel("tts-rot"))
+    await cluster.wait_phase(k8s.VOICEMODELS, "tts-rot", "Ready")
+    before = await cluster.get(k8s.RAYSERVICES, "tts-rot")
+    assert before is not None
+    assert ingress_env(before) is None
+    annotation = {"metadata": {"annotations": {"voxray.io/credentials-revision": "2026-11-21T16:00"}}}
+    await cluster.api.patch(k8s.VOICEMODELS, "tts", "tts-rot", annotation)
+    after = await cluster.wait_for(
+        k8s.RAYSERVICES, "tts-rot", lambda r: ingress_env(r) is not None, what="ingress env"
+    )
+    assert ingress_env(after) == {"VOXRAY_CREDENTIALS_REVISION": "2026-11-21T16:00"}
+    assert after["metadata"]["uid"] == before["metadata"]["uid"]
+    model = [d for d in yaml.safe_load(after["spec"]["serveConfigV2"])["applications"][0]["deployments"]]
+    old = [d for d in yaml.safe_load(before["spec"]["serveConfigV2"])["applications"][0]["deployments"]]
+    assert model[1] == old[1]  # the model replicas are left alone
+    assert after["spec"]["rayClusterConfig"] == before["spec"]["rayClusterConfig"]  # no new Ray cluster

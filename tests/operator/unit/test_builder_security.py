@@ -16,6 +16,7 @@ from voxray_operator.builders.security import (
     build_api_keys_secret,
     build_audit_key_secret,
     credential_plan,
+    credentials_revision,
     read_key_command,
     secret_problem,
     secret_volumes,
@@ -304,3 +305,25 @@ def test_credentials_condition_says_how_callers_authenticate(
     assert cond is not None
     assert cond["reason"] == reason
     assert words in cond["message"]
+
+
+@pytest.mark.parametrize(
+    ("annotations", "revision"),
+    [
+        (None, None),
+        ({}, None),
+        ({"voxray.io/credentials-revision": ""}, None),
+        ({"voxray.io/credentials-revision": "2"}, "2"),
+        ({"voxray.io/credentials-revision": "r" * 300}, "r" * 256),
+    ],
+)
+def test_credentials_revision_reaches_only_the_ingress(
+    annotations: dict[str, str] | None, revision: str | None
+) -> None:
+    body = {"metadata": {"name": "m", "annotations": annotations}}
+    assert credentials_revision(body) == revision
+    rs = build_rayservice("m", "ns", vm(), SETTINGS, credentials_revision=credentials_revision(body))
+    ingress, model = yaml.safe_load(rs["spec"]["serveConfigV2"])["applications"][0]["deployments"]
+    env = (ingress["ray_actor_options"].get("runtime_env") or {}).get("env_vars")
+    assert env == ({"VOXRAY_CREDENTIALS_REVISION": revision} if revision else None)
+    assert "runtime_env" not in model["ray_actor_options"]
