@@ -13,7 +13,7 @@ when the previous one is answered, and waits ``Retry-After`` (capped at 1 s) aft
 well-behaved client does.
 
 Writes benchmarks/results/load.{json,md}. Bounded: about 3 minutes including Ray's start.
-``LOAD_STEPS=1,4,16 LOAD_STEP_S=5`` shortens it.
+``LOAD_STEPS=1,4,16 LOAD_STEP_S=5`` shortens it; ``LOAD_MAX_ONGOING`` sets the replica's concurrency.
 """
 
 from __future__ import annotations
@@ -40,6 +40,8 @@ STEPS = [int(c) for c in os.environ.get("LOAD_STEPS", "1,2,4,8,16,32,64,128").sp
 STEP_S = float(os.environ.get("LOAD_STEP_S", "12"))
 RECOVERY_S = float(os.environ.get("LOAD_RECOVERY_S", "12"))
 CLIENT_TIMEOUT_S = 45.0
+#: requests a model replica takes at once (the engine thread runs one; the rest wait inside the replica)
+MAX_ONGOING = int(os.environ.get("LOAD_MAX_ONGOING", "4"))
 TEXTS = [
     "Welcome to the Azure Palm, where every suite looks over the sea.",
     "Breakfast is served on the terrace from seven until half past ten.",
@@ -54,7 +56,7 @@ APP_ARGS: dict[str, Any] = {
                 "engine": "espeak",
                 "replicas": {"min": 1, "max": 1},
                 "resources": {"cpu": 1},
-                "serving": {"maxOngoingRequests": 4},
+                "serving": {"maxOngoingRequests": MAX_ONGOING},
             },
         }
     ],
@@ -236,7 +238,7 @@ def markdown(data: dict[str, Any]) -> str:
         "",
         machine_line(data["machine"]),
         "",
-        "One espeak-ng model replica (1 CPU, 4 requests at a time, queue 16), ingress 64 + queue 16, request "
+        f"One espeak-ng model replica (1 CPU, {MAX_ONGOING} requests at a time, queue 16), ingress 64 + queue 16, request "
         "timeout 30 s, per-caller limits lifted; closed-loop clients on loopback that honour Retry-After "
         f"(capped at 1 s); {data['step_seconds']:g} s per step. Latencies in seconds (p50 / p95 / p99).",
         "",
