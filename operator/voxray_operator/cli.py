@@ -26,6 +26,7 @@ from voxray_operator.builders import (
     rayservice_name,
 )
 from voxray_operator.builders.common import dump_yaml
+from voxray_operator.builders.security import credential_plan
 from voxray_operator.builders.validation import Kind
 from voxray_operator.config import BuildSettings, OperatorSettings
 from voxray_runtime.spec.documents import SpecError, parse_document
@@ -146,6 +147,12 @@ def render_documents(
         try:
             if isinstance(doc.spec, VoiceModelSpec):
                 result.objects.append(build_rayservice(doc.name, doc.namespace, doc.spec, settings))
+                generated = [u.name for u in credential_plan(doc.name, doc.spec).secrets if u.generated]
+                if generated:
+                    result.notes.append(
+                        f"{doc.source}: the operator generates Secret(s) {', '.join(generated)} once, "
+                        "with random keys (not shown here)"
+                    )
                 continue
             spec = doc.spec
             names = [*spec.voice_models, *([spec.run_on.voice_model] if spec.run_on.voice_model else [])]

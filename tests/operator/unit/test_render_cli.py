@@ -146,3 +146,24 @@ def test_a_real_process() -> None:
     assert proc.returncode == 0, proc.stderr
     (rayservice,) = yaml.safe_load_all(proc.stdout)
     assert rayservice["spec"]["rayClusterConfig"]["workerGroupSpecs"][0]["groupName"] == "gpu-workers"
+
+
+@pytest.mark.parametrize(
+    ("security", "secrets"),
+    [
+        ("", "m-api-keys, m-audit-key"),
+        ("  security: {oidc: {issuer: 'https://i.example', audience: a}}\n", "m-audit-key"),
+        ("  security: {auth: Disabled, audit: {hmacKeySecretRef: {name: a}}}\n", None),
+    ],
+)
+def test_render_says_which_secrets_the_operator_generates(
+    tmp_path: Path, security: str, secrets: str | None
+) -> None:
+    doc = "apiVersion: voxray.io/v1alpha1\nkind: VoiceModel\nmetadata: {name: m}\nspec:\n  engine: espeak\n"
+    code, out, err = render(write(tmp_path, doc + security))
+    assert code == 0, err
+    if secrets is None:
+        assert "generates" not in err
+    else:
+        assert f"generates Secret(s) {secrets} once" in err
+    assert "kind: Secret" not in out  # random keys are never rendered
