@@ -611,6 +611,12 @@ def transition_events(old: Status | None, new: Status | None) -> list[Event]:
         events.append(
             ("Warning", str(new_creds.get("reason") or "CredentialsNotReady"), str(new_creds.get("message")))
         )
+    if (
+        new_creds
+        and new_creds.get("reason") == "AuthDisabled"
+        and (old_creds or {}).get("reason") != "AuthDisabled"
+    ):
+        events.append(("Warning", "AuthDisabled", str(new_creds.get("message"))))
     old_scaling = get_condition(before.get("conditions"), SCALING_ACTIVE)
     new_scaling = get_condition(after.get("conditions"), SCALING_ACTIVE)
     if new_scaling and new_scaling.get("status") == "False" and (old_scaling or {}).get("status") != "False":

@@ -327,3 +327,13 @@ def test_credentials_revision_reaches_only_the_ingress(
     env = (ingress["ray_actor_options"].get("runtime_env") or {}).get("env_vars")
     assert env == ({"VOXRAY_CREDENTIALS_REVISION": revision} if revision else None)
     assert "runtime_env" not in model["ray_actor_options"]
+
+
+def test_disabling_auth_is_a_warning_event_once() -> None:
+    ok = credentials_status({}, credential_plan("m", vm()), namespace="tts", generation=1, now=NOW)
+    off = credentials_status(
+        ok, credential_plan("m", vm(auth="Disabled")), namespace="tts", generation=2, now=NOW
+    )
+    events = transition_events(ok, off)
+    assert [(t, r) for t, r, _ in events] == [("Warning", "AuthDisabled")]
+    assert transition_events(off, off) == []
