@@ -168,8 +168,8 @@ def start_serve(spec: VoiceModelSpec, out: str) -> str:
                 "models": [{"name": "kokoro", "spec": spec.to_wire()}],
                 "output_dir": out,
                 "ingress_num_cpus": 0.1,
-                # loopback only, measuring the API itself: no credentials to check
-                "security": {"auth": "disabled"},
+                # loopback only, measuring the API itself: no credentials to check, no per-caller limits
+                "security": {"auth": "disabled", "requests_per_minute": 1_000_000, "max_concurrent": 10_000},
             }
         ),
         name="voxray",

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+import traceback
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
@@ -177,7 +178,14 @@ class ContextMiddleware:
         try:
             await self.app(scope, receive, send_wrapped)
         except Exception as exc:
-            app_log.error("unhandled error: %s", type(exc).__name__, exc_info=exc, extra={"path": path})
+            # frames only: an exception's message may quote the text (logged only with log_text)
+            frames = "".join(traceback.format_tb(exc.__traceback__))[-8000:]
+            app_log.error(
+                "unhandled error: %s",
+                type(exc).__name__,
+                exc_info=exc if self.settings.log_text else None,
+                extra={"path": path, "frames": frames},
+            )
             ctx.problem = "internal-error"
             if started_response:  # a stream that broke off: the audit says error, not the 200 sent
                 raise
