@@ -22,7 +22,7 @@ from tests.security.conftest import PROBLEM, key_headers
 
 pytestmark = pytest.mark.ray
 
-EXAMPLES = int(os.environ.get("VOXRAY_FUZZ_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("VOXRAY_FUZZ_EXAMPLES", "60"))
 #: wall-clock budget of one operation and mode (seconds): 10 of them, well under 90 s in all
 BUDGET_S = float(os.environ.get("VOXRAY_FUZZ_BUDGET_S", "8"))
 #: ``VOXRAY_FUZZ_RANDOM=1`` explores new inputs on every run (hunting); the default replays the same ones

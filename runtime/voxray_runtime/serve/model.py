@@ -17,12 +17,14 @@ from ray import serve
 
 from voxray_runtime.audio.pcm import PCM
 from voxray_runtime.engines.base import SynthesisRequest
+from voxray_runtime.security.logs import configure_json_logging
 from voxray_runtime.serve.worker import Job, ModelWorker
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
 
 class TTSModel:
     def __init__(self, name: str, spec: dict[str, Any], device: str = "cpu") -> None:
+        configure_json_logging()
         model_spec = VoiceModelSpec.model_validate(spec)
         self.worker = ModelWorker(name, model_spec, device=device)
         self._engine_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"engine-{name}")
