@@ -13,11 +13,13 @@ St.") and "Saint" before a name ("St. John"); "No." is expanded only before a nu
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .language import Locale
 from .lexicon import LEXICON
-from .numerals import spanish
+from .numerals import arabic, spanish
+from .numerals.hindi import HINDI
 from .script import NOT_AFTER_WORD, NOT_BEFORE_WORD
 
 
@@ -36,8 +38,23 @@ class Abbreviation:
 
 
 _NAME = r"(?=\s*[A-ZÁÉÍÓÚÑ])"
-_ARABIC_NAME = r"(?=\s*[\u0621-\u064a])"
-_DEVANAGARI_NAME = r"(?=\s*[\u0900-\u097f])"
+
+
+def _not_a_number_word(words: Iterable[str]) -> str:
+    """A look-ahead refusing number words: "د. 5" is no doctor, nor is "د. خمسة" once read."""
+    alternatives = "|".join(sorted({re.escape(word) for word in words if word}, key=len, reverse=True))
+    return rf"(?!\s*(?:{alternatives}){NOT_BEFORE_WORD})"
+
+
+_ARABIC_NUMBER_WORDS = (
+    *arabic.UNITS, *arabic.TEENS, *arabic.TENS, *arabic.HUNDREDS, "مئتا", "أحد", "اثنا",
+    *(form for scale in arabic.SCALES for form in (scale.singular, scale.dual, scale.plural)),
+)  # fmt: skip
+_ARABIC_NAME = rf"(?=\s*[\u0621-\u064a]){_not_a_number_word(_ARABIC_NUMBER_WORDS)}"
+_DEVANAGARI_NAME = (
+    rf"(?=\s*[\u0900-\u097f])"
+    rf"{_not_a_number_word((*HINDI.below_hundred, HINDI.hundred, *(name for _, name in HINDI.scales)))}"
+)
 _NUMBER = r"(?=\s*\d)"
 
 ABBREVIATIONS: dict[str, tuple[Abbreviation, ...]] = {
