@@ -111,6 +111,8 @@ def markdown(data: dict[str, Any]) -> str:
         f"start and {load['end']:.1f} at the end on {m['cores']} cores, so read RTF and speed-ups as "
         f"relative. Wall time {data['wall_s']:.0f} s ({phases}).",
         "",
+        *[f"- {note}" for note in data.get("notes", [])],
+        *([""] if data.get("notes") else []),
         f"Sentence set **{data['sentence_set']}** (`runtime/voxray_runtime/evaluation/sentences/"
         f"{data['sentence_set']}.json`: {', '.join(data['sentences'])}; the same content in every language, "
         "written for the evaluation)"
