@@ -195,14 +195,21 @@ class SecuritySpec(SpecModel):
 
     #: Required (the default): every request needs an API key or a token; Disabled must be written out
     auth: Literal["Required", "Disabled"] = "Required"
+    #: API keys from a Secret holding a keys file; absent (and no oidc): a generated ``<name>-api-keys``
     api_keys: ApiKeysSpec | None = None
+    #: JWT bearer tokens from an OpenID Connect issuer (alone or beside API keys)
     oidc: OidcSpec | None = None
+    #: per-caller request rate and concurrency
     rate_limit: RateLimitSpec = RateLimitSpec()
+    #: request text and body size
     limits: RequestLimitsSpec = RequestLimitsSpec()
+    #: browser origins allowed to call the API
     cors: CorsSpec = CorsSpec()
+    #: the key of the text fingerprints in audit events
     audit: AuditSpec = AuditSpec()
     #: log the texts themselves (off: audit events carry their length and keyed hash only)
     log_text: bool = False
+    #: how long stored audio is kept
     retention: RetentionSpec = RetentionSpec()
 
     @model_validator(mode="after")
