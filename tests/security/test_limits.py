@@ -19,9 +19,12 @@ pytestmark = pytest.mark.ray
 def test_rate_limit_answers_429_with_retry_after_then_recovers(app: SecureApp) -> None:
     headers = key_headers(app, "limited")  # 60 per minute: a burst of 10, then one a second
     with httpx.Client(timeout=30) as client:
-        statuses = [client.get(f"{app.url}/v1/voices", headers=headers).status_code for _ in range(10)]
-        assert statuses == [200] * 10
-        r = client.get(f"{app.url}/v1/voices", headers=headers)
+        allowed = 0
+        while (r := client.get(f"{app.url}/v1/voices", headers=headers)).status_code == 200:
+            allowed += 1
+            assert allowed <= 30, "the rate limit never applied"
+        # the burst, plus whatever refilled while it was spent on a slow machine
+        assert allowed >= 10
         body = assert_problem(r, 429, "rate limit", "60 requests per minute")
         assert body["type"].endswith("/rate-limited")
         retry = int(r.headers["retry-after"])
