@@ -78,7 +78,7 @@ def test_a_symlinked_manifest_pointing_outside_stops_the_run(
     assert not (out / ".voxray-batch-running").exists()
     finish = audit_events[-1]
     assert (finish["action"], finish["outcome"]) == ("batch.finish", "error")
-    assert finish["detail"]["stopped"].startswith("UnsafePathError")
+    assert finish["detail"]["stopped"].startswith("SymlinkEscapeError")
 
 
 class _Lines(logging.Handler):
@@ -132,7 +132,7 @@ def test_symlink_escape_in_the_output_dir_fails_that_file_only(
         assert stat.S_IMODE((out / name).stat().st_mode) == 0o640, name
     [failure] = [json.loads(line) for line in (out / "failures.jsonl").read_text().splitlines()]
     assert failure["name"] == "ar-EG/post_01_female.mp3"
-    assert failure["error_type"] == "UnsafePathError"
+    assert failure["error_type"] == "SymlinkEscapeError"
     assert failure["attempts"] == 1
     summary = json.loads((out / "summary.json").read_text())
     assert (summary["files"], summary["failed"]) == (1, 1)

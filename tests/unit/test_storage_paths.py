@@ -11,6 +11,7 @@ import pytest
 from voxray_runtime.storage.atomic import DIR_MODE, FILE_MODE, atomic_write_bytes
 from voxray_runtime.storage.naming import NamingError
 from voxray_runtime.storage.paths import (
+    SymlinkEscapeError,
     UnsafePathError,
     check_output_name,
     resolve_output_path,
@@ -90,9 +91,9 @@ def test_symlink_inside_pointing_outside_is_an_escape(tmp_path: Path) -> None:
     outside.mkdir()
     (out / "link").symlink_to(outside, target_is_directory=True)
     (out / "file.mp3").symlink_to(outside / "victim.mp3")
-    with pytest.raises(UnsafePathError, match="outside the output directory"):
+    with pytest.raises(SymlinkEscapeError, match="outside the output directory"):
         resolve_output_path(out, "link/x.mp3")
-    with pytest.raises(UnsafePathError, match="outside the output directory"):
+    with pytest.raises(SymlinkEscapeError, match="outside the output directory"):
         resolve_output_path(out, "file.mp3")
     with pytest.raises(UnsafePathError):
         write_output(out, "link/x.mp3", b"data")

@@ -24,6 +24,7 @@ PERMANENT_ERRORS = frozenset(
         "AudioFormatError",
         "NamingError",
         "UnsafePathError",
+        "SymlinkEscapeError",
     }
 )
 #: longest single backoff wait, seconds

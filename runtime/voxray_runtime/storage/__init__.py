@@ -19,6 +19,7 @@ from voxray_runtime.storage.naming import (
     template_fields,
 )
 from voxray_runtime.storage.paths import (
+    SymlinkEscapeError,
     UnsafePathError,
     check_output_name,
     resolve_output_path,
@@ -31,6 +32,7 @@ __all__ = [
     "TEMPLATE_FIELDS",
     "TEMP_SUFFIX",
     "NamingError",
+    "SymlinkEscapeError",
     "UnsafePathError",
     "atomic_write_bytes",
     "check_output_name",

@@ -39,6 +39,11 @@ class UnsafePathError(NamingError):
     """A name that would leave the output directory or cannot be stored safely; the message says why."""
 
 
+class SymlinkEscapeError(UnsafePathError):
+    """A safe name that resolves outside the output directory through a symlink in it: the volume, not the
+    caller, is at fault (an API answers it as a server-side storage error, not as a bad name)."""
+
+
 def check_output_name(name: str) -> str:
     """``name`` unchanged when it is safe to store under an output directory; else UnsafePathError. Pure."""
     if not isinstance(name, str):
@@ -76,7 +81,9 @@ def resolve_output_path(output_dir: str | os.PathLike[str], name: str) -> Path:
     root = Path(output_dir).resolve()
     path = (root / name).resolve()
     if path == root or not path.is_relative_to(root):
-        raise UnsafePathError(f"{name!r} resolves to {path}, outside the output directory {root} (a symlink)")
+        raise SymlinkEscapeError(
+            f"{name!r} resolves to {path}, outside the output directory {root} (a symlink)"
+        )
     return path
 
 
