@@ -233,6 +233,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
             audit_log=args.audit_log,
             retention_s=args.retention,
         )
+        if security.api_keys_file:
+            from voxray_runtime.security.keys import load_key_store
+
+            load_key_store(security.api_keys_file)  # a bad file fails here, not in a replica later
     except ValueError as exc:
         print(f"voxray serve: {exc}", file=sys.stderr)
         return 2

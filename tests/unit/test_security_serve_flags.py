@@ -99,3 +99,18 @@ def test_audit_log_and_retention_flags(tmp_path: Path) -> None:
     assert settings.audit_log_file == str((tmp_path / "a.jsonl").resolve())
     assert settings.retention_seconds == 3600
     assert settings.cors_allow_origins == ["https://x.test"]
+
+
+def test_serve_refuses_a_bad_keys_file_before_starting_anything(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from voxray_runtime.cli import main
+
+    bad = tmp_path / "keys.yaml"
+    bad.write_text("keys: [{id: a, key: too-short}]")
+    assert main(["serve", "--api-keys-file", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "keys.0.key" in err
+    assert "too-short" not in err
+    assert main(["serve", "--host", "0.0.0.0"]) == 2
+    assert "requires authentication" in capsys.readouterr().err
