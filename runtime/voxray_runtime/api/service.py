@@ -7,6 +7,7 @@ format, speakable text), so bad input never reaches a model replica.
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Mapping
@@ -30,6 +31,8 @@ from voxray_runtime.pipeline import MAX_CHUNK_CHARS, EmptyTextError, text_chunks
 from voxray_runtime.text import TextError
 from voxray_runtime.voices import OPENAI_VOICE_ALIASES, Catalog, VoiceBinding, VoiceError, resolve_avatar
 from voxray_runtime.voices.avatars import parse_avatar
+
+_log = logging.getLogger("voxray.api")
 
 #: OpenAI model names, served by catalog resolution across all models
 OPENAI_MODEL_NAMES = frozenset({"tts-1", "tts-1-hd", "gpt-4o-mini-tts", "voxray"})
@@ -240,13 +243,21 @@ class SpeechFrontend:
     def store(
         self, job: SynthesisJob, out: SynthesisOutput, name: str | None, started: float
     ) -> StoredSpeech:
-        from voxray_runtime.storage.paths import UnsafePathError, write_output
+        from voxray_runtime.storage.paths import SymlinkEscapeError, UnsafePathError, write_output
 
         day = datetime.now(UTC).strftime("%Y-%m-%d")
         stem = name or f"{job.binding.avatar.name}-{job.request_id[:12]}"
         rel = Path("speech") / day / f"{stem}.{job.format}"
         try:
             path = write_output(self.output_dir, rel.as_posix(), out.audio)
+        except SymlinkEscapeError as exc:  # the volume is at fault, not the name
+            _log.error("store refused: %s", exc)
+            raise Problem(
+                507,
+                "storage-failed",
+                "Storage failed",
+                "the audio output refused the write (a link in it leads outside); the operator must fix it",
+            ) from exc
         except UnsafePathError as exc:
             raise bad_request(f"cannot store under this name: {exc}", "name") from exc
         except OSError as exc:
