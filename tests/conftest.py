@@ -157,6 +157,9 @@ class SecureApp:
     max_body_bytes: int
     max_text_chars: int
     cors_origin: str
+    #: stored speech written before the app started: one past the retention TTL, one within it
+    expired_file: Path
+    recent_file: Path
 
 
 SECURE_MODELS = ("speak", "speak-alt")
@@ -212,6 +215,14 @@ def secure_app(
     hmac_file.write_bytes(secrets.token_bytes(32).hex().encode())
     audit_log = d / "audit" / "audit.jsonl"
     out = d / "audio"
+    expired, recent = (
+        out / "speech" / "2020-01-01" / "expired.mp3",
+        out / "speech" / "2020-01-02" / "recent.mp3",
+    )
+    for f, age_s in ((expired, 7200), (recent, 60)):
+        f.parent.mkdir(parents=True)
+        f.write_bytes(b"ID3 stored earlier")
+        os.utime(f, (time.time() - age_s, time.time() - age_s))
     spec = {"engine": "espeak", "resources": {"cpu": 0.05}, "serving": {"maxOngoingRequests": 8}}
     issuer, audience = "https://issuer.voxray.test", "voxray-api"
     args = {
@@ -227,6 +238,7 @@ def secure_app(
             "corsAllowOrigins": ["https://app.voxray.test"],
             "auditHmacKeyFile": str(hmac_file),
             "auditLogFile": str(audit_log),
+            "retentionSeconds": 3600,
         },
     }
     serve.run(build_app(args), name="secure", route_prefix="/secure", blocking=False)
@@ -245,5 +257,7 @@ def secure_app(
         max_body_bytes=4096,
         max_text_chars=200,
         cors_origin="https://app.voxray.test",
+        expired_file=expired,
+        recent_file=recent,
     )
     serve.delete("secure")

@@ -3,6 +3,7 @@ the volume that leads outside is a server-side storage error (507), never a writ
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -37,3 +38,12 @@ def test_a_link_out_of_the_volume_is_a_storage_error(app: SecureApp, tmp_path: P
     r = _store(app, "fine-name")
     assert r.status_code == 200, r.text
     assert Path(r.json()["path"]).parent == directory.resolve()
+
+
+def test_retention_deletes_stored_speech_past_its_ttl(app: SecureApp) -> None:
+    """The app runs with retentionSeconds 3600: its sweeps delete what is older, keep the rest."""
+    deadline = time.monotonic() + 30
+    while app.expired_file.exists():
+        assert time.monotonic() < deadline, "stored speech past its TTL was not deleted"
+        time.sleep(0.2)
+    assert app.recent_file.exists()
