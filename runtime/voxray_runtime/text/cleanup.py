@@ -115,7 +115,8 @@ def clean_unicode(text: str, locale: Locale) -> str:
 SPEAKABLE_PUNCTUATION = frozenset(".,;:!?…'\"()-¿¡،؛؟۔।॥")
 _PAUSE_DASH = re.compile(r"(?<!\s)\s*[—–]+\s*|(?<=\s)-(?=\s)|^-(?=\s)|(?<=\s)-$", re.MULTILINE)
 _SPACES = re.compile(r"[ \t]+")
-_SPACE_BEFORE_PUNCT = re.compile(r"(?<! ) +([.,;:!?…)،؛؟۔।॥])")
+# not before a full stop that starts a word: " .com" glued to the word before would be a domain
+_SPACE_BEFORE_PUNCT = re.compile(r"(?<! ) +([,;:!?…)،؛؟۔।॥]|\.(?![^\W\d_]))")
 _SPACE_AFTER_OPEN = re.compile(r"([(¿¡]) +")
 _OPENING_RUN = re.compile(r"([¿¡])(?:\s*[¿¡])+")
 _GLUED_CLAUSE_MARK = re.compile(r"([,;:،؛])(?=[^\W\d_])")

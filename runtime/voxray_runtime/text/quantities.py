@@ -20,6 +20,7 @@ ordinals, ranges, signed and plain numbers, and the symbols "+", "=", "%", "@".
   digit; a bare four-digit year is read as a year in English (1001-2099: "twenty
   twenty-seven") and in Hindi and Urdu (1100-1999: "उन्नीस सौ सैंतालीस").
 * Letters and digits written together are read apart ("mp3" -> "mp three").
+* A decimal without its leading zero reads as one with it: ".5" -> "zero point five".
 """
 
 from __future__ import annotations
@@ -99,6 +100,8 @@ _RANGE = re.compile(rf"(?<![\d.,])(?P<low>{NUMBER})(?:\s?[–—]\s?|-)(?P<high>
 _NEGATIVE = re.compile(r"(?:^|(?<=[\s(\[]))-(?=\d|[$€£₹]\d)", re.MULTILINE)
 _LETTER_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
 _PLAIN = re.compile(NUMBER)
+#: A decimal written without its leading zero: ".5" reads as "0.5".
+_BARE_FRACTION = re.compile(r"(?<![\w.,])\.(?P<digits>\d+)(?![\d]|[.,]\d)")
 # a symbol with the spaces around it; the look-behind keeps a long run of spaces linear
 _PLUS = re.compile(r"(?<!\s)\s*\+\s*")
 _EQUALS = re.compile(r"(?<!\s)\s*=\s*")
@@ -253,6 +256,7 @@ def expand_quantities(text: str, locale: Locale) -> str:
     if language == "ar":
         text = _ARABIC_DEFINITE.sub(lambda match: _read_ordinal(match, language), text)
     text = _LETTER_DIGIT.sub(" ", text)
+    text = _BARE_FRACTION.sub(lambda match: f" {decimal_words(0, match.group('digits'), language)} ", text)
     text = _PLAIN.sub(lambda match: read_number(match.group(), language), text)
     return _read_symbols(text, locale)
 
