@@ -144,8 +144,9 @@ class SecureApp:
     """What the security tests need to talk to the secure app and check what it wrote."""
 
     url: str
-    #: plain API keys by id (the app only ever sees them hashed)
+    #: plain API keys by id (the app only ever sees them hashed), and the file the app reads them from
     keys: dict[str, str]
+    keys_file: Path
     issuer: str
     audience: str
     #: the RSA private key whose public half is in the app's JWKS, and its kid
@@ -184,7 +185,7 @@ def secure_app(
     d = tmp_path_factory.mktemp("secure")
     keys = {
         name: f"vxk-{name}-{secrets.token_urlsafe(24)}"
-        for name in ("writer", "alice", "limited", "throttled", "solo", "fuzz", "hashed")
+        for name in ("writer", "alice", "limited", "throttled", "solo", "fuzz", "hashed", "revocable")
     }
     doc = {
         "keys": [
@@ -202,6 +203,7 @@ def secure_app(
             },
             # given as its SHA-256 only, as a Secret generated elsewhere would
             {"id": "hashed", "sha256": hashlib.sha256(keys["hashed"].encode()).hexdigest()},
+            {"id": "revocable", "key": keys["revocable"]},
         ]
     }
     keys_file = d / "keys.yaml"
@@ -247,6 +249,7 @@ def secure_app(
     yield SecureApp(
         url=url,
         keys=keys,
+        keys_file=keys_file,
         issuer=issuer,
         audience=audience,
         signing_key=signing_key,

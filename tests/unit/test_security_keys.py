@@ -184,3 +184,48 @@ def test_permission_decisions() -> None:
     assert anon.id == "anonymous@10.0.0.7"
     assert check_model(anon, "x") is None
     assert check_scope(anon, "store") is None
+
+
+class Clock:
+    t = 0.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def _write(path: object, text: str) -> None:
+    """Replace the file as a Secret update does: a new file renamed over the old one."""
+    from pathlib import Path
+
+    p = Path(str(path))
+    tmp = p.with_suffix(".new")
+    tmp.write_text(text)
+    tmp.replace(p)
+
+
+def test_a_changed_keys_file_is_reloaded_and_revokes_keys(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from voxray_runtime.security.keys import ReloadingKeyStore
+
+    p = Path(str(tmp_path)) / "keys.yaml"
+    _write(p, YAML)
+    clock = Clock()
+    store = ReloadingKeyStore(str(p), clock=clock, check_s=10)
+    assert store.lookup(K1) is not None
+    _write(p, f"keys: [{{id: ops.robot, key: {K2}}}]")
+    clock.t += 5  # not checked yet
+    assert store.lookup(K1) is not None
+    clock.t += 5
+    assert store.lookup(K1) is None  # revoked
+    assert store.lookup(K2) is not None
+    assert (store.reloads, store.ids) == (1, ["ops.robot"])
+    # an invalid file keeps the keys in force, and is not retried until it changes again
+    _write(p, "keys: [{id: broken}]")
+    clock.t += 10
+    assert store.lookup(K2) is not None
+    assert store.reloads == 1
+    # a file that disappears for a moment changes nothing
+    p.unlink()
+    clock.t += 10
+    assert store.lookup(K2) is not None

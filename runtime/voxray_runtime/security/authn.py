@@ -14,8 +14,8 @@ from voxray_runtime.security.config import SecurityArgs
 from voxray_runtime.security.keys import (
     ApiKeyStore,
     CredentialError,
+    ReloadingKeyStore,
     extract_credential,
-    load_key_store,
 )
 from voxray_runtime.security.oidc import JwksUnavailableError, JwtValidator, TokenError, fetcher_for
 from voxray_runtime.security.principal import Principal, anonymous
@@ -52,7 +52,10 @@ MISSING = "authentication required: send 'Authorization: Bearer <API key or toke
 
 class Authenticator:
     def __init__(
-        self, settings: SecurityArgs, keys: ApiKeyStore | None = None, jwt: JwtValidator | None = None
+        self,
+        settings: SecurityArgs,
+        keys: ApiKeyStore | ReloadingKeyStore | None = None,
+        jwt: JwtValidator | None = None,
     ) -> None:
         self.settings = settings
         self.keys = keys
@@ -60,10 +63,11 @@ class Authenticator:
 
     @classmethod
     def from_settings(cls, settings: SecurityArgs) -> Authenticator:
-        """Load the keys file and set up the JWKS fetcher (raises ``KeyFileError`` on a bad file)."""
+        """Load the keys file (reloaded when it changes) and set up the JWKS fetcher (raises
+        ``KeyFileError`` on a bad file)."""
         if settings.auth == "disabled":
             return cls(settings)
-        keys = load_key_store(settings.api_keys_file) if settings.api_keys_file else None
+        keys = ReloadingKeyStore(settings.api_keys_file) if settings.api_keys_file else None
         jwt = JwtValidator(settings.oidc, fetcher_for(settings.oidc)) if settings.oidc else None
         return cls(settings, keys, jwt)
 

@@ -10,7 +10,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Mapping
+import logging
+import os
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,6 +124,62 @@ def load_key_store(path: str) -> ApiKeyStore:
     except OSError as exc:
         raise KeyFileError(f"cannot read API keys file {path}: {exc.strerror or exc}") from exc
     return ApiKeyStore.from_file_model(parse_key_file(text, f"API keys file {path}"))
+
+
+#: seconds between checks of the keys file for changes (a rotated or revoked key takes effect within this)
+RELOAD_CHECK_S = 10.0
+
+_log = logging.getLogger("voxray.security")
+
+
+class ReloadingKeyStore:
+    """The keys of a file that may change while serving (a Kubernetes Secret is updated in place): the
+    file is checked at most every ``check_s`` seconds and reloaded when it changed, so a revoked key stops
+    working without a restart. A file that turns invalid is logged and the keys loaded last stay in force
+    (a typo must not lock every caller out); the first load must succeed."""
+
+    def __init__(
+        self, path: str, clock: Callable[[], float] = time.monotonic, check_s: float = RELOAD_CHECK_S
+    ) -> None:
+        self.path = path
+        self._clock = clock
+        self._check_s = check_s
+        self._signature = self._stat()
+        self._store = load_key_store(path)
+        self._checked = clock()
+        self.reloads = 0
+
+    def _stat(self) -> tuple[int, int, int] | None:
+        try:
+            st = os.stat(self.path)  # follows the Secret's symlinks to the current data
+        except OSError:
+            return None
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    def current(self) -> ApiKeyStore:
+        now = self._clock()
+        if now - self._checked >= self._check_s:
+            self._checked = now
+            signature = self._stat()
+            if signature is not None and signature != self._signature:
+                try:
+                    self._store = load_key_store(self.path)
+                    self.reloads += 1
+                    _log.info("API keys reloaded from %s: %d keys", self.path, len(self._store))
+                except KeyFileError as exc:
+                    _log.error("API keys file changed but is invalid; the previous keys stay: %s", exc)
+                self._signature = signature
+        return self._store
+
+    def lookup(self, presented: str) -> Principal | None:
+        return self.current().lookup(presented)
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    @property
+    def ids(self) -> list[str]:
+        return self._store.ids
 
 
 def key_file_json(doc: ApiKeyFile) -> str:
