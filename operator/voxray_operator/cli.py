@@ -26,7 +26,7 @@ from voxray_operator.builders import (
     rayservice_name,
 )
 from voxray_operator.builders.common import dump_yaml
-from voxray_operator.builders.security import credential_plan
+from voxray_operator.builders.security import batch_audit_key, credential_plan
 from voxray_operator.builders.validation import Kind
 from voxray_operator.config import BuildSettings, OperatorSettings
 from voxray_runtime.spec.documents import SpecError, parse_document
@@ -168,6 +168,7 @@ def render_documents(
             job = build_rayjob(
                 doc.name, doc.namespace, spec, settings, voice_models=found, cluster_name=cluster
             )
+            result.notes.append(f"{doc.source}: {batch_audit_key(spec, found).describe()}")
             result.objects.append(build_batch_configmap(doc.name, doc.namespace, spec, voice_models=found))
             result.objects.append(job)
         except BuildError as exc:

@@ -29,7 +29,7 @@ from voxray_operator.api.speechbatch import BatchCounts, BatchOutputStatus, Spee
 from voxray_operator.api.voicemodel import CredentialsStatus, ReplicaStatus, ScalingRecord, VoiceModelStatus
 from voxray_operator.builders.common import load_yaml, spec_hash
 from voxray_operator.builders.rayservice import model_replicas, replicas_per_pod, serve_endpoint
-from voxray_operator.builders.security import CredentialPlan, read_key_command
+from voxray_operator.builders.security import BatchAuditKey, CredentialPlan, read_key_command
 from voxray_runtime.batch.progress import Progress
 from voxray_runtime.serve.args import APP_NAME, INGRESS_DEPLOYMENT
 from voxray_runtime.spec.speechbatch import SpeechBatchSpec
@@ -518,6 +518,38 @@ def speechbatch_status_from_rayjob(
         message=message,
     )
     return _finish(status, conditions)
+
+
+def batch_credentials_status(
+    previous: Status | None,
+    audit: BatchAuditKey,
+    *,
+    generation: int | None,
+    now: datetime,
+    problem: tuple[str, str] | None = None,
+) -> Status:
+    """The previous SpeechBatch status with the CredentialsReady condition for its audit key.
+
+    ``problem``: (reason, message) when the Secret is missing or lacks its key (SecretNotFound /
+    SecretKeyNotFound); the condition is then False and the status message says so. True otherwise:
+    ``AuditKeyMounted`` (a dedicated cluster mounts it), ``VoiceModelAuditKey`` (the VoiceModel's cluster
+    has it), ``RandomAuditKey`` (none to share). Names Secrets, never a key.
+    """
+    out = dict(previous or {})
+    if problem is not None:
+        reason, message = problem
+        if audit.secret is not None and audit.secret.generated:
+            message += f" ({audit.source} creates it when the operator reconciles it)"
+        out["message"] = message
+    elif audit.secret is None:
+        reason, message = "RandomAuditKey", audit.describe()
+    else:
+        reason = "AuditKeyMounted" if audit.mount else "VoiceModelAuditKey"
+        message = audit.describe()
+    out["conditions"] = set_condition(
+        out.get("conditions"), CREDENTIALS_READY, _bool(problem is None), reason, message, generation, now
+    )
+    return out
 
 
 def _terminal(rayjob: dict[str, Any]) -> bool:

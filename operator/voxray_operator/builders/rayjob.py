@@ -13,6 +13,11 @@ cluster, whose pods we cannot add volumes to.
 (``status.activeServiceStatus.rayClusterName`` of the VoiceModel's RayService). In that mode the RayJob
 must never delete the cluster: ``shutdownAfterJobFinishes`` is false, and ``backoffLimit`` is left out
 because a KubeRay retry deletes the RayJob's cluster, which would be the VoiceModel's.
+
+Audit: the driver's audit events name the SpeechBatch (``VOXRAY_BATCH_ACTOR=speechbatch:<ns>/<name>``, in
+the job's runtime env, which reaches the driver on either cluster, and on the submitter and the dedicated
+head). The key of their text hashes: :func:`voxray_operator.builders.security.batch_audit_key`, mounted
+read-only, mode 0400, on the dedicated head at the path the runtime reads.
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ from voxray_operator.builders.rayservice import (
     uses_gpu,
     weights_pvc,
 )
+from voxray_operator.builders.security import batch_audit_key
 from voxray_operator.config import BuildSettings
 from voxray_runtime.spec.common import API_VERSION
 from voxray_runtime.spec.speechbatch import SpeechBatchSpec
@@ -66,6 +72,8 @@ CLUSTER_SELECTOR_KEY = "ray.io/cluster"
 #: mount path of the output PVC on a dedicated batch cluster
 BATCH_OUTPUT_MOUNT = "/data/audio"
 MAX_RAYJOB_NAME = 47
+#: who the batch driver's audit events name (voxray_runtime.batch.audit.ACTOR_ENV)
+ACTOR_ENV = "VOXRAY_BATCH_ACTOR"
 COMPONENT = "speechbatch"
 
 
@@ -85,6 +93,11 @@ def _document(kind: str, name: str, namespace: str, spec: VoiceModelSpec | Speec
         "metadata": {"name": name, "namespace": namespace},
         "spec": spec.model_dump(by_alias=True, exclude_defaults=True, mode="json"),
     }
+
+
+def batch_actor(name: str, namespace: str) -> str:
+    """The actor of the batch's audit events: the SpeechBatch (its creator is in the API server's log)."""
+    return f"speechbatch:{namespace}/{name}"
 
 
 def _referenced(spec: SpeechBatchSpec) -> list[str]:
@@ -173,13 +186,13 @@ def _spec_volume(name: str, spec: SpeechBatchSpec) -> dict[str, Any]:
 
 
 def _submitter_template(
-    name: str, spec: SpeechBatchSpec, image: str, settings: BuildSettings
+    name: str, spec: SpeechBatchSpec, image: str, settings: BuildSettings, actor: str
 ) -> dict[str, Any]:
     container = {
         "name": "ray-job-submitter",
         "image": image,
         "imagePullPolicy": settings.image_pull_policy,
-        "env": [{"name": "RAY_USAGE_STATS_ENABLED", "value": "0"}],
+        "env": [{"name": "RAY_USAGE_STATS_ENABLED", "value": "0"}, {"name": ACTOR_ENV, "value": actor}],
         "resources": {
             "requests": {"cpu": "200m", "memory": "256Mi"},
             "limits": {"cpu": "1", "memory": "1Gi"},
@@ -206,13 +219,15 @@ def _out_path(mount: str, path: str) -> str:
     return posixpath.join(mount, path.lstrip("/"))
 
 
-def _runtime_env() -> str:
+def _runtime_env(actor: str) -> str:
+    """The job's runtime env: the driver's working dir and environment, on either kind of cluster."""
     env = {
         "working_dir": BATCH_SPEC_DIR,
         "env_vars": {
             "VOXRAY_BATCH_INPUT_DIR": BATCH_INPUT_DIR,
             "RAY_USAGE_STATS_ENABLED": "0",
             "PYTHONUNBUFFERED": "1",
+            ACTOR_ENV: actor,
         },
     }
     return yaml.safe_dump(env, sort_keys=False)
@@ -225,7 +240,11 @@ def _dedicated_cluster(
     settings: BuildSettings,
     image: str,
     claim: str | None,
+    *,
+    head_env: list[dict[str, Any]],
+    head_secrets: tuple[list[dict[str, Any]], list[dict[str, Any]]],
 ) -> dict[str, Any]:
+    """``head_env`` and ``head_secrets`` (volumes, mounts): only for the head, where the driver runs."""
     labels = common_labels(COMPONENT, speechbatch=name)
     workers = spec.run_on.workers
     gpu_models = [m for m in models.values() if uses_gpu(m)]
@@ -279,9 +298,15 @@ def _dedicated_cluster(
             "template": pod_template(
                 labels=labels,
                 container=ray_container(
-                    "ray-head", image, settings, resources=head_res, env=env, mounts=mounts, head=True
+                    "ray-head",
+                    image,
+                    settings,
+                    resources=head_res,
+                    env=env + head_env,
+                    mounts=mounts + head_secrets[1],
+                    head=True,
                 ),
-                volumes=volumes,
+                volumes=volumes + head_secrets[0],
                 settings=settings,
                 node_selector=node_selector if workers == 0 else None,
                 tolerations=tolerations if workers == 0 else None,
@@ -361,12 +386,16 @@ def build_rayjob(
     ``voice_models``: specs of the VoiceModels the batch names (spec.voiceModels and runOn.voiceModel);
     a missing one raises BuildError(retryable=True). ``cluster_name``: with ``spec.runOn.voiceModel``,
     the RayCluster serving that VoiceModel now (its RayService's
-    ``status.activeServiceStatus.rayClusterName``); without it BuildError(retryable=True).
+    ``status.activeServiceStatus.rayClusterName``); without it BuildError(retryable=True). The audit key
+    Secret is chosen by :func:`~voxray_operator.builders.security.batch_audit_key`; whether it exists is
+    the handler's to check.
     """
     models = _needed_models(spec, voice_models)
+    audit = batch_audit_key(spec, models)
+    actor = batch_actor(name, namespace)
     labels = common_labels(COMPONENT, speechbatch=name)
     target = spec.run_on.voice_model
-    job: dict[str, Any] = {"submissionMode": "K8sJobMode", "runtimeEnvYAML": _runtime_env()}
+    job: dict[str, Any] = {"submissionMode": "K8sJobMode", "runtimeEnvYAML": _runtime_env(actor)}
     if target:
         vm = models[target]
         claim = vm.output.volume_claim
@@ -404,11 +433,20 @@ def build_rayjob(
             spec.retention.ttl_seconds_after_finished, settings.batch_cluster_ttl_seconds
         )
         job["backoffLimit"] = settings.job_backoff_limit
-        job["rayClusterSpec"] = _dedicated_cluster(name, spec, models, settings, image, claim)
+        job["rayClusterSpec"] = _dedicated_cluster(
+            name,
+            spec,
+            models,
+            settings,
+            image,
+            claim,
+            head_env=[{"name": ACTOR_ENV, "value": actor}],
+            head_secrets=audit.volumes(),
+        )
     job["entrypoint"] = f"voxray batch -f {BATCH_SPEC_KEY} --out {shlex.quote(out)}"
     if settings.job_active_deadline_seconds is not None:
         job["activeDeadlineSeconds"] = settings.job_active_deadline_seconds
-    job["submitterPodTemplate"] = _submitter_template(name, spec, image, settings)
+    job["submitterPodTemplate"] = _submitter_template(name, spec, image, settings, actor)
     ordered = {
         key: job[key]
         for key in (

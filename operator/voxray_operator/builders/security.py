@@ -23,6 +23,13 @@ Rotation: the runtime reads the keys file when a replica starts. The annotation
 place (no new Ray cluster, no restart of the model replicas), and the new ones read the updated file.
 
 The random values come from the caller (the handler): these builders stay pure and table-tested.
+
+SpeechBatch audit key (:func:`batch_audit_key`), so that a batch's text hashes match the API's:
+``spec.audit.hmacKeySecretRef``; else the audit key of the first VoiceModel the batch uses (its
+``hmacKeySecretRef`` or its generated ``<voicemodel>-audit-key``); else none, and the driver hashes with a
+random key per run. On a dedicated cluster the RayJob mounts the Secret on the Ray head, where the driver
+runs. On ``runOn.voiceModel`` nothing can be mounted: that VoiceModel's head already has its own audit key,
+so that key it is, and a different ``hmacKeySecretRef`` is refused.
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ from typing import Any
 import yaml
 
 from voxray_operator.builders.common import child_name, common_labels, metadata
+from voxray_operator.builders.errors import BuildError
 from voxray_runtime.security.config import (
     API_KEYS_FILE,
     API_KEYS_MOUNT,
@@ -44,6 +52,7 @@ from voxray_runtime.security.config import (
     OidcArgs,
     SecurityArgs,
 )
+from voxray_runtime.spec.speechbatch import SpeechBatchSpec
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
 #: names of the generated Secrets: ``<voicemodel>-api-keys`` and ``<voicemodel>-audit-key``
@@ -169,18 +178,92 @@ def secret_volumes(plan: CredentialPlan) -> tuple[list[dict[str, Any]], list[dic
     ):
         if use is None:
             continue
-        volumes.append(
-            {
-                "name": volume,
-                "secret": {
-                    "secretName": use.name,
-                    "defaultMode": SECRET_MODE,
-                    "items": [{"key": use.key, "path": file}],
-                },
-            }
-        )
-        mounts.append({"name": volume, "mountPath": mount, "readOnly": True})
+        vol, mnt = secret_volume(volume, use, mount, file)
+        volumes.append(vol)
+        mounts.append(mnt)
     return volumes, mounts
+
+
+def secret_volume(
+    volume: str, use: SecretUse, mount: str, file: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(volume, mount) of one Secret: read-only, mode 0400, only data key ``use.key``, as ``file``."""
+    return (
+        {
+            "name": volume,
+            "secret": {
+                "secretName": use.name,
+                "defaultMode": SECRET_MODE,
+                "items": [{"key": use.key, "path": file}],
+            },
+        },
+        {"name": volume, "mountPath": mount, "readOnly": True},
+    )
+
+
+@dataclass(frozen=True)
+class BatchAuditKey:
+    """The audit key of a SpeechBatch's driver (see the module docstring).
+
+    ``secret``: the Secret holding it (None: a random key per run); ``mount``: whether the RayJob mounts it
+    (a dedicated cluster) rather than finding it already on the VoiceModel's head; ``source``: where the
+    choice came from, for messages.
+    """
+
+    secret: SecretUse | None
+    mount: bool
+    source: str
+
+    def volumes(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """(volumes, mounts) for the Ray head of a dedicated cluster; empty when nothing is mounted."""
+        if self.secret is None or not self.mount:
+            return [], []
+        vol, mnt = secret_volume("audit-key", self.secret, AUDIT_KEY_MOUNT, AUDIT_KEY_FILE)
+        return [vol], [mnt]
+
+    def describe(self) -> str:
+        """One sentence for the status and ``voxray render``; names Secrets, never a key."""
+        if self.secret is None:
+            return (
+                "no audit key Secret to share (no spec.audit.hmacKeySecretRef and no VoiceModel): the batch "
+                "hashes texts with a random key per run, so its hashes do not match the API's"
+            )
+        where = "mounted on the Ray head" if self.mount else "already mounted on its Ray cluster"
+        return (
+            f"batch audit hashes use Secret {self.secret.name} (key {self.secret.key}) from {self.source}, "
+            f"{where}"
+        )
+
+
+def batch_audit_key(spec: SpeechBatchSpec, voice_models: Mapping[str, VoiceModelSpec]) -> BatchAuditKey:
+    """Which audit HMAC key Secret the driver of a SpeechBatch uses (see the module docstring).
+
+    ``voice_models``: the specs of the VoiceModels the batch names; one needed here and missing raises
+    BuildError(retryable). A ``hmacKeySecretRef`` other than the key of ``runOn.voiceModel`` raises
+    BuildError.
+    """
+    ref = spec.audit.hmac_key_secret_ref
+    own = SecretUse(ref.name, ref.key, generated=False) if ref is not None else None
+    target = spec.run_on.voice_model
+    if own is not None and not target:
+        return BatchAuditKey(own, mount=True, source="spec.audit.hmacKeySecretRef")
+    first = target or (spec.voice_models[0] if spec.voice_models else None)
+    if first is None:
+        return BatchAuditKey(None, mount=False, source="")
+    vm = voice_models.get(first)
+    if vm is None:
+        field = "spec.runOn.voiceModel" if target else "spec.voiceModels.0"
+        raise BuildError(f"VoiceModel {first!r} was not found in the namespace", field=field, retryable=True)
+    theirs = credential_plan(first, vm).audit_key
+    if own is not None and (own.name, own.key) != (theirs.name, theirs.key):
+        raise BuildError(
+            f"on VoiceModel {first!r}'s cluster the driver uses that VoiceModel's audit key (Secret "
+            f"{theirs.name}, key {theirs.key}), which is mounted there; leave spec.audit.hmacKeySecretRef "
+            "out, set it to that Secret, or run on a dedicated cluster",
+            field="spec.audit.hmacKeySecretRef",
+        )
+    source = "spec.audit.hmacKeySecretRef" if own is not None else f"VoiceModel {first}"
+    return BatchAuditKey(theirs, mount=not target, source=source)
 
 
 def _b64(data: bytes) -> str:

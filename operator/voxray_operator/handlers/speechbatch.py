@@ -6,6 +6,11 @@
 - A RayJob is a run, not a desired state: once created, spec changes are not pushed into it (KubeRay would
   not rerun the job anyway); the SpeechBatch says so with a Warning event. A finished batch whose
   RayJob was removed after ``ttlSecondsAfterFinished`` is not run again, not even on operator restart.
+- Audit key (:func:`voxray_operator.builders.security.batch_audit_key`): before the RayJob is created,
+  the Secret its driver's audit hashes use is read. Missing or without its key: CredentialsReady False
+  (SecretNotFound / SecretKeyNotFound), nothing is created, and it is retried; the operator never
+  generates a Secret for a batch (a VoiceModel's generated ``<name>-audit-key`` comes from that
+  VoiceModel). Otherwise CredentialsReady True says which Secret, or that the key is random per run.
 - Status: every watch event of the RayJob (KubeRay's jobDeploymentStatus / jobStatus), plus a progress
   timer while the batch runs: it reads the driver's ``voxray-progress`` lines through the Ray dashboard's
   Jobs API and writes the counts. At the end the logs are read once more for the final counts.
@@ -34,6 +39,7 @@ from voxray_operator.builders import (
     rayservice_name,
     spec_hash,
 )
+from voxray_operator.builders.security import BatchAuditKey, batch_audit_key, secret_problem
 from voxray_operator.context import OperatorContext, get_context, nap, plain, post_event, write_status
 from voxray_operator.drift import child_drift, controller_owner, owned_by
 from voxray_runtime.batch.progress import Progress
@@ -173,12 +179,15 @@ async def _reconcile(ctx: OperatorContext, sb: dict[str, Any], trigger: str, log
     if rayjob is None and finished(sb):
         _export(ctx, sb, sb.get("status") or {})  # a restarted operator still shows the final counts
         return  # removed after its TTL: the batch is done, never run it again
+    audit: BatchAuditKey | None = None
     if rayjob is None:
         models = await _voice_models(ctx, ns, spec)
         cluster = await _cluster_of(ctx, ns, spec.run_on.voice_model)
         try:
             configmap = build_batch_configmap(name, ns, spec, voice_models=models, owner=sb)
             job = build_rayjob(name, ns, spec, ctx.build, voice_models=models, cluster_name=cluster, owner=sb)
+            audit = batch_audit_key(spec, models)
+            await _check_audit_key(ctx, sb, spec, audit)
             # no RayJob has read it yet: the document may still follow the spec
             await _ensure(ctx, k8s.CONFIGMAPS, sb, configmap, update=True)
             rayjob = await _ensure(ctx, k8s.RAYJOBS, sb, job)
@@ -208,7 +217,26 @@ async def _reconcile(ctx: OperatorContext, sb: dict[str, Any], trigger: str, log
             f"RayJob {rayjob_name(name)} already runs the earlier spec; delete and re-create the "
             "SpeechBatch to render with the new one",
         )
-    await refresh_status(ctx, sb, rayjob, spec, progress=None)
+    await refresh_status(ctx, sb, rayjob, spec, progress=None, audit=audit)
+
+
+async def _check_audit_key(
+    ctx: OperatorContext, sb: dict[str, Any], spec: SpeechBatchSpec, audit: BatchAuditKey
+) -> None:
+    """Read the audit key Secret; when unusable write CredentialsReady False and retry (TemporaryError)."""
+    if audit.secret is None:
+        return
+    ns = sb["metadata"]["namespace"]
+    problem = secret_problem(await ctx.kube.get(k8s.SECRETS, ns, audit.secret.name), audit.secret, ns)
+    if problem is None:
+        return
+    generation = sb["metadata"].get("generation")
+    new = status.speechbatch_status_from_rayjob(
+        None, generation=generation, progress=None, previous=sb.get("status") or {}, now=ctx.now(), spec=spec
+    )
+    new = status.batch_credentials_status(new, audit, generation=generation, now=ctx.now(), problem=problem)
+    await _write(ctx, sb, new)
+    raise kopf.TemporaryError(str(new.get("message")), delay=ctx.settings.retry_delay_seconds)
 
 
 async def refresh_status(
@@ -218,15 +246,20 @@ async def refresh_status(
     spec: SpeechBatchSpec | None,
     *,
     progress: Progress | None,
+    audit: BatchAuditKey | None = None,
 ) -> dict[str, Any]:
+    """Derive and write the status; ``audit``: the audit key of a RayJob just created (CredentialsReady)."""
+    generation = sb["metadata"].get("generation")
     new = status.speechbatch_status_from_rayjob(
         rayjob,
-        generation=sb["metadata"].get("generation"),
+        generation=generation,
         progress=progress,
         previous=sb.get("status") or {},
         now=ctx.now(),
         spec=spec,
     )
+    if audit is not None:
+        new = status.batch_credentials_status(new, audit, generation=generation, now=ctx.now())
     await _write(ctx, sb, new)
     return new
 

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from voxray_runtime.spec.common import SpecModel
+from voxray_runtime.spec.voicemodel import AuditKeySecretRef
 
 AudioFormat = Literal["mp3", "wav", "flac", "opus"]
 #: MP3 bitrates (kbps) valid for speech at 16-24 kHz (MPEG-2 layer III stops at 160 kbps)
@@ -109,6 +110,14 @@ class RetentionSpec(SpecModel):
     ttl_seconds_after_finished: int = Field(default=86400, ge=0, le=31_536_000)
 
 
+class BatchAuditSpec(SpecModel):
+    """Cluster only: the key of the text hashes in the batch's audit events."""
+
+    #: the HMAC key Secret mounted for the driver; absent: the audit key of the first VoiceModel the batch
+    #: uses (on ``runOn.voiceModel``: that VoiceModel's), else a random key per run
+    hmac_key_secret_ref: AuditKeySecretRef | None = None
+
+
 class SpeechBatchSpec(SpecModel):
     #: VoiceModels whose voices render the batch; empty means voxray's bundled defaults
     voice_models: list[str] = Field(default_factory=list, max_length=16)
@@ -123,3 +132,5 @@ class SpeechBatchSpec(SpecModel):
     retries: RetrySpec = RetrySpec()
     run_on: RunOnSpec = RunOnSpec()
     retention: RetentionSpec = RetentionSpec()
+    #: cluster only: which audit HMAC key the driver hashes texts with (so they match the API's)
+    audit: BatchAuditSpec = BatchAuditSpec()

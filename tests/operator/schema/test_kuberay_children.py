@@ -85,6 +85,16 @@ BATCHES: dict[str, tuple[dict[str, Any], dict[str, VoiceModelSpec], str | None]]
         {"kokoro": KOKORO},
         "kokoro-raycluster-abcde",
     ),
+    "dedicated-audit-key-of-voicemodel": (
+        {"voiceModels": ["kokoro"], "runOn": {"workers": 0}},
+        {"kokoro": KOKORO},
+        None,
+    ),
+    "dedicated-audit-key-referenced": (
+        {"audit": {"hmacKeySecretRef": {"name": "batch-audit", "key": "k"}}, "runOn": {"workers": 2}},
+        {},
+        None,
+    ),
 }
 SETTINGS_VARIANTS = {
     "defaults": SETTINGS,
@@ -139,6 +149,9 @@ def test_rayjob_table(kuberay_schemas: Path, case: str, settings: BuildSettings)
         owner=owner("SpeechBatch", case),
     )
     assert_valid(kuberay_schemas, job)
+    if "audit-key" in case:  # the head mounts the audit key Secret, and the schema takes it
+        head = job["spec"]["rayClusterSpec"]["headGroupSpec"]["template"]["spec"]
+        assert any(v.get("secret", {}).get("defaultMode") == 0o400 for v in head["volumes"])
 
 
 def test_the_validator_catches_a_wrong_field(kuberay_schemas: Path) -> None:

@@ -47,5 +47,14 @@ def test_batch_input_dir_matches_the_runtime() -> None:
     items = pytest.importorskip("voxray_runtime.batch.items")
     from voxray_operator.builders import rayjob
 
-    assert "VOXRAY_BATCH_INPUT_DIR" in rayjob._runtime_env()
+    assert "VOXRAY_BATCH_INPUT_DIR" in rayjob._runtime_env("speechbatch:tts/b")
     assert items.configmap_path("posts", "k").parts[-2:] == ("posts", "k")
+
+
+def test_batch_audit_names_match_the_runtime() -> None:
+    audit = pytest.importorskip("voxray_runtime.batch.audit")
+    from voxray_operator.builders import rayjob
+
+    assert rayjob.ACTOR_ENV == audit.ACTOR_ENV
+    actor = rayjob.batch_actor("posts", "tts")
+    assert audit.batch_actor("posts", "tts", env={audit.ACTOR_ENV: actor}) == "speechbatch:tts/posts"
