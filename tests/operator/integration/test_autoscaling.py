@@ -83,8 +83,12 @@ async def test_scales_up_down_and_holds(
     vm = await cluster.wait_for(
         k8s.VOICEMODELS,
         "tts-gpu",
-        lambda v: v["status"].get("lastScaling", {}).get("to") == 2,
-        what="lastScaling",
+        # the status is written first, then the history annotation: wait for both
+        lambda v: (
+            v["status"].get("lastScaling", {}).get("to") == 2
+            and HISTORY_ANNOTATION in (v["metadata"].get("annotations") or {})
+        ),
+        what="lastScaling and the scaling history",
     )
     assert vm["status"]["lastScaling"]["from"] == 1
     assert vm["status"]["lastScaling"]["utilization"] == 1.6
