@@ -18,8 +18,9 @@ from dataclasses import dataclass
 
 from .language import Locale
 from .lexicon import LEXICON
-from .numerals import arabic, spanish
+from .numerals import arabic, english, spanish
 from .numerals.hindi import HINDI
+from .numerals.urdu import URDU
 from .script import NOT_AFTER_WORD, NOT_BEFORE_WORD
 
 
@@ -50,6 +51,17 @@ _ARABIC_NUMBER_WORDS = (
     *arabic.UNITS, *arabic.TEENS, *arabic.TENS, *arabic.HUNDREDS, "مئتا", "أحد", "اثنا",
     *(form for scale in arabic.SCALES for form in (scale.singular, scale.dual, scale.plural)),
 )  # fmt: skip
+#: Number words per language: a title right after one is no title, as after a digit ("5 Dr."
+#: is an address), so normalising text whose numbers are already words changes nothing.
+NUMBER_WORDS: dict[str, frozenset[str]] = {
+    "en": frozenset((*english.ONES, *english.TENS, "hundred", *(name for _, name in english.SCALES)))
+    | frozenset(f"{tens}-{one}" for tens in english.TENS[2:] for one in english.ONES[1:10]),
+    "es": frozenset((*spanish.BELOW_THIRTY, *spanish.TENS, *spanish.HUNDREDS, "cien", "mil", "un", "una"))
+    | frozenset(word for pair in spanish.LONG_SCALES for word in pair),
+    "ar": frozenset(word for entry in _ARABIC_NUMBER_WORDS for word in entry.split()),
+    "hi": frozenset((*HINDI.below_hundred, HINDI.hundred, *(name for _, name in HINDI.scales))),
+    "ur": frozenset((*URDU.below_hundred, URDU.hundred, *(name for _, name in URDU.scales))),
+}
 _ARABIC_NAME = rf"(?=\s*[\u0621-\u064a]){_not_a_number_word(_ARABIC_NUMBER_WORDS)}"
 _DEVANAGARI_NAME = (
     rf"(?=\s*[\u0900-\u097f])"
@@ -168,9 +180,17 @@ _COMPILED: dict[str, tuple[tuple[re.Pattern[str], Abbreviation], ...]] = {
 }
 
 
-def _expand_one(text: str, pattern: re.Pattern[str], abbreviation: Abbreviation) -> str:
+def _after_number_word(text: str, start: int, language: str) -> bool:
+    """Whether the word before ``start`` is a number written in words ("five Dr." is "5 Dr.")."""
+    before = text[max(0, start - 40) : start].split()
+    return bool(before) and before[-1].lower() in NUMBER_WORDS[language]
+
+
+def _expand_one(text: str, pattern: re.Pattern[str], abbreviation: Abbreviation, language: str) -> str:
     def spoken(match: re.Match[str]) -> str:
         if abbreviation.title:
+            if _after_number_word(text, match.start(), language):
+                return match.group()
             return f"{abbreviation.spoken} "  # "Mr.Lee" -> "Mister Lee"
         ends_sentence = abbreviation.written.endswith(".")
         if ends_sentence and _SENTENCE_END.match(text, match.end()):
@@ -222,7 +242,7 @@ def _saint_or_street(match: re.Match[str]) -> str:
 def expand_abbreviations(text: str, locale: Locale) -> str:
     """Expand the language's abbreviations, Arabic era markers and "&"."""
     for pattern, abbreviation in _COMPILED[locale.language]:
-        text = _expand_one(text, pattern, abbreviation)
+        text = _expand_one(text, pattern, abbreviation, locale.language)
     if locale.language == "en":
         text = _WEEKDAY_RANGE.sub(
             lambda match: f"{_WEEKDAYS[match.group('first')]} to {_WEEKDAYS[match.group('last')]}", text

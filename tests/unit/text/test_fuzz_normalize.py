@@ -102,6 +102,7 @@ def test_normalized_text_is_tidy(text: str, locale: tuple[str, str | None]) -> N
 @example(text="¿ ¿", locale=("en", None))  # two openers met only once the space between them went
 @example(text="Mr.$US$", locale=("en", None))  # a title before a dropped symbol
 @example(text="US😀.com", locale=("en", None))  # a dropped emoji must not glue a word to ".com"
+@example(text="0 Dr. US", locale=("en", None))  # a title after a number, then after its word
 @example(text="د. 0", locale=("ar", None))  # "د." before a number, then before its words
 @example(text="डॉ. 5", locale=("hi", None))
 @example(text="\u064b\u200b\u094d", locale=("hi", None))  # marks out of canonical order once U+200B went
