@@ -169,3 +169,17 @@ def test_token_claims_carry_models_and_scopes(app: SecureApp) -> None:
     assert r.status_code == 200, r.text
     no_speech = make_token(app, scope="openid profile")
     assert_problem(_speak(app, no_speech), 403, "speech")
+
+
+def test_listings_show_only_the_models_a_key_may_use(app: SecureApp) -> None:
+    models = httpx.get(f"{app.url}/v1/models", headers=key_headers(app, "alice"), timeout=30).json()
+    assert [m["id"] for m in models["data"]] == ["speak-alt"]
+    voices = httpx.get(f"{app.url}/v1/voices", headers=key_headers(app, "alice"), timeout=30).json()
+    assert voices["count"] == 18
+    assert {v["model"] for v in voices["voices"]} == {"speak-alt"}
+    assert all(v["alternatives"] == [] for v in voices["voices"])
+    everything = httpx.get(f"{app.url}/v1/voices", headers=key_headers(app), timeout=30).json()
+    assert {v["model"] for v in everything["voices"]} == {"speak"}
+    assert {a["model"] for v in everything["voices"] for a in v["alternatives"]} == {"speak-alt"}
+    all_models = httpx.get(f"{app.url}/v1/models", headers=key_headers(app), timeout=30).json()
+    assert sorted(m["id"] for m in all_models["data"]) == ["speak", "speak-alt"]

@@ -219,15 +219,22 @@ class SpeechFrontend:
         return SynthesisJob(binding, chunks, speed, fmt, rate, len(text))
 
     # ---- listings ----------------------------------------------------------------------------------
-    def voices(self) -> list[VoiceListing]:
+    def voices(self, allowed: frozenset[str] | None = None) -> list[VoiceListing]:
+        """Every avatar served and what it resolves to; with ``allowed``, as a caller limited to those
+        models sees it (resolution among them, alternatives among them)."""
+        catalog = (
+            self.catalog
+            if allowed is None
+            else Catalog([b for b in self.catalog.bindings if b.model in allowed])
+        )
         aliases: dict[str, list[str]] = {}
         for alias, avatar in OPENAI_VOICE_ALIASES.items():
             aliases.setdefault(avatar, []).append(alias)
         out = []
-        for chosen in self.catalog.table():
+        for chosen in catalog.table():
             others = [
                 voice_info(b)
-                for b in self.catalog.bindings
+                for b in catalog.bindings
                 if b.avatar == chosen.avatar and b.model != chosen.model
             ]
             out.append(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from voxray_runtime.api.deps import Frontend
+from voxray_runtime.api.deps import Caller, Frontend
 from voxray_runtime.api.errors import problem_responses
 from voxray_runtime.api.schemas import ModelsResponse, VoicesResponse
 
@@ -12,13 +12,15 @@ router = APIRouter(prefix="/v1", tags=["voices"], responses=problem_responses(40
 
 
 @router.get("/voices", response_model=VoicesResponse)
-async def list_voices(frontend: Frontend) -> VoicesResponse:
-    """Every avatar served, the voice it resolves to, and whether it is a declared fallback."""
-    voices = frontend.voices()
+async def list_voices(frontend: Frontend, caller: Caller) -> VoicesResponse:
+    """Every avatar served, the voice it resolves to, and whether it is a declared fallback (as the
+    caller sees it: only the models it may use)."""
+    voices = frontend.voices(caller.models)
     return VoicesResponse(count=len(voices), voices=voices)
 
 
 @router.get("/models", response_model=ModelsResponse)
-async def list_models(frontend: Frontend) -> ModelsResponse:
-    """The VoiceModels served (OpenAI's models listing shape, with engine details)."""
-    return ModelsResponse(data=await frontend.backend.models())
+async def list_models(frontend: Frontend, caller: Caller) -> ModelsResponse:
+    """The VoiceModels served that the caller may use (OpenAI's models listing shape, with engine
+    details)."""
+    return ModelsResponse(data=[m for m in await frontend.backend.models() if caller.may_use(m.id)])
