@@ -21,6 +21,18 @@ def tone(freq: float, seconds: float = 1.0, amp: float = 0.3) -> np.ndarray:
     return (amp * np.sin(2 * np.pi * freq * t)).astype(np.float32)
 
 
+def brown_noise(seconds: float = 1.0) -> np.ndarray:
+    walk = np.cumsum(np.random.default_rng(1).standard_normal(int(seconds * RATE)))
+    walk -= walk.mean()
+    return (0.3 * walk / np.abs(walk).max()).astype(np.float32)
+
+
+def pulses(freq: float, seconds: float = 1.0) -> np.ndarray:
+    out = np.zeros(int(seconds * RATE), np.float32)
+    out[:: round(RATE / freq)] = 0.5
+    return out
+
+
 def noise(seconds: float = 1.0, amp: float = 0.3) -> np.ndarray:
     return (amp * np.random.default_rng(0).standard_normal(int(seconds * RATE))).astype(np.float32)
 
@@ -144,6 +156,8 @@ def test_silence_ratio(signal: np.ndarray, silent: float) -> None:
         (tone(120), 0.95, 1.0),  # periodic in the pitch range: voiced
         (np.concatenate([tone(120, 0.5), np.zeros(RATE // 2, np.float32)]), 0.9, 1.0),  # pauses not counted
         (noise(), 0.0, 0.05),
+        (brown_noise(), 0.0, 0.15),  # strongly correlated, not periodic: rarely an interior peak
+        (pulses(90.0), 0.95, 1.0),  # a low male voice's glottal pulses: voiced despite the long period
         (np.zeros(RATE, np.float32), 0.0, 0.0),
         (np.concatenate([tone(200, 0.5), noise(0.5)]), 0.4, 0.6),
     ],

@@ -37,7 +37,7 @@ MAX_SILENCE_RATIO = Bound(
 MIN_VOICED_FRACTION = Bound(
     "min_voiced_fraction",
     0.2,
-    "share of the sounding 40 ms frames (above -40 dBFS) that are periodic at a human pitch (60-400 Hz). "
+    "share of the sounding 50 ms frames (above -40 dBFS) that are periodic at a human pitch (60-400 Hz). "
     "Vowels, nasals, liquids and voiced consonants fill most of the sounding time of speech; noise and "
     "clicks are aperiodic and measure near 0. A fifth leaves room for breathy or creaky voices and for "
     "estimator misses.",
