@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from ray import serve
+from ray.exceptions import RayActorError
 from ray.serve.exceptions import BackPressureError
 from ray.serve.handle import DeploymentHandle, DeploymentResponseGenerator
 
@@ -74,10 +75,32 @@ class HandleBackend:
 
     async def synthesize(self, job: SynthesisJob) -> SynthesisOutput:
         timeout = self._floor + self._per_char * job.chars
+        deadline = asyncio.get_running_loop().time() + timeout
         try:
-            res = await asyncio.wait_for(
-                self._handle(job.binding.model).synthesize.remote(job.payload()), timeout=timeout
-            )
+            try:
+                res = await asyncio.wait_for(
+                    self._handle(job.binding.model).synthesize.remote(job.payload()), timeout=timeout
+                )
+            except RayActorError as first:
+                # the replica died under the request (killed, node lost): synthesis has no side effects,
+                # so it is sent once more, to whichever replica the router picks now
+                _log.warning(
+                    "model %s replica died during request %s (%s); retrying once",
+                    job.binding.model,
+                    job.request_id,
+                    type(first).__name__,
+                )
+                left = deadline - asyncio.get_running_loop().time()
+                if left <= 0:
+                    raise TimeoutError from first
+                res = await asyncio.wait_for(
+                    self._handle(job.binding.model).synthesize.remote(job.payload()), timeout=left
+                )
+        except RayActorError as exc:
+            raise BackendOverloadedError(
+                f"model {job.binding.model} lost a replica while answering and is recovering; retry shortly",
+                retry_after_s=5,
+            ) from exc
         except BackPressureError as exc:
             raise BackendOverloadedError(
                 f"model {job.binding.model} is saturated (its request queue is full); retry shortly"
