@@ -159,7 +159,7 @@ _WEEKDAY = "|".join(sorted(_WEEKDAYS, key=len, reverse=True))
 _WEEKDAY_RANGE = re.compile(rf"(?<![\w-])(?P<first>{_WEEKDAY})\.?\s?[-–]\s?(?P<last>{_WEEKDAY})\.?(?![\w-])")
 _ROMAN_VALUES: dict[str, int] = {"I": 1, "V": 5, "X": 10, "L": 50}
 _SPANISH_CENTURY = re.compile(r"(?<!\w)(?P<word>[Ss]iglos?)\s+(?P<roman>[IVXL]{1,7})(?![\w-])")
-_SAINT_OR_STREET = re.compile(r"(?<![A-Za-z])St\.(?=\s|$)")
+_SAINT_OR_STREET = re.compile(r"(?<![A-Za-z])St\.(?=[\s.,;:!?]|$)")
 _AMPERSAND = re.compile(r"(?<!\s)\s*&\s*")
 _SENTENCE_END = re.compile(r"\s*$|\s+[A-ZÁÉÍÓÚÑ¿¡\"']")
 

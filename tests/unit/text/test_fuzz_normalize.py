@@ -102,6 +102,12 @@ def test_normalized_text_is_tidy(text: str, locale: tuple[str, str | None]) -> N
 @example(text="¿ ¿", locale=("en", None))  # two openers met only once the space between them went
 @example(text="Mr.$US$", locale=("en", None))  # a title before a dropped symbol
 @example(text="US😀.com", locale=("en", None))  # a dropped emoji must not glue a word to ".com"
+@example(text="8,528. .ae", locale=("es", None))  # nor a run of full stops
+@example(text="e.g.\n.com", locale=("hi", None))
+@example(text="$ St., ", locale=("en", None))  # "St." before a comma
+@example(text="x St.. é", locale=("en", None))
+@example(text="a, .b", locale=("en", None))  # a comma before ".b"
+@example(text="x. !. !", locale=("ar", None))  # "!" runs met only once "." went
 @example(text="0 Dr. US", locale=("en", None))  # a title after a number, then after its word
 @example(text="د. 0", locale=("ar", None))  # "د." before a number, then before its words
 @example(text="डॉ. 5", locale=("hi", None))
