@@ -62,7 +62,10 @@ NUMBER_WORDS: dict[str, frozenset[str]] = {
     "hi": frozenset((*HINDI.below_hundred, HINDI.hundred, *(name for _, name in HINDI.scales))),
     "ur": frozenset((*URDU.below_hundred, URDU.hundred, *(name for _, name in URDU.scales))),
 }
-_ARABIC_NAME = rf"(?=\s*[\u0621-\u064a]){_not_a_number_word(_ARABIC_NUMBER_WORDS)}"
+#: A name is a word of two letters or more: "د. د." is two abbreviations, not a doctor.
+_ARABIC_NAME = (
+    rf"(?=\s*[\u0621-\u064a][\u064b-\u0652]*[\u0621-\u064a]){_not_a_number_word(_ARABIC_NUMBER_WORDS)}"
+)
 _DEVANAGARI_NAME = (
     rf"(?=\s*[\u0900-\u097f])"
     rf"{_not_a_number_word((*HINDI.below_hundred, HINDI.hundred, *(name for _, name in HINDI.scales)))}"

@@ -109,7 +109,10 @@ def test_normalized_text_is_tidy(text: str, locale: tuple[str, str | None]) -> N
 @example(text="a, .b", locale=("en", None))  # a comma before ".b"
 @example(text="x. !. !", locale=("ar", None))  # "!" runs met only once "." went
 @example(text="0 Dr. US", locale=("en", None))  # a title after a number, then after its word
-@example(text="د. 0", locale=("ar", None))  # "د." before a number, then before its words
+@example(text="د. 0", locale=("ar", None))
+@example(
+    text="د., د. ", locale=("ar", None)
+)  # "د." before "د." is no doctor  # "د." before a number, then before its words
 @example(text="डॉ. 5", locale=("hi", None))
 @example(text="\u064b\u200b\u094d", locale=("hi", None))  # marks out of canonical order once U+200B went
 def test_normalize_is_idempotent(text: str, locale: tuple[str, str | None]) -> None:
