@@ -1,7 +1,8 @@
 """Abbreviations and "&", expanded per language.
 
-Titles ("Dr.", "Sr.") are expanded only before a following word and never right after
-a number (so "٥ د." is not a doctor).  Lower-case dotted forms ("approx.", "p. ej.")
+Titles ("Dr.", "Sr.") are expanded only before a following word; the one-letter Arabic and
+Devanagari titles only before a name and never right after a number, in digits or words
+(so "٥ د." is not a doctor).  Lower-case dotted forms ("approx.", "p. ej.")
 match in any case, everything else case-sensitively.  When an expanded abbreviation
 ended a sentence (end of text, or a capitalised word follows) its full stop is kept.
 English weekday ranges read in full ("Mon-Fri" -> "Monday to Friday"); Spanish centuries
@@ -171,7 +172,7 @@ def _pattern(abbreviation: Abbreviation) -> re.Pattern[str]:
     written = re.escape(abbreviation.written).replace(r"\ ", r"\s?")
     tail = "" if abbreviation.written.endswith(".") else NOT_BEFORE_WORD
     after = r"(?=\s*\S)" if abbreviation.title else ""
-    not_after_number = r"(?<!\d)(?<!\d\s)" if abbreviation.title else ""
+    not_after_number = r"(?<!\d)(?<!\d\s)" if abbreviation.title and abbreviation.before else ""
     written_form = abbreviation.written
     flags = re.IGNORECASE if written_form.islower() and written_form.endswith(".") else 0
     return re.compile(f"{not_after_number}{NOT_AFTER_WORD}{written}{tail}{after}{abbreviation.before}", flags)
@@ -192,7 +193,7 @@ def _after_number_word(text: str, start: int, language: str) -> bool:
 def _expand_one(text: str, pattern: re.Pattern[str], abbreviation: Abbreviation, language: str) -> str:
     def spoken(match: re.Match[str]) -> str:
         if abbreviation.title:
-            if _after_number_word(text, match.start(), language):
+            if abbreviation.before and _after_number_word(text, match.start(), language):
                 return match.group()
             return f"{abbreviation.spoken} "  # "Mr.Lee" -> "Mister Lee"
         ends_sentence = abbreviation.written.endswith(".")

@@ -109,6 +109,7 @@ def test_normalized_text_is_tidy(text: str, locale: tuple[str, str | None]) -> N
 @example(text="a, .b", locale=("en", None))  # a comma before ".b"
 @example(text="x. !. !", locale=("ar", None))  # "!" runs met only once "." went
 @example(text="0 Dr. US", locale=("en", None))  # a title after a number, then after its word
+@example(text="$0 Dr. US", locale=("en", None))
 @example(text="د. 0", locale=("ar", None))
 @example(
     text="د., د. ", locale=("ar", None)
