@@ -128,6 +128,23 @@ def _needed_models(
     return out
 
 
+#: characters YAML reads as line breaks; a plain or single-quoted scalar holding them does not come back
+#: unchanged, so strings with them are written double-quoted, where they are escaped (\N, \L, \P)
+_YAML_BREAKS = frozenset("\x85\u2028\u2029")
+
+
+class _BatchDumper(yaml.SafeDumper):
+    """SafeDumper whose strings survive a round trip whatever they hold."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = '"' if _YAML_BREAKS.intersection(value) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_BatchDumper.add_representer(str, _represent_str)
+
+
 def batch_document(
     name: str,
     namespace: str,
@@ -138,7 +155,7 @@ def batch_document(
     """The YAML the driver reads: the named VoiceModels first (sorted), then the SpeechBatch."""
     docs = [_document("VoiceModel", vm, namespace, s) for vm, s in sorted((voice_models or {}).items())]
     docs.append(_document("SpeechBatch", name, namespace, spec))
-    return yaml.safe_dump_all(docs, sort_keys=False, width=1_000_000, allow_unicode=True)
+    return yaml.dump_all(docs, Dumper=_BatchDumper, sort_keys=False, width=1_000_000, allow_unicode=True)
 
 
 def build_batch_configmap(

@@ -249,3 +249,21 @@ def test_configmap_without_models() -> None:
     cm = build_batch_configmap("b", "tts", batch())
     docs = list(iter_documents(cm["data"]["speechbatch.yaml"]))
     assert [d.kind for d in docs] == ["SpeechBatch"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Line one\x85line two.",  # NEXT LINE: YAML reads it as a break in plain and single-quoted scalars
+        "Check-in\u2028from 3 pm.",
+        "Paragraph\u2029two.",
+        "مرحبا\x85بكم",
+        "ends with a break\x85",
+        "Plain text, no breaks.",
+    ],
+)
+def test_configmap_texts_reach_the_driver_unchanged(text: str) -> None:
+    spec = batch(input={"items": [{"index": 1, "texts": {"en": text}}]})
+    cm = build_batch_configmap("b", "tts", spec)
+    (doc,) = iter_documents(cm["data"]["speechbatch.yaml"])
+    assert doc.spec == spec
