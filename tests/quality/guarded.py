@@ -15,7 +15,7 @@ from voxray_runtime.voices import VoiceBinding
 GUARDED: tuple[tuple[str, str | None], ...] = (
     ("female_en-US", None),  # Kokoro
     ("male_en-US", None),  # Kokoro
-    ("male_en-US", "piper-joe"),  # Piper (int8, as bundled)
+    ("male_en-US", "piper-joe"),  # Piper (full precision, as bundled)
     ("female_es", None),  # Kokoro
     ("male_es", None),  # Kokoro
     ("female_ar-SA", None),  # espeak-ng

@@ -80,7 +80,7 @@ def test_models_listing(serve_url: str) -> None:
     assert set(models) == {"kokoro", "piper-joe", "espeak"}
     assert models["kokoro"]["quantization"] == "int8"
     assert models["kokoro"]["sample_rate"] == 24000
-    assert models["piper-joe"]["quantization"] == "int8"
+    assert models["piper-joe"]["quantization"] == "none"
     assert "ar" in models["espeak"]["languages"]
 
 

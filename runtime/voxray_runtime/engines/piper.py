@@ -8,9 +8,9 @@ voice); ``huggingface`` fetches ``weights.path`` (the ``.onnx`` inside the repo,
 Quantization ``int8`` is onnxruntime's dynamic quantization of the graph (Conv and MatMul weights to
 uint8; the int8 weight type runs slower here because onnxruntime's ConvInteger has no fast s8s8 kernel),
 done once per source graph and cached in :func:`~voxray_runtime.engines.weights.cache_dir` under the
-source's sha256. It shrinks the graph 61 -> 19 MB and speeds the CPU up modestly, at a measurable cost in
-fidelity (see the engine tests for the figure): use it where memory matters more than the last bit of
-quality.
+source's sha256. It shrinks the graph 61 -> 19 MB but is not clearly faster on CPU (x1.04 in the quality
+report) and moves the voice measurably (see benchmarks/results/quality.md and the engine tests): the
+default is full precision; use int8 where memory matters more than the last bit of quality.
 
 piper-tts is GPL-3.0 and runs in process; the voices carry their own licenses (joe: public domain data).
 """
