@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from voxray_runtime.batch.audit import audit_key, batch_actor, finish_event, item_event, start_event
+from voxray_runtime.batch.audit import (
+    audit_destination,
+    audit_key,
+    batch_actor,
+    finish_event,
+    item_event,
+    start_event,
+)
 from voxray_runtime.batch.plan import Plan, build_plan
 from voxray_runtime.models import default_models
 from voxray_runtime.security.audit import audit_record
@@ -102,3 +109,18 @@ def test_audit_key_from_file(tmp_path: Path) -> None:
     assert audit_key({"VOXRAY_AUDIT_HMAC_KEY_FILE": str(key_file)}) == b"0123456789abcdef0123"
     assert len(audit_key({})) == 32
     assert audit_key({}) != audit_key({})
+
+
+@pytest.mark.parametrize(
+    ("env", "interactive", "expected"),
+    [
+        ({}, True, "/out/audit.jsonl"),  # at a terminal: beside the manifest, not over the progress
+        ({}, False, None),  # a RayJob driver or CI: stderr, for the log collector
+        ({"VOXRAY_AUDIT_LOG": "/var/log/voxray/audit.jsonl"}, True, "/var/log/voxray/audit.jsonl"),
+        ({"VOXRAY_AUDIT_LOG": "/var/log/voxray/audit.jsonl"}, False, "/var/log/voxray/audit.jsonl"),
+        ({"VOXRAY_AUDIT_LOG": "  "}, False, None),
+    ],
+)
+def test_audit_destination(env: dict[str, str], interactive: bool, expected: str | None) -> None:
+    got = audit_destination(env, interactive, Path("/out"))
+    assert (str(got) if got is not None else None) == expected

@@ -30,6 +30,19 @@ from voxray_runtime.security.config import AUDIT_KEY_FILE, AUDIT_KEY_MOUNT
 
 ACTOR_ENV = "VOXRAY_BATCH_ACTOR"
 KEY_FILE_ENV = "VOXRAY_AUDIT_HMAC_KEY_FILE"
+LOG_ENV = "VOXRAY_AUDIT_LOG"
+#: where an interactive run keeps its audit events: beside the manifest, in the output directory
+LOCAL_AUDIT_FILE = "audit.jsonl"
+
+
+def audit_destination(env: Mapping[str, str], interactive: bool, output_dir: Path) -> Path | None:
+    """Where the audit events of a run go: ``VOXRAY_AUDIT_LOG`` when set; else, for a run at a terminal,
+    ``<output>/audit.jsonl`` (a line per file would bury the progress); else ``None``: stderr, where a
+    RayJob driver's log collector picks them up."""
+    explicit = (env.get(LOG_ENV) or "").strip()
+    if explicit:
+        return Path(explicit)
+    return output_dir / LOCAL_AUDIT_FILE if interactive else None
 
 
 def batch_actor(
@@ -62,10 +75,12 @@ class _CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]
         pass
 
 
-def ensure_audit_stream() -> logging.Logger:
-    """Route the audit logger: to ``VOXRAY_AUDIT_LOG`` when set (a file of its own), else, unless someone
-    configured it already, to stderr on its own unpropagated handler."""
-    if os.environ.get("VOXRAY_AUDIT_LOG"):
+def ensure_audit_stream(path: Path | None = None) -> logging.Logger:
+    """Route the audit logger: to ``path`` or ``VOXRAY_AUDIT_LOG`` when given (a file of its own, 0600),
+    else, unless someone configured it already, to stderr on its own unpropagated handler."""
+    if path is not None:
+        return configure_audit_stream(str(path))
+    if os.environ.get(LOG_ENV):
         return configure_audit_stream()
     logger = logging.getLogger(AUDIT_LOGGER)
     if not logger.handlers:

@@ -7,6 +7,7 @@ could not finish, 2 when the SpeechBatch (or a VoiceModel) is invalid: nothing w
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -119,11 +120,14 @@ def run_batch(args: argparse.Namespace) -> int:
         if value is not None and value <= 0:
             print(f"error: --{flag} must be positive", file=sys.stderr)
             return EXIT_INVALID
-    from voxray_runtime.batch.audit import ensure_audit_stream
+    from voxray_runtime.batch.audit import audit_destination, ensure_audit_stream
     from voxray_runtime.batch.driver import RunOptions, WorkerStartError, run_plan
     from voxray_runtime.storage.paths import UnsafePathError
 
-    ensure_audit_stream()
+    audit_file = audit_destination(os.environ, sys.stderr.isatty(), out)
+    ensure_audit_stream(audit_file)
+    if audit_file is not None:
+        print(f"audit events: {audit_file}", file=sys.stderr, flush=True)
 
     options = RunOptions(
         address=args.address,
