@@ -30,7 +30,7 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine, machine_line, pct, write_results
+from common import machine, machine_line, pct, stop_serve, wait_http_ok, write_results
 
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 os.environ.setdefault("RAY_AUTH_MODE", "disabled")
@@ -94,23 +94,8 @@ def start(out: str) -> str:
     serve.start(http_options={"host": "127.0.0.1", "port": port})
     serve.run(build_app({**APP_ARGS, "output_dir": out}), name="voxray", route_prefix="/", blocking=False)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/readyz", timeout=5).status_code == 200:
-                return url
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise TimeoutError("serve did not start")
-
-
-def stop() -> None:
-    import ray
-    from ray import serve
-
-    serve.shutdown()
-    ray.shutdown()
+    wait_http_ok(f"{url}/readyz")
+    return url
 
 
 class Step:
@@ -277,7 +262,7 @@ def main() -> None:
     try:
         steps = asyncio.run(load(url))
     finally:
-        stop()
+        stop_serve()
     data = {
         "machine": m,
         "app": {k: v for k, v in APP_ARGS.items() if k != "models"} | {"model": APP_ARGS["models"][0]},

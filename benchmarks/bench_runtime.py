@@ -19,7 +19,7 @@ import httpx
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine, machine_line, pct, write_results
+from common import machine, machine_line, pct, stop_serve, wait_http_ok, write_results
 
 from voxray_runtime.models import catalog_for, default_models
 from voxray_runtime.pipeline import text_chunks
@@ -177,23 +177,8 @@ def start_serve(spec: VoiceModelSpec, out: str) -> str:
         blocking=False,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/v1/voices", timeout=5).status_code == 200:
-                return url
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise TimeoutError("serve did not start")
-
-
-def stop_serve() -> None:
-    import ray
-    from ray import serve
-
-    serve.shutdown()
-    ray.shutdown()
+    wait_http_ok(f"{url}/v1/voices")
+    return url
 
 
 # ---- 3. Piper int8 vs fp32 -------------------------------------------------------------------------

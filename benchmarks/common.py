@@ -7,6 +7,7 @@ import os
 import platform
 import statistics
 import subprocess
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -73,3 +74,27 @@ def machine_line(m: dict[str, Any]) -> str:
     return (
         f"Machine: {m['cpu']} ({m['cores']} cores, {m['memory_gib']} GiB), GPU: {m['gpu']}; {m['date']}{at}."
     )
+
+
+def wait_http_ok(url: str, timeout_s: float = 300.0) -> None:
+    """Poll ``url`` until it answers 200 (a Serve app coming up), or raise TimeoutError."""
+    import httpx
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=5).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"serve did not start: {url}")
+
+
+def stop_serve() -> None:
+    """Shut Serve and the benchmark's local Ray down."""
+    import ray
+    from ray import serve
+
+    serve.shutdown()
+    ray.shutdown()
