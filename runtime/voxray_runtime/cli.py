@@ -283,6 +283,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _retention_seconds(text: str) -> int:
+    """``--retention``: the durations ``voxray retention --ttl`` takes, in whole seconds."""
+    from voxray_runtime.storage.retention import parse_duration
+
+    try:
+        return round(parse_duration(text))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="voxray", description="Multilingual text-to-speech on Ray.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -336,10 +346,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     g.add_argument(
         "--retention",
-        type=int,
+        type=_retention_seconds,
         default=None,
-        metavar="SECONDS",
-        help="delete stored audio (store=true) older than this",
+        metavar="TTL",
+        help="delete stored audio (store=true) older than this: 86400, 90m, 24h, 7d",
     )
     p.set_defaults(func=cmd_serve)
 
