@@ -13,7 +13,6 @@ from __future__ import annotations
 import getpass
 import logging
 import os
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -63,31 +62,12 @@ def batch_actor(
     return f"user:{user}" + (f" ({name})" if name else "")
 
 
-class _CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]
-    """Writes to whatever ``sys.stderr`` is at the time of each event (it may be replaced meanwhile)."""
-
-    @property
-    def stream(self) -> object:
-        return sys.stderr
-
-    @stream.setter
-    def stream(self, _value: object) -> None:
-        pass
-
-
 def ensure_audit_stream(path: Path | None = None) -> logging.Logger:
     """Route the audit logger: to ``path`` or ``VOXRAY_AUDIT_LOG`` when given (a file of its own, 0600),
     else, unless someone configured it already, to stderr on its own unpropagated handler."""
-    if path is not None:
-        return configure_audit_stream(str(path))
-    if os.environ.get(LOG_ENV):
-        return configure_audit_stream()
     logger = logging.getLogger(AUDIT_LOGGER)
-    if not logger.handlers:
-        handler = _CurrentStderr()
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        logger.addHandler(handler)
-        logger.propagate = False
+    if path is not None or os.environ.get(LOG_ENV) or not logger.handlers:
+        return configure_audit_stream(str(path) if path is not None else None)
     if logger.level == logging.NOTSET or logger.level > logging.INFO:
         logger.setLevel(logging.INFO)  # audit events are INFO: never filtered out by the root level
     return logger

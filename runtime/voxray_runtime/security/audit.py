@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import secrets
+import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -82,6 +83,18 @@ def emit(event: AuditEvent, logger: logging.Logger | None = None) -> None:
     (logger or logging.getLogger(AUDIT_LOGGER)).info(json.dumps(audit_record(event), sort_keys=True))
 
 
+class _CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is at the time of each event (it may be replaced meanwhile)."""
+
+    @property
+    def stream(self) -> object:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: object) -> None:
+        pass
+
+
 def configure_audit_stream(path: str | None = None) -> logging.Logger:
     """Give the audit logger its own handler (a file when ``path`` or ``VOXRAY_AUDIT_LOG`` is set, else
     stderr), unpropagated, so that audit lines are never mixed with or filtered like application logs.
@@ -99,7 +112,7 @@ def configure_audit_stream(path: str | None = None) -> logging.Logger:
         handler = logging.FileHandler(target, encoding="utf-8")
         os.chmod(target, 0o600)
     else:
-        handler = logging.StreamHandler()
+        handler = _CurrentStderr()
     handler.setFormatter(logging.Formatter("%(message)s"))
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
