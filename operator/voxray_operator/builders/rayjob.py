@@ -195,7 +195,7 @@ def _spec_volume(name: str, spec: SpeechBatchSpec) -> dict[str, Any]:
             }
         }
     ]
-    cm = spec.input.config_map
+    cm = spec.input.config_map if spec.input is not None else None
     if cm is not None:
         path = posixpath.join(BATCH_INPUT_DIR, cm.name, cm.key)
         sources.append({"configMap": {"name": cm.name, "items": [{"key": cm.key, "path": path}]}})

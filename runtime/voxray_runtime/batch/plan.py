@@ -240,6 +240,11 @@ def build_plan(
     check_output(spec.output)
     if limit is not None and limit < 1:
         raise SpecError("--limit must be at least 1", field="spec.input.limit")
+    if spec.input is None:
+        raise SpecError(
+            "this batch generates its texts: run the generation step first (voxray batch does)",
+            field="spec.generate",
+        )
     items = load_items(spec.input, base_dir=base_dir, limit=limit)
     input_field = (
         "spec.input.items"

@@ -12,11 +12,15 @@ from pydantic import ValidationError
 
 from voxray_runtime.spec.common import API_VERSION
 from voxray_runtime.spec.speechbatch import SpeechBatchSpec
+from voxray_runtime.spec.textmodel import TextModelSpec
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
-KINDS: dict[str, type[VoiceModelSpec] | type[SpeechBatchSpec]] = {
+AnySpec = VoiceModelSpec | SpeechBatchSpec | TextModelSpec
+
+KINDS: dict[str, type[VoiceModelSpec] | type[SpeechBatchSpec] | type[TextModelSpec]] = {
     "VoiceModel": VoiceModelSpec,
     "SpeechBatch": SpeechBatchSpec,
+    "TextModel": TextModelSpec,
 }
 
 
@@ -40,7 +44,7 @@ class Document:
     kind: str
     name: str
     namespace: str | None
-    spec: VoiceModelSpec | SpeechBatchSpec
+    spec: AnySpec
     raw: dict[str, Any]
 
 

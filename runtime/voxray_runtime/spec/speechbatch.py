@@ -118,10 +118,33 @@ class BatchAuditSpec(SpecModel):
     hmac_key_secret_ref: AuditKeySecretRef | None = None
 
 
+class GenerateSpec(SpecModel):
+    """Texts written by a TextModel before speech starts (kept in ``posts.jsonl`` beside the audio)."""
+
+    #: the TextModel that writes the posts (its name, or servedModelName); empty: the packaged one
+    text_model: str | None = Field(default=None, min_length=1, max_length=253)
+    #: what to write about: the content team's brief
+    brief: str = Field(min_length=1, max_length=4000)
+    #: posts to write
+    count: int = Field(default=1, ge=1, le=1000)
+    #: language the posts are written in; the others of ``languages`` are translations of them
+    source_language: str = Field(default="en", min_length=2, max_length=8)
+    #: languages each post is given in (translated from sourceLanguage); default: the source only
+    languages: list[str] = Field(default_factory=list, max_length=5)
+    #: sampling seed: the same brief, model and seed write the same posts
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+    temperature: float = Field(default=0.7, ge=0, le=2)
+    #: tokens per post (and per translation)
+    max_tokens: int = Field(default=160, ge=16, le=4096)
+
+
 class SpeechBatchSpec(SpecModel):
     #: VoiceModels whose voices render the batch; empty means voxray's bundled defaults
     voice_models: list[str] = Field(default_factory=list, max_length=16)
-    input: InputSpec
+    #: the texts to speak; give input or generate, not both
+    input: InputSpec | None = None
+    #: texts written by a TextModel first (brief, count, languages, seed)
+    generate: GenerateSpec | None = None
     variants: VariantsSpec
     output: BatchOutputSpec = BatchOutputSpec()
     #: parallel synthesis workers; default: as many as the utilisation ceiling allows
@@ -134,3 +157,9 @@ class SpeechBatchSpec(SpecModel):
     retention: RetentionSpec = RetentionSpec()
     #: cluster only: which audit HMAC key the driver hashes texts with (so they match the API's)
     audit: BatchAuditSpec = BatchAuditSpec()
+
+    @model_validator(mode="after")
+    def _one_source(self) -> SpeechBatchSpec:
+        if (self.input is None) == (self.generate is None):
+            raise ValueError("give exactly one of input (texts to speak) and generate (texts a TextModel writes)")
+        return self
