@@ -6,10 +6,11 @@ truth.
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from voxray_runtime.security.config import SecurityArgs
 from voxray_runtime.spec.common import SpecModel
+from voxray_runtime.spec.textmodel import TextModelSpec
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
 #: ``import_path`` for serveConfigV2 and ``serve run``
@@ -24,13 +25,30 @@ def model_deployment_name(model: str) -> str:
     return f"TTS-{model}"
 
 
+def text_deployment_name(model: str) -> str:
+    """Serve deployment of one TextModel: what the autoscaler patches in serveConfigV2."""
+    return f"LLM-{model}"
+
+
+#: a resource name (DNS-1123 subdomain)
+RESOURCE_NAME = r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"
+
+
 class ModelArgs(SpecModel):
-    name: str = Field(min_length=1, max_length=253, pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+    name: str = Field(min_length=1, max_length=253, pattern=RESOURCE_NAME)
     spec: VoiceModelSpec
 
 
+class TextModelArgs(SpecModel):
+    name: str = Field(min_length=1, max_length=253, pattern=RESOURCE_NAME)
+    spec: TextModelSpec
+
+
 class AppArgs(SpecModel):
-    models: list[ModelArgs] = Field(min_length=1, max_length=32)
+    #: VoiceModels served (speech routes)
+    models: list[ModelArgs] = Field(default_factory=list, max_length=32)
+    #: TextModels served (OpenAI chat/completions routes); an app serves at least one model of either
+    text_models: list[TextModelArgs] = Field(default_factory=list, max_length=16)
     #: where store=true writes audio (the output volume's mount path on a cluster)
     output_dir: str = Field(default="/data/audio", min_length=1)
     #: ingress replicas and its concurrency cap (requests beyond it get 503 + Retry-After)
@@ -48,3 +66,9 @@ class AppArgs(SpecModel):
     #: access control, limits, audit and retention; no default: a caller states it (the operator from
     #: the VoiceModel's spec.security, ``voxray serve`` from its flags)
     security: SecurityArgs
+
+    @model_validator(mode="after")
+    def _some_model(self) -> AppArgs:
+        if not self.models and not self.text_models:
+            raise ValueError("the app serves no model: give models (VoiceModels) or textModels (TextModels)")
+        return self

@@ -161,5 +161,7 @@ class SpeechBatchSpec(SpecModel):
     @model_validator(mode="after")
     def _one_source(self) -> SpeechBatchSpec:
         if (self.input is None) == (self.generate is None):
-            raise ValueError("give exactly one of input (texts to speak) and generate (texts a TextModel writes)")
+            raise ValueError(
+                "give exactly one of input (texts to speak) and generate (texts a TextModel writes)"
+            )
         return self

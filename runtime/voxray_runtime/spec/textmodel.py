@@ -117,7 +117,9 @@ class TextModelSpec(SpecModel):
             if self.engine_args:
                 raise ValueError("engineArgs applies to engine vllm only")
             if self.weights.source == "huggingface" and not self.weights.path:
-                raise ValueError("engine llamacpp with weights.source huggingface needs weights.path (the GGUF file)")
+                raise ValueError(
+                    "engine llamacpp with weights.source huggingface needs weights.path (the GGUF file)"
+                )
         if self.autoscaling.enabled and self.replicas.max < 1:
             raise ValueError("autoscaling needs replicas.max >= 1")
         return self

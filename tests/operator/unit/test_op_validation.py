@@ -70,8 +70,10 @@ def assert_named_once(error: BuildError) -> None:
 
 def test_several_errors_name_each_field_once() -> None:
     with pytest.raises(BuildError) as caught:
-        parse_spec("SpeechBatch", {})
-    assert str(caught.value) == "spec.input: Field required; spec.variants: Field required"
+        parse_spec("SpeechBatch", {"input": {"limit": 0}})
+    assert str(caught.value) == (
+        "spec.input.limit: Input should be greater than or equal to 1; spec.variants: Field required"
+    )
 
 
 def test_valid_specs_parse() -> None:
