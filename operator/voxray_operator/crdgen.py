@@ -24,8 +24,10 @@ from pydantic import BaseModel
 
 from voxray_operator.api.common import GROUP, VERSION
 from voxray_operator.api.speechbatch import SpeechBatchStatus
+from voxray_operator.api.textmodel import TextModelStatus
 from voxray_operator.api.voicemodel import VoiceModelStatus
 from voxray_runtime.spec import speechbatch as sb_spec
+from voxray_runtime.spec import textmodel as tm_spec
 from voxray_runtime.spec import voicemodel as vm_spec
 
 HEADER = (
@@ -39,8 +41,8 @@ def _cel_list(values: Sequence[object]) -> str:
     return "[" + ", ".join(f"'{v}'" if isinstance(v, str) else str(v) for v in values) + "]"
 
 
-def _quantization_rule() -> str:
-    table = ", ".join(f"'{engine}': {_cel_list(qs)}" for engine, qs in vm_spec.ENGINE_QUANTIZATIONS.items())
+def _quantization_rule(engines: dict[str, tuple[str, ...]] = vm_spec.ENGINE_QUANTIZATIONS) -> str:
+    table = ", ".join(f"'{engine}': {_cel_list(qs)}" for engine, qs in engines.items())
     return f"!has(self.quantization) || self.quantization in {{{table}}}[self.engine]"
 
 
@@ -74,6 +76,44 @@ CEL_RULES: dict[str, list[Schema]] = {
             "message": "voices is required for engine vits: name the avatars the checkpoint speaks",
         },
     ],
+    "TextModelSpec": [
+        {
+            "rule": _quantization_rule(tm_spec.ENGINE_TEXT_QUANTIZATIONS),
+            "message": "quantization is not available for this engine",
+        },
+        {
+            "rule": "self.engine != 'vllm' || self.weights.source != 'packaged'",
+            "message": "engine vllm needs weights.source huggingface, pvc or path",
+        },
+        {
+            "rule": "self.engine != 'vllm' || self.resources.gpu >= 1 || has(self.resources.gpuFraction)",
+            "message": "engine vllm needs a GPU: set resources.gpu (or resources.gpuFraction)",
+        },
+        {
+            "rule": "self.engine != 'vllm'"
+            " || self.tensorParallelSize <= (self.resources.gpu > 1 ? self.resources.gpu : 1)",
+            "message": "tensorParallelSize exceeds resources.gpu",
+        },
+        {
+            "rule": "self.engine == 'vllm' || self.tensorParallelSize == 1",
+            "message": "tensorParallelSize applies to engine vllm only",
+        },
+        {
+            "rule": "self.engine == 'vllm' || size(self.engineArgs) == 0",
+            "message": "engineArgs applies to engine vllm only",
+        },
+        {
+            "rule": "self.engine != 'llamacpp' || self.weights.source != 'huggingface' || has(self.weights.path)",
+            "message": "engine llamacpp with weights.source huggingface needs weights.path (the GGUF file)",
+        },
+    ],
+    "TextServingSpec": [
+        {
+            "rule": "!has(self.maxOngoingRequests)"
+            " || self.maxOngoingRequests >= self.maxConcurrentSequences + self.maxQueue",
+            "message": "serving.maxOngoingRequests must be at least maxConcurrentSequences + maxQueue",
+        }
+    ],
     "SecuritySpec": [
         {
             "rule": "self.auth != 'Disabled' || (!has(self.apiKeys) && !has(self.oidc))",
@@ -86,6 +126,12 @@ CEL_RULES: dict[str, list[Schema]] = {
             " + (has(self.file) && size(self.file) > 0 ? 1 : 0)"
             " + (has(self.configMap) ? 1 : 0) == 1",
             "message": "input needs exactly one of items, file, configMap",
+        }
+    ],
+    "SpeechBatchSpec": [
+        {
+            "rule": "has(self.input) != has(self.generate)",
+            "message": "give exactly one of input (texts to speak) and generate (texts a TextModel writes)",
         }
     ],
     "BatchOutputSpec": [
@@ -106,6 +152,7 @@ CEL_RULES: dict[str, list[Schema]] = {
     ],
 }
 
+_SCALARS = frozenset({"string", "integer", "number", "boolean"})
 _COMMENT_FIELD = re.compile(r"^(\w+)\s*:")
 
 
@@ -182,6 +229,9 @@ class _Converter:
             return {**target, **siblings}
         if "anyOf" in node:
             options = [o for o in node.pop("anyOf") if o.get("type") != "null"]
+            if len(options) > 1 and all(o.get("type") in _SCALARS and len(o) == 1 for o in options):
+                # a scalar of several types (engineArgs values): no structural type; pydantic checks it
+                return {"x-kubernetes-preserve-unknown-fields": True, **self.convert(node)}
             if len(options) != 1:
                 raise ValueError(f"unions are not structural: {options}")
             inner = self.convert(options[0])
@@ -192,8 +242,9 @@ class _Converter:
         for key in ("type", "format", "enum", "pattern", "minLength", "maxLength", "minItems", "maxItems"):
             if key in node:
                 out[key] = node[key]
-        if "minProperties" in node:
-            out["minProperties"] = node["minProperties"]
+        for key in ("minProperties", "maxProperties"):
+            if key in node:
+                out[key] = node[key]
         if "const" in node:
             out["enum"] = [node["const"]]
         for bound, flag in (("minimum", "exclusiveMinimum"), ("maximum", "exclusiveMaximum")):
@@ -341,10 +392,31 @@ def speechbatch_crd() -> Schema:
     )
 
 
+def textmodel_crd() -> Schema:
+    return _crd(
+        kind="TextModel",
+        plural="textmodels",
+        short_names=["tmodel", "textmodel"],
+        description="A text-generation model (llama.cpp or vLLM) served by Ray Serve on a KubeRay RayService.",
+        spec=tm_spec.TextModelSpec,
+        status=TextModelStatus,
+        columns=[
+            {"name": "Engine", "type": "string", "jsonPath": ".spec.engine"},
+            {"name": "Model", "type": "string", "jsonPath": ".status.modelId"},
+            {"name": "Quantization", "type": "string", "jsonPath": ".spec.quantization"},
+            {"name": "Ready", "type": "string", "jsonPath": '.status.conditions[?(@.type=="Ready")].status'},
+            {"name": "Replicas", "type": "integer", "jsonPath": ".status.replicas.current"},
+            {"name": "Phase", "type": "string", "jsonPath": ".status.phase"},
+            {"name": "URL", "type": "string", "jsonPath": ".status.baseUrl", "priority": 1},
+            _age(),
+        ],
+    )
+
+
 def render_all() -> dict[str, str]:
     """File name -> YAML text of every CRD."""
     out: dict[str, str] = {}
-    for crd in (voicemodel_crd(), speechbatch_crd()):
+    for crd in (voicemodel_crd(), speechbatch_crd(), textmodel_crd()):
         name = f"{GROUP}_{crd['spec']['names']['plural']}.yaml"
         out[name] = HEADER + yaml.safe_dump(crd, sort_keys=False, width=120, allow_unicode=True)
     return out

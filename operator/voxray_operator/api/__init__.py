@@ -12,6 +12,7 @@ from voxray_operator.api.speechbatch import (
     SpeechBatchPhase,
     SpeechBatchStatus,
 )
+from voxray_operator.api.textmodel import TEXTMODEL_CONDITION_TYPES, TextModel, TextModelStatus
 from voxray_operator.api.voicemodel import (
     VOICEMODEL_CONDITION_TYPES,
     ReplicaStatus,
@@ -25,6 +26,7 @@ __all__ = [
     "API_VERSION",
     "GROUP",
     "SPEECHBATCH_CONDITION_TYPES",
+    "TEXTMODEL_CONDITION_TYPES",
     "VERSION",
     "VOICEMODEL_CONDITION_TYPES",
     "BatchCounts",
@@ -37,6 +39,8 @@ __all__ = [
     "SpeechBatchPhase",
     "SpeechBatchStatus",
     "StatusModel",
+    "TextModel",
+    "TextModelStatus",
     "VoiceModel",
     "VoiceModelPhase",
     "VoiceModelStatus",

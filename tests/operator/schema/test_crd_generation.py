@@ -35,7 +35,11 @@ def schema_of(crd: dict[str, Any]) -> dict[str, Any]:
 
 def test_crds_are_up_to_date() -> None:
     rendered = crdgen.render_all()
-    assert sorted(rendered) == ["voxray.io_speechbatches.yaml", "voxray.io_voicemodels.yaml"]
+    assert sorted(rendered) == [
+        "voxray.io_speechbatches.yaml",
+        "voxray.io_textmodels.yaml",
+        "voxray.io_voicemodels.yaml",
+    ]
     for name, text in rendered.items():
         path = CRDS_DIR / name
         assert path.is_file(), f"{path} is missing: run python -m voxray_operator.crdgen --out crds/"
@@ -52,7 +56,9 @@ def test_check_mode(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert crdgen.main(["--out", str(CRDS_DIR), "--check"]) == 0
 
 
-@pytest.mark.parametrize("name", ["voxray.io_voicemodels.yaml", "voxray.io_speechbatches.yaml"])
+@pytest.mark.parametrize(
+    "name", ["voxray.io_voicemodels.yaml", "voxray.io_speechbatches.yaml", "voxray.io_textmodels.yaml"]
+)
 def test_schemas_are_structural(name: str) -> None:
     schema = schema_of(load(name))
     for path, node in walk(schema):
@@ -117,8 +123,12 @@ def test_speechbatch_crd() -> None:
         "Age",
     ]
     props = schema_of(crd)["properties"]["spec"]["properties"]
-    assert schema_of(crd)["properties"]["spec"]["required"] == ["input", "variants"]
+    # input or generate (exactly one, as the runtime model says)
+    assert schema_of(crd)["properties"]["spec"]["required"] == ["variants"]
     assert "exactly one of" in props["input"]["x-kubernetes-validations"][0]["message"]
+    (rule,) = schema_of(crd)["properties"]["spec"]["x-kubernetes-validations"]
+    assert rule["rule"] == "has(self.input) != has(self.generate)"
+    assert set(props["generate"]["properties"]) >= {"textModel", "brief", "count", "languages", "seed"}
     assert props["input"]["properties"]["items"]["items"]["properties"]["texts"]["additionalProperties"] == {
         "type": "string"
     }
@@ -128,8 +138,36 @@ def test_speechbatch_crd() -> None:
     assert set(status["output"]["properties"]) == {"volumeClaim", "path", "manifest"}
 
 
+def test_textmodel_crd() -> None:
+    crd = load("voxray.io_textmodels.yaml")
+    spec = crd["spec"]
+    assert crd["metadata"]["name"] == "textmodels.voxray.io"
+    assert spec["names"]["shortNames"] == ["tmodel", "textmodel"]
+    assert spec["names"]["categories"] == ["voxray"]
+    version = spec["versions"][0]
+    assert version["subresources"] == {"status": {}}
+    columns = [c["name"] for c in version["additionalPrinterColumns"] if c.get("priority", 0) == 0]
+    assert columns == ["Engine", "Model", "Quantization", "Ready", "Replicas", "Phase", "Age"]
+    props = schema_of(crd)["properties"]["spec"]["properties"]
+    assert props["engine"]["enum"] == ["llamacpp", "vllm"]
+    assert props["engine"]["default"] == "llamacpp"
+    assert props["quantization"]["enum"] == ["none", "gguf", "awq", "gptq", "fp8"]
+    assert props["tensorParallelSize"]["minimum"] == 1
+    assert props["autoscaling"]["properties"]["targetUtilization"]["maximum"] == 0.8
+    assert set(props["security"]["properties"]) >= {"auth", "apiKeys", "oidc", "audit", "limits"}
+    assert props["engineArgs"]["additionalProperties"] == {"x-kubernetes-preserve-unknown-fields": True}
+    rules = {r["message"]: r["rule"] for r in schema_of(crd)["properties"]["spec"]["x-kubernetes-validations"]}
+    assert "'vllm': ['none', 'awq', 'gptq', 'fp8']" in rules["quantization is not available for this engine"]
+    assert "tensorParallelSize applies to engine vllm only" in rules
+    serving = props["serving"]["x-kubernetes-validations"][0]["rule"]
+    assert "maxConcurrentSequences + self.maxQueue" in serving
+    status = schema_of(crd)["properties"]["status"]["properties"]
+    assert {"baseUrl", "modelId", "engine", "endpoint", "lastScaling", "credentials"} <= set(status)
+    assert status["phase"]["enum"] == ["Pending", "Deploying", "Ready", "Degraded", "Failed"]
+
+
 def test_cel_rules_are_well_formed() -> None:
-    for name in ("voxray.io_voicemodels.yaml", "voxray.io_speechbatches.yaml"):
+    for name in ("voxray.io_voicemodels.yaml", "voxray.io_speechbatches.yaml", "voxray.io_textmodels.yaml"):
         for path, node in walk(schema_of(load(name))):
             for rule in node.get("x-kubernetes-validations", []) if not path.endswith("properties") else []:
                 assert set(rule) == {"rule", "message"}, path
