@@ -1,4 +1,4 @@
-"""``voxray render``: print the objects the operator would create for VoiceModel / SpeechBatch files.
+"""``voxray render``: print the objects the operator would create for VoiceModel / TextModel / SpeechBatch.
 
 Loaded by the runtime's ``voxray`` command through the ``voxray.cli`` entry point group
 (``register(subparsers)``); ``python -m voxray_operator.cli render ...`` works without it. Invalid
@@ -26,11 +26,14 @@ from voxray_operator.builders import (
     rayservice_name,
 )
 from voxray_operator.builders.common import dump_yaml
+from voxray_operator.builders.generate import TextModelInfo, generation_target
 from voxray_operator.builders.security import batch_audit_key, credential_plan
-from voxray_operator.builders.validation import Kind
+from voxray_operator.builders.textservice import build_text_rayservice
+from voxray_operator.builders.validation import AnySpec, Kind
 from voxray_operator.config import BuildSettings, OperatorSettings
 from voxray_runtime.spec.documents import SpecError, parse_document
 from voxray_runtime.spec.speechbatch import SpeechBatchSpec
+from voxray_runtime.spec.textmodel import TextModelSpec
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
 EXIT_INVALID = 2
@@ -44,18 +47,22 @@ class SpecDocument:
     kind: str
     name: str
     namespace: str
-    spec: VoiceModelSpec | SpeechBatchSpec
+    spec: AnySpec
 
 
 def register(subparsers: Any) -> None:
     """Add ``render`` to the ``voxray`` command's subparsers."""
     parser = subparsers.add_parser(
         "render",
-        help="print the objects the operator would create for VoiceModel / SpeechBatch files",
+        help="print the objects the operator would create for VoiceModel / TextModel / SpeechBatch files",
         description=__doc__.splitlines()[0] if __doc__ else None,
     )
     parser.add_argument(
-        "-f", "--file", action="append", required=True, help="VoiceModel / SpeechBatch YAML (repeatable)"
+        "-f",
+        "--file",
+        action="append",
+        required=True,
+        help="VoiceModel / TextModel / SpeechBatch YAML (repeatable)",
     )
     parser.add_argument(
         "-n",
@@ -95,8 +102,7 @@ def load_files(files: Sequence[str], namespace: str | None = None) -> tuple[list
                 continue
             where = f"{file}: {doc.kind}/{doc.name}"
             try:
-                kind: Kind = "VoiceModel" if doc.kind == "VoiceModel" else "SpeechBatch"
-                spec = parse_spec(kind, raw.get("spec"))
+                spec = parse_spec(_kind(doc.kind), raw.get("spec"))
             except BuildError as exc:
                 errors.append(f"{where}: {exc}")
                 continue
@@ -112,14 +118,20 @@ def load_files(files: Sequence[str], namespace: str | None = None) -> tuple[list
     return docs, errors
 
 
+def _kind(kind: str) -> Kind:
+    if kind in ("VoiceModel", "TextModel"):
+        return "VoiceModel" if kind == "VoiceModel" else "TextModel"
+    return "SpeechBatch"
+
+
 def _spec_error(file: str, raw: Any, exc: SpecError) -> str:
     """The operator's words for an invalid spec (parse_spec), the runtime's for anything else."""
     if (
         exc.field.startswith("spec")
         and isinstance(raw, dict)
-        and raw.get("kind") in ("VoiceModel", "SpeechBatch")
+        and raw.get("kind") in ("VoiceModel", "SpeechBatch", "TextModel")
     ):
-        kind: Kind = "VoiceModel" if raw["kind"] == "VoiceModel" else "SpeechBatch"
+        kind = _kind(raw["kind"])
         try:
             parse_spec(kind, raw.get("spec"))
         except BuildError as err:
@@ -137,16 +149,27 @@ class Rendered:
 def render_documents(
     docs: Sequence[SpecDocument], settings: BuildSettings, *, context: Sequence[SpecDocument] = ()
 ) -> Rendered:
-    """The children of ``docs`` in order: RayService per VoiceModel, ConfigMap + RayJob per SpeechBatch.
+    """The children of ``docs`` in order: RayService per VoiceModel and TextModel, ConfigMap + RayJob per
+    SpeechBatch.
 
-    VoiceModels a SpeechBatch names are looked up among ``docs`` and ``context`` (same namespace).
+    VoiceModels and the TextModel a SpeechBatch names are looked up among ``docs`` and ``context`` (same
+    namespace); a TextModel found there is taken as Ready.
     """
     result = Rendered()
     models = {(d.namespace, d.name): d.spec for d in [*context, *docs] if isinstance(d.spec, VoiceModelSpec)}
+    texts = {
+        (d.namespace, d.name): TextModelInfo(d.name, d.spec, phase="Ready")
+        for d in [*context, *docs]
+        if isinstance(d.spec, TextModelSpec)
+    }
     for doc in docs:
         try:
-            if isinstance(doc.spec, VoiceModelSpec):
-                result.objects.append(build_rayservice(doc.name, doc.namespace, doc.spec, settings))
+            if isinstance(doc.spec, VoiceModelSpec | TextModelSpec):
+                result.objects.append(
+                    build_rayservice(doc.name, doc.namespace, doc.spec, settings)
+                    if isinstance(doc.spec, VoiceModelSpec)
+                    else build_text_rayservice(doc.name, doc.namespace, doc.spec, settings)
+                )
                 generated = [u.name for u in credential_plan(doc.name, doc.spec).secrets if u.generated]
                 if generated:
                     result.notes.append(
@@ -155,6 +178,7 @@ def render_documents(
                     )
                 continue
             spec = doc.spec
+            assert isinstance(spec, SpeechBatchSpec)
             names = [*spec.voice_models, *([spec.run_on.voice_model] if spec.run_on.voice_model else [])]
             found = {n: models[(doc.namespace, n)] for n in names if (doc.namespace, n) in models}
             cluster = None
@@ -165,8 +189,18 @@ def render_documents(
                     f"the operator fills in its current name where this shows {cluster}"
                 )
             result.notes.extend(f"{doc.source}: {w}" for w in batch_warnings(spec))
+            infos = {name: info for (ns, name), info in texts.items() if ns == doc.namespace}
+            generation = generation_target(spec, doc.namespace, infos)
+            if generation is not None:
+                result.notes.append(f"{doc.source}: {generation.describe()} (taken as Ready)")
             job = build_rayjob(
-                doc.name, doc.namespace, spec, settings, voice_models=found, cluster_name=cluster
+                doc.name,
+                doc.namespace,
+                spec,
+                settings,
+                voice_models=found,
+                cluster_name=cluster,
+                generation=generation,
             )
             result.notes.append(f"{doc.source}: {batch_audit_key(spec, found).describe()}")
             result.objects.append(build_batch_configmap(doc.name, doc.namespace, spec, voice_models=found))
@@ -191,7 +225,7 @@ def run_render(
             print(f"voxray render: {line}", file=err)
         return EXIT_INVALID
     if not result.objects:
-        print("voxray render: no VoiceModel or SpeechBatch documents in the files given", file=err)
+        print("voxray render: no VoiceModel, TextModel or SpeechBatch documents in the files given", file=err)
         return EXIT_INVALID
     for line in result.notes:
         print(f"note: {line}", file=err)

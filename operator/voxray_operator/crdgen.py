@@ -103,7 +103,8 @@ CEL_RULES: dict[str, list[Schema]] = {
             "message": "engineArgs applies to engine vllm only",
         },
         {
-            "rule": "self.engine != 'llamacpp' || self.weights.source != 'huggingface' || has(self.weights.path)",
+            "rule": "self.engine != 'llamacpp' || self.weights.source != 'huggingface'"
+            " || has(self.weights.path)",
             "message": "engine llamacpp with weights.source huggingface needs weights.path (the GGUF file)",
         },
     ],
@@ -397,7 +398,7 @@ def textmodel_crd() -> Schema:
         kind="TextModel",
         plural="textmodels",
         short_names=["tmodel", "textmodel"],
-        description="A text-generation model (llama.cpp or vLLM) served by Ray Serve on a KubeRay RayService.",
+        description="A text-generation model (llama.cpp or vLLM) served by Ray Serve on a RayService.",
         spec=tm_spec.TextModelSpec,
         status=TextModelStatus,
         columns=[

@@ -14,6 +14,7 @@ GROUP = "voxray.io"
 SPEC_HASH_ANNOTATION = f"{GROUP}/spec-hash"
 VOICEMODEL_LABEL = f"{GROUP}/voicemodel"
 SPEECHBATCH_LABEL = f"{GROUP}/speechbatch"
+TEXTMODEL_LABEL = f"{GROUP}/textmodel"
 MANAGED_BY = "voxray-operator"
 MAX_NAME = 63
 
@@ -74,7 +75,11 @@ def label_value(value: str) -> str:
 
 
 def common_labels(
-    component: str, *, voicemodel: str | None = None, speechbatch: str | None = None
+    component: str,
+    *,
+    voicemodel: str | None = None,
+    speechbatch: str | None = None,
+    textmodel: str | None = None,
 ) -> dict[str, str]:
     labels = {
         "app.kubernetes.io/name": "voxray",
@@ -85,6 +90,8 @@ def common_labels(
         labels[VOICEMODEL_LABEL] = label_value(voicemodel)
     if speechbatch is not None:
         labels[SPEECHBATCH_LABEL] = label_value(speechbatch)
+    if textmodel is not None:
+        labels[TEXTMODEL_LABEL] = label_value(textmodel)
     return labels
 
 

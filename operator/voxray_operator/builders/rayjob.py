@@ -44,6 +44,7 @@ from voxray_operator.builders.common import (
     unaliased,
 )
 from voxray_operator.builders.errors import BuildError
+from voxray_operator.builders.generate import GenerationTarget
 from voxray_operator.builders.rayservice import (
     GPU_PRODUCT_LABEL,
     GPU_RESOURCE,
@@ -236,7 +237,7 @@ def _out_path(mount: str, path: str) -> str:
     return posixpath.join(mount, path.lstrip("/"))
 
 
-def _runtime_env(actor: str) -> str:
+def _runtime_env(actor: str, extra: Mapping[str, str] | None = None) -> str:
     """The job's runtime env: the driver's working dir and environment, on either kind of cluster."""
     env = {
         "working_dir": BATCH_SPEC_DIR,
@@ -245,6 +246,7 @@ def _runtime_env(actor: str) -> str:
             "RAY_USAGE_STATS_ENABLED": "0",
             "PYTHONUNBUFFERED": "1",
             ACTOR_ENV: actor,
+            **(extra or {}),
         },
     }
     return yaml.safe_dump(env, sort_keys=False)
@@ -378,6 +380,12 @@ def _quantity(text: str) -> float:
     return float(number) * _UNITS[text[len(number) :]]
 
 
+def _joined(
+    *parts: tuple[list[dict[str, Any]], list[dict[str, Any]]],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    return [v for p in parts for v in p[0]], [m for p in parts for m in p[1]]
+
+
 def batch_warnings(spec: SpeechBatchSpec) -> list[str]:
     """What is allowed but probably not meant; handlers emit these as Warning events, render prints them."""
     if not spec.run_on.voice_model and not spec.output.volume_claim:
@@ -397,6 +405,7 @@ def build_rayjob(
     voice_models: Mapping[str, VoiceModelSpec] | None = None,
     cluster_name: str | None = None,
     owner: dict[str, Any] | None = None,
+    generation: GenerationTarget | None = None,
 ) -> dict[str, Any]:
     """The RayJob for SpeechBatch ``name``.
 
@@ -405,14 +414,23 @@ def build_rayjob(
     the RayCluster serving that VoiceModel now (its RayService's
     ``status.activeServiceStatus.rayClusterName``); without it BuildError(retryable=True). The audit key
     Secret is chosen by :func:`~voxray_operator.builders.security.batch_audit_key`; whether it exists is
-    the handler's to check.
+    the handler's to check. ``generation``: the TextModel of ``spec.generate``
+    (:func:`~voxray_operator.builders.generate.generation_target`): its URL, model id and key file go
+    into the driver's environment, the key is mounted on the dedicated head.
     """
     models = _needed_models(spec, voice_models)
     audit = batch_audit_key(spec, models)
     actor = batch_actor(name, namespace)
     labels = common_labels(COMPONENT, speechbatch=name)
     target = spec.run_on.voice_model
-    job: dict[str, Any] = {"submissionMode": "K8sJobMode", "runtimeEnvYAML": _runtime_env(actor)}
+    text_env = generation.env() if generation is not None else {}
+    job: dict[str, Any] = {"submissionMode": "K8sJobMode", "runtimeEnvYAML": _runtime_env(actor, text_env)}
+    if target and generation is not None and generation.key is not None:
+        raise BuildError(
+            f"a generating batch mounts its API key for TextModel {generation.text_model!r} on its own Ray "
+            f"head; VoiceModel {target!r}'s cluster cannot mount it: run on a dedicated cluster",
+            field="spec.runOn.voiceModel",
+        )
     if target:
         vm = models[target]
         claim = vm.output.volume_claim
@@ -458,7 +476,9 @@ def build_rayjob(
             image,
             claim,
             head_env=[{"name": ACTOR_ENV, "value": actor}],
-            head_secrets=audit.volumes(),
+            head_secrets=_joined(
+                audit.volumes(), generation.volumes() if generation is not None else ([], [])
+            ),
         )
     job["entrypoint"] = f"voxray batch -f {BATCH_SPEC_KEY} --out {shlex.quote(out)}"
     if settings.job_active_deadline_seconds is not None:

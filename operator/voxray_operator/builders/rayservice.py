@@ -11,6 +11,7 @@ the Serve replicas are the knob, not the worker group.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -41,7 +42,11 @@ from voxray_runtime.serve.args import (
     ModelArgs,
     model_deployment_name,
 )
+from voxray_runtime.spec.textmodel import TextModelSpec
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
+
+#: the specs of the served kinds: the same replicas, resources and autoscaling blocks
+ServedSpec = VoiceModelSpec | TextModelSpec
 
 SERVE_PORT = 8000
 DASHBOARD_PORT = 8265
@@ -69,23 +74,23 @@ def serve_endpoint(name: str, namespace: str) -> str:
     return f"http://{name}-serve-svc.{namespace}.svc:{SERVE_PORT}"
 
 
-def uses_gpu(spec: VoiceModelSpec) -> bool:
+def uses_gpu(spec: ServedSpec) -> bool:
     return spec.resources.gpu_fraction is not None or spec.resources.gpu > 0
 
 
-def worker_group_name(spec: VoiceModelSpec) -> str:
+def worker_group_name(spec: ServedSpec) -> str:
     """``gpu-workers``, or ``cpu-workers`` for a CPU-only model."""
     return "gpu-workers" if uses_gpu(spec) else "cpu-workers"
 
 
-def replica_num_gpus(spec: VoiceModelSpec) -> float:
+def replica_num_gpus(spec: ServedSpec) -> float:
     """Ray ``num_gpus`` of one model replica: the fraction when given, else the whole GPUs."""
     if spec.resources.gpu_fraction is not None:
         return spec.resources.gpu_fraction
     return float(spec.resources.gpu)
 
 
-def replicas_per_pod(spec: VoiceModelSpec) -> int:
+def replicas_per_pod(spec: ServedSpec) -> int:
     """Model replicas one worker pod holds: several per GPU with a fraction, else one."""
     fraction = spec.resources.gpu_fraction
     if fraction is None:
@@ -93,24 +98,24 @@ def replicas_per_pod(spec: VoiceModelSpec) -> int:
     return max(1, math.floor(1 / fraction + 1e-9))
 
 
-def pods_for(replicas: int, spec: VoiceModelSpec) -> int:
+def pods_for(replicas: int, spec: ServedSpec) -> int:
     """Worker pods needed for ``replicas`` model replicas."""
     return math.ceil(replicas / replicas_per_pod(spec)) if replicas > 0 else 0
 
 
-def initial_replicas(spec: VoiceModelSpec, replicas: int | None = None) -> int:
+def initial_replicas(spec: ServedSpec, replicas: int | None = None) -> int:
     """``replicas`` (the autoscaler's number) clamped to the bounds, else ``initial``, else ``min``."""
     if replicas is None:
         replicas = spec.replicas.initial if spec.replicas.initial is not None else spec.replicas.min
     return max(spec.replicas.min, min(spec.replicas.max, replicas))
 
 
-def autoscaler_enabled(spec: VoiceModelSpec) -> bool:
+def autoscaler_enabled(spec: ServedSpec) -> bool:
     """Ray's in-tree autoscaler places worker pods when the replica count can change."""
     return spec.autoscaling.enabled or spec.replicas.max > spec.replicas.min
 
 
-def _num(value: float) -> int | float:
+def plain_number(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
 
 
@@ -139,10 +144,10 @@ def build_serve_config(
     them (they read the API keys file when they start).
     """
     args = app_args(name, spec, settings)
-    model_options: dict[str, Any] = {"num_cpus": _num(spec.resources.cpu)}
+    model_options: dict[str, Any] = {"num_cpus": plain_number(spec.resources.cpu)}
     if uses_gpu(spec):
-        model_options["num_gpus"] = _num(replica_num_gpus(spec))
-    ingress_options: dict[str, Any] = {"num_cpus": _num(args.ingress_num_cpus)}
+        model_options["num_gpus"] = plain_number(replica_num_gpus(spec))
+    ingress_options: dict[str, Any] = {"num_cpus": plain_number(args.ingress_num_cpus)}
     if credentials_revision:
         ingress_options["runtime_env"] = {"env_vars": {CREDENTIALS_REVISION_ENV: credentials_revision}}
     return {
@@ -177,7 +182,7 @@ def build_serve_config(
 
 
 def runtime_env(
-    spec_weights_source: str, output_dir: str, *, model: str | None = None
+    spec_weights_source: str, output_dir: str | None, *, model: str | None = None
 ) -> list[dict[str, Any]]:
     """Environment of every Ray container (names as runtime/voxray_runtime/engines/weights.py reads them).
 
@@ -188,8 +193,9 @@ def runtime_env(
     env = [{"name": "RAY_USAGE_STATS_ENABLED", "value": "0"}]
     if model is not None:
         env.append({"name": "VOXRAY_MODEL", "value": model})
+    if output_dir is not None:
+        env.append({"name": "VOXRAY_OUTPUT_DIR", "value": output_dir})
     env += [
-        {"name": "VOXRAY_OUTPUT_DIR", "value": output_dir},
         {"name": ENV_CACHE_DIR, "value": CACHE_MOUNT},
         {"name": "HF_HOME", "value": f"{CACHE_MOUNT}/huggingface"},
         {"name": "HF_HUB_DISABLE_TELEMETRY", "value": "1"},
@@ -307,7 +313,7 @@ def head_resources(settings: BuildSettings) -> dict[str, Any]:
     return {"requests": dict(amounts), "limits": dict(amounts)}
 
 
-def worker_resources(spec: VoiceModelSpec, settings: BuildSettings) -> dict[str, Any]:
+def worker_resources(spec: ServedSpec, settings: BuildSettings) -> dict[str, Any]:
     """One worker pod: its replicas' CPUs plus room for an ingress replica, the model's memory, its GPU."""
     cpus = math.ceil(replicas_per_pod(spec) * spec.resources.cpu + settings.ingress_num_cpus - 1e-9)
     requests: dict[str, Any] = {"cpu": str(max(1, cpus)), "memory": spec.resources.memory}
@@ -320,7 +326,7 @@ def worker_resources(spec: VoiceModelSpec, settings: BuildSettings) -> dict[str,
 
 
 def gpu_scheduling(
-    spec: VoiceModelSpec, settings: BuildSettings
+    spec: ServedSpec, settings: BuildSettings
 ) -> tuple[dict[str, str] | None, list[dict[str, Any]] | None]:
     if not uses_gpu(spec):
         return None, None
@@ -342,6 +348,105 @@ def autoscaler_options() -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class ClusterPlan:
+    """What differs between the RayServices of the served kinds (VoiceModel, TextModel)."""
+
+    labels: dict[str, str]
+    image: str
+    env: list[dict[str, Any]]
+    #: volumes and worker mounts; the head gets the same minus the weights PVC (it runs no replicas)
+    volumes: list[dict[str, Any]]
+    mounts: list[dict[str, Any]]
+    worker_resources: dict[str, Any]
+    node_selector: dict[str, str] | None
+    tolerations: list[dict[str, Any]] | None
+    group_name: str
+    #: worker pods now, at least and at most
+    pods: int
+    min_pods: int
+    max_pods: int
+    autoscaler: bool
+
+
+def assemble_rayservice(
+    name: str,
+    namespace: str,
+    plan: ClusterPlan,
+    settings: BuildSettings,
+    *,
+    serve_config: dict[str, Any],
+    hash_of_spec: str,
+    owner: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """The RayService: a head running no replicas (num-cpus 0), one worker group, serveConfigV2."""
+    head_volumes = [v for v in plan.volumes if v["name"] != "models"]
+    head_mounts = [m for m in plan.mounts if m["name"] != "models"]
+    head = {
+        "rayStartParams": {"dashboard-host": "0.0.0.0", "num-cpus": "0"},
+        "template": pod_template(
+            labels=plan.labels,
+            container=ray_container(
+                "ray-head",
+                plan.image,
+                settings,
+                resources=head_resources(settings),
+                env=plan.env,
+                mounts=head_mounts,
+                head=True,
+            ),
+            volumes=head_volumes,
+            settings=settings,
+            # KubeRay's autoscaler runs as a sidecar of the head and calls the API server
+            service_account_token=plan.autoscaler,
+        ),
+    }
+    worker = {
+        "groupName": plan.group_name,
+        "replicas": plan.pods,
+        "minReplicas": plan.min_pods,
+        "maxReplicas": plan.max_pods,
+        "rayStartParams": {},
+        "template": pod_template(
+            labels=plan.labels,
+            container=ray_container(
+                "ray-worker",
+                plan.image,
+                settings,
+                resources=plan.worker_resources,
+                env=plan.env,
+                mounts=plan.mounts,
+                head=False,
+            ),
+            volumes=plan.volumes,
+            settings=settings,
+            node_selector=plan.node_selector,
+            tolerations=plan.tolerations,
+        ),
+    }
+    cluster: dict[str, Any] = {"rayVersion": settings.ray_version, "enableInTreeAutoscaling": plan.autoscaler}
+    if plan.autoscaler:
+        cluster["autoscalerOptions"] = autoscaler_options()
+    cluster["headGroupSpec"] = head
+    cluster["workerGroupSpecs"] = [worker]
+    rayservice = {
+        "apiVersion": "ray.io/v1",
+        "kind": "RayService",
+        "metadata": metadata(
+            rayservice_name(name),
+            namespace,
+            plan.labels,
+            annotations={SPEC_HASH_ANNOTATION: hash_of_spec},
+            owner=owner,
+        ),
+        "spec": {
+            "serveConfigV2": yaml.safe_dump(serve_config, sort_keys=False, width=1_000_000),
+            "rayClusterConfig": cluster,
+        },
+    }
+    return unaliased(rayservice)  # no shared sub-objects: callers may mutate, YAML gets no aliases
+
+
 def build_rayservice(
     name: str,
     namespace: str,
@@ -358,95 +463,39 @@ def build_rayservice(
     default ``spec.replicas.initial`` or ``spec.replicas.min``. ``owner``: the VoiceModel body, for a
     controller ownerReference.
     """
-    labels = common_labels(COMPONENT, voicemodel=name)
-    image = spec.image or settings.image
-    env = runtime_env(spec.weights.source, spec.output.path, model=name)
     volumes, worker_mounts = _volumes(spec, settings)
     secret_vols, secret_mounts = secret_volumes(credential_plan(name, spec))
-    volumes += secret_vols
-    worker_mounts += secret_mounts
-    # the head runs no replicas (num-cpus 0) but drivers of batch jobs: no weights PVC, cache and output yes
-    head_volumes = [v for v in volumes if v["name"] != "models"]
-    head_mounts = [m for m in worker_mounts if m["name"] != "models"]
-    current = initial_replicas(spec, replicas)
     node_selector, tolerations = gpu_scheduling(spec, settings)
-
-    head = {
-        "rayStartParams": {"dashboard-host": "0.0.0.0", "num-cpus": "0"},
-        "template": pod_template(
-            labels=labels,
-            container=ray_container(
-                "ray-head",
-                image,
-                settings,
-                resources=head_resources(settings),
-                env=env,
-                mounts=head_mounts,
-                head=True,
-            ),
-            volumes=head_volumes,
-            settings=settings,
-            # KubeRay's autoscaler runs as a sidecar of the head and calls the API server
-            service_account_token=autoscaler_enabled(spec),
-        ),
-    }
-    worker = {
-        "groupName": worker_group_name(spec),
-        "replicas": pods_for(current, spec),
-        "minReplicas": pods_for(spec.replicas.min, spec),
-        "maxReplicas": pods_for(spec.replicas.max, spec),
-        "rayStartParams": {},
-        "template": pod_template(
-            labels=labels,
-            container=ray_container(
-                "ray-worker",
-                image,
-                settings,
-                resources=worker_resources(spec, settings),
-                env=env,
-                mounts=worker_mounts,
-                head=False,
-            ),
-            volumes=volumes,
-            settings=settings,
-            node_selector=node_selector,
-            tolerations=tolerations,
-        ),
-    }
-    cluster: dict[str, Any] = {
-        "rayVersion": settings.ray_version,
-        "enableInTreeAutoscaling": autoscaler_enabled(spec),
-    }
-    if autoscaler_enabled(spec):
-        cluster["autoscalerOptions"] = autoscaler_options()
-    cluster["headGroupSpec"] = head
-    cluster["workerGroupSpecs"] = [worker]
+    plan = ClusterPlan(
+        labels=common_labels(COMPONENT, voicemodel=name),
+        image=spec.image or settings.image,
+        env=runtime_env(spec.weights.source, spec.output.path, model=name),
+        volumes=volumes + secret_vols,
+        mounts=worker_mounts + secret_mounts,
+        worker_resources=worker_resources(spec, settings),
+        node_selector=node_selector,
+        tolerations=tolerations,
+        group_name=worker_group_name(spec),
+        pods=pods_for(initial_replicas(spec, replicas), spec),
+        min_pods=pods_for(spec.replicas.min, spec),
+        max_pods=pods_for(spec.replicas.max, spec),
+        autoscaler=autoscaler_enabled(spec),
+    )
     serve_config = build_serve_config(
         name, spec, settings, replicas=replicas, credentials_revision=credentials_revision
     )
-    rayservice = {
-        "apiVersion": "ray.io/v1",
-        "kind": "RayService",
-        "metadata": metadata(
-            rayservice_name(name),
-            namespace,
-            labels,
-            annotations={SPEC_HASH_ANNOTATION: spec_hash(spec)},
-            owner=owner,
-        ),
-        "spec": {
-            "serveConfigV2": yaml.safe_dump(serve_config, sort_keys=False, width=1_000_000),
-            "rayClusterConfig": cluster,
-        },
-    }
-    return unaliased(rayservice)  # no shared sub-objects: callers may mutate, YAML gets no aliases
+    return assemble_rayservice(
+        name, namespace, plan, settings, serve_config=serve_config, hash_of_spec=spec_hash(spec), owner=owner
+    )
 
 
-def model_replicas(rayservice: dict[str, Any], voicemodel: str | None = None) -> int | None:
+def model_replicas(
+    rayservice: dict[str, Any], voicemodel: str | None = None, *, deployment: str | None = None
+) -> int | None:
     """The model deployment's num_replicas in a RayService's serveConfigV2, or None when absent/unreadable.
 
-    ``voicemodel`` names the deployment (``TTS-{voicemodel}``); without it, the one deployment that is
-    not the ingress.
+    ``deployment`` names it (a TextModel's ``LLM-{name}``), else ``voicemodel`` (``TTS-{voicemodel}``);
+    without either, the one deployment that is not the ingress.
     """
     text = (rayservice.get("spec") or {}).get("serveConfigV2")
     if not isinstance(text, str):
@@ -457,7 +506,7 @@ def model_replicas(rayservice: dict[str, Any], voicemodel: str | None = None) ->
         return None
     if not isinstance(config, dict):
         return None
-    wanted = model_deployment_name(voicemodel) if voicemodel else None
+    wanted = deployment or (model_deployment_name(voicemodel) if voicemodel else None)
     for app in config.get("applications") or []:
         if not isinstance(app, dict):
             continue

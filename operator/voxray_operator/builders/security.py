@@ -38,7 +38,7 @@ import base64
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
@@ -53,7 +53,12 @@ from voxray_runtime.security.config import (
     SecurityArgs,
 )
 from voxray_runtime.spec.speechbatch import SpeechBatchSpec
+from voxray_runtime.spec.textmodel import TextModelSpec
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
+
+#: the kinds with a spec.security block: their pods serve an API
+SecuredSpec = VoiceModelSpec | TextModelSpec
+ServedKind = Literal["VoiceModel", "TextModel"]
 
 #: names of the generated Secrets: ``<voicemodel>-api-keys`` and ``<voicemodel>-audit-key``
 API_KEYS_SUFFIX = "api-keys"
@@ -72,6 +77,13 @@ MAX_SECRET_NAME = 253
 CREDENTIALS_REVISION_ANNOTATION = "voxray.io/credentials-revision"
 CREDENTIALS_REVISION_ENV = "VOXRAY_CREDENTIALS_REVISION"
 COMPONENT = "voicemodel"
+#: data key of a TextModel's API keys Secret holding the key its generating SpeechBatches send (never
+#: mounted on the serving pods; its hash is in the keys file beside the administrator's key)
+BATCH_KEY = "batch-api-key"
+BATCH_KEY_ID = "batch"
+BATCH_SCOPES = ("speech",)
+#: the most SecurityArgs.max_text_chars takes
+MAX_TEXT_CHARS = 100_000
 
 
 @dataclass(frozen=True)
@@ -111,7 +123,7 @@ def credentials_revision(voicemodel: Mapping[str, object]) -> str | None:
     return str(value)[:256] if value else None
 
 
-def credential_plan(name: str, spec: VoiceModelSpec) -> CredentialPlan:
+def credential_plan(name: str, spec: SecuredSpec) -> CredentialPlan:
     """Which Secrets VoiceModel ``name`` uses, referenced or generated (see the module docstring)."""
     sec = spec.security
     api_keys: SecretUse | None = None
@@ -134,18 +146,26 @@ def credential_plan(name: str, spec: VoiceModelSpec) -> CredentialPlan:
     )
 
 
-def security_args(name: str, spec: VoiceModelSpec) -> SecurityArgs:
-    """The Serve app's security settings of VoiceModel ``name`` (files where :func:`secret_volumes` mounts).
+def own_text_limit(spec: SecuredSpec) -> int:
+    """The model's own text limit: a VoiceModel's ``serving.maxTextChars``, a TextModel's
+    ``serving.maxPromptChars`` (within what the app's security settings take)."""
+    if isinstance(spec, TextModelSpec):
+        return min(spec.serving.max_prompt_chars, MAX_TEXT_CHARS)
+    return spec.serving.max_text_chars
 
-    Unset limits are left to the runtime's defaults, except the text limit, which falls back to
-    ``serving.maxTextChars`` (the model's own limit, 5000 by default) so that nothing changes for
-    existing VoiceModels.
+
+def security_args(name: str, spec: SecuredSpec) -> SecurityArgs:
+    """The Serve app's security settings of VoiceModel / TextModel ``name`` (files where
+    :func:`secret_volumes` mounts).
+
+    Unset limits are left to the runtime's defaults, except the text limit, which falls back to the
+    model's own (:func:`own_text_limit`) so that nothing changes for existing VoiceModels.
     """
     sec = spec.security
     plan = credential_plan(name, spec)
     args: dict[str, Any] = {
         "auth": "required" if sec.auth == "Required" else "disabled",
-        "max_text_chars": sec.limits.max_text_chars or spec.serving.max_text_chars,
+        "max_text_chars": sec.limits.max_text_chars or own_text_limit(spec),
         "audit_hmac_key_file": f"{AUDIT_KEY_MOUNT}/{AUDIT_KEY_FILE}",
         "log_text": sec.log_text,
     }
@@ -270,20 +290,37 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def api_keys_file_text(key: str, key_id: str = GENERATED_KEY_ID) -> str:
-    """The keys file of a generated Secret: the key's SHA-256 only, never the key."""
-    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
-    doc = {"keys": [{"id": key_id, "sha256": digest, "models": ["*"], "scopes": list(GENERATED_SCOPES)}]}
-    return yaml.safe_dump(doc, sort_keys=False)
+def _sha256(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def api_keys_file_text(key: str, key_id: str = GENERATED_KEY_ID, *, batch_key: str | None = None) -> str:
+    """The keys file of a generated Secret: the keys' SHA-256 only, never a key.
+
+    ``batch_key``: a TextModel's key for its generating SpeechBatches (id ``batch``, scope speech only).
+    """
+    keys = [{"id": key_id, "sha256": _sha256(key), "models": ["*"], "scopes": list(GENERATED_SCOPES)}]
+    if batch_key is not None:
+        keys.append(
+            {"id": BATCH_KEY_ID, "sha256": _sha256(batch_key), "models": ["*"], "scopes": list(BATCH_SCOPES)}
+        )
+    return yaml.safe_dump({"keys": keys}, sort_keys=False)
+
+
+def _labels(kind: ServedKind, name: str) -> dict[str, str]:
+    if kind == "TextModel":
+        return common_labels("textmodel", textmodel=name)
+    return common_labels(COMPONENT, voicemodel=name)
 
 
 def _generated_secret(
     name: str,
     namespace: str,
-    voicemodel: str,
+    model: str,
     data: dict[str, bytes],
     what: str,
     owner: dict[str, Any] | None,
+    kind: ServedKind = "VoiceModel",
 ) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
@@ -291,7 +328,7 @@ def _generated_secret(
         "metadata": metadata(
             name,
             namespace,
-            common_labels(COMPONENT, voicemodel=voicemodel),
+            _labels(kind, model),
             annotations={GENERATED_ANNOTATION: f"{what}; created once, never rewritten by the operator"},
             owner=owner,
         ),
@@ -301,25 +338,41 @@ def _generated_secret(
 
 
 def build_api_keys_secret(
-    voicemodel: str, namespace: str, key: str, *, owner: dict[str, Any] | None = None
+    voicemodel: str,
+    namespace: str,
+    key: str,
+    *,
+    owner: dict[str, Any] | None = None,
+    kind: ServedKind = "VoiceModel",
+    batch_key: str | None = None,
 ) -> dict[str, Any]:
-    """Secret ``<voicemodel>-api-keys``: ``api-key`` (the plain key) and ``keys.yaml`` (its hash)."""
-    if len(key) < 32:
+    """Secret ``<name>-api-keys``: ``api-key`` (the plain key) and ``keys.yaml`` (its hash).
+
+    ``batch_key`` (TextModels): also ``batch-api-key``, the key generating SpeechBatches mount, with its
+    hash in ``keys.yaml``. The serving pods mount ``keys.yaml`` alone.
+    """
+    if len(key) < 32 or (batch_key is not None and len(batch_key) < 32):
         raise ValueError("a generated API key must have at least 32 characters")
+    data = {
+        PLAIN_KEY: key.encode("utf-8"),
+        API_KEYS_FILE: api_keys_file_text(key, batch_key=batch_key).encode("utf-8"),
+    }
+    if batch_key is not None:
+        data[BATCH_KEY] = batch_key.encode("utf-8")
     return _generated_secret(
-        api_keys_secret_name(voicemodel),
-        namespace,
-        voicemodel,
-        {PLAIN_KEY: key.encode("utf-8"), API_KEYS_FILE: api_keys_file_text(key).encode("utf-8")},
-        "API keys of the VoiceModel",
-        owner,
+        api_keys_secret_name(voicemodel), namespace, voicemodel, data, f"API keys of the {kind}", owner, kind
     )
 
 
 def build_audit_key_secret(
-    voicemodel: str, namespace: str, key: bytes, *, owner: dict[str, Any] | None = None
+    voicemodel: str,
+    namespace: str,
+    key: bytes,
+    *,
+    owner: dict[str, Any] | None = None,
+    kind: ServedKind = "VoiceModel",
 ) -> dict[str, Any]:
-    """Secret ``<voicemodel>-audit-key``: ``hmac-key``, the key of text fingerprints in audit events."""
+    """Secret ``<name>-audit-key``: ``hmac-key``, the key of text fingerprints in audit events."""
     if len(key) < 16:
         raise ValueError("an audit HMAC key must have at least 16 bytes")
     return _generated_secret(
@@ -327,8 +380,9 @@ def build_audit_key_secret(
         namespace,
         voicemodel,
         {AUDIT_KEY_FILE: key},
-        "audit HMAC key of the VoiceModel",
+        f"audit HMAC key of the {kind}",
         owner,
+        kind,
     )
 
 

@@ -16,10 +16,17 @@ from voxray_operator.builders.errors import BuildError
 from voxray_runtime.models import speaker_map
 from voxray_runtime.spec.documents import SpecError, format_validation_error
 from voxray_runtime.spec.speechbatch import SpeechBatchSpec
+from voxray_runtime.spec.textmodel import TextModelSpec
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
 from voxray_runtime.voices.avatars import VoiceError, expand_variants, parse_avatar
 
-Kind = Literal["VoiceModel", "SpeechBatch"]
+Kind = Literal["VoiceModel", "SpeechBatch", "TextModel"]
+AnySpec = VoiceModelSpec | SpeechBatchSpec | TextModelSpec
+_MODELS: dict[str, type[AnySpec]] = {
+    "VoiceModel": VoiceModelSpec,
+    "SpeechBatch": SpeechBatchSpec,
+    "TextModel": TextModelSpec,
+}
 
 
 @overload
@@ -27,18 +34,19 @@ def parse_spec(kind: Literal["VoiceModel"], raw: Mapping[str, Any] | None) -> Vo
 @overload
 def parse_spec(kind: Literal["SpeechBatch"], raw: Mapping[str, Any] | None) -> SpeechBatchSpec: ...
 @overload
-def parse_spec(kind: Kind, raw: Mapping[str, Any] | None) -> VoiceModelSpec | SpeechBatchSpec: ...
-def parse_spec(kind: Kind, raw: Mapping[str, Any] | None) -> VoiceModelSpec | SpeechBatchSpec:
+def parse_spec(kind: Literal["TextModel"], raw: Mapping[str, Any] | None) -> TextModelSpec: ...
+@overload
+def parse_spec(kind: Kind, raw: Mapping[str, Any] | None) -> AnySpec: ...
+def parse_spec(kind: Kind, raw: Mapping[str, Any] | None) -> AnySpec:
     """``body["spec"]`` -> the runtime spec, validated beyond the schema; BuildError naming the field."""
-    model = VoiceModelSpec if kind == "VoiceModel" else SpeechBatchSpec
     try:
-        spec = model.model_validate(dict(raw or {}))
+        spec = _MODELS[kind].model_validate(dict(raw or {}))
     except ValidationError as exc:
         field, message = format_validation_error(exc)
         raise BuildError(message, field=field) from None
     if isinstance(spec, VoiceModelSpec):
         validate_voicemodel(spec)
-    else:
+    elif isinstance(spec, SpeechBatchSpec):
         validate_speechbatch(spec)
     return spec
 

@@ -156,7 +156,9 @@ def test_textmodel_crd() -> None:
     assert props["autoscaling"]["properties"]["targetUtilization"]["maximum"] == 0.8
     assert set(props["security"]["properties"]) >= {"auth", "apiKeys", "oidc", "audit", "limits"}
     assert props["engineArgs"]["additionalProperties"] == {"x-kubernetes-preserve-unknown-fields": True}
-    rules = {r["message"]: r["rule"] for r in schema_of(crd)["properties"]["spec"]["x-kubernetes-validations"]}
+    rules = {
+        r["message"]: r["rule"] for r in schema_of(crd)["properties"]["spec"]["x-kubernetes-validations"]
+    }
     assert "'vllm': ['none', 'awq', 'gptq', 'fp8']" in rules["quantization is not available for this engine"]
     assert "tensorParallelSize applies to engine vllm only" in rules
     serving = props["serving"]["x-kubernetes-validations"][0]["rule"]

@@ -14,7 +14,11 @@ from tests.operator.schema.kuberay_schema import crd_validator, errors
 from tests.operator.unit.support import REPO_ROOT, example_files
 from voxray_runtime.spec.documents import load_documents
 
-CRD_FILES = {"VoiceModel": "voxray.io_voicemodels.yaml", "SpeechBatch": "voxray.io_speechbatches.yaml"}
+CRD_FILES = {
+    "VoiceModel": "voxray.io_voicemodels.yaml",
+    "SpeechBatch": "voxray.io_speechbatches.yaml",
+    "TextModel": "voxray.io_textmodels.yaml",
+}
 REQUIRED = [
     "voicemodel-kokoro.yaml",
     "voicemodel-espeak.yaml",
@@ -22,6 +26,9 @@ REQUIRED = [
     "voicemodel-mms-gpu.yaml",
     "speechbatch-small.yaml",
     "speechbatch-on-cluster.yaml",
+    "textmodel-gemma.yaml",
+    "textmodel-vllm.yaml",
+    "speechbatch-generate.yaml",
 ]
 
 
@@ -59,6 +66,20 @@ def test_mms_example_is_the_gpu_autoscaled_fp16_one() -> None:
     assert spec.resources.gpu_fraction or spec.resources.gpu  # type: ignore[union-attr]
 
 
+def test_text_examples() -> None:
+    (gemma,) = load_documents(REPO_ROOT / "examples" / "textmodel-gemma.yaml")
+    assert (gemma.spec.engine, gemma.spec.weights.source) == ("llamacpp", "packaged")  # type: ignore[union-attr]
+    (vllm,) = load_documents(REPO_ROOT / "examples" / "textmodel-vllm.yaml")
+    spec = vllm.spec
+    assert (spec.engine, spec.weights.source, spec.quantization) == ("vllm", "huggingface", "awq")  # type: ignore[union-attr]
+    assert spec.tensor_parallel_size == 2  # type: ignore[union-attr]
+    (batch,) = load_documents(REPO_ROOT / "examples" / "speechbatch-generate.yaml")
+    gen = batch.spec.generate  # type: ignore[union-attr]
+    assert gen is not None
+    assert (gen.text_model, gen.count, gen.languages) == ("gemma", 2, ["en", "es"])
+    assert len(batch.spec.variants.avatars or []) == 2  # type: ignore[union-attr]
+
+
 def test_small_batch_is_two_posts_by_three_avatars() -> None:
     (doc,) = load_documents(REPO_ROOT / "examples" / "speechbatch-small.yaml")
     spec = doc.spec
@@ -85,10 +106,17 @@ def test_small_batch_is_two_posts_by_three_avatars() -> None:
         ),
         ("SpeechBatch", lambda d: d["spec"].pop("variants"), "<root>"),
         ("SpeechBatch", lambda d: d["spec"]["output"].update(format="aac"), "spec.output.format"),
+        ("TextModel", lambda d: d["spec"].update(engine="tgi"), "spec.engine"),
+        ("TextModel", lambda d: d["spec"].update(contextLength=64), "spec.contextLength"),
+        ("TextModel", lambda d: d["spec"]["serving"].update(maxConcurrentSequences=0), "spec.serving"),
     ],
 )
 def test_the_crd_rejects_what_the_model_rejects(kind: str, mutate: Any, where: str) -> None:
-    example = "voicemodel-kokoro.yaml" if kind == "VoiceModel" else "speechbatch-small.yaml"
+    example = {
+        "VoiceModel": "voicemodel-kokoro.yaml",
+        "SpeechBatch": "speechbatch-small.yaml",
+        "TextModel": "textmodel-gemma.yaml",
+    }[kind]
     doc = copy.deepcopy(raw_documents(REPO_ROOT / "examples" / example)[0])
     mutate(doc)
     found = errors(validator(kind), doc)

@@ -11,9 +11,12 @@ import pytest
 from tests.operator.schema.kuberay_schema import errors, kuberay_validator
 from tests.operator.unit.support import SETTINGS, example_documents, owner
 from voxray_operator.builders import build_rayjob, build_rayservice
+from voxray_operator.builders.generate import TextModelInfo, generation_target
+from voxray_operator.builders.textservice import build_text_rayservice
 from voxray_operator.cli import render_documents
 from voxray_operator.config import BuildSettings
 from voxray_runtime.spec.speechbatch import SpeechBatchSpec
+from voxray_runtime.spec.textmodel import TextModelSpec
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
 VOICEMODELS: dict[str, dict[str, Any]] = {
@@ -65,6 +68,27 @@ VOICEMODELS: dict[str, dict[str, Any]] = {
         },
     },
     "security-disabled": {"engine": "espeak", "security": {"auth": "Disabled"}},
+}
+TEXTMODELS: dict[str, dict[str, Any]] = {
+    "llamacpp-packaged": {},
+    "llamacpp-autoscaled": {"replicas": {"min": 0, "max": 4}, "autoscaling": {"enabled": True}},
+    "llamacpp-hf-gguf": {"weights": {"source": "huggingface", "repo": "org/m-gguf", "path": "m.Q4_K_M.gguf"}},
+    "vllm-awq-tp2": {
+        "engine": "vllm",
+        "weights": {"source": "huggingface", "repo": "org/m-awq"},
+        "quantization": "awq",
+        "tensorParallelSize": 2,
+        "resources": {"gpu": 2, "accelerator": "NVIDIA-L4", "memory": "32Gi"},
+        "engineArgs": {"gpu_memory_utilization": 0.9, "enforce_eager": True},
+        "autoscaling": {"enabled": True},
+        "replicas": {"min": 1, "max": 3},
+    },
+    "vllm-pvc-fraction": {
+        "engine": "vllm",
+        "weights": {"source": "pvc", "claimName": "w", "path": "llm"},
+        "resources": {"gpuFraction": 0.5},
+        "security": {"auth": "Disabled"},
+    },
 }
 KOKORO = VoiceModelSpec.model_validate({"engine": "kokoro", "output": {"volumeClaim": "audio"}})
 GPU = VoiceModelSpec.model_validate(VOICEMODELS["gpu-whole"])
@@ -130,6 +154,29 @@ def test_rayservice_table(kuberay_schemas: Path, case: str, settings: BuildSetti
     for replicas in (None, spec.replicas.max):
         rs = build_rayservice(case, "tts", spec, settings, replicas=replicas, owner=owner("VoiceModel", case))
         assert_valid(kuberay_schemas, rs)
+
+
+@pytest.mark.parametrize("settings", SETTINGS_VARIANTS.values(), ids=list(SETTINGS_VARIANTS))
+@pytest.mark.parametrize("case", TEXTMODELS, ids=list(TEXTMODELS))
+def test_text_rayservice_table(kuberay_schemas: Path, case: str, settings: BuildSettings) -> None:
+    spec = TextModelSpec.model_validate(TEXTMODELS[case])
+    for replicas in (None, spec.replicas.max):
+        rs = build_text_rayservice(
+            case, "nlp", spec, settings, replicas=replicas, owner=owner("TextModel", case)
+        )
+        assert_valid(kuberay_schemas, rs)
+
+
+def test_generating_rayjob(kuberay_schemas: Path) -> None:
+    spec = SpeechBatchSpec.model_validate(
+        {
+            "generate": {"textModel": "gemma", "brief": "A hotel by the sea.", "count": 2},
+            "variants": {"avatars": ["female_en-GB"]},
+            "runOn": {"workers": 1},
+        }
+    )
+    target = generation_target(spec, "tts", {"gemma": TextModelInfo("gemma", TextModelSpec(), "Ready")})
+    assert_valid(kuberay_schemas, build_rayjob("gen", "tts", spec, SETTINGS, generation=target))
 
 
 @pytest.mark.parametrize("settings", SETTINGS_VARIANTS.values(), ids=list(SETTINGS_VARIANTS))

@@ -17,8 +17,14 @@ LATER = datetime(2026, 3, 1, 12, 5, 0, tzinfo=UTC)
 
 
 def example_files() -> list[Path]:
-    """Every VoiceModel / SpeechBatch example, sorted."""
-    return sorted([*EXAMPLES_DIR.glob("voicemodel-*.yaml"), *EXAMPLES_DIR.glob("speechbatch-*.yaml")])
+    """Every VoiceModel / TextModel / SpeechBatch example, sorted."""
+    return sorted(
+        [
+            *EXAMPLES_DIR.glob("voicemodel-*.yaml"),
+            *EXAMPLES_DIR.glob("textmodel-*.yaml"),
+            *EXAMPLES_DIR.glob("speechbatch-*.yaml"),
+        ]
+    )
 
 
 def example_documents() -> list[SpecDocument]:
