@@ -100,6 +100,13 @@ class OperatorSettings(BuildFields, BaseSettings):
     ray_query: str = (
         'avg(ray_node_gpus_utilization{{namespace="{namespace}",ray_io_cluster=~"{name}-.*"}}) / 100'
     )
+    #: PromQL for a CPU TextModel's sequence slots in use (0..1, over 1 when requests queue): its replicas'
+    #: decoding sequences plus queued requests over ``{slots}`` (maxConcurrentSequences x replicas)
+    text_query: str = (
+        '(sum(ray_voxray_text_active_sequences{{namespace="{namespace}",ray_io_cluster=~"{cluster}"}})'
+        ' + sum(ray_voxray_text_queue_depth{{namespace="{namespace}",ray_io_cluster=~"{cluster}"}}))'
+        " / {slots}"
+    )
     prometheus_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
 
     # -- what the builders put into RayServices and RayJobs: the fields of BuildFields ----------------

@@ -26,14 +26,14 @@ from typing import Any, Literal
 import yaml
 
 from voxray_operator.api.speechbatch import BatchCounts, BatchOutputStatus, SpeechBatchStatus
+from voxray_operator.api.textmodel import TextModelStatus
 from voxray_operator.api.voicemodel import CredentialsStatus, ReplicaStatus, ScalingRecord, VoiceModelStatus
 from voxray_operator.builders.common import load_yaml, spec_hash
-from voxray_operator.builders.rayservice import model_replicas, replicas_per_pod, serve_endpoint
+from voxray_operator.builders.rayservice import ServedSpec, model_replicas, replicas_per_pod, serve_endpoint
 from voxray_operator.builders.security import BatchAuditKey, CredentialPlan, read_key_command
 from voxray_runtime.batch.progress import Progress
 from voxray_runtime.serve.args import APP_NAME, INGRESS_DEPLOYMENT
 from voxray_runtime.spec.speechbatch import SpeechBatchSpec
-from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
 Status = dict[str, Any]
 Event = tuple[str, str, str]  # (type Normal|Warning, reason, message)
@@ -161,11 +161,12 @@ def voicemodel_status_from_rayservice(
     rayservice: dict[str, Any] | None,
     *,
     generation: int | None,
-    spec: VoiceModelSpec,
+    spec: ServedSpec,
     previous: Status | None,
     now: datetime,
 ) -> Status:
-    """The VoiceModel status for its RayService as it is now (None: not created yet).
+    """The VoiceModel status for its RayService as it is now (None: not created yet); a TextModel's is
+    the same with its own fields added (:mod:`voxray_operator.status_text`).
 
     Phase: Pending (no RayService yet), Deploying (cluster or app coming up, or KubeRay has not seen our
     latest spec), Ready (Ready condition True and the app RUNNING), Degraded (serving but unhealthy, or
@@ -567,7 +568,7 @@ def _output(spec: SpeechBatchSpec | None, prev: Status) -> BatchOutputStatus | N
 
 # ---- both ------------------------------------------------------------------------------------------------
 def validation_failed_status(
-    kind: Literal["VoiceModel", "SpeechBatch"],
+    kind: Literal["VoiceModel", "SpeechBatch", "TextModel"],
     *,
     message: str,
     generation: int | None,
@@ -577,18 +578,19 @@ def validation_failed_status(
     """The status of an object whose spec the operator cannot apply.
 
     ``message`` is the whole text, field first, as ``str(BuildError)`` has it: the same words as
-    ``voxray render``. VoiceModel: phase Failed, ValidationFailed True; a RayService built from an
-    earlier spec keeps serving, so Ready is left as it was. SpeechBatch: phase ValidationFailed.
+    ``voxray render``. VoiceModel and TextModel: phase Failed, ValidationFailed True; a RayService built
+    from an earlier spec keeps serving, so Ready is left as it was. SpeechBatch: phase ValidationFailed.
     """
     prev = dict(previous or {})
     conditions = set_condition(
         prev.get("conditions"), VALIDATION_FAILED, "True", "InvalidSpec", message, generation, now
     )
-    if kind == "VoiceModel":
+    if kind != "SpeechBatch":
         if get_condition(conditions, READY) is None:
             conditions = set_condition(conditions, READY, "False", "InvalidSpec", message, generation, now)
         conditions = set_condition(conditions, PROGRESSING, "False", "InvalidSpec", message, generation, now)
-        vm = VoiceModelStatus.model_validate({**prev, "conditions": [], "phase": "Failed"})
+        model = TextModelStatus if kind == "TextModel" else VoiceModelStatus
+        vm = model.model_validate({**prev, "conditions": [], "phase": "Failed"})
         vm.observed_generation = generation
         vm.message = message
         return _finish(vm, conditions)

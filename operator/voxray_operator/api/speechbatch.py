@@ -10,7 +10,14 @@ from voxray_operator.api.common import Condition, StatusModel, timestamp_field
 from voxray_runtime.spec.speechbatch import SpeechBatchSpec
 
 SpeechBatchPhase = Literal["Pending", "Running", "Succeeded", "Failed", "ValidationFailed"]
-SPEECHBATCH_CONDITION_TYPES: tuple[str, ...] = ("Running", "Complete", "Failed", "ValidationFailed")
+SPEECHBATCH_CONDITION_TYPES: tuple[str, ...] = (
+    "Running",
+    "Complete",
+    "Failed",
+    "ValidationFailed",
+    "CredentialsReady",
+    "TextModelReady",
+)
 KIND = "SpeechBatch"
 PLURAL = "speechbatches"
 
@@ -40,7 +47,8 @@ class SpeechBatchStatus(StatusModel):
     )
     phase: SpeechBatchPhase = Field(default="Pending", description="Summary of the conditions.")
     conditions: list[Condition] = Field(
-        default_factory=list, description="Running, Complete, Failed, ValidationFailed."
+        default_factory=list,
+        description="Running, Complete, Failed, ValidationFailed, CredentialsReady, TextModelReady.",
     )
     counts: BatchCounts | None = Field(default=None, description="Progress of the batch.")
     audio_seconds: float | None = Field(default=None, ge=0, description="Seconds of audio rendered.")

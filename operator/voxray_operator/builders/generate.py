@@ -43,6 +43,14 @@ TEXT_KEY_FILE = "api-key"
 FIELD = "spec.generate.textModel"
 
 
+class TextModelUnavailableError(BuildError):
+    """The batch's TextModel cannot be used yet; ``reason`` is the TextModelReady condition's reason."""
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message, field=FIELD, retryable=True)
+        self.reason = reason
+
+
 @dataclass(frozen=True)
 class TextModelInfo:
     """A TextModel as the handler read it: name, parsed spec (None: invalid) and status phase."""
@@ -101,11 +109,10 @@ def batch_key(name: str, spec: TextModelSpec) -> SecretUse | None:
     if plan.auth == "Disabled":
         return None
     if plan.api_keys is None:
-        raise BuildError(
+        raise TextModelUnavailableError(
             f"TextModel {name!r} accepts only OIDC tokens, and a batch has no token to send; give it "
             f"spec.security.apiKeys.secretRef with a {BATCH_KEY!r} entry (and its sha256 in the keys file)",
-            field=FIELD,
-            retryable=True,
+            reason="NoBatchCredentials",
         )
     return SecretUse(plan.api_keys.name, BATCH_KEY, generated=plan.api_keys.generated)
 

@@ -1,4 +1,4 @@
-"""The per-VoiceModel autoscaler timer: one evaluation every ``spec.autoscaling.intervalSeconds``.
+"""The per-VoiceModel and per-TextModel autoscaler: one evaluation every ``spec.autoscaling.intervalSeconds``.
 
 A kopf daemon rather than ``@kopf.timer``: a timer's interval is fixed when the decorator runs, while
 the interval here is the VoiceModel's own and may change with its spec (a daemon's body is live). It
@@ -13,7 +13,7 @@ from typing import Any
 import kopf
 
 from voxray_operator.context import get_context, nap
-from voxray_operator.scaling.autoscaler import evaluate
+from voxray_operator.scaling.autoscaler import TEXTMODEL_SCALING, VOICEMODEL_SCALING, ScaledKind, evaluate
 from voxray_runtime.spec.common import GROUP, VERSION
 
 DEFAULT_INTERVAL = 30.0
@@ -31,6 +31,29 @@ def interval_of(spec: Any) -> float:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return max(MIN_INTERVAL, float(value))
     return DEFAULT_INTERVAL
+
+
+async def run_autoscaler(
+    scaled: ScaledKind,
+    name: str,
+    namespace: str | None,
+    body: kopf.Body,
+    stopped: kopf.DaemonStopped,
+    memo: kopf.Memo,
+    logger: kopf.Logger,
+) -> None:
+    ctx = get_context(memo)
+    if namespace is None:
+        return  # VoiceModels and TextModels are namespaced
+    while not stopped and not ctx.closed:
+        try:
+            await evaluate(ctx, namespace, name, logger, scaled)
+        except Exception:  # one failed round must not stop scaling for good
+            if ctx.closed:
+                return
+            logger.exception("autoscaler evaluation failed")
+            ctx.metrics.reconcile_errors.labels(kind=scaled.kind, trigger="autoscaler").inc()
+        await nap(stopped, interval_of(body.get("spec", {})))
 
 
 @kopf.daemon(
@@ -51,15 +74,26 @@ async def autoscaler(
     logger: kopf.Logger,
     **_: Any,
 ) -> None:
-    ctx = get_context(memo)
-    if namespace is None:
-        return  # VoiceModels are namespaced
-    while not stopped and not ctx.closed:
-        try:
-            await evaluate(ctx, namespace, name, logger)
-        except Exception:  # one failed round must not stop scaling for good
-            if ctx.closed:
-                return
-            logger.exception("autoscaler evaluation failed")
-            ctx.metrics.reconcile_errors.labels(kind="VoiceModel", trigger="autoscaler").inc()
-        await nap(stopped, interval_of(body.get("spec", {})))
+    await run_autoscaler(VOICEMODEL_SCALING, name, namespace, body, stopped, memo, logger)
+
+
+@kopf.daemon(
+    GROUP,
+    VERSION,
+    "textmodels",
+    id="text-autoscaler",
+    when=autoscaling_enabled,
+    cancellation_backoff=2.0,
+    cancellation_timeout=10.0,
+)
+async def text_autoscaler(
+    name: str,
+    namespace: str | None,
+    body: kopf.Body,
+    stopped: kopf.DaemonStopped,
+    memo: kopf.Memo,
+    logger: kopf.Logger,
+    **_: Any,
+) -> None:
+    """The same policy for a TextModel's ``LLM-<name>`` deployment (see scaling/autoscaler.py)."""
+    await run_autoscaler(TEXTMODEL_SCALING, name, namespace, body, stopped, memo, logger)

@@ -11,6 +11,11 @@
   (SecretNotFound / SecretKeyNotFound), nothing is created, and it is retried; the operator never
   generates a Secret for a batch (a VoiceModel's generated ``<name>-audit-key`` comes from that
   VoiceModel). Otherwise CredentialsReady True says which Secret, or that the key is random per run.
+- ``spec.generate.textModel`` (:mod:`voxray_operator.builders.generate`): before the RayJob is created the
+  TextModel is looked up (by name, else servedModelName) and must be Ready, and its batch key Secret item
+  must exist. Otherwise the TextModelReady condition is False with the reason (TextModelNotFound,
+  TextModelNotReady, TextModelInvalid, NoBatchCredentials, SecretNotFound, SecretKeyNotFound), nothing is
+  created, and it is retried; once the RayJob exists, TextModelReady True names the TextModel and key.
 - Status: every watch event of the RayJob (KubeRay's jobDeploymentStatus / jobStatus), plus a progress
   timer while the batch runs: it reads the driver's ``voxray-progress`` lines through the Ray dashboard's
   Jobs API and writes the counts. At the end the logs are read once more for the final counts.
@@ -39,9 +44,16 @@ from voxray_operator.builders import (
     rayservice_name,
     spec_hash,
 )
+from voxray_operator.builders.generate import (
+    GenerationTarget,
+    TextModelInfo,
+    TextModelUnavailableError,
+    generation_target,
+)
 from voxray_operator.builders.security import BatchAuditKey, batch_audit_key, secret_problem
 from voxray_operator.context import OperatorContext, get_context, nap, plain, post_event, write_status
 from voxray_operator.drift import child_drift, controller_owner, owned_by
+from voxray_operator.status_text import text_model_condition
 from voxray_runtime.batch.progress import Progress
 from voxray_runtime.spec.common import GROUP, VERSION
 from voxray_runtime.spec.speechbatch import SpeechBatchSpec
@@ -112,6 +124,50 @@ async def _voice_models(ctx: OperatorContext, ns: str, spec: SpeechBatchSpec) ->
     return out
 
 
+async def _text_models(ctx: OperatorContext, ns: str) -> dict[str, TextModelInfo]:
+    """Every TextModel of the namespace: its parsed spec (None when invalid), phase and status message."""
+    out: dict[str, TextModelInfo] = {}
+    for tm in await ctx.kube.list(k8s.TEXTMODELS, ns):
+        name = str((tm.get("metadata") or {}).get("name") or "")
+        st = tm.get("status") or {}
+        try:
+            spec = parse_spec("TextModel", tm.get("spec"))
+            message = str(st.get("message") or "")
+        except BuildError as exc:
+            spec, message = None, str(exc)
+        out[name] = TextModelInfo(name, spec, phase=str(st.get("phase") or ""), message=message)
+    return out
+
+
+async def _generation(
+    ctx: OperatorContext, sb: dict[str, Any], spec: SpeechBatchSpec
+) -> GenerationTarget | None:
+    """The batch's TextModel, checked usable (see the module docstring); TemporaryError while it is not."""
+    if spec.generate is None or not spec.generate.text_model:
+        return None
+    ns = sb["metadata"]["namespace"]
+    problem: tuple[str, str] | None = None
+    target: GenerationTarget | None = None
+    try:
+        target = generation_target(spec, ns, await _text_models(ctx, ns))
+    except TextModelUnavailableError as exc:
+        problem = (exc.reason, str(exc))
+    if target is not None and target.key is not None:
+        secret = await ctx.kube.get(k8s.SECRETS, ns, target.key.name)
+        found = secret_problem(secret, target.key, ns)
+        if found is not None:
+            problem = (found[0], f"{found[1]}: the batch key of TextModel {target.text_model}")
+    if problem is None:
+        return target
+    generation = sb["metadata"].get("generation")
+    new = status.speechbatch_status_from_rayjob(
+        None, generation=generation, progress=None, previous=sb.get("status") or {}, now=ctx.now(), spec=spec
+    )
+    new = text_model_condition(new, generation=generation, now=ctx.now(), problem=problem)
+    await _write(ctx, sb, new)
+    raise kopf.TemporaryError(problem[1], delay=ctx.settings.retry_delay_seconds)
+
+
 async def _cluster_of(ctx: OperatorContext, ns: str, voicemodel: str | None) -> str | None:
     if not voicemodel:
         return None
@@ -180,12 +236,23 @@ async def _reconcile(ctx: OperatorContext, sb: dict[str, Any], trigger: str, log
         _export(ctx, sb, sb.get("status") or {})  # a restarted operator still shows the final counts
         return  # removed after its TTL: the batch is done, never run it again
     audit: BatchAuditKey | None = None
+    generation: GenerationTarget | None = None
     if rayjob is None:
         models = await _voice_models(ctx, ns, spec)
         cluster = await _cluster_of(ctx, ns, spec.run_on.voice_model)
+        generation = await _generation(ctx, sb, spec)
         try:
             configmap = build_batch_configmap(name, ns, spec, voice_models=models, owner=sb)
-            job = build_rayjob(name, ns, spec, ctx.build, voice_models=models, cluster_name=cluster, owner=sb)
+            job = build_rayjob(
+                name,
+                ns,
+                spec,
+                ctx.build,
+                voice_models=models,
+                cluster_name=cluster,
+                owner=sb,
+                generation=generation,
+            )
             audit = batch_audit_key(spec, models)
             await _check_audit_key(ctx, sb, spec, audit)
             # no RayJob has read it yet: the document may still follow the spec
@@ -217,7 +284,7 @@ async def _reconcile(ctx: OperatorContext, sb: dict[str, Any], trigger: str, log
             f"RayJob {rayjob_name(name)} already runs the earlier spec; delete and re-create the "
             "SpeechBatch to render with the new one",
         )
-    await refresh_status(ctx, sb, rayjob, spec, progress=None, audit=audit)
+    await refresh_status(ctx, sb, rayjob, spec, progress=None, audit=audit, text=generation)
 
 
 async def _check_audit_key(
@@ -247,8 +314,10 @@ async def refresh_status(
     *,
     progress: Progress | None,
     audit: BatchAuditKey | None = None,
+    text: GenerationTarget | None = None,
 ) -> dict[str, Any]:
-    """Derive and write the status; ``audit``: the audit key of a RayJob just created (CredentialsReady)."""
+    """Derive and write the status; ``audit``: the audit key of a RayJob just created (CredentialsReady),
+    ``text``: its TextModel (TextModelReady)."""
     generation = sb["metadata"].get("generation")
     new = status.speechbatch_status_from_rayjob(
         rayjob,
@@ -260,6 +329,8 @@ async def refresh_status(
     )
     if audit is not None:
         new = status.batch_credentials_status(new, audit, generation=generation, now=ctx.now())
+    if text is not None:
+        new = text_model_condition(new, generation=generation, now=ctx.now(), target=text)
     await _write(ctx, sb, new)
     return new
 

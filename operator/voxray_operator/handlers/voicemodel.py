@@ -39,9 +39,11 @@ from voxray_operator.builders import (
     rayservice_name,
 )
 from voxray_operator.builders.security import (
+    BATCH_KEY_ID,
     CREDENTIALS_REVISION_ANNOTATION,
     CredentialPlan,
     SecretUse,
+    ServedKind,
     build_api_keys_secret,
     build_audit_key_secret,
     credential_plan,
@@ -170,13 +172,19 @@ async def ensure_credentials(
 async def create_generated_secret(
     ctx: OperatorContext, vm: dict[str, Any], use: SecretUse, *, api_keys: bool, logger: Any
 ) -> dict[str, Any] | None:
-    """Create a generated Secret with fresh random bytes; the existing one when someone was first."""
+    """Create a generated Secret with fresh random bytes; the existing one when someone was first.
+
+    ``vm`` is the VoiceModel or TextModel body; a TextModel's API keys Secret also holds the batch key
+    that its generating SpeechBatches mount (:mod:`voxray_operator.builders.generate`).
+    """
     meta = vm["metadata"]
     ns, name = meta["namespace"], meta["name"]
+    kind: ServedKind = "TextModel" if vm.get("kind") == "TextModel" else "VoiceModel"
+    batch_key = secrets.token_urlsafe(32) if kind == "TextModel" else None
     body = (
-        build_api_keys_secret(name, ns, secrets.token_urlsafe(32), owner=vm)
+        build_api_keys_secret(name, ns, secrets.token_urlsafe(32), owner=vm, kind=kind, batch_key=batch_key)
         if api_keys
-        else build_audit_key_secret(name, ns, secrets.token_urlsafe(32).encode("ascii"), owner=vm)
+        else build_audit_key_secret(name, ns, secrets.token_urlsafe(32).encode("ascii"), owner=vm, kind=kind)
     )
     try:
         created = await ctx.kube.create(k8s.SECRETS, ns, body)
@@ -185,11 +193,14 @@ async def create_generated_secret(
         return await ctx.kube.get(k8s.SECRETS, ns, use.name)
     if api_keys:
         logger.info("generated API keys Secret %s", use.name)
+        batch = (
+            f" and key id '{BATCH_KEY_ID}' (scope speech) for generating SpeechBatches" if batch_key else ""
+        )
         post_event(
             vm,
             "Normal",
             "ApiKeyGenerated",
-            f"generated Secret {use.name} with API key id 'default' (scopes speech, store); "
+            f"generated Secret {use.name} with API key id 'default' (scopes speech, store){batch}; "
             f"read it with: {read_key_command(use.name, ns)}",
         )
     else:
@@ -229,7 +240,9 @@ async def ensure_rayservice(
     where = ", ".join(drift.paths[:5]) + (" ..." if len(drift.paths) > 5 else "")
     if old_hash != new_hash:
         logger.info("applied the new spec to RayService %s", rs_name)
-        post_event(vm, "Normal", "Updated", f"applied the VoiceModel spec to RayService {rs_name}")
+        post_event(
+            vm, "Normal", "Updated", f"applied the {vm.get('kind', KIND)} spec to RayService {rs_name}"
+        )
     else:
         logger.warning("RayService %s drifted (%s): restored", rs_name, where)
         ctx.metrics.drift_corrections.labels(kind="RayService").inc()

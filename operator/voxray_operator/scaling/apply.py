@@ -27,13 +27,16 @@ class ScalingApplyError(ValueError):
     """The RayService does not have the shape the builder gives it (edited by hand?): nothing to patch."""
 
 
-def set_serve_replicas(serve_config: str, voicemodel: str, replicas: int) -> str:
-    """``serveConfigV2`` with ``num_replicas`` of ``TTS-{voicemodel}`` in application ``voxray`` set."""
+def set_serve_replicas(
+    serve_config: str, voicemodel: str, replicas: int, *, deployment: str | None = None
+) -> str:
+    """``serveConfigV2`` with ``num_replicas`` of ``deployment`` (default ``TTS-{voicemodel}``; a
+    TextModel's is ``LLM-{name}``) in application ``voxray`` set."""
     try:
         doc = load_yaml(serve_config)
     except yaml.YAMLError as exc:
         raise ScalingApplyError(f"serveConfigV2 is not valid YAML: {exc}") from exc
-    wanted = model_deployment_name(voicemodel)
+    wanted = deployment or model_deployment_name(voicemodel)
     apps = doc.get("applications") if isinstance(doc, dict) else None
     for app in apps if isinstance(apps, list) else []:
         if not isinstance(app, dict) or app.get("name") != APP_NAME:
@@ -54,7 +57,12 @@ def _group_index(groups: Any, name: str) -> int:
 
 
 def scaling_patch(
-    rayservice: Mapping[str, Any], built: Mapping[str, Any], voicemodel: str, replicas: int
+    rayservice: Mapping[str, Any],
+    built: Mapping[str, Any],
+    voicemodel: str,
+    replicas: int,
+    *,
+    deployment: str | None = None,
 ) -> dict[str, Any]:
     """A merge patch of ``rayservice`` to ``replicas`` model replicas.
 
@@ -66,7 +74,7 @@ def scaling_patch(
     text = spec.get("serveConfigV2")
     if not isinstance(text, str):
         raise ScalingApplyError("the RayService has no serveConfigV2")
-    new_config = set_serve_replicas(text, voicemodel, replicas)
+    new_config = set_serve_replicas(text, voicemodel, replicas, deployment=deployment)
 
     built_groups = ((built.get("spec") or {}).get("rayClusterConfig") or {}).get("workerGroupSpecs") or []
     if not built_groups or not isinstance(built_groups[0], Mapping):

@@ -1,7 +1,13 @@
-"""One autoscaler evaluation of one VoiceModel: measure, decide (pure policy), apply, record.
+"""One autoscaler evaluation of one VoiceModel or TextModel: measure, decide (pure policy), apply, record.
 
-1. read the VoiceModel and its RayService (the model replicas in serveConfigV2 are the current count);
-2. query Prometheus (DCGM or Ray GPU utilisation, per ``spec.autoscaling.metric``);
+1. read the object and its RayService (the model replicas in serveConfigV2 are the current count);
+2. query Prometheus (see :class:`ScaledKind`): GPU utilisation (DCGM or Ray, per
+   ``spec.autoscaling.metric``) for models on GPUs; for a TextModel on CPUs (llama.cpp) the utilisation
+   of its sequence slots, ``(active sequences + queued requests) / (maxConcurrentSequences x replicas)``
+   from the runtime's ``voxray_text_active_sequences`` and ``voxray_text_queue_depth`` gauges: CPU
+   utilisation says little about a decoder that is memory-bound and holds its threads busy while idle
+   slots wait, while slots in use and a queue are exactly the demand a new replica absorbs (over 1.0
+   when requests queue, so the HPA ratio scales up in proportion);
 3. :func:`voxray_operator.scaling.policy.decide` with the history kept in an annotation;
 4. a change patches the RayService (:func:`voxray_operator.scaling.apply.scaling_patch`, under its
    resourceVersion: a conflict skips this round, the next one measures again);
@@ -14,11 +20,15 @@ Runs under the VoiceModel's lock, so reconciliation and scaling never interleave
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from voxray_operator import k8s, status
 from voxray_operator.builders import BuildError, build_rayservice, model_replicas, parse_spec, rayservice_name
+from voxray_operator.builders.rayservice import ServedSpec, uses_gpu
+from voxray_operator.builders.textservice import build_text_rayservice
+from voxray_operator.config import BuildSettings, OperatorSettings
 from voxray_operator.context import OperatorContext, write_status
 from voxray_operator.scaling.apply import ScalingApplyError, scaling_patch
 from voxray_operator.scaling.policy import (
@@ -30,11 +40,70 @@ from voxray_operator.scaling.policy import (
     decide,
 )
 from voxray_operator.scaling.prometheus import query_params
+from voxray_runtime.serve.args import model_deployment_name, text_deployment_name
+from voxray_runtime.spec.textmodel import TextModelSpec
+from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
-KIND: Literal["VoiceModel"] = "VoiceModel"
-#: the recommendation history (JSON) on each autoscaled VoiceModel
+KIND = "VoiceModel"
+#: the recommendation history (JSON) on each autoscaled VoiceModel / TextModel
 HISTORY_ANNOTATION = "voxray.io/scaling-history"
 METRIC_NAMES = {"dcgm": "DCGM GPU utilisation", "ray": "Ray GPU utilisation"}
+TEXT_SLOTS_METRIC = "text sequence slots in use ((active + queued) / slots)"
+
+#: (PromQL template, what it measures, extra template fields) for a spec and its current replicas
+Metric = tuple[str, str, dict[str, str]]
+
+
+def gpu_metric(settings: OperatorSettings, spec: ServedSpec) -> Metric:
+    template = settings.dcgm_query if spec.autoscaling.metric == "dcgm" else settings.ray_query
+    return template, METRIC_NAMES[spec.autoscaling.metric], {}
+
+
+def text_metric(settings: OperatorSettings, spec: ServedSpec, current: int) -> Metric:
+    """GPU utilisation on GPUs; the sequence slots in use on CPUs (see the module docstring)."""
+    if uses_gpu(spec) or not isinstance(spec, TextModelSpec):
+        return gpu_metric(settings, spec)
+    slots = spec.serving.max_concurrent_sequences * max(1, current)
+    return settings.text_query, TEXT_SLOTS_METRIC, {"slots": str(slots)}
+
+
+@dataclass(frozen=True)
+class ScaledKind:
+    """What the autoscaler needs to know of a served kind: where it lives, how it builds, what it measures."""
+
+    kind: str
+    resource: k8s.Resource
+    parse: Callable[[Mapping[str, Any] | None], ServedSpec]
+    #: (name, namespace, spec, settings, replicas, owner) -> the RayService for that many replicas
+    build: Callable[[str, str, Any, BuildSettings, int, dict[str, Any]], dict[str, Any]]
+    deployment: Callable[[str], str]
+    metric: Callable[[OperatorSettings, Any, int], Metric]
+
+
+def _parse_voicemodel(raw: Mapping[str, Any] | None) -> VoiceModelSpec:
+    return parse_spec("VoiceModel", raw)
+
+
+def _parse_textmodel(raw: Mapping[str, Any] | None) -> TextModelSpec:
+    return parse_spec("TextModel", raw)
+
+
+VOICEMODEL_SCALING = ScaledKind(
+    kind="VoiceModel",
+    resource=k8s.VOICEMODELS,
+    parse=_parse_voicemodel,
+    build=lambda n, ns, spec, st, r, owner: build_rayservice(n, ns, spec, st, replicas=r, owner=owner),
+    deployment=model_deployment_name,
+    metric=lambda settings, spec, _current: gpu_metric(settings, spec),
+)
+TEXTMODEL_SCALING = ScaledKind(
+    kind="TextModel",
+    resource=k8s.TEXTMODELS,
+    parse=_parse_textmodel,
+    build=lambda n, ns, spec, st, r, owner: build_text_rayservice(n, ns, spec, st, replicas=r, owner=owner),
+    deployment=text_deployment_name,
+    metric=text_metric,
+)
 
 
 @dataclass(frozen=True)
@@ -60,14 +129,20 @@ def _cluster_name(rayservice: dict[str, Any]) -> str | None:
     return name if isinstance(name, str) and name else None
 
 
-async def evaluate(ctx: OperatorContext, namespace: str, name: str, logger: Any) -> Evaluation | None:
+async def evaluate(
+    ctx: OperatorContext,
+    namespace: str,
+    name: str,
+    logger: Any,
+    scaled: ScaledKind = VOICEMODEL_SCALING,
+) -> Evaluation | None:
     """One evaluation; None when there is nothing to scale (gone, invalid, disabled, no RayService)."""
-    async with ctx.lock(KIND, namespace, name):
-        vm = await ctx.kube.get(k8s.VOICEMODELS, namespace, name)
+    async with ctx.lock(scaled.kind, namespace, name):
+        vm = await ctx.kube.get(scaled.resource, namespace, name)
         if vm is None or vm["metadata"].get("deletionTimestamp"):
             return None
         try:
-            spec = parse_spec("VoiceModel", vm.get("spec"))
+            spec = scaled.parse(vm.get("spec"))
         except BuildError:
             return None  # the reconciler reports it
         if not spec.autoscaling.enabled:
@@ -76,15 +151,16 @@ async def evaluate(ctx: OperatorContext, namespace: str, name: str, logger: Any)
         rayservice = await ctx.kube.get(k8s.RAYSERVICES, namespace, rs_name)
         if rayservice is None:
             return None  # the reconciler creates it
-        current = model_replicas(rayservice, name)
+        deployment = scaled.deployment(name)
+        current = model_replicas(rayservice, deployment=deployment)
         if current is None:
             logger.warning(
-                "RayService %s has no replicas for TTS-%s: skipping this evaluation", rs_name, name
+                "RayService %s has no replicas for %s: skipping this evaluation", rs_name, deployment
             )
             return None
 
-        template = ctx.settings.dcgm_query if spec.autoscaling.metric == "dcgm" else ctx.settings.ray_query
-        params = query_params(namespace, name, rs_name, _cluster_name(rayservice))
+        template, measured, extra = scaled.metric(ctx.settings, spec, current)
+        params = {**query_params(namespace, name, rs_name, _cluster_name(rayservice)), **extra}
         result = await ctx.prometheus.query_template(template, params)
         if not result.ok:
             ctx.metrics.prometheus_errors.labels(error=result.error_class).inc()
@@ -103,13 +179,13 @@ async def evaluate(ctx: OperatorContext, namespace: str, name: str, logger: Any)
 
         applied, note = False, ""
         if decision.changed:
-            built = build_rayservice(name, namespace, spec, ctx.build, replicas=decision.desired, owner=vm)
+            built = scaled.build(name, namespace, spec, ctx.build, decision.desired, vm)
             try:
                 await ctx.kube.patch(
                     k8s.RAYSERVICES,
                     namespace,
                     rs_name,
-                    scaling_patch(rayservice, built, name, decision.desired),
+                    scaling_patch(rayservice, built, name, decision.desired, deployment=deployment),
                 )
                 applied = True
             except k8s.ConflictError:
@@ -120,9 +196,10 @@ async def evaluate(ctx: OperatorContext, namespace: str, name: str, logger: Any)
                 logger.info("%s", decision.message)
             else:
                 logger.warning("%s: %s", decision.message, note)
-        ctx.metrics.desired_replicas.labels(voicemodel_namespace=namespace, voicemodel=name).set(
-            decision.desired if applied else current
-        )
+        if scaled.kind == "VoiceModel":
+            ctx.metrics.desired_replicas.labels(voicemodel_namespace=namespace, voicemodel=name).set(
+                decision.desired if applied else current
+            )
 
         old = vm.get("status") or {}
         metrics_ok = decision.reason != Reason.METRICS_UNAVAILABLE
@@ -133,7 +210,7 @@ async def evaluate(ctx: OperatorContext, namespace: str, name: str, logger: Any)
         else:
             word, text = "ValidMetricFound", ""
         steady = (
-            f"scaling on {METRIC_NAMES[spec.autoscaling.metric]}, target "
+            f"scaling on {measured}, target "
             f"{spec.autoscaling.target_utilization:.0%}, replicas {spec.replicas.min}..{spec.replicas.max}"
         )
         new = status.scaling_status(
@@ -147,9 +224,9 @@ async def evaluate(ctx: OperatorContext, namespace: str, name: str, logger: Any)
             to_replicas=decision.desired if applied else None,
             utilization=decision.utilization,
         )
-        await write_status(ctx, k8s.VOICEMODELS, vm, old, new)
+        await write_status(ctx, scaled.resource, vm, old, new)
         history = json.dumps(decision.history.to_json(), separators=(",", ":"))
         await ctx.kube.patch(
-            k8s.VOICEMODELS, namespace, name, {"metadata": {"annotations": {HISTORY_ANNOTATION: history}}}
+            scaled.resource, namespace, name, {"metadata": {"annotations": {HISTORY_ANNOTATION: history}}}
         )
         return Evaluation(decision, applied, note)

@@ -31,6 +31,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from voxray_runtime.spec.textmodel import TextModelSpec
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
 #: guards the tolerance band and ceil() against float noise (0.88 / 0.8 = 1.1000000000000001)
@@ -81,7 +82,7 @@ class ScalingConfig:
             raise ValueError("stabilisation windows must not be negative")
 
     @classmethod
-    def from_spec(cls, spec: VoiceModelSpec) -> ScalingConfig:
+    def from_spec(cls, spec: VoiceModelSpec | TextModelSpec) -> ScalingConfig:
         a = spec.autoscaling
         return cls(
             min_replicas=spec.replicas.min,
