@@ -122,30 +122,28 @@ def generation_target(
 ) -> GenerationTarget | None:
     """Where the batch's posts come from; None without ``generate.textModel`` (the packaged model).
 
-    BuildError(retryable) when the TextModel is missing, invalid or not Ready yet.
+    :class:`TextModelUnavailableError` (retryable, with the condition's reason) when the TextModel is
+    missing, invalid, not Ready yet or has no key a batch could send.
     """
     gen = spec.generate
     if gen is None or not gen.text_model:
         return None
     found = find_text_model(gen.text_model, text_models)
     if found is None:
-        raise BuildError(
+        raise TextModelUnavailableError(
             f"TextModel {gen.text_model!r} was not found in namespace {namespace}",
-            field=FIELD,
-            retryable=True,
+            reason="TextModelNotFound",
         )
     if found.spec is None:
-        raise BuildError(
+        raise TextModelUnavailableError(
             f"TextModel {found.name!r} has an invalid spec ({found.message or 'see its status'})",
-            field=FIELD,
-            retryable=True,
+            reason="TextModelInvalid",
         )
     if found.phase != "Ready":
         why = f": {found.message}" if found.message else ""
-        raise BuildError(
+        raise TextModelUnavailableError(
             f"TextModel {found.name!r} is not Ready yet (phase {found.phase or 'Pending'}){why}",
-            field=FIELD,
-            retryable=True,
+            reason="TextModelNotReady",
         )
     return GenerationTarget(
         text_model=found.name,

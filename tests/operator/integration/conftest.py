@@ -3,6 +3,7 @@
 - ``cluster``: the hardened emulator on 127.0.0.1, a kubeconfig pointing at it (``$KUBECONFIG``), a client;
 - ``dashboard``: a fake Ray dashboard serving ``/api/jobs/{id}/logs``;
 - ``kuberay``: a fake KubeRay controller task writing RayService / RayJob status through the same API;
+- ``prometheus``: a stand-in answering ``/api/v1/query`` with a settable value (the operator's URL);
 - ``operator``: kopf running our handlers in its own thread (``start()`` / ``stop()`` for restarts).
 """
 
@@ -17,7 +18,7 @@ import pytest
 import pytest_asyncio
 import yaml
 from kubesim import HardenedEmulator, kubeconfig
-from opkit import Cluster, FakeDashboard, FakeKubeRay, Operator
+from opkit import Cluster, FakeDashboard, FakeKubeRay, FakePrometheus, Operator
 
 from voxray_operator import k8s
 
@@ -78,3 +79,19 @@ async def operator(cluster: Cluster) -> AsyncIterator[Operator]:
         yield op
     finally:
         await op.stop()
+
+
+@pytest_asyncio.fixture()
+async def prometheus(cluster: Cluster, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakePrometheus]:
+    fake = FakePrometheus()
+    app = aiohttp.web.Application()
+    app.router.add_get("/api/v1/query", fake.handle)
+    runner = aiohttp.web.AppRunner(app)
+    await runner.setup()
+    site = aiohttp.web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    monkeypatch.setenv("VOXRAY_OPERATOR_PROMETHEUS_URL", f"http://127.0.0.1:{runner.addresses[0][1]}")
+    try:
+        yield fake
+    finally:
+        await runner.cleanup()

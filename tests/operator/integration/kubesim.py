@@ -51,6 +51,7 @@ CORE = {
 WITH_STATUS = {
     "voxray.io/v1alpha1/voicemodels": "VoiceModel",
     "voxray.io/v1alpha1/speechbatches": "SpeechBatch",
+    "voxray.io/v1alpha1/textmodels": "TextModel",
     "ray.io/v1/rayservices": "RayService",
     "ray.io/v1/rayjobs": "RayJob",
     "ray.io/v1/rayclusters": "RayCluster",

@@ -120,6 +120,15 @@ def voicemodel(name: str, **spec: Any) -> dict[str, Any]:
     }
 
 
+def textmodel(name: str, **spec: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "voxray.io/v1alpha1",
+        "kind": "TextModel",
+        "metadata": {"name": name, "namespace": NS},
+        "spec": {"engine": "llamacpp", **spec},
+    }
+
+
 def speechbatch(name: str, **spec: Any) -> dict[str, Any]:
     base: dict[str, Any] = {
         "input": {"items": [{"index": 0, "texts": {"en": "Welcome to the hotel."}}]},
@@ -132,6 +141,22 @@ def speechbatch(name: str, **spec: Any) -> dict[str, Any]:
         "metadata": {"name": name, "namespace": NS},
         "spec": base,
     }
+
+
+# ---- fake Prometheus -----------------------------------------------------------------------------------
+
+
+@dataclass
+class FakePrometheus:
+    value: float | None = None
+    queries: list[str] = field(default_factory=list)
+
+    async def handle(self, request: aiohttp.web.Request) -> aiohttp.web.Response:
+        self.queries.append(request.query["query"])
+        result = [] if self.value is None else [{"metric": {}, "value": [1.0, str(self.value)]}]
+        return aiohttp.web.json_response(
+            {"status": "success", "data": {"resultType": "vector", "result": result}}
+        )
 
 
 # ---- fake KubeRay -----------------------------------------------------------------------------------------

@@ -7,47 +7,13 @@ Prometheus binary is tests/operator/scaling/test_prometheus_scaling.py).
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from typing import Any
 
-import aiohttp.web
-import pytest
-import pytest_asyncio
 import yaml
-from opkit import Cluster, FakeKubeRay, eventually, voicemodel
+from opkit import Cluster, FakeKubeRay, FakePrometheus, eventually, voicemodel
 
 from voxray_operator import k8s
 from voxray_operator.scaling.autoscaler import HISTORY_ANNOTATION
-
-
-@dataclass
-class FakePrometheus:
-    value: float | None = None
-    queries: list[str] = field(default_factory=list)
-
-    async def handle(self, request: aiohttp.web.Request) -> aiohttp.web.Response:
-        self.queries.append(request.query["query"])
-        result = [] if self.value is None else [{"metric": {}, "value": [1.0, str(self.value)]}]
-        return aiohttp.web.json_response(
-            {"status": "success", "data": {"resultType": "vector", "result": result}}
-        )
-
-
-@pytest_asyncio.fixture()
-async def prometheus(cluster: Cluster, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakePrometheus]:
-    fake = FakePrometheus()
-    app = aiohttp.web.Application()
-    app.router.add_get("/api/v1/query", fake.handle)
-    runner = aiohttp.web.AppRunner(app)
-    await runner.setup()
-    site = aiohttp.web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    monkeypatch.setenv("VOXRAY_OPERATOR_PROMETHEUS_URL", f"http://127.0.0.1:{runner.addresses[0][1]}")
-    try:
-        yield fake
-    finally:
-        await runner.cleanup()
 
 
 def model_replicas(rs: dict[str, Any]) -> int:
