@@ -177,6 +177,87 @@ def test_voicemodel_with_a_missing_secret_is_degraded_with_the_reason() -> None:
     assert message == "Secret tts/k was not found"
 
 
+# ---- TextModel: statuses written by voxray_operator.status_text for KubeRay RayService statuses ----------
+def textmodel(status: dict[str, Any] | None, generation: int = 1) -> dict[str, Any]:
+    obj: dict[str, Any] = {
+        "apiVersion": "voxray.io/v1alpha1",
+        "kind": "TextModel",
+        "metadata": {"name": "kokoro", "namespace": "tts", "generation": generation},
+        "spec": {"engine": "llamacpp"},
+    }
+    if status is not None:
+        obj["status"] = status
+    return obj
+
+
+def tm_status(rs: dict[str, Any] | None, previous: dict[str, Any] | None = None) -> dict[str, Any]:
+    from voxray_operator.status_text import textmodel_status_from_rayservice
+    from voxray_runtime.spec.textmodel import TextModelSpec
+
+    spec = TextModelSpec.model_validate({"servedModelName": "gemma-3", "replicas": {"min": 1, "max": 4}})
+    return textmodel_status_from_rayservice(
+        rs, name="kokoro", generation=1, spec=spec, previous=previous, now=NOW
+    )
+
+
+def test_textmodel_serving_is_healthy_with_its_url_and_model() -> None:
+    health, message = run_health(
+        "voxray.io/TextModel", textmodel(tm_status(rayservice("True", "NonZeroServeEndpoints")))
+    )
+    assert health == "Healthy"
+    assert "gemma-3" in message
+    assert "kokoro-serve-svc.tts.svc:8000/v1" in message
+
+
+@pytest.mark.parametrize(
+    ("rs", "expected"),
+    [
+        (None, "Progressing"),
+        (rayservice("False", "Initializing", app="DEPLOYING", dep="UPDATING"), "Progressing"),
+        (rayservice("False", "Initializing", app="DEPLOY_FAILED"), "Degraded"),
+        (rayservice("True", "NonZeroServeEndpoints", dep="UNHEALTHY"), "Degraded"),
+    ],
+    ids=["no-rayservice", "deploying", "deploy-failed", "unhealthy"],
+)
+def test_textmodel_health(rs: dict[str, Any] | None, expected: str) -> None:
+    assert run_health("voxray.io/TextModel", textmodel(tm_status(rs)))[0] == expected
+
+
+def test_textmodel_without_status_or_with_a_newer_spec_is_progressing() -> None:
+    assert run_health("voxray.io/TextModel", textmodel(None))[0] == "Progressing"
+    status = tm_status(rayservice("True", "NonZeroServeEndpoints"))
+    assert run_health("voxray.io/TextModel", textmodel(status, generation=2))[0] == "Progressing"
+
+
+def test_textmodel_with_an_invalid_spec_is_degraded_with_the_field() -> None:
+    from voxray_operator.status import validation_failed_status
+
+    status = validation_failed_status(
+        "TextModel",
+        message="spec.tensorParallelSize: tensorParallelSize applies to engine vllm only",
+        generation=1,
+        previous=tm_status(rayservice("True", "NonZeroServeEndpoints")),
+        now=NOW,
+    )
+    health, message = run_health("voxray.io/TextModel", textmodel(status))
+    assert health == "Degraded"
+    assert "spec.tensorParallelSize" in message
+
+
+def test_speechbatch_waiting_for_its_textmodel_is_progressing_and_says_why() -> None:
+    from voxray_operator.status_text import text_model_condition
+
+    status = text_model_condition(
+        sb_status(None),
+        generation=1,
+        now=NOW,
+        problem=("TextModelNotReady", "spec.generate.textModel: TextModel 'gemma' is not Ready yet"),
+    )
+    health, message = run_health("voxray.io/SpeechBatch", speechbatch(status))
+    assert health == "Progressing"
+    assert "not Ready yet" in message
+
+
 # ---- SpeechBatch: statuses written by voxray_operator.status for KubeRay RayJob statuses --------------
 def rayjob(deployment: str, job: str = "") -> dict[str, Any]:
     return {
@@ -380,6 +461,7 @@ def test_kustomize_component_merges_the_scripts_into_argocd_cm(tmp_path: Path) -
     assert cm["data"]["url"] == "x"
     for key, path in (
         ("resource.customizations.health.voxray.io_VoiceModel", "voxray.io/VoiceModel"),
+        ("resource.customizations.health.voxray.io_TextModel", "voxray.io/TextModel"),
         ("resource.customizations.health.voxray.io_SpeechBatch", "voxray.io/SpeechBatch"),
         ("resource.customizations.health.ray.io_RayService", "ray.io/RayService"),
     ):
@@ -425,8 +507,9 @@ def test_ignore_differences_name_what_the_operator_writes() -> None:
         }
         if not entries:
             continue
-        assert f'.metadata.annotations["{HISTORY_ANNOTATION}"]' in entries[("voxray.io", "VoiceModel")]
-        for kind in ("VoiceModel", "SpeechBatch"):
+        for kind in ("VoiceModel", "TextModel"):
+            assert f'.metadata.annotations["{HISTORY_ANNOTATION}"]' in entries[("voxray.io", kind)]
+        for kind in ("VoiceModel", "TextModel", "SpeechBatch"):
             assert f'.metadata.annotations["{kopf_diffbase}"]' in entries[("voxray.io", kind)]
             assert ".metadata.finalizers" in entries[("voxray.io", kind)]
         assert "RespectIgnoreDifferences=true" in spec["syncPolicy"]["syncOptions"]

@@ -95,13 +95,13 @@ handlers and scaling, kopf's registered handlers) and fails when the two differ.
 */}}
 {{- define "voxray.namespacedRules" -}}
 - apiGroups: ["voxray.io"]
-  resources: ["voicemodels", "speechbatches"]
+  resources: ["voicemodels", "textmodels", "speechbatches"]
   verbs: ["get", "list", "watch", "patch"]
 - apiGroups: ["voxray.io"]
-  resources: ["voicemodels/status", "speechbatches/status"]
+  resources: ["voicemodels/status", "textmodels/status", "speechbatches/status"]
   verbs: ["patch"]
 - apiGroups: ["voxray.io"]
-  resources: ["voicemodels/finalizers", "speechbatches/finalizers"]
+  resources: ["voicemodels/finalizers", "textmodels/finalizers", "speechbatches/finalizers"]
   verbs: ["update"]
 - apiGroups: ["ray.io"]
   resources: ["rayservices"]

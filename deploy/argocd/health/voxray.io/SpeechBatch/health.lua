@@ -1,6 +1,6 @@
 -- Argo CD health of a voxray.io SpeechBatch, from the status the voxray operator writes:
 -- phase (Pending, Running, Succeeded, Failed, ValidationFailed), conditions (Running, Complete, Failed,
--- ValidationFailed) and counts (total, done, failed, skipped) from the batch driver's progress.
+-- ValidationFailed, TextModelReady) and counts (total, done, failed, skipped) from the batch driver's progress.
 -- A finished batch with failed files is Degraded: the manifest and failures.jsonl say which ones.
 local hs = {status = "Progressing", message = "Waiting for the voxray operator"}
 
@@ -52,6 +52,13 @@ if status.phase == "Succeeded" or (complete ~= nil and complete.status == "True"
     hs.status = "Healthy"
     hs.message = "Finished: " .. (counts(status) ~= "" and counts(status) or "done")
   end
+  return hs
+end
+
+-- waiting for the TextModel that writes its posts (missing, not Ready, no key): say why
+local text = condition(status, "TextModelReady")
+if text ~= nil and text.status == "False" then
+  hs.message = text.message or "Waiting for its TextModel"
   return hs
 end
 
