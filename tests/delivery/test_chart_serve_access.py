@@ -72,9 +72,12 @@ def test_serve_network_policy_opens_only_the_listed_callers() -> None:
     assert sorted(p["metadata"]["namespace"] for p in policies) == ["tts", "voxray-system"]
     for policy in policies:
         spec = policy["spec"]
-        assert spec["podSelector"]["matchLabels"] == {
-            "app.kubernetes.io/component": "voicemodel",
-            "app.kubernetes.io/managed-by": "voxray-operator",
+        assert spec["podSelector"]["matchLabels"] == {"app.kubernetes.io/managed-by": "voxray-operator"}
+        (expression,) = spec["podSelector"]["matchExpressions"]
+        assert expression == {
+            "key": "app.kubernetes.io/component",
+            "operator": "In",
+            "values": ["voicemodel", "textmodel"],
         }
         assert spec["policyTypes"] == ["Ingress"]
         by_port = {
@@ -91,6 +94,37 @@ def test_serve_network_policy_opens_only_the_listed_callers() -> None:
             {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}
         ]
         assert len(by_port[8265]) == 2  # KubeRay, and the voxray operator pod
+
+
+def test_serve_network_policy_selects_the_serving_pods_the_operator_builds() -> None:
+    """VoiceModel and TextModel Ray pods are selected; a SpeechBatch's own cluster is not (it serves nothing)."""
+    from voxray_operator.builders import build_rayjob, build_rayservice
+    from voxray_operator.builders.textservice import build_text_rayservice
+    from voxray_operator.config import BuildSettings
+    from voxray_runtime.spec.speechbatch import SpeechBatchSpec
+    from voxray_runtime.spec.textmodel import TextModelSpec
+    from voxray_runtime.spec.voicemodel import VoiceModelSpec
+
+    (policy, *_) = by_kind(render(SECURITY), "NetworkPolicy")
+    selector = policy["spec"]["podSelector"]
+
+    def selected(labels: dict[str, str]) -> bool:
+        if any(labels.get(k) != v for k, v in selector["matchLabels"].items()):
+            return False
+        return all(labels.get(e["key"]) in e["values"] for e in selector["matchExpressions"])
+
+    settings = BuildSettings()
+    voice = build_rayservice("kokoro", "tts", VoiceModelSpec(engine="kokoro"), settings)
+    text = build_text_rayservice("gemma", "tts", TextModelSpec(), settings)
+    for rs in (voice, text):
+        cluster = rs["spec"]["rayClusterConfig"]
+        for template in [cluster["headGroupSpec"]["template"], cluster["workerGroupSpecs"][0]["template"]]:
+            assert selected(template["metadata"]["labels"])
+    batch = SpeechBatchSpec.model_validate(
+        {"input": {"items": [{"index": 0, "texts": {"en": "Hi."}}]}, "variants": {"all": True}}
+    )
+    job = build_rayjob("b", "tts", batch, settings)
+    assert not selected(job["spec"]["rayClusterSpec"]["headGroupSpec"]["template"]["metadata"]["labels"])
 
 
 @pytest.mark.parametrize(

@@ -33,6 +33,18 @@ EXTERNAL: dict[str, str] = {
     "up": "written by Prometheus itself for every scrape target",
 }
 RUNTIME_PREFIX = "ray_"
+TEXT_PREFIX = f"{RUNTIME_PREFIX}voxray_text_"
+#: the text metrics of the contract between the text runtime and the operator's dashboards, rules and
+#: autoscaler (the runtime declares them in voxray_runtime.api.metrics.TEXT_METRIC_NAMES)
+TEXT_CONTRACT = (
+    "voxray_text_requests_total",
+    "voxray_text_time_to_first_token_seconds",
+    "voxray_text_tokens_generated_total",
+    "voxray_text_prompt_tokens_total",
+    "voxray_text_tokens_per_second",
+    "voxray_text_queue_depth",
+    "voxray_text_active_sequences",
+)
 
 
 def queried() -> dict[str, set[str]]:
@@ -173,9 +185,41 @@ def test_runtime_metrics_queried_are_declared_by_the_runtime() -> None:
 
     histograms = {f"{RUNTIME_PREFIX}{n}" for n in METRIC_NAMES}
     declared = {f"{RUNTIME_PREFIX}{n}" for n in METRIC_NAMES}
-    wanted = {base_name(m, histograms) for m in queried() if m.startswith(f"{RUNTIME_PREFIX}voxray_")}
+    wanted = {
+        base_name(m, histograms)
+        for m in queried()
+        if m.startswith(f"{RUNTIME_PREFIX}voxray_") and not m.startswith(TEXT_PREFIX)
+    }
     assert wanted, "no dashboard or rule queries the runtime"
     assert wanted <= declared, f"not in voxray_runtime.api.metrics.METRIC_NAMES: {sorted(wanted - declared)}"
+
+
+def _text_queried() -> set[str]:
+    contract = {f"{RUNTIME_PREFIX}{n}" for n in TEXT_CONTRACT}
+    return {base_name(m, contract) for m in queried() if m.startswith(TEXT_PREFIX)}
+
+
+def test_text_metrics_queried_are_the_contract_ones() -> None:
+    """Dashboards, rules and the CPU text autoscaler query exactly the names the text runtime exports."""
+    from voxray_operator.config import OperatorSettings
+
+    wanted = _text_queried()
+    assert wanted, "no dashboard or rule queries the text metrics"
+    contract = {f"{RUNTIME_PREFIX}{n}" for n in TEXT_CONTRACT}
+    assert wanted <= contract, f"not text metrics of the contract: {sorted(wanted - contract)}"
+    scaled = {base_name(m, contract) for m in metric_names(OperatorSettings().text_query)}
+    assert scaled == {f"{TEXT_PREFIX}active_sequences", f"{TEXT_PREFIX}queue_depth"}
+
+
+def test_text_metrics_queried_are_declared_by_the_runtime() -> None:
+    from voxray_runtime.api import metrics
+
+    declared_names = getattr(metrics, "TEXT_METRIC_NAMES", None)
+    if declared_names is None:
+        pytest.skip("voxray_runtime.api.metrics has no TEXT_METRIC_NAMES: the text runtime is not here yet")
+    declared = {f"{RUNTIME_PREFIX}{n}" for n in declared_names}
+    missing = _text_queried() - declared
+    assert not missing, f"not in voxray_runtime.api.metrics.TEXT_METRIC_NAMES: {sorted(missing)}"
 
 
 def test_allow_list_is_needed() -> None:
@@ -191,7 +235,8 @@ def _scrape(url: str) -> str:
 def test_every_queried_metric_is_exported(
     serve_url: str, ray_cluster: dict[str, Any], operator_exported: set[str]
 ) -> None:
-    wanted = queried()
+    # the text series appear after a text request (checked against TEXT_METRIC_NAMES above)
+    wanted = {m: w for m, w in queried().items() if not m.startswith(TEXT_PREFIX)}
     runtime_wanted = {m for m in wanted if m.startswith(RUNTIME_PREFIX) and m not in EXTERNAL}
     response = httpx.post(f"{serve_url}/v1/speech", json={"text": "Hello.", "language": "en"}, timeout=120)
     assert response.status_code == 200, response.text[:500]
