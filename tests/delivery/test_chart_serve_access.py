@@ -56,6 +56,21 @@ def test_chart_voicemodels_use_the_secret_unless_they_say_otherwise() -> None:
     assert "security" not in plain["spec"]
 
 
+def test_chart_textmodels_follow_the_same_rule() -> None:
+    values = {
+        "security": {"apiKeysSecret": {"name": "tenant-keys"}},
+        "textModels": {"gemma": {"engine": "llamacpp"}, "open": {"security": {"auth": "Disabled"}}},
+    }
+    refs = {
+        d["metadata"]["name"]: ((d["spec"].get("security") or {}).get("apiKeys") or {}).get("secretRef")
+        for d in by_kind(render(values), "TextModel")
+    }
+    assert refs == {"gemma": {"name": "tenant-keys"}, "open": None}
+    plain = one(render({"textModels": {"gemma": {}}}), "TextModel")
+    assert plain["apiVersion"] == "voxray.io/v1alpha1"
+    assert plain["spec"] == {}
+
+
 def test_values_never_hold_a_plain_key() -> None:
     rejected(
         {"security": {"apiKeysSecret": {"create": True, "keys": [{"id": "a", "key": "x" * 40}]}}},
