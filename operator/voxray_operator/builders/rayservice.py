@@ -355,7 +355,7 @@ class ClusterPlan:
     labels: dict[str, str]
     image: str
     env: list[dict[str, Any]]
-    #: volumes and worker mounts; the head gets the same minus the weights PVC (it runs no replicas)
+    #: volumes and worker mounts; the head gets the same minus ``worker_only`` (it runs no replicas)
     volumes: list[dict[str, Any]]
     mounts: list[dict[str, Any]]
     worker_resources: dict[str, Any]
@@ -367,6 +367,8 @@ class ClusterPlan:
     min_pods: int
     max_pods: int
     autoscaler: bool
+    #: volumes only the workers mount: the weights PVC, vLLM's /dev/shm
+    worker_only: frozenset[str] = frozenset({"models"})
 
 
 def assemble_rayservice(
@@ -380,8 +382,8 @@ def assemble_rayservice(
     owner: dict[str, Any] | None,
 ) -> dict[str, Any]:
     """The RayService: a head running no replicas (num-cpus 0), one worker group, serveConfigV2."""
-    head_volumes = [v for v in plan.volumes if v["name"] != "models"]
-    head_mounts = [m for m in plan.mounts if m["name"] != "models"]
+    head_volumes = [v for v in plan.volumes if v["name"] not in plan.worker_only]
+    head_mounts = [m for m in plan.mounts if m["name"] not in plan.worker_only]
     head = {
         "rayStartParams": {"dashboard-host": "0.0.0.0", "num-cpus": "0"},
         "template": pod_template(

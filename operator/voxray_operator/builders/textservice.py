@@ -182,6 +182,7 @@ def build_text_rayservice(
         min_pods=pods_for(spec.replicas.min, spec),
         max_pods=pods_for(spec.replicas.max, spec),
         autoscaler=autoscaler_enabled(spec),
+        worker_only=frozenset({"models", "dshm"}),
     )
     serve_config = build_text_serve_config(
         name, spec, settings, replicas=replicas, credentials_revision=credentials_revision

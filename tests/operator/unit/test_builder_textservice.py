@@ -99,6 +99,7 @@ def test_vllm_gpus_tensor_parallel_cache_and_shm() -> None:
     mounts = {m["name"]: m for m in pod["containers"][0]["volumeMounts"]}
     assert mounts["dshm"]["mountPath"] == "/dev/shm"
     assert {v["name"]: v for v in pod["volumes"]}["dshm"]["emptyDir"] == {"medium": "Memory"}
+    assert "dshm" not in {v["name"] for v in head_pod(rs)["volumes"]}  # the head runs no engine
 
 
 def test_pvc_weights_read_only_on_workers_only() -> None:
