@@ -78,8 +78,8 @@ def test_audio_pvc_is_kept_on_uninstall() -> None:
 
 
 def test_monitoring_selects_what_the_operator_builds() -> None:
+    from voxray_operator.builders.cluster import METRICS_PORT
     from voxray_operator.builders.common import MANAGED_BY, VOICEMODEL_LABEL, common_labels
-    from voxray_operator.builders.rayservice import METRICS_PORT
 
     docs = render(VALUE_SETS["observability-values"])
     pod_monitor = one(docs, "PodMonitor")

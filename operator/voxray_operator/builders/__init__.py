@@ -10,6 +10,10 @@ Child names: a VoiceModel ``X`` owns the RayService ``X`` (KubeRay then serves i
 ``Y-speechbatch`` holding its document. Names that are not short DNS-1035 labels get a stable hash.
 """
 
+from voxray_operator.builders.cluster import (
+    SERVE_PORT,
+    rayservice_name,
+)
 from voxray_operator.builders.common import (
     SPEC_HASH_ANNOTATION,
     SPEECHBATCH_LABEL,
@@ -34,12 +38,10 @@ from voxray_operator.builders.rayjob import (
     rayjob_name,
 )
 from voxray_operator.builders.rayservice import (
-    SERVE_PORT,
     build_rayservice,
     build_serve_config,
     model_replicas,
     pods_for,
-    rayservice_name,
     replicas_per_pod,
     serve_endpoint,
     worker_group_name,

@@ -27,8 +27,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from voxray_operator.builders.cluster import (
+    rayservice_name,
+)
 from voxray_operator.builders.errors import BuildError
-from voxray_operator.builders.rayservice import rayservice_name
 from voxray_operator.builders.security import BATCH_KEY, SecretUse, credential_plan, secret_volume
 from voxray_operator.builders.textservice import text_base_url
 from voxray_runtime.spec.speechbatch import SpeechBatchSpec

@@ -30,6 +30,11 @@ from typing import Any
 
 import yaml
 
+from voxray_operator.builders.cluster import (
+    head_resources,
+    pod_template,
+    ray_container,
+)
 from voxray_operator.builders.common import (
     SPEC_HASH_ANNOTATION,
     VOICEMODEL_LABEL,
@@ -49,10 +54,7 @@ from voxray_operator.builders.rayservice import (
     GPU_PRODUCT_LABEL,
     GPU_RESOURCE,
     cache_volume,
-    head_resources,
     output_volume,
-    pod_template,
-    ray_container,
     runtime_env,
     uses_gpu,
     weights_pvc,

@@ -21,11 +21,13 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from voxray_operator.builders.common import common_labels, spec_hash
-from voxray_operator.builders.rayservice import (
+from voxray_operator.builders.cluster import (
     SERVE_PORT,
     ClusterPlan,
     assemble_rayservice,
+)
+from voxray_operator.builders.common import common_labels, spec_hash
+from voxray_operator.builders.rayservice import (
     autoscaler_enabled,
     cache_volume,
     gpu_scheduling,
