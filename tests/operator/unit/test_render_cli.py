@@ -109,6 +109,26 @@ def test_every_error_is_reported(tmp_path: Path) -> None:
     assert "VoiceModel/b: spec: voices is required" in err
 
 
+def test_text_models_and_generating_batches(tmp_path: Path) -> None:
+    gemma = EXAMPLES_DIR / "textmodel-gemma.yaml"
+    batch = EXAMPLES_DIR / "speechbatch-generate.yaml"
+    code, out, err = render(gemma, batch)
+    assert code == 0, err
+    kinds = [d["kind"] for d in yaml.safe_load_all(out)]
+    assert kinds == ["RayService", "ConfigMap", "RayJob"]
+    assert "posts are written by TextModel gemma" in err
+    assert "gemma-api-keys" in err
+    # the batch alone: the TextModel it names is not among the files
+    code, _, err = render(batch)
+    assert code == EXIT_INVALID
+    assert "spec.generate.textModel: TextModel 'gemma' was not found" in err
+    assert "give its file with -f" in err
+    bad = "apiVersion: voxray.io/v1alpha1\nkind: TextModel\nmetadata: {name: t}\nspec: {engine: vllm}\n"
+    code, _, err = render(write(tmp_path, bad))
+    assert code == EXIT_INVALID
+    assert "TextModel/t: spec: engine vllm needs weights.source" in err
+
+
 def test_duplicates_missing_files_and_empty_files(tmp_path: Path) -> None:
     kokoro = EXAMPLES_DIR / "voicemodel-kokoro.yaml"
     code, _, err = render(kokoro, kokoro)
