@@ -39,6 +39,11 @@ class BuildFields(BaseModel):
     gpu_tolerations: list[dict[str, Any]] = Field(default_factory=_default_gpu_tolerations)
     #: size limit of the model cache emptyDir (Hugging Face downloads)
     model_cache_size: str = Field(default="20Gi", pattern=QUANTITY)
+    #: Secret (in each TextModel's namespace) whose key ``token`` is a Hugging Face token for gated repos;
+    #: given to TextModels with Hugging Face weights as ``HF_TOKEN`` (optional: pods start without it)
+    hf_token_secret: str | None = Field(
+        default=None, max_length=253, pattern=r"^[a-z0-9]([-.a-z0-9]*[a-z0-9])?$"
+    )
     #: service account for Ray pods (None: the namespace default)
     service_account_name: str | None = None
     #: Serve ingress replicas and concurrency cap

@@ -138,6 +138,7 @@ def test_chart_can_set_every_build_setting() -> None:
         "serviceAccountName": "ray",
         "gpuNodeSelector": {"pool": "gpu"},
         "jobActiveDeadlineSeconds": 600,
+        "huggingFaceTokenSecret": "hf-token",
     }
     (deployment,) = by_kind(render({"runtime": optional}), "Deployment")
     env = {e["name"]: e.get("value") for e in deployment["spec"]["template"]["spec"]["containers"][0]["env"]}

@@ -11,7 +11,8 @@ the model deployment and the worker pods differ.
   ``tensorParallelSize`` GPUs per replica, so ``LLM-<name>`` carries no ``ray_actor_options`` here
   (only replicas and concurrency), and each worker pod requests ``resources.gpu`` GPUs (at least
   ``tensorParallelSize``: one replica never spans pods) with the accelerator node selector, the
-  Hugging Face cache (``HF_HOME`` on the writable cache volume), a memory-backed ``/dev/shm`` for NCCL
+  Hugging Face cache (``HF_HOME`` on the writable cache volume; ``HF_TOKEN`` from the operator's
+  ``hf_token_secret`` for gated repos), a memory-backed ``/dev/shm`` for NCCL
   between the tensor-parallel workers, and PVC weights read-only at ``/models``.
 - The autoscaler owns ``num_replicas`` of ``LLM-<name>`` (:func:`text_deployment_name`).
 """
@@ -63,6 +64,8 @@ COMPONENT = "textmodel"
 #: the OpenAI-compatible routes live under /v1 of the Serve ingress
 API_PREFIX = "/v1"
 SHM_MOUNT = "/dev/shm"
+#: the data key of the Hugging Face token Secret
+HF_TOKEN_KEY = "token"
 
 
 def text_base_url(rayservice: str, namespace: str) -> str:
@@ -156,6 +159,16 @@ def _volumes(
     return volumes, mounts
 
 
+def text_env(spec: TextModelSpec, settings: BuildSettings) -> list[dict[str, Any]]:
+    """The Ray containers' environment: the shared one, plus ``HF_TOKEN`` from ``settings.hf_token_secret``
+    for Hugging Face weights (a gated repo needs it; ``optional``, so a public one works without it)."""
+    env = runtime_env(spec.weights.source, None)
+    if spec.weights.source == "huggingface" and settings.hf_token_secret:
+        ref = {"name": settings.hf_token_secret, "key": HF_TOKEN_KEY, "optional": True}
+        env.append({"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": ref}})
+    return env
+
+
 def build_text_rayservice(
     name: str,
     namespace: str,
@@ -173,7 +186,7 @@ def build_text_rayservice(
     plan = ClusterPlan(
         labels=common_labels(COMPONENT, textmodel=name),
         image=spec.image or settings.image,
-        env=runtime_env(spec.weights.source, None),
+        env=text_env(spec, settings),
         volumes=volumes + secret_vols,
         mounts=mounts + secret_mounts,
         worker_resources=worker_resources(spec, settings),

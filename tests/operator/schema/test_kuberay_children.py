@@ -128,6 +128,7 @@ SETTINGS_VARIANTS = {
         job_active_deadline_seconds=3600,
         image_pull_policy="Always",
         gpu_tolerations=[],
+        hf_token_secret="hf-token",
     ),
 }
 

@@ -102,6 +102,18 @@ def test_vllm_gpus_tensor_parallel_cache_and_shm() -> None:
     assert "dshm" not in {v["name"] for v in head_pod(rs)["volumes"]}  # the head runs no engine
 
 
+def test_hugging_face_token_only_for_hugging_face_weights() -> None:
+    settings = BuildSettings(hf_token_secret="hf-token")
+    rs = build_text_rayservice("qwen", "nlp", tm(**VLLM), settings)
+    (token,) = [e for e in worker_pod(rs)["containers"][0]["env"] if e["name"] == "HF_TOKEN"]
+    assert token["valueFrom"]["secretKeyRef"] == {"name": "hf-token", "key": "token", "optional": True}
+    assert "value" not in token  # never the token itself in the RayService
+    packaged = build_text_rayservice("gemma", "nlp", tm(), settings)
+    assert "HF_TOKEN" not in {e["name"] for e in worker_pod(packaged)["containers"][0]["env"]}
+    unset = build_text_rayservice("qwen", "nlp", tm(**VLLM), SETTINGS)
+    assert "HF_TOKEN" not in {e["name"] for e in worker_pod(unset)["containers"][0]["env"]}
+
+
 def test_pvc_weights_read_only_on_workers_only() -> None:
     spec = tm(**{**VLLM, "weights": {"source": "pvc", "claimName": "llm-weights", "path": "qwen-awq"}})
     rs = build_text_rayservice("qwen", "nlp", spec, SETTINGS)
