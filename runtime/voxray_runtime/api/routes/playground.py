@@ -44,7 +44,7 @@ def _page() -> Response:
     return Response(
         body,
         media_type=kind,
-        headers={"Content-Security-Policy": CSP_PAGE.decode(), "Cache-Control": "no-cache"},
+        headers={"Content-Security-Policy": CSP_PAGE.decode()},
     )
 
 
@@ -70,4 +70,4 @@ async def asset(asset: str) -> Response:
     if found is None:
         raise Problem(404, "not-found", "Not found", f"the Playground has no asset {asset!r}")
     body, kind = found
-    return Response(body, media_type=kind, headers={"Cache-Control": "no-cache"})
+    return Response(body, media_type=kind)
