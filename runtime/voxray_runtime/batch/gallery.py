@@ -259,6 +259,7 @@ def find_runs(output_dir: Path, allowed: frozenset[str] | None = None) -> list[R
 def run_file(output_dir: Path, run: str, name: str, allowed: frozenset[str] | None) -> tuple[Path, str]:
     """The path and content type of the audio file ``name`` of run ``run``: it must be an audio file the
     run's manifest lists, of a model the caller may use, inside the output directory."""
+    check_run_id(run)
     try:
         check_output_name(name)
     except UnsafePathError as exc:
