@@ -23,7 +23,7 @@ PYTEST_ARGS ?=
 export RAY_USAGE_STATS_ENABLED := 0
 
 
-.PHONY: help install system-deps weights test-tools run serve batch test test-fast lint format bench eval crds e2e clean
+.PHONY: help install system-deps weights test-tools run serve batch test test-fast screenshots lint format bench eval crds e2e clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -69,6 +69,9 @@ test: install ## run the test suite (real Ray, real engines, real Prometheus)
 
 test-fast: install ## the pure unit tests only
 	$(BIN)/python -m pytest tests/unit tests/operator/unit $(PYTEST_ARGS)
+
+screenshots: install ## retake the Playground's screenshots in docs/playground (headless Chromium, real Serve app)
+	VOXRAY_SCREENSHOT_DIR=docs/playground $(BIN)/python -m pytest tests/playground/test_accessibility_and_layout.py -k screenshots $(PYTEST_ARGS)
 
 lint: install ## ruff, formatting and mypy --strict
 	$(BIN)/ruff check .
