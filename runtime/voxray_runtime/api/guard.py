@@ -30,7 +30,7 @@ from typing import Any
 from starlette.datastructures import Headers
 
 from voxray_runtime.api.errors import PROBLEM_CONTENT_TYPE, Problem
-from voxray_runtime.api.headers import CSP_DOCS, CSP_NONE, SECURITY_HEADERS, is_public
+from voxray_runtime.api.headers import CSP_DOCS, CSP_NONE, PUBLIC_PATHS, SECURITY_HEADERS, is_public
 from voxray_runtime.security.audit import Action, AuditEvent, Outcome, emit
 from voxray_runtime.security.authn import Authenticator, AuthError
 from voxray_runtime.security.config import SecurityArgs
@@ -204,7 +204,7 @@ class ContextMiddleware:
             extra["text"] = ctx.text
         if ctx.problem:
             extra["problem"] = ctx.problem
-        if not is_public(ctx.path):
+        if ctx.path not in PUBLIC_PATHS:  # probes are not logged; page loads are
             access_log.info("%s %s %d", ctx.method, ctx.path, ctx.status, extra=extra)
         if ctx.method == "POST" and ctx.path in SPEECH_PATHS:
             self._audit(ctx, elapsed_ms)
