@@ -14,7 +14,6 @@ import pytest
 
 from tests.playground.browser import BrowserMissingError, launch
 
-
 #: what the browser may say without it being the page's fault: an API answer that is an error (the
 #: tests provoke them) is logged by Chromium as a failed resource load
 EXPECTED_CONSOLE = ("Failed to load resource: the server responded with a status of",)
