@@ -166,8 +166,9 @@ through MediaSource; its first sound is the audio element's `playing` event, tim
 | API, `POST /v1/speech` stream=true (httpx) | {med["api_first_byte_s"]:.2f} s | {med["api_total_s"]:.2f} s |
 | Playground in Chromium | {med["browser_first_sound_s"]:.2f} s | {med["browser_total_s"]:.2f} s |
 
-- First sound in the browser / the API's first byte: **{ratio:.2f}x** (what the page adds: request
-  setup, MediaSource buffering and the start of playback).
+- First sound in the browser / the API's first byte: **{ratio:.2f}x**. What the page adds (request
+  setup, MediaSource buffering, the start of playback) is this ratio's excess over 1; rounds on a
+  loaded machine vary by seconds, so a ratio near 1 means no overhead measurable above that noise.
 - First sound / the whole clip in the browser: **{share:.2f}** ({med["audio_s"]:.1f} s of audio): playback
   starts long before synthesis ends, sentence by sentence.
 """
