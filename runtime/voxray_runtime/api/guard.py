@@ -7,7 +7,8 @@ Outermost first:
    security headers on every response, unexpected errors as a 500 problem, one JSON access-log line, and
    an audit event for every speech request whatever its outcome.
 2. CORS (Starlette's), only when origins are configured: answers preflights before authentication.
-3. :class:`GuardMiddleware`: for all but the health endpoints, authentication, the per-caller rate
+3. :class:`GuardMiddleware`: for all but the health endpoints and the Playground's page and assets
+   (:func:`voxray_runtime.api.headers.is_public`), authentication, the per-caller rate
    limit and concurrency limit (429 + Retry-After), and the body size limit (413: from Content-Length
    before anything is read, else by counting the bytes as they arrive; the body is read here, at most
    the limit, and handed on to the app).
@@ -29,6 +30,7 @@ from typing import Any
 from starlette.datastructures import Headers
 
 from voxray_runtime.api.errors import PROBLEM_CONTENT_TYPE, Problem
+from voxray_runtime.api.headers import CSP_DOCS, CSP_NONE, PUBLIC_PATHS, SECURITY_HEADERS, is_public
 from voxray_runtime.security.audit import Action, AuditEvent, Outcome, emit
 from voxray_runtime.security.authn import Authenticator, AuthError
 from voxray_runtime.security.config import SecurityArgs
@@ -46,25 +48,9 @@ STATE_KEY = "voxray"
 REQUEST_ID_HEADER = "X-Request-ID"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 
-#: paths answered without authentication: probes must work without credentials
-PUBLIC_PATHS = frozenset({"/healthz", "/readyz"})
 #: requests that synthesize speech: audited
 SPEECH_PATHS = {"/v1/audio/speech": "openai", "/v1/speech": "native"}
 
-SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
-    (b"x-frame-options", b"DENY"),
-)
-#: JSON, problem+json and audio: nothing in them may load or run anything
-CSP_NONE = b"default-src 'none'; frame-ancestors 'none'"
-#: the Swagger UI and ReDoc pages (FastAPI loads them from jsDelivr and runs a short inline script)
-CSP_DOCS = (
-    b"default-src 'none'; script-src 'unsafe-inline' https://cdn.jsdelivr.net; "
-    b"style-src 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-    b"font-src https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com; "
-    b"connect-src 'self'; worker-src blob:; frame-ancestors 'none'"
-)
 
 access_log = logging.getLogger("voxray.access")
 app_log = logging.getLogger("voxray.api")
@@ -218,7 +204,7 @@ class ContextMiddleware:
             extra["text"] = ctx.text
         if ctx.problem:
             extra["problem"] = ctx.problem
-        if ctx.path not in PUBLIC_PATHS:
+        if ctx.path not in PUBLIC_PATHS:  # probes are not logged; page loads are
             access_log.info("%s %s %d", ctx.method, ctx.path, ctx.status, extra=extra)
         if ctx.method == "POST" and ctx.path in SPEECH_PATHS:
             self._audit(ctx, elapsed_ms)
@@ -283,7 +269,7 @@ class GuardMiddleware:
         ctx = request_context(scope)
         path = route_path(scope)
         instance = str(scope.get("path", path))
-        if path in PUBLIC_PATHS:
+        if is_public(path):
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)

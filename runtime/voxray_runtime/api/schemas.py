@@ -87,6 +87,8 @@ class ModelInfo(BaseModel):
     weights: str
     license: str
     batched: bool
+    #: the longest text one request may carry for this model (characters)
+    max_text_chars: int | None = None
 
 
 class ModelsResponse(BaseModel):
@@ -119,3 +121,88 @@ class Health(BaseModel):
     status: Literal["ok", "degraded", "unavailable"]
     models: dict[str, bool] = Field(default_factory=dict)
     detail: str | None = None
+
+
+class CallerInfo(BaseModel):
+    """Who the API takes the caller for, and what it may do (the Playground shows it)."""
+
+    id: str
+    kind: Literal["api_key", "jwt", "anonymous"]
+    #: VoiceModels the caller may use; ``null``: all
+    models: list[str] | None
+    scopes: list[str]
+    auth_required: bool
+
+
+BatchState = Literal["running", "complete", "failed", "interrupted"]
+
+
+class BatchProgress(BaseModel):
+    total: int
+    done: int
+    failed: int
+    skipped: int = 0
+    audio_seconds: float = 0.0
+    elapsed_seconds: float = 0.0
+    finished: bool = False
+
+
+class BatchRunInfo(BaseModel):
+    #: the run's directory relative to the output directory (``.``: the output directory itself)
+    id: str
+    state: BatchState
+    updated_at: str
+    manifest: str
+    models: list[str]
+    #: files the manifest lists (of the models the caller may use)
+    files: int
+    failed: int
+    #: files planned, when known (from the summary, or the running driver's progress)
+    total: int | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
+    progress: BatchProgress | None = None
+
+
+class BatchRunsResponse(BaseModel):
+    object: Literal["list"] = "list"
+    count: int
+    runs: list[BatchRunInfo]
+
+
+class BatchEntry(BaseModel):
+    """One file of a run, as its manifest line says (the fields the gallery shows)."""
+
+    name: str
+    index: int | None = None
+    id: str | None = None
+    avatar: str | None = None
+    language: str | None = None
+    dialect: str | None = None
+    gender: str | None = None
+    model: str | None = None
+    engine: str | None = None
+    speaker: str | None = None
+    fallback: bool = False
+    fallback_reason: str | None = None
+    duration_s: float | None = None
+    size_bytes: int | None = None
+    format: str | None = None
+
+
+class BatchFailure(BaseModel):
+    name: str | None = None
+    index: int | None = None
+    id: str | None = None
+    avatar: str | None = None
+    model: str | None = None
+    error_type: str | None = None
+    error: str | None = None
+    attempts: int | None = None
+
+
+class BatchRunDetail(BatchRunInfo):
+    entries: list[BatchEntry]
+    failures: list[BatchFailure]
+    #: the run's summary.json, when it finished and the caller may use every model it used
+    summary: dict[str, object] | None = None

@@ -354,8 +354,8 @@ def run_plan(plan: Plan, options: RunOptions | None = None) -> Summary:
     make_dirs(out)
     audit = BatchAudit(plan, opts)
     try:
-        with BatchMarker(out):
-            summary = _run(plan, opts, audit, t_start, started_at)
+        with BatchMarker(out, manifest=plan.spec.output.manifest) as marker:
+            summary = _run(plan, opts, audit, t_start, started_at, marker)
     except BaseException as exc:  # interrupted, workers that cannot start, an unsafe path: said, then raised
         audit.finish(
             {
@@ -370,7 +370,9 @@ def run_plan(plan: Plan, options: RunOptions | None = None) -> Summary:
     return Summary(summary)
 
 
-def _run(plan: Plan, opts: RunOptions, audit: BatchAudit, t_start: float, started_at: str) -> dict[str, Any]:
+def _run(
+    plan: Plan, opts: RunOptions, audit: BatchAudit, t_start: float, started_at: str, marker: BatchMarker
+) -> dict[str, Any]:
     out = plan.output_dir
     stray = clean_temp_files(out)
     entries = read_entries(plan.manifest_path)
@@ -380,7 +382,13 @@ def _run(plan: Plan, opts: RunOptions, audit: BatchAudit, t_start: float, starte
     counters.skipped_audio_seconds = sum(float(entries[n].get("duration_s", 0.0)) for n in complete)
     todo = [w for w in plan.work if w.name not in complete]
     audit.start(todo=len(todo), skipped=len(complete))
-    reporter = Reporter(counters, mode=opts.progress, stream=opts.stream, interval_s=opts.progress_interval_s)
+    reporter = Reporter(
+        counters,
+        mode=opts.progress,
+        stream=opts.stream,
+        interval_s=opts.progress_interval_s,
+        on_progress=marker.progress,
+    )
     info: dict[str, Any] = {"ray": None, "pool": None, "workers": [], "utilisation": None}
     with reporter:
         if stray:

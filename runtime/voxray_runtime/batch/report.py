@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from typing import Any, TextIO
 
 from voxray_runtime.batch.progress import Progress
 
 #: seconds between progress lines (the operator polls the driver logs about every 10 s)
 PROGRESS_INTERVAL_S = 5.0
+#: seconds between progress records handed to ``on_progress`` (the running marker the gallery polls)
+PROGRESS_RECORD_S = 1.0
 
 
 @dataclass
@@ -60,8 +63,11 @@ class Reporter:
         mode: str = "auto",
         stream: TextIO | None = None,
         interval_s: float = PROGRESS_INTERVAL_S,
+        on_progress: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self.counters = counters
+        self.on_progress = on_progress
+        self._last_record = 0.0
         self.stream = stream or sys.stdout
         is_tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.mode = ("rich" if is_tty else "plain") if mode == "auto" else mode
@@ -130,6 +136,10 @@ class Reporter:
                 failed=c.failed,
             )
         now = time.monotonic()
+        due = force or finished or now - self._last_record >= PROGRESS_RECORD_S
+        if self.on_progress is not None and due:
+            self._last_record = now
+            self.on_progress(asdict(c.progress(self.elapsed(), finished=finished)))
         if self.mode != "none" and (force or finished or now - self._last_line >= self.interval_s):
             self._last_line = now
             self.say(c.progress(self.elapsed(), finished=finished).line())

@@ -37,7 +37,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Literal
@@ -316,17 +316,31 @@ class BatchMarker:
     every :data:`MARKER_REFRESH_S` by a daemon thread, and removes it on exit. Retention leaves that
     directory alone while the marker is fresh."""
 
-    def __init__(self, output_dir: Path, refresh_s: float = MARKER_REFRESH_S) -> None:
+    def __init__(
+        self, output_dir: Path, refresh_s: float = MARKER_REFRESH_S, manifest: str | None = None
+    ) -> None:
         self.path = Path(output_dir) / BATCH_MARKER
         self.refresh_s = refresh_s
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._info: dict[str, object] = {"pid": os.getpid(), "host": socket.gethostname()}
+        if manifest is not None:
+            self._info["manifest"] = manifest
 
-    def __enter__(self) -> BatchMarker:
+    def _write(self) -> None:
         from voxray_runtime.storage.atomic import atomic_write_bytes
 
-        info = {"pid": os.getpid(), "host": socket.gethostname(), "started": time.time()}
-        atomic_write_bytes(self.path, (json.dumps(info) + "\n").encode("utf-8"))
+        atomic_write_bytes(self.path, (json.dumps(self._info, sort_keys=True) + "\n").encode("utf-8"))
+
+    def progress(self, progress: Mapping[str, object]) -> None:
+        """Record the run's progress in the marker (the Playground's gallery shows it while it runs)."""
+        self._info["progress"] = dict(progress)
+        with contextlib.suppress(OSError):
+            self._write()
+
+    def __enter__(self) -> BatchMarker:
+        self._info["started"] = time.time()
+        self._write()
         self._thread = threading.Thread(target=self._touch, name="voxray-batch-marker", daemon=True)
         self._thread.start()
         return self

@@ -23,4 +23,10 @@ async def list_voices(frontend: Frontend, caller: Caller) -> VoicesResponse:
 async def list_models(frontend: Frontend, caller: Caller) -> ModelsResponse:
     """The VoiceModels served that the caller may use (OpenAI's models listing shape, with engine
     details)."""
-    return ModelsResponse(data=[m for m in await frontend.backend.models() if caller.may_use(m.id)])
+    return ModelsResponse(
+        data=[
+            m.model_copy(update={"max_text_chars": frontend.text_limit(m.id)})
+            for m in await frontend.backend.models()
+            if caller.may_use(m.id)
+        ]
+    )

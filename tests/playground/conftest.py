@@ -1,0 +1,92 @@
+"""The Playground in a real headless Chromium against the session's real Serve app.
+
+chromium missing is a failure, not a skip: ``make install`` provides it, so CI must run these tests.
+Every page records console errors and uncaught exceptions (a CSP violation shows up as one), and the
+test fails on any of them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.playground.browser import BrowserMissingError, launch
+
+#: what the browser may say without it being the page's fault: an API answer that is an error (the
+#: tests provoke them) is logged by Chromium as a failed resource load
+EXPECTED_CONSOLE = ("Failed to load resource: the server responded with a status of",)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        try:
+            b = launch(p)
+        except BrowserMissingError as exc:
+            pytest.fail(str(exc))
+        yield b
+        b.close()
+
+
+class PageErrors(list[str]):
+    def check(self) -> None:
+        assert not self, f"the page logged errors: {list(self)}"
+
+
+def open_page(browser: Any, **context: Any) -> tuple[Any, Any, PageErrors]:
+    ctx = browser.new_context(**({"viewport": {"width": 1280, "height": 900}} | context))
+    page = ctx.new_page()
+    errors = PageErrors()
+
+    def on_console(msg: Any) -> None:
+        if msg.type == "error" and not msg.text.startswith(EXPECTED_CONSOLE):
+            errors.append(f"console: {msg.text}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
+    page.set_default_timeout(90_000)
+    return ctx, page, errors
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    ctx, pg, errors = open_page(browser)
+    yield pg
+    ctx.close()
+    errors.check()
+
+
+def download(page: Any, selector: str) -> tuple[str, bytes]:
+    """Click a download link as a person would; the suggested file name and the bytes saved."""
+    with page.expect_download() as info:
+        page.click(selector)
+    saved = info.value
+    path = saved.path()
+    return saved.suggested_filename, Path(path).read_bytes()
+
+
+def wait_ready(page: Any) -> None:
+    page.wait_for_selector("#tab-speak", state="visible")
+    page.wait_for_function("() => document.querySelector('#speak-voice .voice-line') !== null")
+
+
+def choose_voice(page: Any, prefix: str, language: str, dialect: str, gender: str) -> None:
+    page.select_option(f"#{prefix}-language", language)
+    page.select_option(f"#{prefix}-dialect", dialect)
+    page.select_option(f"#{prefix}-gender", gender)
+
+
+def wait_played(page: Any, scope: str = "#speak-result", min_s: float = 1.0) -> float:
+    """Wait until the clip's audio element has decoded a finite duration over ``min_s``; returns it."""
+    page.wait_for_function(
+        """([scope, min]) => {
+            const a = document.querySelector(scope + ' audio');
+            return a && Number.isFinite(a.duration) && a.duration > min;
+        }""",
+        arg=[scope, min_s],
+    )
+    return float(page.evaluate(f"document.querySelector('{scope} audio').duration"))
