@@ -16,7 +16,7 @@ Also: time to first audio of a streamed request against the engine time of its f
     python benchmarks/bench_kokoro_peer.py            # BENCH_ROUNDS=3, BENCH_PORT=18765
     BENCH_SPEC='{"replicas": {"min": 2, "max": 2}}' python benchmarks/bench_kokoro_peer.py
 
-Writes benchmarks/results/kokoro_peer.{json,md}; bench_runtime.py copies the summary into runtime.md.
+Writes benchmarks/results/kokoro_peer.{json,md} and its section of benchmarks/results/runtime.md.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ import httpx
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine, machine_line, pct, start_serve, stop_serve, write_results
+from common import machine, machine_line, pct, start_serve, stop_serve, write_results, write_section
 
 from voxray_runtime.engines.kokoro import load_style, packaged_model
 from voxray_runtime.engines.weights import kokoro_voices_dir
@@ -273,6 +273,8 @@ def main() -> None:
         *summarize(data),
     ]
     write_results("kokoro_peer", data, "\n".join(md) + "\n")
+    md[0] = "## Kokoro: voxray's speech API vs kokoro-onnx 0.6.1 (benchmarks/bench_kokoro_peer.py)"
+    write_section("runtime", "kokoro-peer", "\n".join(md))
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import httpx
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine, machine_line, pct, start_serve, stop_serve, write_results
+from common import machine, machine_line, pct, read_section, start_serve, stop_serve, write_results
 
 from voxray_runtime.models import catalog_for, default_models
 from voxray_runtime.pipeline import text_chunks
@@ -27,6 +27,9 @@ from voxray_runtime.serve.worker import Job, ModelWorker
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+
+#: the section of runtime.md that bench_kokoro_peer.py writes
+PEER_SECTION = "kokoro-peer"
 
 SENTENCE = {
     "en": "Our rooftop terrace opens at seven, with views across the whole bay and a new seasonal menu.",
@@ -265,7 +268,8 @@ def main() -> None:
         f"| {r['model']} | {r['engine']} | {r['avatar']} | {r['speaker']} | {r['rtf']:.3f} |"
         for r in rtf_rows
     ]
-    write_results("runtime", data, "\n".join(md) + "\n")
+    peer = read_section("runtime", PEER_SECTION)  # bench_kokoro_peer.py's side by side, kept
+    write_results("runtime", data, "\n".join(md) + "\n" + (f"\n{peer}\n" if peer else ""))
 
 
 if __name__ == "__main__":

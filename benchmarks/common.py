@@ -114,8 +114,11 @@ def start_serve(models: list[tuple[str, VoiceModelSpec]], out: str, port: int | 
     import ray
     from ray import serve
 
+    from voxray_runtime.cli import LOCAL_WORKER_NICENESS
     from voxray_runtime.serve.app import build_app
 
+    for key, value in LOCAL_WORKER_NICENESS.items():
+        os.environ.setdefault(key, value)  # as `voxray serve` runs its replicas
     ray.init(
         num_cpus=os.cpu_count() or 2,
         include_dashboard=False,
@@ -141,3 +144,31 @@ def start_serve(models: list[tuple[str, VoiceModelSpec]], out: str, port: int | 
     url = f"http://127.0.0.1:{port}"
     wait_http_ok(f"{url}/v1/voices")
     return url
+
+
+def _section_marks(section: str) -> tuple[str, str]:
+    return f"<!-- section: {section} -->", f"<!-- /section: {section} -->"
+
+
+def read_section(name: str, section: str) -> str | None:
+    """A section another benchmark keeps in ``results/<name>.md`` (markers included), if there is one."""
+    path = RESULTS / f"{name}.md"
+    if not path.exists():
+        return None
+    text = path.read_text()
+    start, end = _section_marks(section)
+    if start not in text or end not in text:
+        return None
+    return text[text.index(start) : text.index(end) + len(end)]
+
+
+def write_section(name: str, section: str, markdown: str) -> None:
+    """Put ``markdown`` into ``results/<name>.md`` as a marked section, replacing the previous one and
+    keeping the rest of the file."""
+    path = RESULTS / f"{name}.md"
+    start, end = _section_marks(section)
+    block = f"{start}\n{markdown.rstrip()}\n{end}"
+    text = path.read_text() if path.exists() else ""
+    old = read_section(name, section)
+    text = text.replace(old, block) if old else f"{text.rstrip()}\n\n{block}\n"
+    path.write_text(text)
