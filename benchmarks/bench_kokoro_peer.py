@@ -52,17 +52,17 @@ IN_FLIGHT = (1, 2, 4)
 #: held out: written for this benchmark, used nowhere else (about 44 s of speech together)
 TEXTS = [
     "The night ferry leaves the harbour at ten. Cabins are small but warm, and the crossing is calm "
-    "in summer.",
+    "in summer, so most guests sleep.",
     "Our library keeps maps of every valley in the region. Ask at the desk for the walking guides; "
-    "they mark the springs.",
+    "they mark the springs and huts.",
     "When the storm cut the power, the kitchen cooked on the old wood stove. Nobody minded the "
-    "candles at all.",
+    "candles, and the soup was the best.",
     "Bicycles can be borrowed from the shed behind the chapel. Please check the brakes before you "
-    "ride to the market.",
+    "ride down to the market square.",
     "The observatory opens its dome on clear evenings after nine. A guide points out the planets "
-    "over the hills.",
-    "Fresh bread arrives from the village baker every morning at six. Leave a note if you would "
-    "like a loaf kept.",
+    "and the stars over the hills.",
+    "Fresh bread arrives from the village baker every morning at six. Leave a note at reception if "
+    "you would like a loaf kept.",
 ]
 
 
@@ -98,10 +98,10 @@ class Peer:
         return len(audio) / rate
 
     def run(self, in_flight: int) -> dict[str, float]:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         with ThreadPoolExecutor(max_workers=in_flight) as pool:
             audio = sum(pool.map(self.create, TEXTS))
-        return {"wall_s": time.perf_counter() - t0, "audio_s": audio}
+        return {"wall_s": time.perf_counter() - t0, "audio_s": audio, "cpu_s": time.process_time() - c0}
 
     def first_sentence_s(self) -> float:
         first = TEXTS[0].split(". ")[0] + "."
@@ -111,6 +111,22 @@ class Peer:
 
 
 # ---- voxray over HTTP ----------------------------------------------------------------------------------
+def serve_cpu_s() -> float:
+    """CPU seconds so far of this run's Serve replicas and proxy (the local Ray's workers are children of
+    this process, through its raylet)."""
+    import psutil
+
+    total = 0.0
+    for proc in psutil.Process().children(recursive=True):
+        try:
+            if "ServeReplica" in " ".join(proc.cmdline()) or "ProxyActor" in " ".join(proc.cmdline()):
+                cpu = proc.cpu_times()
+                total += cpu.user + cpu.system
+        except psutil.Error:
+            continue
+    return total
+
+
 async def voxray_run(url: str, in_flight: int) -> dict[str, float]:
     sem = asyncio.Semaphore(in_flight)
     audio = 0.0
@@ -128,10 +144,10 @@ async def voxray_run(url: str, in_flight: int) -> dict[str, float]:
                     raise RuntimeError("the answer is not MP3")
                 audio += float(r.headers["x-voxray-duration"])
 
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), serve_cpu_s()
         await asyncio.gather(*(one(t) for t in TEXTS))
         wall = time.perf_counter() - t0
-    return {"wall_s": wall, "audio_s": audio}
+    return {"wall_s": wall, "audio_s": audio, "cpu_s": serve_cpu_s() - c0}
 
 
 def voxray_ttfa(url: str, text: str) -> float:
@@ -199,6 +215,8 @@ def measure(rounds: int) -> dict[str, Any]:
                         "voxray_wall_s": got["voxray"]["wall_s"],
                         "peer_audio_s": got["peer"]["audio_s"],
                         "voxray_audio_s": got["voxray"]["audio_s"],
+                        "peer_cpu_s": got["peer"]["cpu_s"],
+                        "voxray_cpu_s": got["voxray"]["cpu_s"],
                         "ratio": got["peer"]["wall_s"] / got["voxray"]["wall_s"],
                     }
                     runs[n].append(row)
@@ -229,15 +247,16 @@ def measure(rounds: int) -> dict[str, Any]:
 def summarize(data: dict[str, Any]) -> list[str]:
     """The markdown rows: per in-flight count the median round's walls, the ratio, and TTFA."""
     lines = [
-        "| in flight | kokoro-onnx wall s | voxray API wall s | ratio (peer / voxray; > 1 voxray faster) | every round's ratio | audio s (peer, voxray) |",
-        "|---|---|---|---|---|---|",
+        "| in flight | kokoro-onnx wall s | voxray API wall s | ratio (peer / voxray; > 1 voxray faster) | every round's ratio | audio s (peer, voxray) | CPU s per audio s (peer, voxray) |",
+        "|---|---|---|---|---|---|---|",
     ]
     for n, rows in data["runs"].items():
         ratios = [r["ratio"] for r in rows]
         mid = sorted(rows, key=lambda r: r["ratio"])[len(rows) // 2]
         lines.append(
             f"| {n} | {mid['peer_wall_s']:.2f} | {mid['voxray_wall_s']:.2f} | **{statistics.median(ratios):.2f}** | "
-            f"{', '.join(f'{x:.2f}' for x in ratios)} | {mid['peer_audio_s']:.1f}, {mid['voxray_audio_s']:.1f} |"
+            f"{', '.join(f'{x:.2f}' for x in ratios)} | {mid['peer_audio_s']:.1f}, {mid['voxray_audio_s']:.1f} | "
+            f"{mid.get('peer_cpu_s', 0) / mid['peer_audio_s']:.2f}, {mid.get('voxray_cpu_s', 0) / mid['voxray_audio_s']:.2f} |"
         )
     ttfa = statistics.median(data["ttfa_s"])
     eng = statistics.median(data["first_chunk_engine_s"])
