@@ -36,7 +36,7 @@ import httpx
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine, machine_line, pct, start_serve, stop_serve, write_results, write_section
+from common import RESULTS, machine, machine_line, pct, start_serve, stop_serve, write_results, write_section
 
 from voxray_runtime.engines.kokoro import load_style, packaged_model
 from voxray_runtime.engines.weights import kokoro_voices_dir
@@ -49,6 +49,41 @@ AVATAR = "female_en-US"
 SPEAKER = "af_heart"
 PEER_LANG = "en-us"
 IN_FLIGHT = (1, 2, 4)
+#: what profiling found and what changed (py-spy on the Kokoro replica, 2026-12-02; see the docstring)
+FINDINGS = """\
+What the side by side found, and what changed:
+
+- **onnxruntime session options** are the peer's: both keep onnxruntime's defaults for graph optimisation
+  (`ORT_ENABLE_ALL`), memory arena (on) and execution mode (sequential); the peer lets intra-op threads
+  default to the physical cores (2 here), voxray set 2 explicitly and 1 inter-op thread. No gain there.
+- **Thread layout**: the replica ran one session of 2 intra-op threads behind one engine thread, so two
+  requests in flight took turns, each on a session whose small operators gain little from the second
+  thread. Now a CPU Kokoro/Piper replica runs one one-thread session per `serving.threads` (the bundled
+  Kokoro: 2) and queues every chunk of its jobs on them, first come first served: the sentences of one
+  request, and those of concurrent requests, run one per core. A one-thread session has no thread pool
+  to spin in, so the replica's CPU use is work done (the "CPU s per audio s" column).
+- **Niceness**: Ray starts its workers at niceness 15, so on a machine with any other load the model
+  replicas got a fraction of the CPU the (niceness 0) peer got. `voxray serve`'s local Ray, and this
+  benchmark's, now run workers at niceness 0, the peer's.
+- **Where the replica's time goes** (py-spy, 2 and 4 in flight, active samples): `Session.run` of the two
+  sessions 94-97% (split evenly between them), the Ray worker loop and asyncio 2-4%, MP3 encoding
+  0.1-0.4%, espeak-ng phonemes and padding under 0.1%; the ingress replica took 3% as many samples as the
+  model replica. Chunking: the texts are two sentences each, so merging sentences into one longer chunk
+  (the peer's batches of up to 510 phonemes) would leave one session idle; sentences stay the chunks.
+
+Not reached on the shared machine where this ran (load average 12-21 on 2 cores, so every figure above
+moved by up to x2 between rounds):
+
+- **One request in flight** stays under the peer: each text is two sentences of unequal length, so the
+  session with the short one idles while the long one runs on one thread; the peer runs the whole text
+  as one batch on two spinning threads. Next steps, unmeasured: split a long sentence at a clause mark
+  when a session would idle (it adds a pause), or give a lone chunk a two-thread session.
+- **Time to first audio**: a stream queues all its chunks at once, so on a loaded machine the first
+  chunk shares the replica's slice of CPU with the second (the engine-alone figure ran with nothing
+  else of voxray's running). On an idle machine each session has its own core and the two should meet.
+
+Before these changes (one earlier run, same texts but about 60 s of audio, load average 14):
+ratios 0.93 / 0.62 / 1.12 at 1 / 2 / 4 in flight."""
 #: held out: written for this benchmark, used nowhere else (about 44 s of speech together)
 TEXTS = [
     "The night ferry leaves the harbour at ten. Cabins are small but warm, and the crossing is calm "
@@ -256,7 +291,11 @@ def summarize(data: dict[str, Any]) -> list[str]:
         lines.append(
             f"| {n} | {mid['peer_wall_s']:.2f} | {mid['voxray_wall_s']:.2f} | **{statistics.median(ratios):.2f}** | "
             f"{', '.join(f'{x:.2f}' for x in ratios)} | {mid['peer_audio_s']:.1f}, {mid['voxray_audio_s']:.1f} | "
-            f"{mid.get('peer_cpu_s', 0) / mid['peer_audio_s']:.2f}, {mid.get('voxray_cpu_s', 0) / mid['voxray_audio_s']:.2f} |"
+            + (
+                f"{mid['peer_cpu_s'] / mid['peer_audio_s']:.2f}, {mid['voxray_cpu_s'] / mid['voxray_audio_s']:.2f} |"
+                if "peer_cpu_s" in mid
+                else "– |"
+            )
         )
     ttfa = statistics.median(data["ttfa_s"])
     eng = statistics.median(data["first_chunk_engine_s"])
@@ -270,16 +309,13 @@ def summarize(data: dict[str, Any]) -> list[str]:
     return lines
 
 
-def main() -> None:
-    rounds = int(os.environ.get("BENCH_ROUNDS", "3"))
-    m = machine()
-    data = measure(rounds)
-    data["machine"] = m
+def render(data: dict[str, Any]) -> list[str]:
+    rounds = len(next(iter(data["runs"].values())))
     loads = ", ".join(f"{x[0]:.2f}" for x in data["load_averages"])
-    md = [
+    return [
         "# Kokoro: voxray's speech API vs kokoro-onnx 0.6.1 (benchmarks/bench_kokoro_peer.py)",
         "",
-        machine_line(m),
+        machine_line(data["machine"]),
         f"1-min load average at the start and after each round: {loads}.",
         "",
         f"Six held-out English texts, {AVATAR} ({SPEAKER}), Kokoro-82M int8 (the same graph and voice for "
@@ -290,10 +326,27 @@ def main() -> None:
         f"{json.dumps(data['spec'].get('resources', {}))}. {rounds} interleaved rounds.",
         "",
         *summarize(data),
+        "",
+        FINDINGS,
     ]
+
+
+def write(data: dict[str, Any]) -> None:
+    md = render(data)
     write_results("kokoro_peer", data, "\n".join(md) + "\n")
     md[0] = "## Kokoro: voxray's speech API vs kokoro-onnx 0.6.1 (benchmarks/bench_kokoro_peer.py)"
     write_section("runtime", "kokoro-peer", "\n".join(md))
+
+
+def main() -> None:
+    if "--render" in sys.argv:  # the markdown again from the last run's JSON
+        write(json.loads((RESULTS / "kokoro_peer.json").read_text()))
+        return
+    rounds = int(os.environ.get("BENCH_ROUNDS", "3"))
+    m = machine()
+    data = measure(rounds)
+    data["machine"] = m
+    write(data)
 
 
 if __name__ == "__main__":
