@@ -82,8 +82,8 @@ def replica_layout(spec: VoiceModelSpec, device: str = "cpu") -> ReplicaLayout:
 
     On CPU, a Kokoro or Piper replica runs one session of one intra-op thread per thread it is given:
     the chunks of concurrent requests, and the sentences of one request, run in parallel, one per core.
-    Kokoro's small operators scale poorly across intra-op threads (2 threads on one sentence: about
-    x1.4), while two sentences on two one-thread sessions run at about x2 (benchmarks/results/runtime.md);
+    Kokoro's small operators scale poorly across intra-op threads (2 threads: x1.43 over one in
+    benchmarks/results/batch.md, where two one-thread workers reach x1.5-1.7 under its 0.8 ceiling);
     a one-thread session also never spin-waits, so the CPU time the replica shows is work done.
     Other engines (batched ones, espeak-ng's subprocess) and GPU replicas keep one session with every
     thread.
