@@ -83,6 +83,7 @@ format: install
 	$(BIN)/ruff check --fix .
 
 bench: install ## benchmarks; results are written to benchmarks/results/
+	$(BIN)/python -m pip install -q -e ".[$(EXTRAS),bench]"
 	$(BIN)/python benchmarks/run_all.py
 
 eval: install ## speech quality (voxray eval): ASR round trip, pitch, speaker similarity, quantization -> benchmarks/results/quality.md

@@ -19,7 +19,7 @@ import httpx
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine, machine_line, pct, stop_serve, wait_http_ok, write_results
+from common import machine, machine_line, pct, read_section, start_serve, stop_serve, write_results
 
 from voxray_runtime.models import catalog_for, default_models
 from voxray_runtime.pipeline import text_chunks
@@ -27,6 +27,9 @@ from voxray_runtime.serve.worker import Job, ModelWorker
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+
+#: the section of runtime.md that bench_kokoro_peer.py writes
+PEER_SECTION = "kokoro-peer"
 
 SENTENCE = {
     "en": "Our rooftop terrace opens at seven, with views across the whole bay and a new seasonal menu.",
@@ -147,40 +150,6 @@ def ttfa(url: str, avatar: str, n: int = 6) -> dict[str, float]:
     return {"ttfa_p50_s": pct(firsts, 50), "ttfa_p95_s": pct(firsts, 95), "total_p50_s": pct(totals, 50)}
 
 
-def start_serve(spec: VoiceModelSpec, out: str) -> str:
-    import ray
-    from ray import serve
-
-    from voxray_runtime.serve.app import build_app
-
-    ray.init(
-        num_cpus=os.cpu_count() or 2,
-        include_dashboard=False,
-        _node_ip_address="127.0.0.1",
-        _temp_dir=tempfile.mkdtemp(prefix="vxr-bench-", dir="/tmp"),
-        log_to_driver=False,
-    )
-    port = 18765
-    serve.start(http_options={"host": "127.0.0.1", "port": port})
-    serve.run(
-        build_app(
-            {
-                "models": [{"name": "kokoro", "spec": spec.to_wire()}],
-                "output_dir": out,
-                "ingress_num_cpus": 0.1,
-                # loopback only, measuring the API itself: no credentials to check, no per-caller limits
-                "security": {"auth": "disabled", "requests_per_minute": 1_000_000, "max_concurrent": 10_000},
-            }
-        ),
-        name="voxray",
-        route_prefix="/",
-        blocking=False,
-    )
-    url = f"http://127.0.0.1:{port}"
-    wait_http_ok(f"{url}/v1/voices")
-    return url
-
-
 # ---- 3. Piper int8 vs fp32 -------------------------------------------------------------------------
 def ltas(pcm: np.ndarray) -> np.ndarray:
     frames = np.lib.stride_tricks.sliding_window_view(pcm, 1024)[::256] * np.hanning(1024)
@@ -234,7 +203,7 @@ def main() -> None:
     d1 = direct_throughput(worker, "female_en-GB", rounds)
     del worker
     with tempfile.TemporaryDirectory() as out:
-        url = start_serve(kokoro, out)
+        url = start_serve([("kokoro", kokoro)], out)
         try:
             asyncio.run(api_throughput(url, "female_en-GB", 1, concurrency))  # warm-up
             print("api", flush=True)
@@ -299,7 +268,8 @@ def main() -> None:
         f"| {r['model']} | {r['engine']} | {r['avatar']} | {r['speaker']} | {r['rtf']:.3f} |"
         for r in rtf_rows
     ]
-    write_results("runtime", data, "\n".join(md) + "\n")
+    peer = read_section("runtime", PEER_SECTION)  # bench_kokoro_peer.py's side by side, kept
+    write_results("runtime", data, "\n".join(md) + "\n" + (f"\n{peer}\n" if peer else ""))
 
 
 if __name__ == "__main__":

@@ -10,7 +10,10 @@ import subprocess
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -98,3 +101,74 @@ def stop_serve() -> None:
 
     serve.shutdown()
     ray.shutdown()
+
+
+def start_serve(models: list[tuple[str, VoiceModelSpec]], out: str, port: int | None = None) -> str:
+    """The voxray Serve app (real ingress, real model replicas) on a fresh local Ray; returns its URL.
+
+    Auth and per-caller limits are off: loopback only, measuring the API itself. The port comes from
+    ``BENCH_PORT`` when not given (default 18765).
+    """
+    import tempfile
+
+    import ray
+    from ray import serve
+
+    from voxray_runtime.cli import LOCAL_WORKER_NICENESS
+    from voxray_runtime.serve.app import build_app
+
+    for key, value in LOCAL_WORKER_NICENESS.items():
+        os.environ.setdefault(key, value)  # as `voxray serve` runs its replicas
+    ray.init(
+        num_cpus=os.cpu_count() or 2,
+        include_dashboard=False,
+        _node_ip_address="127.0.0.1",
+        _temp_dir=tempfile.mkdtemp(prefix="vxr-bench-", dir="/tmp"),
+        log_to_driver=False,
+    )
+    port = port or int(os.environ.get("BENCH_PORT", "18765"))
+    serve.start(http_options={"host": "127.0.0.1", "port": port})
+    serve.run(
+        build_app(
+            {
+                "models": [{"name": name, "spec": spec.to_wire()} for name, spec in models],
+                "output_dir": out,
+                "ingress_num_cpus": 0.1,
+                "security": {"auth": "disabled", "requests_per_minute": 1_000_000, "max_concurrent": 10_000},
+            }
+        ),
+        name="voxray",
+        route_prefix="/",
+        blocking=False,
+    )
+    url = f"http://127.0.0.1:{port}"
+    wait_http_ok(f"{url}/v1/voices")
+    return url
+
+
+def _section_marks(section: str) -> tuple[str, str]:
+    return f"<!-- section: {section} -->", f"<!-- /section: {section} -->"
+
+
+def read_section(name: str, section: str) -> str | None:
+    """A section another benchmark keeps in ``results/<name>.md`` (markers included), if there is one."""
+    path = RESULTS / f"{name}.md"
+    if not path.exists():
+        return None
+    text = path.read_text()
+    start, end = _section_marks(section)
+    if start not in text or end not in text:
+        return None
+    return text[text.index(start) : text.index(end) + len(end)]
+
+
+def write_section(name: str, section: str, markdown: str) -> None:
+    """Put ``markdown`` into ``results/<name>.md`` as a marked section, replacing the previous one and
+    keeping the rest of the file."""
+    path = RESULTS / f"{name}.md"
+    start, end = _section_marks(section)
+    block = f"{start}\n{markdown.rstrip()}\n{end}"
+    text = path.read_text() if path.exists() else ""
+    old = read_section(name, section)
+    text = text.replace(old, block) if old else f"{text.rstrip()}\n\n{block}\n"
+    path.write_text(text)

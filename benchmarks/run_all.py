@@ -8,7 +8,14 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ["bench_runtime.py", "bench_batch.py", "bench_operator.py", "bench_load.py", "bench_playground.py"]
+BENCHES = [
+    "bench_runtime.py",
+    "bench_kokoro_peer.py",
+    "bench_batch.py",
+    "bench_operator.py",
+    "bench_load.py",
+    "bench_playground.py",
+]
 
 
 def main() -> int:

@@ -75,6 +75,11 @@ def _wait_ready(url: str, timeout_s: float) -> None:
     raise TimeoutError(f"{url} did not answer within {timeout_s:.0f} s ({last})")
 
 
+#: a local Ray's workers run at this niceness: Ray's default (15) starves the model replicas, which are
+#: the work of ``voxray serve``, as soon as anything else runs on the machine
+LOCAL_WORKER_NICENESS = {"RAY_worker_niceness": "0"}
+
+
 def start_local_ray(address: str | None, num_cpus: int | None) -> None:
     import tempfile
 
@@ -86,6 +91,8 @@ def start_local_ray(address: str | None, num_cpus: int | None) -> None:
     if address or os.environ.get("RAY_ADDRESS"):
         ray.init(address=address or os.environ["RAY_ADDRESS"], log_to_driver=False)
         return
+    for key, value in LOCAL_WORKER_NICENESS.items():
+        os.environ.setdefault(key, value)  # read by the raylet this ray.init starts
     ray.init(
         num_cpus=num_cpus or os.cpu_count() or 2,
         include_dashboard=False,

@@ -1,33 +1,76 @@
-"""The model deployment: one VoiceModel's engine in a Serve replica.
+"""The model deployment: one VoiceModel's engine sessions in a Serve replica.
 
-Engine calls run on one dedicated thread per replica (engines are not re-entrant, and their own
-intra-op threads already use the replica's CPUs); encoding runs on a second thread so that it
-overlaps the next synthesis. Engines that gain from batching get Serve's dynamic batching.
+Engine calls run on the replica's sessions (:func:`~voxray_runtime.serve.worker.replica_layout`): one
+thread per session, each session used by one call at a time (engines are not re-entrant). The chunks of a
+job are queued on them together, so the sentences of one request, and those of concurrent requests, run
+side by side, first come first served. Encoding runs on its own thread so that it overlaps synthesis.
+Engines that gain from batching get Serve's dynamic batching.
 """
 
 from __future__ import annotations
 
 import asyncio
+import queue
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, cast
+from functools import partial
+from typing import Any, Generic, TypeVar, cast
 
 from ray import serve
 
 from voxray_runtime.audio.pcm import PCM
 from voxray_runtime.engines.base import SynthesisRequest
 from voxray_runtime.security.logs import configure_json_logging
-from voxray_runtime.serve.worker import Job, ModelWorker
+from voxray_runtime.serve.worker import Job, ModelWorker, replica_layout
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
+
+T = TypeVar("T")
+W = TypeVar("W")
+
+
+class SessionPool(Generic[W]):
+    """Engine sessions (one ModelWorker each) shared by the replica's calls, one call per session at a time.
+
+    As many threads as sessions take calls in the order they come; each borrows a free session.
+    """
+
+    def __init__(self, workers: Sequence[W], name: str) -> None:
+        if not workers:
+            raise ValueError("a session pool needs at least one session")
+        self.size = len(workers)
+        self._free: queue.SimpleQueue[W] = queue.SimpleQueue()
+        for w in workers:
+            self._free.put(w)
+        self._threads = ThreadPoolExecutor(max_workers=self.size, thread_name_prefix=f"engine-{name}")
+
+    def _call(self, fn: Callable[[W], T]) -> T:
+        worker = self._free.get()
+        try:
+            return fn(worker)
+        finally:
+            self._free.put(worker)
+
+    async def run(self, fn: Callable[[W], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._threads, self._call, fn)
+
+
+def _chunk(req: SynthesisRequest) -> Callable[[ModelWorker], PCM]:
+    return lambda w: w.chunk(req)
 
 
 class TTSModel:
     def __init__(self, name: str, spec: dict[str, Any], device: str = "cpu") -> None:
         configure_json_logging()
         model_spec = VoiceModelSpec.model_validate(spec)
-        self.worker = ModelWorker(name, model_spec, device=device)
-        self._engine_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"engine-{name}")
+        layout = replica_layout(model_spec, device)
+        workers = [
+            ModelWorker(name, model_spec, threads=layout.threads, device=device)
+            for _ in range(layout.sessions)
+        ]
+        #: the first session: engine info, joining and encoding (free of engine state)
+        self.worker = workers[0]
+        self._sessions: SessionPool[ModelWorker] = SessionPool(workers, name)
         self._encode_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"encode-{name}")
         self._batched_engine = self.worker.engine.info.batched and model_spec.serving.max_batch_size > 1
         if self._batched_engine:
@@ -44,14 +87,12 @@ class TTSModel:
 
     @serve.batch(max_batch_size=8, batch_wait_timeout_s=0.01)
     async def _batched(self, reqs: list[SynthesisRequest]) -> list[PCM]:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._engine_pool, self.worker.chunks_batch, reqs)
+        return await self._sessions.run(lambda w: w.chunks_batch(reqs))
 
     async def _chunk(self, req: SynthesisRequest) -> PCM:
         if self._batched_engine:
             return await self._batched(req)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._engine_pool, self.worker.chunk, req)
+        return await self._sessions.run(_chunk(req))
 
     def _track(self, delta: int) -> None:
         self._queue += delta
@@ -62,10 +103,7 @@ class TTSModel:
         self._track(1)
         try:
             t0 = time.perf_counter()
-            if self._batched_engine:
-                parts = list(await asyncio.gather(*(self._chunk(r) for r in job.requests())))
-            else:
-                parts = [await self._chunk(r) for r in job.requests()]
+            parts = list(await asyncio.gather(*(self._chunk(r) for r in job.requests())))
             synth_s = time.perf_counter() - t0
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(self._encode_pool, self.worker.finish, job, parts, synth_s)
@@ -75,17 +113,22 @@ class TTSModel:
     async def stream(self, payload: dict[str, Any]) -> AsyncIterator[bytes]:
         job = Job.from_payload(payload)
         self._track(1)
+        # every chunk is queued at once: the sessions work ahead while earlier chunks are sent
+        pending = [asyncio.ensure_future(self._chunk(r)) for r in job.requests()]
         try:
             loop = asyncio.get_running_loop()
-            gen = self.worker.stream(job)
-            sentinel = object()
-            while True:
-                piece = await loop.run_in_executor(self._engine_pool, next, gen, sentinel)
-                if piece is sentinel:
-                    break
-                assert isinstance(piece, bytes)
-                yield piece
+            enc = self.worker.stream_encoder(job)
+            for i, fut in enumerate(pending):
+                pcm = await fut
+                last = i == len(pending) - 1
+                piece = await loop.run_in_executor(
+                    self._encode_pool, partial(self.worker.stream_piece, enc, pcm, job.speed, last=last)
+                )
+                if piece:
+                    yield piece
         finally:
+            for fut in pending:
+                fut.cancel()  # a client gone: chunks not started yet are never synthesized
             self._track(-1)
 
     def info(self) -> dict[str, Any]:

@@ -64,6 +64,41 @@ def default_threads(spec: VoiceModelSpec) -> int:
     return max(1, round(spec.resources.cpu))
 
 
+#: engines whose one-thread sessions run side by side in one process (ONNX graphs, one sequence per run,
+#: thread-safe runtime); a replica of such an engine on CPU spreads its threads over parallel sessions
+PARALLEL_SESSION_ENGINES = frozenset({"kokoro", "piper"})
+
+
+@dataclass(frozen=True)
+class ReplicaLayout:
+    """How a model replica uses its CPU threads: ``sessions`` engines, ``threads`` intra-op threads each."""
+
+    sessions: int
+    threads: int
+
+
+def replica_layout(spec: VoiceModelSpec, device: str = "cpu") -> ReplicaLayout:
+    """The replica's engines (pure).
+
+    On CPU, a Kokoro or Piper replica runs one session of one intra-op thread per thread it is given:
+    the chunks of concurrent requests, and the sentences of one request, run in parallel, one per core.
+    Kokoro's small operators scale poorly across intra-op threads (2 threads: x1.43 over one in
+    benchmarks/results/batch.md, where two one-thread workers reach x1.5-1.7 under its 0.8 ceiling);
+    a one-thread session also never spin-waits, so the CPU time the replica shows is work done.
+    Other engines (batched ones, espeak-ng's subprocess) and GPU replicas keep one session with every
+    thread.
+    """
+    threads = default_threads(spec)
+    if device == "cpu" and spec.engine in PARALLEL_SESSION_ENGINES:
+        return ReplicaLayout(sessions=threads, threads=1)
+    return ReplicaLayout(sessions=1, threads=threads)
+
+
+def session_threads(spec: VoiceModelSpec, device: str = "cpu") -> int:
+    """Intra-op threads of each engine session a replica runs."""
+    return replica_layout(spec, device).threads
+
+
 class ModelWorker:
     def __init__(
         self, name: str, spec: VoiceModelSpec, *, threads: int | None = None, device: str = "cpu"
@@ -114,22 +149,25 @@ class ModelWorker:
 
     def stream(self, job: Job) -> Iterator[bytes]:
         """MP3 (or raw PCM) bytes, sentence by sentence: the first bytes leave after the first chunk."""
-        enc = Mp3StreamEncoder(self.rate, job.bitrate_kbps) if job.format == "mp3" else None
+        enc = self.stream_encoder(job)
         reqs = job.requests()
         for i, r in enumerate(reqs):
-            pcm = self.chunk(r)
-            if i < len(reqs) - 1:
-                pcm = np.concatenate([pcm, sentence_gap(self.rate, job.speed)])
-            if enc is not None:
-                data = enc.feed(pcm)
-            else:
-                data = float_to_int16(resample_linear(pcm, self.rate, PCM_RATE)).tobytes()
+            data = self.stream_piece(enc, self.chunk(r), job.speed, last=i == len(reqs) - 1)
             if data:
                 yield data
-        if enc is not None:
-            tail = enc.flush()
-            if tail:
-                yield tail
+
+    def stream_encoder(self, job: Job) -> Mp3StreamEncoder | None:
+        """The encoder a stream feeds chunk by chunk (None for raw PCM)."""
+        return Mp3StreamEncoder(self.rate, job.bitrate_kbps) if job.format == "mp3" else None
+
+    def stream_piece(self, enc: Mp3StreamEncoder | None, pcm: PCM, speed: float, *, last: bool) -> bytes:
+        """The bytes of one chunk of a stream (the pause after it included); the last one flushes."""
+        if not last:
+            pcm = np.concatenate([pcm, sentence_gap(self.rate, speed)])
+        if enc is None:
+            return float_to_int16(resample_linear(pcm, self.rate, PCM_RATE)).tobytes()
+        data = enc.feed(pcm)
+        return data + enc.flush() if last else data
 
     def info(self) -> dict[str, Any]:
         i = self.engine.info

@@ -108,7 +108,8 @@ class ServingSpec(SpecModel):
     #: dynamic batching: requests combined per engine call where the engine gains from it
     max_batch_size: int = Field(default=8, ge=1, le=64)
     batch_wait_timeout_s: float = Field(default=0.01, ge=0, le=1)
-    #: engine intra-op threads per replica; default derives from the CPUs given to the replica
+    #: engine threads per replica (on CPU, Kokoro and Piper run them as one-thread sessions side by side);
+    #: default derives from the CPUs given to the replica
     threads: int | None = Field(default=None, ge=1, le=64)
     #: longest text accepted per request, in characters
     max_text_chars: int = Field(default=5000, ge=1, le=100000)
