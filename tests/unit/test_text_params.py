@@ -52,7 +52,7 @@ def test_stop_matcher_flush_releases_a_partial_match() -> None:
     ],
 )
 def test_generation_params_refuse_out_of_range(kwargs: dict[str, object]) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"must|takes"):
         GenerationParams(**kwargs)  # type: ignore[arg-type]
 
 

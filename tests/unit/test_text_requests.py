@@ -12,7 +12,12 @@ from voxray_runtime.api.text_schemas import ChatCompletionRequest, CompletionReq
 from voxray_runtime.api.text_service import TextFrontend, TextModelEntry, chat_job, completion_job
 
 MODEL = TextModelEntry(
-    name="gemma", id="gemma-3-270m-it-q4_k_m", engine="llamacpp", context_length=2048, max_tokens=512, max_prompt_chars=200
+    name="gemma",
+    id="gemma-3-270m-it-q4_k_m",
+    engine="llamacpp",
+    context_length=2048,
+    max_tokens=512,
+    max_prompt_chars=200,
 )
 USER = [{"role": "user", "content": "Hello"}]
 
@@ -66,7 +71,10 @@ def test_chat_job_refusals(req: ChatCompletionRequest, status: int, slug: str, f
 def test_chat_job_defaults_and_mapping() -> None:
     job = chat_job(
         chat(
-            messages=[{"role": "developer", "content": "Be brief."}, {"role": "user", "content": [{"type": "text", "text": "Hi"}]}],
+            messages=[
+                {"role": "developer", "content": "Be brief."},
+                {"role": "user", "content": [{"type": "text", "text": "Hi"}]},
+            ],
             stop="\n",
             seed=3,
             stream=True,
