@@ -107,3 +107,79 @@ def test_config_keys_are_llm_config_fields_of_the_installed_ray(repo_root: Path)
     assert set(out) <= fields, set(out) - fields
     assert out["engine_kwargs"]["tensor_parallel_size"] == 2
     assert out["engine_kwargs"]["quantization"] == "awq"
+
+
+def test_vllm_chunks_become_voxray_events() -> None:
+    from voxray_runtime.serve.text_backend import vllm_events
+
+    chunk = (
+        'data: {"choices": [{"index": 0, "delta": {"content": "Hel"}, "finish_reason": null}]}\n\n'
+        'data: {"choices": [{"index": 0, "delta": {"content": "lo"}, "finish_reason": "length"}]}\n\n'
+        'data: {"choices": [], "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5}}\n\n'
+        "data: [DONE]\n\n"
+    )
+    assert vllm_events(chunk) == [
+        {"event": "text", "text": "Hel"},
+        {"event": "text", "text": "lo"},
+        {"event": "finish", "finish_reason": "length"},
+        {"event": "usage", "prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5},
+    ]
+    assert vllm_events('data: {"choices": [{"text": "x", "finish_reason": null}]}') == [
+        {"event": "text", "text": "x"}
+    ]
+    err = vllm_events('data: {"object": "error", "message": "boom", "code": 400}')
+    assert err[0]["event"] == "error"
+    assert err[0]["status"] == 400
+
+
+def test_vllm_request_carries_the_sampling_parameters() -> None:
+    from voxray_runtime.api.text_service import TextJob, TextModelEntry
+    from voxray_runtime.engines.text.params import GenerationParams
+    from voxray_runtime.serve.text_backend import vllm_request
+
+    model = TextModelEntry("qwen", "qwen2.5", "vllm", 8192, 1024, 10_000)
+    job = TextJob(
+        model,
+        "chat",
+        GenerationParams(max_tokens=9, temperature=0.2, top_p=0.9, stop=("\n",), seed=5),
+        messages=[{"role": "user", "content": "Hi"}],
+    )
+    body = vllm_request(job)
+    assert body == {
+        "model": "qwen2.5",
+        "max_tokens": 9,
+        "temperature": 0.2,
+        "top_p": 0.9,
+        "stream": True,
+        "stream_options": {"include_usage": True},
+        "stop": ["\n"],
+        "seed": 5,
+        "messages": [{"role": "user", "content": "Hi"}],
+    }
+
+
+def test_llamacpp_deployment_options() -> None:
+    from voxray_runtime.serve.app import text_model_options
+    from voxray_runtime.serve.args import AppArgs
+
+    args = AppArgs.model_validate(
+        {
+            "text_models": [
+                {
+                    "name": "gemma",
+                    "spec": {
+                        "replicas": {"min": 2, "max": 3},
+                        "serving": {"maxConcurrentSequences": 4, "maxQueue": 8},
+                    },
+                }
+            ],
+            "security": {"auth": "disabled"},
+        }
+    )
+    opts = text_model_options(args.text_models[0], args)
+    assert (
+        opts["name"],
+        opts["num_replicas"],
+        opts["max_ongoing_requests"],
+        opts["max_queued_requests"],
+    ) == ("LLM-gemma", 2, 13, 8)
