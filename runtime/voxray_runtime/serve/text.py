@@ -95,14 +95,13 @@ class TextLLM:
             description="Text sequences decoding now.",
             tag_keys=tag_keys("model"),
         )
-        self._queue_gauge.set_default_tags(tags)
-        self._active_gauge.set_default_tags(tags)
+        self._tags = tags
         self._gauges()
 
     def _gauges(self) -> None:
         waiting, active = self.engine.stats()
-        self._queue_gauge.set(float(waiting))
-        self._active_gauge.set(float(active))
+        self._queue_gauge.set(float(waiting), tags=dict(self._tags))
+        self._active_gauge.set(float(active), tags=dict(self._tags))
 
     async def generate(self, payload: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
         loop = asyncio.get_running_loop()
