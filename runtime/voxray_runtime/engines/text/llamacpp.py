@@ -306,8 +306,8 @@ class LlamaCppEngine:
 
     def close(self) -> None:
         self._loop.close()
-        self._ctx.close()
-        self._model.close()
+        self._ctx.close()  # type: ignore[no-untyped-call]
+        self._model.close()  # type: ignore[no-untyped-call]
 
 
 def _quantization(metadata: Mapping[str, str]) -> str:
