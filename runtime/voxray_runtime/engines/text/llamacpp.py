@@ -149,6 +149,9 @@ class LlamaCppEngine:
         cparams.n_threads = n_threads
         cparams.n_threads_batch = n_threads
         cparams.no_perf = True
+        # as llama-cpp-python's Llama: llama.cpp's CPU flash attention ("auto" turns it on) decodes this
+        # model at a third of the speed
+        cparams.flash_attn_type = llama_cpp.LLAMA_FLASH_ATTN_TYPE_DISABLED
         self._ctx = _internals.LlamaContext(model=self._model, params=cparams, verbose=False)
         self.context_length = int(llama_cpp.llama_n_ctx(self._ctx.ctx)) // slots
         self._vocab = self._model.vocab
