@@ -4,7 +4,7 @@ Each request is submitted to the engine's batching loop; its events come back to
 loop through ``call_soon_threadsafe`` and leave as a stream of small dicts:
 
     {"event": "start", "prompt_tokens": N}         first, once admitted to the engine
-    {"event": "text", "text": "..."}               pieces, coalesced while the reader is behind
+    {"event": "text", "text": "..."}               pieces: the first at once, then joined (STREAM_INTERVAL_S)
     {"event": "done", ...GenerationResult.to_wire()}
     {"event": "error", "status": 4xx|5xx, "slug", "detail", "field", "retry_after_s"}   instead of all
 
@@ -30,6 +30,9 @@ from voxray_runtime.engines.text.params import (
 )
 from voxray_runtime.security.logs import configure_json_logging
 from voxray_runtime.spec.textmodel import TextModelSpec
+
+#: text events of one stream leave at most this often after the first (pieces decoded meanwhile are joined)
+STREAM_INTERVAL_S = 0.08
 
 
 def error_event(exc: Exception, prompt_field: str = "messages") -> dict[str, Any]:
@@ -118,18 +121,25 @@ class TextLLM:
             return
         self._gauges()
         finished = False
+        last_sent = 0.0
         try:
             yield {"event": "start", "prompt_tokens": prompt_tokens}
             while True:
                 ev = await events.get()
                 if isinstance(ev, Piece):
+                    # the first piece leaves at once; later ones at most every STREAM_INTERVAL_S, joined
+                    # (each event crosses two processes: per-token events cost the decoder CPU time)
+                    wait = last_sent + STREAM_INTERVAL_S - loop.time()
+                    if wait > 0:
+                        await asyncio.sleep(wait)
                     parts, tail = [ev.text], None
-                    while not events.empty():  # coalesce what piled up while the reader was busy
+                    while not events.empty():
                         nxt = events.get_nowait()
                         if not isinstance(nxt, Piece):
                             tail = nxt
                             break
                         parts.append(nxt.text)
+                    last_sent = loop.time()
                     yield {"event": "text", "text": "".join(parts)}
                     if tail is None:
                         continue
