@@ -4,7 +4,9 @@ side and interleaved in one run, on the packaged Gemma 3 270M Q4_K_M GGUF with t
 - ``voxray``: the voxray API (Serve ingress with auth layers, metrics, audit) in front of the ``LLM-gemma``
   llama.cpp deployment (continuous batching over ``SLOTS`` sequences), streamed over HTTP (SSE);
 - ``llama_cpp.server``: llama-cpp-python's own OpenAI server (``python -m llama_cpp.server``), the peer a
-  user would pick on CPU, streamed over HTTP the same way (it decodes one request at a time);
+  user would pick on CPU, streamed over HTTP the same way (it decodes one request at a time; with
+  ``--interrupt_requests False``, else a new request cuts the stream being decoded short and the clients
+  get truncated completions);
 - ``llama.cpp in process``: llama-cpp-python's ``Llama`` called directly (no HTTP; one request at a time,
   as the library allows);
 - ``voxray engine in process``: voxray's batching engine called directly (what the API costs on top).
@@ -183,6 +185,8 @@ def start_peer(gguf: Path) -> tuple[str, Callable[[], None]]:
         str(THREADS),
         "--n_batch",
         "512",
+        "--interrupt_requests",
+        "False",
         "--model_alias",
         "gemma",
         "--verbose",
