@@ -15,6 +15,7 @@ BENCHES = [
     "bench_operator.py",
     "bench_load.py",
     "bench_playground.py",
+    "bench_text.py",
 ]
 
 

@@ -7,22 +7,21 @@ for the layers every request goes through.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
-from starlette.middleware.base import BaseHTTPMiddleware
 
 import voxray_runtime
+from voxray_runtime.api.counting import CountMiddleware
 from voxray_runtime.api.deps import SecurityState, documented_auth
 from voxray_runtime.api.errors import install_error_handlers, problem_schemas
-from voxray_runtime.api.guard import REQUEST_ID_HEADER, SPEECH_PATHS, ContextMiddleware, GuardMiddleware
-from voxray_runtime.api.metrics import ApiMetrics, NullMetrics
-from voxray_runtime.api.routes import batches, caller, health, playground, speech, voices
+from voxray_runtime.api.guard import REQUEST_ID_HEADER, ContextMiddleware, GuardMiddleware
+from voxray_runtime.api.metrics import ApiMetrics, NullMetrics, NullTextMetrics, TextMetrics
+from voxray_runtime.api.routes import batches, caller, health, playground, speech, text, voices
 from voxray_runtime.api.service import SpeechFrontend
+from voxray_runtime.api.text_service import TextFrontend
 from voxray_runtime.security.audit import load_hmac_key
 from voxray_runtime.security.authn import Authenticator
 from voxray_runtime.security.config import SecurityArgs
@@ -49,44 +48,32 @@ def create_app(
     metrics: ApiMetrics | None = None,
     security: SecurityArgs | None = None,
     authenticator: Authenticator | None = None,
+    text_frontend: TextFrontend | None = None,
+    text_metrics: TextMetrics | None = None,
 ) -> FastAPI:
-    """``security`` absent means auth disabled with the default limits (in-process use only)."""
+    """``security`` absent means auth disabled with the default limits (in-process use only);
+    ``text_frontend`` absent: no TextModel is served (the text routes answer unknown-model)."""
     settings = security or SecurityArgs(auth="disabled")
     authenticator = authenticator or Authenticator.from_settings(settings)
     app = FastAPI(
         title="voxray",
         version=voxray_runtime.__version__,
         description=(
-            "Multilingual text-to-speech: OpenAI-compatible and native speech, voices, models. "
+            "Multilingual text-to-speech and text generation: OpenAI-compatible and native speech, "
+            "OpenAI-compatible chat and completions, voices, models. "
             "Send an API key as 'Authorization: Bearer <key>' or 'X-API-Key: <key>' (or an OIDC access "
             "token as Bearer) unless the server runs with authentication disabled."
         ),
     )
     app.state.frontend = frontend
     app.state.metrics = metrics or NullMetrics()
+    app.state.text = text_frontend
+    app.state.text_metrics = text_metrics or NullTextMetrics()
     app.state.security = SecurityState(settings, load_hmac_key(settings.audit_hmac_key_file))
     install_error_handlers(app)
-    recorder = app.state.metrics
-
-    async def count(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        """Queue depth of the ingress, and requests that ended in an error (successes count themselves)."""
-        route = next((r for p, r in SPEECH_PATHS.items() if request.url.path.endswith(p)), None)
-        if route is None:
-            return await call_next(request)
-        started = time.perf_counter()
-        recorder.inflight(1)
-        try:
-            response = await call_next(request)
-        finally:
-            recorder.inflight(-1)
-        if response.status_code != 200:
-            recorder.request(
-                route, "unknown", "unknown", "unknown", response.status_code, time.perf_counter() - started
-            )
-        return response
-
     documented = [Depends(documented_auth)] if authenticator.required else []
     app.include_router(speech.router, dependencies=documented)
+    app.include_router(text.router, dependencies=documented)
     app.include_router(voices.router, dependencies=documented)
     app.include_router(batches.router, dependencies=documented)
     app.include_router(caller.router, dependencies=documented)
@@ -102,7 +89,7 @@ def create_app(
         rate=RateLimiter(),
         concurrency=ConcurrencyLimiter(),
     )
-    app.add_middleware(BaseHTTPMiddleware, dispatch=count)
+    app.add_middleware(CountMiddleware, recorder=app.state.metrics, text_recorder=app.state.text_metrics)
     if settings.cors_allow_origins:
         app.add_middleware(
             CORSMiddleware,
