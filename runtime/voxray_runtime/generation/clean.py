@@ -118,6 +118,9 @@ def clean_output(
     sentences are kept. ``source_text``: for a translation, the text it translates (an answer that
     merely repeats it is rejected).
     """
+    script = SCRIPTS.get(language)
+    if script is None:
+        raise ValueError(f"unsupported language {language!r}; supported: {', '.join(SCRIPTS)}")
     text = strip_wrapping(raw)
     if truncated:
         kept = trim_to_sentence(text)
@@ -132,9 +135,6 @@ def clean_output(
     repeated = [s for s, n in Counter(sentences).items() if n >= MAX_REPEATS]
     if repeated:
         raise OutputRejectedError("repetitive", f"the answer repeats a sentence {MAX_REPEATS} times or more")
-    script = SCRIPTS.get(language)
-    if script is None:
-        raise ValueError(f"unsupported language {language!r}; supported: {', '.join(SCRIPTS)}")
     share = script_share(text, script)
     if share < MIN_SCRIPT_SHARE:
         raise OutputRejectedError(

@@ -53,9 +53,15 @@ class GenerationPlan:
         return sum(1 for t in self.tasks if t.translation)
 
     def items(self, records: Mapping[int, Mapping[str, Any]] | None = None) -> list[BatchItem]:
-        """The batch items of the planned posts (from ``records``, default the plan's), by index."""
+        """The batch items of the planned posts that have their source text (from ``records``, default
+        the plan's), by index."""
         recs = self.records if records is None else records
-        return [to_item(recs[i], self.settings.languages) for i in self.planned if i in recs]
+        source = self.settings.source_language
+        return [
+            to_item(recs[i], self.settings.languages)
+            for i in self.planned
+            if i in recs and has_text(recs[i], source)
+        ]
 
 
 def plan_generation(settings: Settings, existing: Mapping[int, Record]) -> GenerationPlan:
