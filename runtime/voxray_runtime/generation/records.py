@@ -173,6 +173,15 @@ def render_records(records: Mapping[int, Mapping[str, Any]]) -> bytes:
     return ("".join(line + "\n" for line in lines)).encode("utf-8")
 
 
+def expected_items(settings: Settings) -> list[BatchItem]:
+    """Stand-ins for the posts a run will write (index, id, a text in every language): what the batch
+    checks its voices and file names against before any text is written."""
+    return [
+        BatchItem(index=i, id=post_id(i), texts=dict.fromkeys(settings.languages, "…"))
+        for i in range(1, settings.count + 1)
+    ]
+
+
 def to_item(record: Mapping[str, Any], languages: Iterable[str]) -> BatchItem:
     """The batch item of a record: its texts in ``languages``."""
     texts = record["texts"]

@@ -24,7 +24,9 @@ AUDIT_LOGGER = "voxray.audit"
 #: schema version of the event, bumped on incompatible changes
 AUDIT_SCHEMA = 1
 
-Action = Literal["synthesize", "store", "batch.start", "batch.item", "batch.finish", "auth.denied"]
+Action = Literal[
+    "synthesize", "store", "batch.start", "batch.generate", "batch.item", "batch.finish", "auth.denied"
+]
 Outcome = Literal["ok", "error", "denied", "rate_limited"]
 
 

@@ -1,0 +1,120 @@
+"""Which TextModel writes a batch's posts, and the client that reaches it.
+
+- A URL (``--text-url``, else ``VOXRAY_TEXT_MODEL_URL``, which the operator sets on a SpeechBatch's
+  RayJob): the OpenAI-compatible HTTP client, model id from ``--text-model-id`` / ``VOXRAY_TEXT_MODEL_ID``,
+  else ``spec.generate.textModel``, else the packaged model's id. The server is asked for its models
+  first, so a wrong URL or model stops the run before anything is written.
+- No URL: the TextModel runs in this process (llama.cpp): the packaged Gemma 3 270M when
+  ``spec.generate.textModel`` is empty or names it, else a TextModel document (engine llamacpp) found in
+  the SpeechBatch's file or the ``-m`` files, by ``metadata.name`` or ``servedModelName``.
+
+Every failure is a SpecError naming ``spec.generate.textModel`` (or the field at fault).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from voxray_runtime.generation.client import (
+    KEY_FILE_ENV,
+    MODEL_ENV,
+    URL_ENV,
+    HttpTextClient,
+    TextClient,
+    TextModelError,
+    read_api_key,
+)
+from voxray_runtime.spec.documents import SpecError, load_documents
+from voxray_runtime.spec.speechbatch import GenerateSpec
+from voxray_runtime.spec.textmodel import PACKAGED_TEXT_MODEL, TextModelSpec
+
+FIELD = "spec.generate.textModel"
+
+
+@dataclass(frozen=True)
+class NamedTextModel:
+    name: str
+    spec: TextModelSpec
+
+    @property
+    def model_id(self) -> str:
+        return (
+            PACKAGED_TEXT_MODEL if self.spec.weights.source == "packaged" else self.spec.model_id(self.name)
+        )
+
+
+@dataclass(frozen=True)
+class TextSource:
+    client: TextClient
+    #: the TextModel's ``security.logText``: audit events may carry the prompts
+    log_text: bool = False
+
+
+def packaged_text_model() -> NamedTextModel:
+    return NamedTextModel(PACKAGED_TEXT_MODEL, TextModelSpec())
+
+
+def text_models_in(paths: Iterable[Path]) -> list[NamedTextModel]:
+    """The TextModel documents in these YAML files (other kinds ignored)."""
+    out: list[NamedTextModel] = []
+    for p in paths:
+        for d in load_documents(p):
+            if isinstance(d.spec, TextModelSpec):
+                out.append(NamedTextModel(d.name, d.spec))
+    return out
+
+
+def find_text_model(name: str | None, known: Iterable[NamedTextModel]) -> NamedTextModel:
+    """The TextModel ``name`` refers to (metadata.name, servedModelName or the packaged id). Pure."""
+    known = list(known)
+    if name is None or name == PACKAGED_TEXT_MODEL:
+        return next((m for m in known if m.name == name), packaged_text_model())
+    for m in known:
+        if name in (m.name, m.spec.served_model_name):
+            return m
+    listed = [m.name for m in known] + [f"{PACKAGED_TEXT_MODEL} (packaged)"]
+    raise SpecError(
+        f"unknown TextModel {name!r}; known here: {', '.join(listed)}. Put its TextModel document beside "
+        f"the SpeechBatch (or in a -m file), or give the URL of a server that serves it "
+        f"(--text-url or {URL_ENV})",
+        field=FIELD,
+    )
+
+
+def open_text_source(
+    gen: GenerateSpec,
+    *,
+    env: Mapping[str, str] | None = None,
+    url: str | None = None,
+    model_id: str | None = None,
+    files: Iterable[Path] = (),
+    threads: int | None = None,
+) -> TextSource:
+    """The client that writes ``gen``'s posts (see the module's docstring); SpecError when there is none."""
+    environ = os.environ if env is None else env
+    base = url or (environ.get(URL_ENV) or "").strip() or None
+    if base is not None:
+        where = "--text-url" if url else URL_ENV
+        wanted = model_id or (environ.get(MODEL_ENV) or "").strip() or gen.text_model or PACKAGED_TEXT_MODEL
+        client: HttpTextClient | None = None
+        try:
+            client = HttpTextClient(
+                base, wanted, api_key=read_api_key(environ.get(KEY_FILE_ENV)), max_attempts=3
+            )
+            client.check_model()
+        except TextModelError as exc:
+            if client is not None:
+                client.close()
+            raise SpecError(f"{exc} (text model URL from {where})", field=FIELD) from None
+        return TextSource(client)
+    chosen = find_text_model(gen.text_model, text_models_in(files))
+    from voxray_runtime.generation.local import LocalTextClient
+
+    try:
+        local = LocalTextClient.load(chosen.spec, chosen.name, threads=threads or os.cpu_count())
+    except TextModelError as exc:
+        raise SpecError(str(exc), field=FIELD) from None
+    return TextSource(local, log_text=chosen.spec.security.log_text)
