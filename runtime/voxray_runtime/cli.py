@@ -365,6 +365,9 @@ def build_parser() -> argparse.ArgumentParser:
         register_batch(sub)
     except ImportError:  # the batch driver needs the runtime extra; serve/voices stay usable
         pass
+    from voxray_runtime.generation.cli import register as register_generate
+
+    register_generate(sub)
     from voxray_runtime.storage.retention import register as register_retention
 
     register_retention(sub)

@@ -218,7 +218,7 @@ class HttpTextClient:
                 if attempt == self.max_attempts:
                     raise TextModelUnreachableError(
                         f"cannot reach the text model at {self.base_url} ({last}); check the URL "
-                        f"({URL_ENV} or --url) and that the server runs"
+                        "and that the server runs"
                     ) from None
             else:
                 if r.status_code < 400:

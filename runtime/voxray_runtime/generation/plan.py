@@ -9,7 +9,7 @@ the file untouched (a later run with a larger count reuses them) but are not spo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,10 +33,8 @@ class GenerationPlan:
     #: planned posts whose old record does not match)
     records: dict[int, Record]
     tasks: tuple[Task, ...]
-
-    @property
-    def planned(self) -> tuple[int, ...]:
-        return tuple(range(1, self.settings.count + 1))
+    #: the posts of this run, by index
+    planned: tuple[int, ...]
 
     @property
     def complete_posts(self) -> int:
@@ -64,12 +62,16 @@ class GenerationPlan:
         ]
 
 
-def plan_generation(settings: Settings, existing: Mapping[int, Record]) -> GenerationPlan:
-    """The records to start from and the texts to write, post by post (source, then translations)."""
+def plan_generation(
+    settings: Settings, existing: Mapping[int, Record], indexes: Iterable[int] | None = None
+) -> GenerationPlan:
+    """The records to start from and the texts to write, post by post (source, then translations).
+    ``indexes``: the posts to plan (default ``1..count``; ``voxray generate --number N`` plans one)."""
     records: dict[int, Record] = {i: dict(r) for i, r in existing.items()}
     tasks: list[Task] = []
     source = settings.source_language
-    for index in range(1, settings.count + 1):
+    planned = tuple(indexes) if indexes is not None else tuple(range(1, settings.count + 1))
+    for index in planned:
         old = existing.get(index)
         reused = old is not None and matches(old, settings)
         if old is not None and reused:
@@ -83,4 +85,4 @@ def plan_generation(settings: Settings, existing: Mapping[int, Record]) -> Gener
             for lang in settings.languages
             if lang != source and not (reused and has_text(record, lang))
         )
-    return GenerationPlan(settings=settings, records=records, tasks=tuple(tasks))
+    return GenerationPlan(settings=settings, records=records, tasks=tuple(tasks), planned=planned)

@@ -25,6 +25,7 @@ from voxray_runtime.generation.client import (
     HttpTextClient,
     TextClient,
     TextModelError,
+    TextModelUnreachableError,
     read_api_key,
 )
 from voxray_runtime.spec.documents import SpecError, load_documents
@@ -92,12 +93,14 @@ def open_text_source(
     model_id: str | None = None,
     files: Iterable[Path] = (),
     threads: int | None = None,
+    url_flag: str = "--text-url",
 ) -> TextSource:
-    """The client that writes ``gen``'s posts (see the module's docstring); SpecError when there is none."""
+    """The client that writes ``gen``'s posts (see the module's docstring); SpecError when there is none
+    (naming ``url_flag`` when the server at the URL cannot be reached)."""
     environ = os.environ if env is None else env
     base = url or (environ.get(URL_ENV) or "").strip() or None
     if base is not None:
-        where = "--text-url" if url else URL_ENV
+        where = url_flag if url else URL_ENV
         wanted = model_id or (environ.get(MODEL_ENV) or "").strip() or gen.text_model or PACKAGED_TEXT_MODEL
         client: HttpTextClient | None = None
         try:
@@ -108,7 +111,8 @@ def open_text_source(
         except TextModelError as exc:
             if client is not None:
                 client.close()
-            raise SpecError(f"{exc} (text model URL from {where})", field=FIELD) from None
+            field = url_flag if isinstance(exc, TextModelUnreachableError) and url else FIELD
+            raise SpecError(f"{exc} (the URL is from {where})", field=field) from None
         return TextSource(client)
     chosen = find_text_model(gen.text_model, text_models_in(files))
     from voxray_runtime.generation.local import LocalTextClient

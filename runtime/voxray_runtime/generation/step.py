@@ -53,7 +53,8 @@ class GenerationAudit:
 
 @dataclass
 class GenerationResult:
-    path: Path
+    #: the posts file written (None: nothing written, ``voxray generate`` without --out)
+    path: Path | None
     model: str
     where: str
     planned: int
@@ -68,6 +69,8 @@ class GenerationResult:
     completion_tokens: int = 0
     seconds: float = 0.0
     items: list[BatchItem] = field(default_factory=list)
+    #: every record, by index, as the run left them
+    records: dict[int, Record] = field(default_factory=dict)
 
     @property
     def texts_written(self) -> int:
@@ -76,7 +79,7 @@ class GenerationResult:
     def summary(self) -> dict[str, Any]:
         """The ``generation`` block of the batch's summary.json."""
         return {
-            "posts_file": self.path.name,
+            "posts_file": self.path.name if self.path is not None else None,
             "model": self.model,
             "text_model": self.where,
             "planned": self.planned,
@@ -111,19 +114,25 @@ def _stored(records: dict[int, Record]) -> dict[int, Record]:
 def generate_posts(
     plan: GenerationPlan,
     client: TextClient,
-    output_dir: Path,
+    output_dir: Path | None,
     *,
     max_attempts: int = 3,
     say: Callable[[str], None] = print,
     audit: GenerationAudit | None = None,
 ) -> GenerationResult:
-    """Write what ``plan`` says is missing into ``output_dir/posts.jsonl``; returns what happened and the
-    batch items of the planned posts that have their source text."""
+    """Write what ``plan`` says is missing into ``output_dir/posts.jsonl`` (``None``: keep the records in
+    memory only); returns what happened and the batch items of the complete planned posts."""
     s = plan.settings
     records = dict(plan.records)
-    path = write_output(output_dir, POSTS_FILE, render_records(_stored(records)))
+
+    def save() -> Path | None:
+        if output_dir is None:
+            return None
+        return write_output(output_dir, POSTS_FILE, render_records(_stored(records)))
+
+    path = save()
     result = GenerationResult(
-        path=path, model=s.model, where=client.where, planned=s.count, reused=plan.complete_posts
+        path=path, model=s.model, where=client.where, planned=len(plan.planned), reused=plan.complete_posts
     )
     t0 = time.monotonic()
     failed_posts: set[int] = set()
@@ -165,7 +174,7 @@ def generate_posts(
                     prompt=prompt_text(messages),
                     key=audit.key,
                     attempts=attempts,
-                    output_path=str(path),
+                    output_path=str(path) if path is not None else "",
                     seed=seed,
                     prompt_tokens=usage[0],
                     completion_tokens=usage[1],
@@ -194,13 +203,14 @@ def generate_posts(
         records[task.index] = with_text(
             record, task.language, text, seed=seed, completion_tokens=usage[1], source_text=source_text
         )
-        write_output(output_dir, POSTS_FILE, render_records(_stored(records)))
+        save()
         if task.translation:
             result.translations_written += 1
         else:
             result.posts_written += 1
         say(f"wrote {what} {task.index} ({task.language}, {len(text.split())} words) [{n}/{total}]")
     result.seconds = time.monotonic() - t0
+    result.records = records
     # a post whose translation failed is not spoken at all: every voice speaks the same posts
     incomplete = {f["index"] for f in result.failures}
     result.items = [
