@@ -43,7 +43,12 @@ def test_posts_rotate_angles(number: int, angle: str) -> None:
 
 @pytest.mark.parametrize(
     ("max_tokens", "words", "sentences"),
-    [(16, 12, "two or three"), (64, 25, "two or three"), (160, 64, "three to five"), (400, 160, "three to five")],
+    [
+        (16, 12, "two or three"),
+        (64, 25, "two or three"),
+        (160, 64, "three to five"),
+        (400, 160, "three to five"),
+    ],
 )
 def test_length_follows_max_tokens(max_tokens: int, words: int, sentences: str) -> None:
     assert word_budget(max_tokens) == words
