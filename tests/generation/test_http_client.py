@@ -74,7 +74,11 @@ def server() -> Iterator[tuple[str, Scripted]]:
             self.end_headers()
             self.wfile.write(data)
 
-        do_GET = do_POST = _answer
+        def do_GET(self) -> None:
+            self._answer()
+
+        def do_POST(self) -> None:
+            self._answer()
 
         def log_message(self, *args: Any) -> None:
             pass
@@ -151,7 +155,8 @@ def test_http_date_retry_after(server: tuple[str, Scripted]) -> None:
     script.replies = [(503, {"retry-after": formatdate(usegmt=True)}, {}), (200, {}, OK_BODY)]
     waits: list[float] = []
     client_for(url, waits).chat(MESSAGES, max_tokens=16, temperature=0, seed=1)
-    assert len(waits) == 1 and 0.0 <= waits[0] <= 1.0
+    assert len(waits) == 1
+    assert 0.0 <= waits[0] <= 1.0
 
 
 def test_busy_past_the_retries(server: tuple[str, Scripted]) -> None:
@@ -162,7 +167,8 @@ def test_busy_past_the_retries(server: tuple[str, Scripted]) -> None:
         TextModelBusyError, match=r"stayed busy over 3 attempts \(HTTP 503: all sequences busy\)"
     ):
         client_for(url, waits, max_attempts=3).chat(MESSAGES, max_tokens=16, temperature=0, seed=1)
-    assert waits == [1.0, 1.0] and len(script.requests) == 3
+    assert waits == [1.0, 1.0]
+    assert len(script.requests) == 3
 
 
 @pytest.mark.parametrize(
@@ -198,14 +204,15 @@ def test_refusals_are_not_retried(
     waits: list[float] = []
     with pytest.raises(error, match=match):
         client_for(url, waits).chat(MESSAGES, max_tokens=16, temperature=0, seed=1)
-    assert waits == [] and len(script.requests) == 1
+    assert waits == []
+    assert len(script.requests) == 1
 
 
 def test_unreachable() -> None:
     waits: list[float] = []
     c = client_for("http://127.0.0.1:9/v1", waits, max_attempts=2)
     with pytest.raises(
-        TextModelUnreachableError, match="cannot reach the text model at http://127.0.0.1:9/v1"
+        TextModelUnreachableError, match=r"cannot reach the text model at http://127\.0\.0\.1:9/v1"
     ):
         c.chat(MESSAGES, max_tokens=16, temperature=0, seed=1)
     assert waits == [1.0]
@@ -240,7 +247,9 @@ def test_from_env(server: tuple[str, Scripted], tmp_path: Path) -> None:
         "VOXRAY_TEXT_API_KEY_FILE": str(key),
     }
     c = HttpTextClient.from_env(env)
-    assert c is not None and c.model == "gemma-3-270m-it-q4_k_m" and c.where == url
+    assert c is not None
+    assert c.model == "gemma-3-270m-it-q4_k_m"
+    assert c.where == url
     c.chat(MESSAGES, max_tokens=16, temperature=0, seed=1)
     assert script.requests[0]["auth"] == "Bearer sk-from-file"
     assert HttpTextClient.from_env({}) is None

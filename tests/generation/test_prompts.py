@@ -109,4 +109,5 @@ def test_translation_prompt_refuses(text: str, source: str, target: str, message
 
 def test_prompt_text_joins_roles() -> None:
     text = prompt_text(post_messages(BRIEF, number=1))
-    assert text.startswith("system: ") and "\n\nuser: Brief: " in text
+    assert text.startswith("system: ")
+    assert "\n\nuser: Brief: " in text

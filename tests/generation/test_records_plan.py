@@ -71,7 +71,8 @@ def test_brief_hash_ignores_wrapping() -> None:
 
 def test_record_is_a_batch_item_line() -> None:
     rec = written(SETTINGS, 1, ("es",))
-    assert rec["model"] == "gemma-3-270m-it-q4_k_m" and rec["batch_seed"] == 7
+    assert rec["model"] == "gemma-3-270m-it-q4_k_m"
+    assert rec["batch_seed"] == 7
     assert rec["seed"] == post_seed(7, 1, "en")
     line = render_records({1: rec}).decode()
     (item,) = parse_jsonl(line.splitlines())
@@ -141,7 +142,8 @@ def test_plan_rewrites_records_of_other_settings_and_keeps_others() -> None:
     recs = {1: written(old, 1, ("es",)), 2: written(SETTINGS, 2, ("es",)), 5: written(SETTINGS, 5, ("es",))}
     plan = plan_generation(SETTINGS, recs)
     assert tasks(plan) == [(1, "en", False), (1, "es", True)]
-    assert plan.records[1]["texts"] == {} and plan.records[1]["batch_seed"] == 7
+    assert plan.records[1]["texts"] == {}
+    assert plan.records[1]["batch_seed"] == 7
     assert sorted(plan.records) == [1, 2, 5]  # post 5 (beyond count) kept in the file
     assert [i.index for i in plan.items()] == [2]  # post 1 is not written yet, post 5 is not spoken
 
