@@ -48,9 +48,10 @@ $(STAMP): pyproject.toml
 weights: $(STAMP) ## fetch the Kokoro voice style files (npm kokoro-js 1.2.1)
 	@bash scripts/fetch_weights.sh $(VOICES_DIR)
 
-run: install ## serve the API on $(HOST):$(PORT) and render the hospitality batch (POSTS=N) into $(OUT)
+run: install ## serve the API on $(HOST):$(PORT), render the hospitality batch (POSTS=N) into $(OUT), show one generated post and its speech
 	$(BIN)/voxray serve --host $(HOST) --port $(PORT) --output-dir $(OUT) \
-	  --batch examples/speechbatch-hospitality.yaml --posts $(POSTS)
+	  --batch examples/speechbatch-hospitality.yaml --posts $(POSTS) \
+	  --generate examples/speechbatch-generate.yaml
 
 serve: install ## serve the API only
 	$(BIN)/voxray serve --host $(HOST) --port $(PORT) --output-dir $(OUT)

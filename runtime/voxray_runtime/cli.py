@@ -246,6 +246,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         start_local_ray(args.address, args.num_cpus)
         if _render_batch(args) == 2:
             return 2
+    if args.generate:
+        from voxray_runtime.generation.show import show_generated_post
+
+        start_local_ray(args.address, args.num_cpus)
+        generated = Path(args.output_dir) / "generated"
+        if show_generated_post(args.generate, generated, models=args.file) == 2:
+            return 2
     try:
         base = serve_app(
             args.file,
@@ -271,6 +278,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"  audio:    {out} (store=true writes to {out}/speech/)")
     if args.batch:
         print(f"  batch:    {out}/manifest.jsonl, {out}/summary.json")
+    if args.generate:
+        print(f"  post:     {out}/generated/posts.jsonl and its speech in {out}/generated/")
     print(f"  metrics:  http://127.0.0.1:{os.environ.get('VOXRAY_METRICS_PORT', '8080')}/metrics")
     print("Ctrl-C stops.", flush=True)
     stop = threading.Event()
@@ -317,6 +326,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="first render this SpeechBatch on the same local Ray, then serve",
     )
     p.add_argument("--posts", type=int, default=None, help="with --batch: render only the first N items")
+    p.add_argument(
+        "--generate",
+        default=None,
+        metavar="FILE",
+        help="first have a TextModel write one post of this spec.generate SpeechBatch and speak it "
+        "(shown, and kept in OUTPUT_DIR/generated)",
+    )
     g = p.add_argument_group(
         "security",
         "auth is required beyond loopback; on loopback with no credentials it is disabled (with a warning)",

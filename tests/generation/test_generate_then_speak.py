@@ -148,3 +148,16 @@ def test_voxray_generate_prints_the_batch_post(
     text = capsys.readouterr().out
     assert f"[en] {first['texts']['en']}" in text
     assert f"[es] {first['texts']['es']}" in text
+
+
+def test_make_run_shows_the_post_and_its_speech(generated: dict[str, Any]) -> None:
+    from voxray_runtime.generation.show import describe_post
+
+    out: Path = generated["out"]
+    lines = describe_post(out)
+    first = records(out)[0]
+    assert lines[0] == f"generated post 1 ({PACKAGED_TEXT_MODEL}, seed {first['seed']}):"
+    assert f"  [en] {first['texts']['en']}" in lines
+    assert any(
+        line.startswith("  speech [male_es]: ") and str(out / "post_01_male_es.mp3") in line for line in lines
+    )
