@@ -140,7 +140,9 @@ def run_batch(args: argparse.Namespace) -> int:
 
             # voices, languages and file names are checked against the posts to come, before any model loads
             expected = expected_items(expected_settings(spec, args.limit))
-            build_plan(spec, models=models, output_dir=out, limit=args.limit, items=expected)
+            files_planned = len(
+                build_plan(spec, models=models, output_dir=out, limit=args.limit, items=expected).work
+            )
             prepared = prepare_generation(
                 spec,
                 output_dir=out,
@@ -170,6 +172,7 @@ def run_batch(args: argparse.Namespace) -> int:
     run_id = uuid.uuid4().hex[:16]
     generation: dict[str, object] | None = None
     if prepared is not None:
+        from voxray_runtime.batch.progress import Progress
         from voxray_runtime.generation.client import TextModelError
         from voxray_runtime.generation.step import GenerationAudit
         from voxray_runtime.storage.retention import BatchMarker
@@ -177,10 +180,19 @@ def run_batch(args: argparse.Namespace) -> int:
         print(prepared.describe(), flush=True)
         actor, key = audit_actor_key(name, doc.namespace)
         audit = GenerationAudit(actor, run_id, key, log_text=prepared.source.log_text)
+        quiet = args.progress == "none"
+
+        def say(message: str) -> None:
+            if not quiet:
+                print(message, flush=True)
+
+        def progress(done: int, total: int) -> None:
+            say(Progress(total=files_planned, done=0, failed=0, posts_total=total, posts_done=done).line())
+
         try:
             with BatchMarker(out):
                 result = prepared.run(
-                    say=lambda m: print(m, flush=True), audit=audit, max_attempts=spec.retries.max_attempts
+                    say=say, audit=audit, max_attempts=spec.retries.max_attempts, progress=progress
                 )
         except TextModelError as exc:
             print(f"error: the TextModel failed: {exc}; rerun the same command to resume", file=sys.stderr)

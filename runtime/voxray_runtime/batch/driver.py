@@ -380,6 +380,9 @@ def _run(plan: Plan, opts: RunOptions, audit: BatchAudit, t_start: float, starte
     entries = read_entries(plan.manifest_path)
     complete = complete_names(plan, entries)
     counters = Counters(total=len(plan.work))
+    if opts.generation is not None:
+        counters.posts_total = int(opts.generation.get("planned", 0))
+        counters.posts_done = int(opts.generation.get("items", 0))
     counters.skipped = len(complete)
     counters.skipped_audio_seconds = sum(float(entries[n].get("duration_s", 0.0)) for n in complete)
     todo = [w for w in plan.work if w.name not in complete]

@@ -44,7 +44,12 @@ class PreparedGeneration:
         )
 
     def run(
-        self, *, say: Callable[[str], None], audit: GenerationAudit | None, max_attempts: int
+        self,
+        *,
+        say: Callable[[str], None],
+        audit: GenerationAudit | None,
+        max_attempts: int,
+        progress: Callable[[int, int], None] | None = None,
     ) -> GenerationResult:
         """Write what is missing, then release the model (speech needs the CPUs)."""
         try:
@@ -55,6 +60,7 @@ class PreparedGeneration:
                 max_attempts=max_attempts,
                 say=say,
                 audit=audit,
+                progress=progress,
             )
         finally:
             self.close()

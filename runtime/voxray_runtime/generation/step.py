@@ -119,9 +119,11 @@ def generate_posts(
     max_attempts: int = 3,
     say: Callable[[str], None] = print,
     audit: GenerationAudit | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> GenerationResult:
     """Write what ``plan`` says is missing into ``output_dir/posts.jsonl`` (``None``: keep the records in
-    memory only); returns what happened and the batch items of the complete planned posts."""
+    memory only); returns what happened and the batch items of the complete planned posts.
+    ``progress(posts_done, posts_total)`` is called at the start and whenever a post is complete."""
     s = plan.settings
     records = dict(plan.records)
 
@@ -137,6 +139,10 @@ def generate_posts(
     t0 = time.monotonic()
     failed_posts: set[int] = set()
     total = len(plan.tasks)
+    last_task = {t.index: n for n, t in enumerate(plan.tasks, start=1)}
+    done_posts = plan.complete_posts
+    if progress is not None:
+        progress(done_posts, len(plan.planned))
     for n, task in enumerate(plan.tasks, start=1):
         if task.index in failed_posts:
             continue
@@ -209,6 +215,10 @@ def generate_posts(
         else:
             result.posts_written += 1
         say(f"wrote {what} {task.index} ({task.language}, {len(text.split())} words) [{n}/{total}]")
+        if last_task[task.index] == n:
+            done_posts += 1
+            if progress is not None:
+                progress(done_posts, len(plan.planned))
     result.seconds = time.monotonic() - t0
     result.records = records
     # a post whose translation failed is not spoken at all: every voice speaks the same posts
