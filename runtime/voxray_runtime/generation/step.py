@@ -38,7 +38,7 @@ from voxray_runtime.generation.records import (
 )
 from voxray_runtime.security.audit import emit
 from voxray_runtime.spec.speechbatch import BatchItem
-from voxray_runtime.storage.paths import write_output
+from voxray_runtime.storage.paths import resolve_output_path, write_output
 
 
 @dataclass(frozen=True)
@@ -127,12 +127,12 @@ def generate_posts(
     s = plan.settings
     records = dict(plan.records)
 
-    def save() -> Path | None:
-        if output_dir is None:
-            return None
-        return write_output(output_dir, POSTS_FILE, render_records(_stored(records)))
+    def save() -> None:
+        if output_dir is not None:
+            write_output(output_dir, POSTS_FILE, render_records(_stored(records)))
 
-    path = save()
+    # nothing is rewritten before a text is written: a rerun with nothing to do leaves the file alone
+    path = resolve_output_path(output_dir, POSTS_FILE) if output_dir is not None else None
     result = GenerationResult(
         path=path, model=s.model, where=client.where, planned=len(plan.planned), reused=plan.complete_posts
     )
