@@ -42,7 +42,9 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q "torch==2.13.0"
-	$(BIN)/python -m pip install -q -e ".[$(EXTRAS)]"
+	# llama-cpp-python builds llama.cpp from source (no wheels on PyPI): on every core, without the
+	# multimodal library voxray does not use
+	CMAKE_ARGS="-DLLAVA_BUILD=OFF" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(BIN)/python -m pip install -q -e ".[$(EXTRAS)]"
 	touch $(STAMP)
 
 weights: $(STAMP) ## fetch the Kokoro voice style files (npm kokoro-js 1.2.1)

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ["bench_runtime.py", "bench_batch.py", "bench_operator.py", "bench_load.py"]
+BENCHES = ["bench_runtime.py", "bench_batch.py", "bench_operator.py", "bench_load.py", "bench_text.py"]
 
 
 def main() -> int:

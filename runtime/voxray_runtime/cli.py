@@ -31,6 +31,15 @@ def _models(files: Sequence[str] | None) -> list[object]:
     return list(load_models(files)) if files else list(default_models())
 
 
+def _text_models(files: Sequence[str] | None, with_text: bool) -> list[object]:
+    """TextModels of the files; without files the bundled one (unless ``--no-text``)."""
+    from voxray_runtime.models import default_text_models, load_text_models
+
+    if files:
+        return list(load_text_models(files))
+    return list(default_text_models()) if with_text else []
+
+
 # ---- voxray voices -----------------------------------------------------------------------------------
 def cmd_voices(args: argparse.Namespace) -> int:
     from voxray_runtime.models import NamedModel, catalog_for
@@ -179,18 +188,24 @@ def serve_app(
     address: str | None = None,
     num_cpus: int | None = None,
     timeout_s: float = 600.0,
+    with_text: bool = True,
 ) -> str:
-    """Start Serve with the app on host:port; returns the base URL once ``GET /healthz`` answers."""
+    """Start Serve with the app on host:port; returns the base URL once ``GET /healthz`` answers.
+
+    With files, exactly the VoiceModels and TextModels they hold; without, the bundled voices and
+    (``with_text``) the bundled TextModel."""
     from ray import serve
 
-    from voxray_runtime.models import NamedModel
+    from voxray_runtime.models import NamedModel, NamedTextModel
     from voxray_runtime.serve.app import build_app
     from voxray_runtime.serve.args import APP_NAME, AppArgs
 
     models = [m for m in _models(files) if isinstance(m, NamedModel)]
+    text_models = [m for m in _text_models(files, with_text) if isinstance(m, NamedTextModel)]
     args = AppArgs.model_validate(
         {
             "models": [{"name": m.name, "spec": m.spec} for m in models],
+            "text_models": [{"name": m.name, "spec": m.spec} for m in text_models],
             "output_dir": str(Path(output_dir).resolve()),
             "security": security,
         }
@@ -262,6 +277,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             security=security,
             address=args.address,
             num_cpus=args.num_cpus,
+            with_text=not args.no_text,
         )
     except SpecError as exc:
         print(f"voxray serve: {exc}", file=sys.stderr)
@@ -274,6 +290,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"  speech:   curl{key} -o hello.mp3 {base}/v1/audio/speech -H 'Content-Type: application/json' "
         '-d \'{"model":"tts-1","input":"Hello from voxray.","voice":"female_en-GB"}\''
     )
+    from voxray_runtime.models import NamedTextModel
+
+    text_ids = [
+        m.spec.model_id(m.name)
+        for m in _text_models(args.file, not args.no_text)
+        if isinstance(m, NamedTextModel)
+    ]
+    if text_ids:
+        print(
+            f"  text:     curl{key} {base}/v1/chat/completions -H 'Content-Type: application/json' "
+            f'-d \'{{"model":"{text_ids[0]}","messages":[{{"role":"user","content":"Write a welcome line '
+            'for a seaside hotel."}],"max_tokens":60}\''
+        )
     print(f"  docs:     {base}/docs")
     print(f"  audio:    {out} (store=true writes to {out}/speech/)")
     if args.batch:
@@ -308,7 +337,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", help="start local Ray and the Serve app (OpenAI-compatible speech API)")
     p.add_argument(
-        "-f", "--file", action="append", help="VoiceModel YAML (repeatable); default: bundled models"
+        "-f",
+        "--file",
+        action="append",
+        help="VoiceModel / TextModel YAML (repeatable); default: bundled voices and text model",
     )
     p.add_argument("--host", default=DEFAULT_HOST)
     p.add_argument("--port", type=int, default=DEFAULT_PORT)
@@ -326,6 +358,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="first render this SpeechBatch on the same local Ray, then serve",
     )
     p.add_argument("--posts", type=int, default=None, help="with --batch: render only the first N items")
+    p.add_argument(
+        "--no-text",
+        action="store_true",
+        help="leave out the bundled TextModel (Gemma 3 270M on llama.cpp); with -f, files decide",
+    )
     p.add_argument(
         "--generate",
         default=None,

@@ -1,4 +1,5 @@
-"""VoiceModels as the runtime sees them: named specs, the bundled defaults, and their voice catalog."""
+"""VoiceModels and TextModels as the runtime sees them: named specs, the bundled defaults, and the voice
+catalog."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voxray_runtime.spec.documents import SpecError, iter_documents, load_documents
+from voxray_runtime.spec.textmodel import TextModelSpec
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
 from voxray_runtime.voices.catalog import ENGINE_BINDINGS, Catalog, SpeakerDefault
 
@@ -26,6 +28,40 @@ def default_models() -> list[NamedModel]:
         for d in iter_documents(text, source="bundled defaults: ")
         if isinstance(d.spec, VoiceModelSpec)
     ]
+
+
+@dataclass(frozen=True)
+class NamedTextModel:
+    name: str
+    spec: TextModelSpec
+
+
+def default_text_models() -> list[NamedTextModel]:
+    """The bundled TextModel: the packaged Gemma 3 270M GGUF on llama.cpp."""
+    text = (importlib.resources.files("voxray_runtime") / "defaults" / "textmodels.yaml").read_text("utf-8")
+    return [
+        NamedTextModel(d.name, d.spec)
+        for d in iter_documents(text, source="bundled defaults: ")
+        if isinstance(d.spec, TextModelSpec)
+    ]
+
+
+def load_text_models(paths: Iterable[str | Path]) -> list[NamedTextModel]:
+    """TextModels from YAML files (other kinds are ignored); names and served ids must be unique."""
+    out = [
+        NamedTextModel(d.name, d.spec)
+        for p in paths
+        for d in load_documents(p)
+        if isinstance(d.spec, TextModelSpec)
+    ]
+    ids = [m.spec.model_id(m.name) for m in out] + [m.name for m in out if m.spec.model_id(m.name) != m.name]
+    dupes = sorted({n for n in ids if ids.count(n) > 1})
+    if dupes:
+        raise SpecError(
+            f"TextModel names and served model names must be unique; repeated: {', '.join(dupes)}",
+            field="metadata.name",
+        )
+    return out
 
 
 def load_models(paths: Iterable[str | Path]) -> list[NamedModel]:

@@ -20,9 +20,10 @@ import voxray_runtime
 from voxray_runtime.api.deps import SecurityState, documented_auth
 from voxray_runtime.api.errors import install_error_handlers, problem_schemas
 from voxray_runtime.api.guard import REQUEST_ID_HEADER, SPEECH_PATHS, ContextMiddleware, GuardMiddleware
-from voxray_runtime.api.metrics import ApiMetrics, NullMetrics
-from voxray_runtime.api.routes import health, speech, voices
+from voxray_runtime.api.metrics import ApiMetrics, NullMetrics, NullTextMetrics, TextMetrics
+from voxray_runtime.api.routes import health, speech, text, voices
 from voxray_runtime.api.service import SpeechFrontend
+from voxray_runtime.api.text_service import TEXT_PATHS, TextFrontend
 from voxray_runtime.security.audit import load_hmac_key
 from voxray_runtime.security.authn import Authenticator
 from voxray_runtime.security.config import SecurityArgs
@@ -49,27 +50,42 @@ def create_app(
     metrics: ApiMetrics | None = None,
     security: SecurityArgs | None = None,
     authenticator: Authenticator | None = None,
+    text_frontend: TextFrontend | None = None,
+    text_metrics: TextMetrics | None = None,
 ) -> FastAPI:
-    """``security`` absent means auth disabled with the default limits (in-process use only)."""
+    """``security`` absent means auth disabled with the default limits (in-process use only);
+    ``text_frontend`` absent: no TextModel is served (the text routes answer unknown-model)."""
     settings = security or SecurityArgs(auth="disabled")
     authenticator = authenticator or Authenticator.from_settings(settings)
     app = FastAPI(
         title="voxray",
         version=voxray_runtime.__version__,
         description=(
-            "Multilingual text-to-speech: OpenAI-compatible and native speech, voices, models. "
+            "Multilingual text-to-speech and text generation: OpenAI-compatible and native speech, "
+            "OpenAI-compatible chat and completions, voices, models. "
             "Send an API key as 'Authorization: Bearer <key>' or 'X-API-Key: <key>' (or an OIDC access "
             "token as Bearer) unless the server runs with authentication disabled."
         ),
     )
     app.state.frontend = frontend
     app.state.metrics = metrics or NullMetrics()
+    app.state.text = text_frontend
+    app.state.text_metrics = text_metrics or NullTextMetrics()
     app.state.security = SecurityState(settings, load_hmac_key(settings.audit_hmac_key_file))
     install_error_handlers(app)
     recorder = app.state.metrics
+    text_recorder: TextMetrics = app.state.text_metrics
 
     async def count(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         """Queue depth of the ingress, and requests that ended in an error (successes count themselves)."""
+        text_route = next((r for p, r in TEXT_PATHS.items() if request.url.path.endswith(p)), None)
+        if text_route is not None:
+            response = await call_next(request)
+            if response.status_code != 200:
+                ctx = request.scope.get("state", {}).get("voxray")
+                model = getattr(ctx, "model", None) or "unknown"
+                text_recorder.request(model, text_route, response.status_code)
+            return response
         route = next((r for p, r in SPEECH_PATHS.items() if request.url.path.endswith(p)), None)
         if route is None:
             return await call_next(request)
@@ -87,6 +103,7 @@ def create_app(
 
     documented = [Depends(documented_auth)] if authenticator.required else []
     app.include_router(speech.router, dependencies=documented)
+    app.include_router(text.router, dependencies=documented)
     app.include_router(voices.router, dependencies=documented)
     app.include_router(health.router)
 

@@ -11,9 +11,11 @@ from typing import Annotated, cast
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from voxray_runtime.api.errors import Problem
 from voxray_runtime.api.guard import RequestContext, request_context, route_path
-from voxray_runtime.api.metrics import ApiMetrics
+from voxray_runtime.api.metrics import ApiMetrics, NullTextMetrics, TextMetrics
 from voxray_runtime.api.service import SpeechFrontend
+from voxray_runtime.api.text_service import TextFrontend
 from voxray_runtime.security.config import SecurityArgs
 from voxray_runtime.security.logs import text_fields
 from voxray_runtime.security.principal import Principal, anonymous
@@ -39,6 +41,23 @@ def get_frontend(request: Request) -> SpeechFrontend:
 
 def get_metrics(request: Request) -> ApiMetrics:
     return cast(ApiMetrics, request.app.state.metrics)
+
+
+def get_text_frontend(request: Request) -> TextFrontend:
+    text = getattr(request.app.state, "text", None)
+    if text is None:
+        raise Problem(
+            400,
+            "unknown-model",
+            "Unknown model",
+            "this server serves no text model (no TextModel)",
+            field="model",
+        )
+    return cast(TextFrontend, text)
+
+
+def get_text_metrics(request: Request) -> TextMetrics:
+    return cast(TextMetrics, getattr(request.app.state, "text_metrics", None) or NullTextMetrics())
 
 
 def get_security(request: Request) -> SecurityState:
@@ -79,6 +98,8 @@ async def documented_auth(
 
 Frontend = Annotated[SpeechFrontend, Depends(get_frontend)]
 Metrics = Annotated[ApiMetrics, Depends(get_metrics)]
+TextFront = Annotated[TextFrontend, Depends(get_text_frontend)]
+TextMetricsDep = Annotated[TextMetrics, Depends(get_text_metrics)]
 Secure = Annotated[SecurityState, Depends(get_security)]
 Context = Annotated[RequestContext, Depends(get_context)]
 Caller = Annotated[Principal, Depends(get_caller)]

@@ -5,7 +5,7 @@ Outermost first:
 1. :class:`ContextMiddleware`: request id (a sane ``X-Request-ID`` is kept, else one is made; Serve's
    proxy echoes the id it was given or made, this layer adds its own when it replaced one),
    security headers on every response, unexpected errors as a 500 problem, one JSON access-log line, and
-   an audit event for every speech request whatever its outcome.
+   an audit event for every speech and text-generation request whatever its outcome.
 2. CORS (Starlette's), only when origins are configured: answers preflights before authentication.
 3. :class:`GuardMiddleware`: for all but the health endpoints, authentication, the per-caller rate
    limit and concurrency limit (429 + Retry-After), and the body size limit (413: from Content-Length
@@ -29,6 +29,7 @@ from typing import Any
 from starlette.datastructures import Headers
 
 from voxray_runtime.api.errors import PROBLEM_CONTENT_TYPE, Problem
+from voxray_runtime.api.text_service import TEXT_PATHS
 from voxray_runtime.security.audit import Action, AuditEvent, Outcome, emit
 from voxray_runtime.security.authn import Authenticator, AuthError
 from voxray_runtime.security.config import SecurityArgs
@@ -50,6 +51,8 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 PUBLIC_PATHS = frozenset({"/healthz", "/readyz"})
 #: requests that synthesize speech: audited
 SPEECH_PATHS = {"/v1/audio/speech": "openai", "/v1/speech": "native"}
+#: every audited route (speech and text generation) by path
+AUDITED_PATHS: dict[str, str] = {**SPEECH_PATHS, **TEXT_PATHS}
 
 SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"x-content-type-options", b"nosniff"),
@@ -89,6 +92,8 @@ class RequestContext:
     text: str | None = None  # only when log_text is on
     output_path: str | None = None
     stored_bytes: int | None = None
+    #: further audit details (a generation's token counts and finish reason)
+    detail: dict[str, str | int | float | bool | None] = field(default_factory=dict)
     #: the problem slug of an error answer (why it failed, without the text)
     problem: str | None = None
     status: int = 0
@@ -220,7 +225,7 @@ class ContextMiddleware:
             extra["problem"] = ctx.problem
         if ctx.path not in PUBLIC_PATHS:
             access_log.info("%s %s %d", ctx.method, ctx.path, ctx.status, extra=extra)
-        if ctx.method == "POST" and ctx.path in SPEECH_PATHS:
+        if ctx.method == "POST" and ctx.path in AUDITED_PATHS:
             self._audit(ctx, elapsed_ms)
 
     def _audit(self, ctx: RequestContext, elapsed_ms: float) -> None:
@@ -236,7 +241,7 @@ class ContextMiddleware:
             outcome = "ok"
         else:
             outcome = "error"
-        detail: dict[str, str | int | float | bool | None] = {"route": SPEECH_PATHS[ctx.path]}
+        detail: dict[str, str | int | float | bool | None] = {"route": AUDITED_PATHS[ctx.path], **ctx.detail}
         if ctx.problem:
             detail["problem"] = ctx.problem
         emit(

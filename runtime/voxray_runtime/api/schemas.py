@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from voxray_runtime.api.text_schemas import TextModelInfo
+
 OpenAIFormat = Literal["mp3", "opus", "aac", "flac", "wav", "pcm"]
 NativeFormat = Literal["mp3", "opus", "flac", "wav", "pcm"]
 
@@ -78,6 +80,8 @@ class ModelInfo(BaseModel):
     object: Literal["model"] = "model"
     created: int = 0
     owned_by: str = "voxray"
+    #: a VoiceModel (speech); TextModels are listed beside them with kind "text"
+    kind: Literal["speech"] = "speech"
     engine: str
     quantization: str
     sample_rate: int
@@ -91,7 +95,7 @@ class ModelInfo(BaseModel):
 
 class ModelsResponse(BaseModel):
     object: Literal["list"] = "list"
-    data: list[ModelInfo]
+    data: list[ModelInfo | TextModelInfo]
 
 
 class Timings(BaseModel):

@@ -4,9 +4,10 @@
   RayJob): the OpenAI-compatible HTTP client, model id from ``--text-model-id`` / ``VOXRAY_TEXT_MODEL_ID``,
   else ``spec.generate.textModel``, else the packaged model's id. The server is asked for its models
   first, so a wrong URL or model stops the run before anything is written.
-- No URL: the TextModel runs in this process (llama.cpp): the packaged Gemma 3 270M when
-  ``spec.generate.textModel`` is empty or names it, else a TextModel document (engine llamacpp) found in
-  the SpeechBatch's file or the ``-m`` files, by ``metadata.name`` or ``servedModelName``.
+- No URL: the TextModel runs in this process (llama.cpp): the bundled one (``defaults/textmodels.yaml``,
+  the packaged Gemma 3 270M, as ``voxray serve`` serves it) when ``spec.generate.textModel`` is empty or
+  names it, else a TextModel document (engine llamacpp) found in the SpeechBatch's file or the ``-m``
+  files, by ``metadata.name`` or ``servedModelName``.
 
 Every failure is a SpecError naming ``spec.generate.textModel`` (or the field at fault).
 """
@@ -28,23 +29,12 @@ from voxray_runtime.generation.client import (
     TextModelUnreachableError,
     read_api_key,
 )
-from voxray_runtime.spec.documents import SpecError, load_documents
+from voxray_runtime.models import NamedTextModel, default_text_models, load_text_models
+from voxray_runtime.spec.documents import SpecError
 from voxray_runtime.spec.speechbatch import GenerateSpec
-from voxray_runtime.spec.textmodel import PACKAGED_TEXT_MODEL, TextModelSpec
+from voxray_runtime.spec.textmodel import PACKAGED_TEXT_MODEL
 
 FIELD = "spec.generate.textModel"
-
-
-@dataclass(frozen=True)
-class NamedTextModel:
-    name: str
-    spec: TextModelSpec
-
-    @property
-    def model_id(self) -> str:
-        return (
-            PACKAGED_TEXT_MODEL if self.spec.weights.source == "packaged" else self.spec.model_id(self.name)
-        )
 
 
 @dataclass(frozen=True)
@@ -54,32 +44,21 @@ class TextSource:
     log_text: bool = False
 
 
-def packaged_text_model() -> NamedTextModel:
-    return NamedTextModel(PACKAGED_TEXT_MODEL, TextModelSpec())
-
-
-def text_models_in(paths: Iterable[Path]) -> list[NamedTextModel]:
-    """The TextModel documents in these YAML files (other kinds ignored)."""
-    out: list[NamedTextModel] = []
-    for p in paths:
-        for d in load_documents(p):
-            if isinstance(d.spec, TextModelSpec):
-                out.append(NamedTextModel(d.name, d.spec))
-    return out
-
-
 def find_text_model(name: str | None, known: Iterable[NamedTextModel]) -> NamedTextModel:
-    """The TextModel ``name`` refers to (metadata.name, servedModelName or the packaged id). Pure."""
-    known = list(known)
-    if name is None or name == PACKAGED_TEXT_MODEL:
-        return next((m for m in known if m.name == name), packaged_text_model())
-    for m in known:
-        if name in (m.name, m.spec.served_model_name):
+    """The TextModel ``name`` refers to (metadata.name or servedModelName) among ``known`` and the
+    bundled one (``defaults/textmodels.yaml``, served as the packaged Gemma 3 270M); empty: the bundled
+    one. SpecError naming spec.generate.textModel when none matches."""
+    bundled = default_text_models()
+    candidates = [*known, *bundled]
+    if name is None:
+        return bundled[0]
+    for m in candidates:
+        if name in (m.name, m.spec.model_id(m.name)):
             return m
-    listed = [m.name for m in known] + [f"{PACKAGED_TEXT_MODEL} (packaged)"]
+    listed = [m.spec.model_id(m.name) for m in candidates]
     raise SpecError(
-        f"unknown TextModel {name!r}; known here: {', '.join(listed)}. Put its TextModel document beside "
-        f"the SpeechBatch (or in a -m file), or give the URL of a server that serves it "
+        f"unknown TextModel {name!r}; known here: {', '.join(dict.fromkeys(listed))}. Put its TextModel "
+        "document beside the SpeechBatch (or in a -m file), or give the URL of a server that serves it "
         f"(--text-url or {URL_ENV})",
         field=FIELD,
     )
@@ -114,7 +93,7 @@ def open_text_source(
             field = url_flag if isinstance(exc, TextModelUnreachableError) and url else FIELD
             raise SpecError(f"{exc} (the URL is from {where})", field=field) from None
         return TextSource(client)
-    chosen = find_text_model(gen.text_model, text_models_in(files))
+    chosen = find_text_model(gen.text_model, load_text_models(files))
     from voxray_runtime.generation.local import LocalTextClient
 
     try:

@@ -1,6 +1,7 @@
-"""Audit events: one JSON line per synthesis, stored file and batch, on their own logger.
+"""Audit events: one JSON line per synthesis, text generation, stored file and batch, on their own logger.
 
-The text to speak is personal data: events carry its length and a keyed hash (HMAC-SHA256), never the text.
+The text to speak (and a prompt) is personal data: events carry its length and a keyed hash (HMAC-SHA256),
+never the text.
 The key comes from a file (a mounted Secret, so hashes match across replicas and restarts) or is random per
 process. Building an event is pure (:func:`audit_record`); :func:`emit` is the only I/O.
 """
@@ -25,7 +26,14 @@ AUDIT_LOGGER = "voxray.audit"
 AUDIT_SCHEMA = 1
 
 Action = Literal[
-    "synthesize", "store", "batch.start", "batch.generate", "batch.item", "batch.finish", "auth.denied"
+    "synthesize",
+    "store",
+    "generate",
+    "batch.start",
+    "batch.generate",
+    "batch.item",
+    "batch.finish",
+    "auth.denied",
 ]
 Outcome = Literal["ok", "error", "denied", "rate_limited"]
 

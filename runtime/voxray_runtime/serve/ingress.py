@@ -14,7 +14,7 @@ from ray.serve.exceptions import BackPressureError
 from ray.serve.handle import DeploymentHandle, DeploymentResponseGenerator
 
 from voxray_runtime.api.app import create_app
-from voxray_runtime.api.metrics import ServeMetrics
+from voxray_runtime.api.metrics import ServeMetrics, ServeTextMetrics
 from voxray_runtime.api.schemas import ModelInfo
 from voxray_runtime.api.service import (
     BackendOverloadedError,
@@ -23,12 +23,14 @@ from voxray_runtime.api.service import (
     SynthesisJob,
     SynthesisOutput,
 )
+from voxray_runtime.api.text_service import TextFrontend, TextModelEntry
 from voxray_runtime.models import NamedModel, catalog_for
 from voxray_runtime.security.audit import configure_audit_stream
 from voxray_runtime.security.authn import Authenticator
 from voxray_runtime.security.config import SecurityArgs
 from voxray_runtime.security.logs import configure_json_logging
 from voxray_runtime.serve.args import AppArgs
+from voxray_runtime.serve.text_backend import HandleTextBackend
 from voxray_runtime.storage.retention import RetentionSweeper
 from voxray_runtime.voices import Catalog
 
@@ -150,7 +152,12 @@ class HandleBackend:
 
 @serve.ingress()
 class Ingress:
-    def __init__(self, args: dict[str, Any], handles: dict[str, DeploymentHandle[Any]]) -> None:
+    def __init__(
+        self,
+        args: dict[str, Any],
+        handles: dict[str, DeploymentHandle[Any]],
+        text_handles: dict[str, DeploymentHandle[Any]] | None = None,
+    ) -> None:
         app_args = AppArgs.model_validate(args)
         self.security = app_args.security
         configure_json_logging()
@@ -170,6 +177,14 @@ class Ingress:
             text_limit_cap=self.security.max_text_chars,
         )
         self.metrics = ServeMetrics()
+        self.text: TextFrontend | None = None
+        if app_args.text_models:
+            entries = {t.name: TextModelEntry.from_spec(t.name, t.spec) for t in app_args.text_models}
+            self.text = TextFrontend(
+                list(entries.values()),
+                HandleTextBackend(text_handles or {}, entries, app_args.request_timeout_s),
+            )
+        self.text_metrics = ServeTextMetrics()
         line = describe_security(self.security, self.authenticator)
         (_log.info if self.authenticator.required else _log.warning)(line)
         self.retention: RetentionSweeper | None = None
@@ -178,4 +193,6 @@ class Ingress:
             self.retention = RetentionSweeper(app_args.output_dir, self.security.retention_seconds)
 
     def __serve_build_asgi_app__(self) -> Any:
-        return create_app(self.frontend, self.metrics, self.security, self.authenticator)
+        return create_app(
+            self.frontend, self.metrics, self.security, self.authenticator, self.text, self.text_metrics
+        )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from voxray_runtime.api.deps import Frontend
@@ -18,10 +18,13 @@ async def healthz() -> Health:
 
 
 @router.get("/readyz", response_model=Health, responses={503: {"model": Health}})
-async def readyz(frontend: Frontend) -> JSONResponse:
-    """Readiness: every model replica answers its health check."""
+async def readyz(frontend: Frontend, request: Request) -> JSONResponse:
+    """Readiness: every model replica (VoiceModels and TextModels) answers its health check."""
+    text = request.app.state.text
     try:
         models = await frontend.backend.health()
+        if text is not None:
+            models |= await text.backend.health()
     except Exception as exc:
         body = Health(status="unavailable", detail=f"{type(exc).__name__}: {exc}")
         return JSONResponse(body.model_dump(), status_code=503)

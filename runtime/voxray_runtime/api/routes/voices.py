@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from voxray_runtime.api.deps import Caller, Frontend
 from voxray_runtime.api.errors import problem_responses
-from voxray_runtime.api.schemas import ModelsResponse, VoicesResponse
+from voxray_runtime.api.schemas import ModelInfo, ModelsResponse, VoicesResponse
+from voxray_runtime.api.text_schemas import TextModelInfo
 
 router = APIRouter(prefix="/v1", tags=["voices"], responses=problem_responses(400, 401, 413, 429, 500, 503))
 
@@ -20,7 +21,14 @@ async def list_voices(frontend: Frontend, caller: Caller) -> VoicesResponse:
 
 
 @router.get("/models", response_model=ModelsResponse)
-async def list_models(frontend: Frontend, caller: Caller) -> ModelsResponse:
-    """The VoiceModels served that the caller may use (OpenAI's models listing shape, with engine
-    details)."""
-    return ModelsResponse(data=[m for m in await frontend.backend.models() if caller.may_use(m.id)])
+async def list_models(frontend: Frontend, caller: Caller, request: Request) -> ModelsResponse:
+    """The VoiceModels (``kind: speech``) and TextModels (``kind: text``, their ``id`` the model name to
+    send to /v1/chat/completions) served that the caller may use (OpenAI's models listing shape, with
+    engine details)."""
+    data: list[ModelInfo | TextModelInfo] = [
+        m for m in await frontend.backend.models() if caller.may_use(m.id)
+    ]
+    text = request.app.state.text
+    if text is not None:
+        data += [m for m in await text.backend.models() if caller.may_use(m.name) or caller.may_use(m.id)]
+    return ModelsResponse(data=data)

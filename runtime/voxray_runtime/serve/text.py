@@ -1,0 +1,197 @@
+"""The text model deployment (``LLM-<name>``): one TextModel's llama.cpp engine in a Serve replica.
+
+Each request is submitted to the engine's batching loop; its events come back to the replica's event
+loop through ``call_soon_threadsafe`` and leave as a stream of small dicts:
+
+    {"event": "start", "prompt_tokens": N}         first, once admitted to the engine
+    {"event": "text", "text": "..."}               pieces, coalesced while the reader is behind
+    {"event": "done", ...GenerationResult.to_wire()}
+    {"event": "error", "status": 4xx|5xx, "slug", "detail", "field", "retry_after_s"}   instead of all
+
+Errors are events, not exceptions, so that the ingress can answer with the right status before it
+starts a stream. When the caller goes away (the stream is closed), the generation is cancelled and
+its slot freed at the next decode step.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+from voxray_runtime.api.metrics import tag_keys
+from voxray_runtime.engines.text.batching import Done, Event, Failed, Piece
+from voxray_runtime.engines.text.llamacpp import NoChatTemplateError
+from voxray_runtime.engines.text.params import (
+    GenerationParams,
+    PromptTooLongError,
+    QueueFullError,
+    TextEngineError,
+)
+from voxray_runtime.security.logs import configure_json_logging
+from voxray_runtime.spec.textmodel import TextModelSpec
+
+
+def error_event(exc: Exception) -> dict[str, Any]:
+    """The stream event for an engine error (what status the ingress answers with), pure."""
+    if isinstance(exc, PromptTooLongError):
+        return {
+            "event": "error",
+            "status": 400,
+            "slug": "prompt-too-long",
+            "detail": str(exc),
+            "field": "messages",
+        }
+    if isinstance(exc, QueueFullError):
+        return {
+            "event": "error",
+            "status": 503,
+            "slug": "overloaded",
+            "detail": f"the text model is saturated: {exc}; retry shortly",
+            "retry_after_s": exc.retry_after_s,
+        }
+    if isinstance(exc, NoChatTemplateError):
+        return {
+            "event": "error",
+            "status": 400,
+            "slug": "no-chat-template",
+            "detail": str(exc),
+            "field": "messages",
+        }
+    return {
+        "event": "error",
+        "status": 500,
+        "slug": "generation-failed",
+        "detail": f"generation failed: {exc}",
+    }
+
+
+def request_of(payload: dict[str, Any]) -> str | list[dict[str, str]]:
+    messages = payload.get("messages")
+    if messages is not None:
+        return [{"role": str(m["role"]), "content": str(m["content"])} for m in messages]
+    return str(payload["prompt"])
+
+
+class TextLLM:
+    def __init__(self, name: str, spec: dict[str, Any]) -> None:
+        configure_json_logging()
+        from ray.serve import metrics
+
+        from voxray_runtime.engines.text.llamacpp import LlamaCppEngine
+
+        self.name = name
+        self.spec = TextModelSpec.model_validate(spec)
+        self.model_id = self.spec.model_id(name)
+        self.engine = LlamaCppEngine.from_spec(self.spec, name=name)
+        tags = {"model": self.model_id}
+        self._queue_gauge = metrics.Gauge(
+            "voxray_text_queue_depth",
+            description="Text requests waiting for a sequence slot.",
+            tag_keys=tag_keys("model"),
+        )
+        self._active_gauge = metrics.Gauge(
+            "voxray_text_active_sequences",
+            description="Text sequences decoding now.",
+            tag_keys=tag_keys("model"),
+        )
+        self._queue_gauge.set_default_tags(tags)
+        self._active_gauge.set_default_tags(tags)
+        self._gauges()
+
+    def _gauges(self) -> None:
+        waiting, active = self.engine.stats()
+        self._queue_gauge.set(float(waiting))
+        self._active_gauge.set(float(active))
+
+    async def generate(self, payload: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+        loop = asyncio.get_running_loop()
+        events: asyncio.Queue[Event] = asyncio.Queue()
+
+        def sink(ev: Event) -> None:
+            loop.call_soon_threadsafe(events.put_nowait, ev)
+
+        try:
+            params = GenerationParams.from_wire(payload["params"])
+            handle, prompt_tokens = self.engine.start(request_of(payload), params, sink)
+        except (TextEngineError, ValueError) as exc:
+            yield error_event(exc)
+            return
+        self._gauges()
+        finished = False
+        try:
+            yield {"event": "start", "prompt_tokens": prompt_tokens}
+            while True:
+                ev = await events.get()
+                if isinstance(ev, Piece):
+                    parts, tail = [ev.text], None
+                    while not events.empty():  # coalesce what piled up while the reader was busy
+                        nxt = events.get_nowait()
+                        if not isinstance(nxt, Piece):
+                            tail = nxt
+                            break
+                        parts.append(nxt.text)
+                    yield {"event": "text", "text": "".join(parts)}
+                    if tail is None:
+                        continue
+                    ev = tail
+                if isinstance(ev, Done):
+                    finished = True
+                    yield {"event": "done", **ev.result.to_wire()}
+                    return
+                if isinstance(ev, Failed):
+                    finished = True
+                    yield error_event(ev.error)
+                    return
+        finally:
+            if not finished:
+                handle.cancel()  # the caller went away: free the slot at the next step
+            self._gauges()
+
+    async def complete(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """The whole generation as one answer: ``{"text", ...done}`` or an error event."""
+        text: list[str] = []
+        prompt_tokens = 0
+        async for ev in self.generate(payload):
+            kind = ev["event"]
+            if kind == "start":
+                prompt_tokens = int(ev["prompt_tokens"])
+            elif kind == "text":
+                text.append(str(ev["text"]))
+            elif kind == "done":
+                return {**ev, "text": "".join(text), "prompt_tokens": prompt_tokens}
+            else:
+                return ev
+        return {
+            "event": "error",
+            "status": 500,
+            "slug": "generation-failed",
+            "detail": "the generation ended early",
+        }
+
+    def info(self) -> dict[str, Any]:
+        i = self.engine.info
+        return {
+            "id": self.model_id,
+            "name": self.name,
+            "engine": i.name,
+            "model": i.model,
+            "quantization": i.quantization,
+            "weights": i.weights,
+            "sha256": i.sha256,
+            "context_length": i.context_length,
+            "max_tokens": min(self.spec.serving.max_tokens, i.context_length),
+            "slots": i.slots,
+            "max_queue": i.max_queue,
+            "threads": i.threads,
+            "chat": i.chat_template,
+            "license": i.license,
+        }
+
+    def ping(self) -> bool:
+        return True
+
+    def __del__(self) -> None:
+        engine = getattr(self, "engine", None)
+        if engine is not None:
+            engine.close()
