@@ -35,6 +35,20 @@ from voxray_runtime.generation.clean import OutputRejectedError, clean_output, s
         ("हमारे होटल में आपका स्वागत है।", "hi", "हमारे होटल में आपका स्वागत है।"),
         ("ہمارے ہوٹل میں خوش آمدید۔", "ur", "ہمارے ہوٹل میں خوش آمدید۔"),
         ("Visit the Alhambra. ¡Olé! ", "en", "Visit the Alhambra. ¡Olé!"),
+        (
+            "Okay, here are two options:\n\n**Option 1:**\nWake up to the sea.\n\n**Option 2:**\nDine on the roof.",
+            "en",
+            "Wake up to the sea.",
+        ),
+        ("Wake up to the sea.\n\n---\n\nI hope this helps! Let me know.", "en", "Wake up to the sea."),
+        ("Wake up to the sea.\nLet me know if you would like another version.", "en", "Wake up to the sea."),
+        ("Post 1 of our series is here. Enjoy it.", "en", "Post 1 of our series is here. Enjoy it."),
+        ("Option 1 (warm):\nStay with us.\nOption 2 (short):\nCome in.", "en", "Stay with us."),
+        (
+            "Option 1 is the sea view. Option 2 is the garden.",
+            "en",
+            "Option 1 is the sea view. Option 2 is the garden.",
+        ),
     ],
 )
 def test_cleaned(raw: str, language: str, want: str) -> None:

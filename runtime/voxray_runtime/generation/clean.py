@@ -51,6 +51,18 @@ _EMPHASIS = re.compile(r"(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1")
 _BULLET = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)])\s+", re.MULTILINE)
 _HASHTAG_LINE = re.compile(r"^\s*(?:#\w+[\s,]*)+$", re.MULTILINE)
 _HASHTAG = re.compile(r"#(\w)")
+#: "**Option 1:**", "Version 2 (short):" on a line of their own: a model offering several answers
+_OPTION_HEADING = re.compile(
+    r"^\s*(?:\*\*|__|#{1,6}\s*)?\s*(?:option|version|variant)\s*\d+\s*(?:\([^)\n]{0,40}\))?"
+    r"\s*:?\s*(?:\*\*|__)?\s*:?\s*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+#: closing offers and rules after the post ("Let me know if...", "---")
+_SIGN_OFF = re.compile(
+    r"^\s*(?:i hope|hope this|let me know|feel free|would you like|do you want|i can also|shall i)\b.*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_RULE = re.compile(r"^\s*(?:[-*_]\s*){3,}$", re.MULTILINE)
 _QUOTES = {'"': '"', "“": "”", "«": "»", "'": "'", "„": "“", "‘": "’", "「": "」"}
 
 
@@ -67,6 +79,9 @@ def strip_wrapping(text: str) -> str:
     quotation marks around the whole text; joins the lines into one paragraph."""
     text = unicodedata.normalize("NFC", text)
     text = _CHAT_TOKENS.sub("\n", text)
+    text = _first_option(text)
+    text = _SIGN_OFF.sub("", text)
+    text = _RULE.sub("", text)
     text = _ROLE_PREFIX.sub("", text)
     text = _PREAMBLE.sub("", text)
     text = _HEADING.sub("", text)
@@ -80,6 +95,14 @@ def strip_wrapping(text: str) -> str:
     text = remove_emoji(text)
     text = " ".join(text.split())
     return _unquote(text)
+
+
+def _first_option(text: str) -> str:
+    """Of an answer offering several posts ("Option 1: ... Option 2: ..."), the first."""
+    headings = list(_OPTION_HEADING.finditer(text))
+    if len(headings) < 2:
+        return text
+    return text[headings[0].end() : headings[1].start()]
 
 
 def _unquote(text: str) -> str:
