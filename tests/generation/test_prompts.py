@@ -26,9 +26,9 @@ BRIEF = "Hotel Mirador in Granada: rooftop pool, Andalusian breakfast, views of 
     ],
 )
 def test_post_prompt_names_language_and_neutral_form(language: str, name: str, neutral: str) -> None:
-    system, user = post_messages(BRIEF, number=3, language=language, max_tokens=160)
-    assert (system.role, user.role) == ("system", "user")
-    assert neutral in system.content
+    (user,) = post_messages(BRIEF, number=3, language=language, max_tokens=160)
+    assert user.role == "user"  # instructions and request in one user turn (Gemma has no system role)
+    assert neutral in user.content
     assert f"post number 3 in {name}" in user.content
     assert BRIEF in user.content
 
@@ -38,7 +38,7 @@ def test_post_prompt_names_language_and_neutral_form(language: str, name: str, n
     [(1, ANGLES[0]), (2, ANGLES[1]), (len(ANGLES), ANGLES[-1]), (len(ANGLES) + 1, ANGLES[0])],
 )
 def test_posts_rotate_angles(number: int, angle: str) -> None:
-    assert angle in post_messages(BRIEF, number=number)[1].content
+    assert angle in post_messages(BRIEF, number=number)[0].content
 
 
 @pytest.mark.parametrize(
@@ -52,18 +52,18 @@ def test_posts_rotate_angles(number: int, angle: str) -> None:
 )
 def test_length_follows_max_tokens(max_tokens: int, words: int, sentences: str) -> None:
     assert word_budget(max_tokens) == words
-    user = post_messages(BRIEF, number=1, max_tokens=max_tokens)[1].content
+    user = post_messages(BRIEF, number=1, max_tokens=max_tokens)[0].content
     assert f"{sentences} short sentences, at most {words} words" in user
 
 
 def test_prompt_does_not_depend_on_the_count() -> None:
     # raising spec.generate.count must keep the posts already written: the prompt of post 1 is fixed
     assert post_messages(BRIEF, number=1) == post_messages(BRIEF, number=1)
-    assert "of " + "2" not in post_messages(BRIEF, number=1)[1].content
+    assert "of " + "2" not in post_messages(BRIEF, number=1)[0].content
 
 
 def test_tone_is_in_the_prompt() -> None:
-    assert "Tone: playful" in post_messages(BRIEF, number=1, tone="playful")[1].content
+    assert "Tone: playful" in post_messages(BRIEF, number=1, tone="playful")[0].content
 
 
 @pytest.mark.parametrize(
@@ -89,8 +89,8 @@ def test_post_prompt_refuses(kwargs: dict[str, object], message: str) -> None:
     ],
 )
 def test_translation_prompt(source: str, target: str, want: str) -> None:
-    system, user = translation_messages("Welcome to the hotel.", source=source, target=target)
-    assert want in system.content
+    (user,) = translation_messages("Welcome to the hotel.", source=source, target=target)
+    assert want in user.content
     assert user.content.endswith("Welcome to the hotel.")
 
 
@@ -109,5 +109,5 @@ def test_translation_prompt_refuses(text: str, source: str, target: str, message
 
 def test_prompt_text_joins_roles() -> None:
     text = prompt_text(post_messages(BRIEF, number=1))
-    assert text.startswith("system: ")
-    assert "\n\nuser: Brief: " in text
+    assert text.startswith("user: You write short social media posts")
+    assert "\n\nBrief: " in text

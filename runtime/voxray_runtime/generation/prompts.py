@@ -15,6 +15,8 @@ from typing import Literal
 
 #: bump when the wording below changes: records written by another version are regenerated
 PROMPT_VERSION = 1
+#: one user message carries the instructions and the request: Gemma has no system role (its chat
+#: formats fold or drop a system message), and every OpenAI-compatible server takes a user message
 
 #: the language a post is written in, as the model is told (dialect-neutral standard forms)
 LANGUAGE_NAMES: dict[str, str] = {
@@ -109,7 +111,7 @@ def post_messages(
         f"Write post number {number} in {name}. Focus on {angle}. "
         f"Tone: {tone}. Length: {length_hint(max_tokens)}."
     )
-    return [Message("system", system), Message("user", user)]
+    return [Message("user", f"{system}\n\n{user}")]
 
 
 def translation_messages(text: str, *, source: str, target: str) -> list[Message]:
@@ -126,7 +128,7 @@ def translation_messages(text: str, *, source: str, target: str) -> list[Message
         f"no {src} text."
     )
     user = f"Translate into {dst}:\n\n{text.strip()}"
-    return [Message("system", system), Message("user", user)]
+    return [Message("user", f"{system}\n\n{user}")]
 
 
 def prompt_text(messages: Sequence[Message]) -> str:
