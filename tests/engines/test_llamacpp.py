@@ -25,7 +25,7 @@ GREEDY = GenerationParams(max_tokens=24, temperature=0.0)
 
 @pytest.fixture(scope="module")
 def engine() -> Iterator[LlamaCppEngine]:
-    eng = LlamaCppEngine.packaged(context_length=512, slots=2, max_queue=1, threads=2)
+    eng = LlamaCppEngine.packaged(context_length=512, slots=2, max_queue=1, threads=1)
     yield eng
     eng.close()
 

@@ -62,7 +62,7 @@ def text_app(
         "servedModelName": GEMMA_ID,
         "contextLength": 512,
         "resources": {"cpu": 0.05},
-        "serving": {"maxConcurrentSequences": 4, "maxQueue": 8, "maxTokens": 256, "threads": 2},
+        "serving": {"maxConcurrentSequences": 4, "maxQueue": 8, "maxTokens": 256, "threads": 1},
     }
     tight = {
         "contextLength": 256,

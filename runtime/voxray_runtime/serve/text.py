@@ -32,7 +32,7 @@ from voxray_runtime.security.logs import configure_json_logging
 from voxray_runtime.spec.textmodel import TextModelSpec
 
 
-def error_event(exc: Exception) -> dict[str, Any]:
+def error_event(exc: Exception, prompt_field: str = "messages") -> dict[str, Any]:
     """The stream event for an engine error (what status the ingress answers with), pure."""
     if isinstance(exc, PromptTooLongError):
         return {
@@ -40,7 +40,7 @@ def error_event(exc: Exception) -> dict[str, Any]:
             "status": 400,
             "slug": "prompt-too-long",
             "detail": str(exc),
-            "field": "messages",
+            "field": prompt_field,
         }
     if isinstance(exc, QueueFullError):
         return {
@@ -115,7 +115,7 @@ class TextLLM:
             params = GenerationParams.from_wire(payload["params"])
             handle, prompt_tokens = self.engine.start(request_of(payload), params, sink)
         except (TextEngineError, ValueError) as exc:
-            yield error_event(exc)
+            yield error_event(exc, "messages" if payload.get("messages") is not None else "prompt")
             return
         self._gauges()
         finished = False

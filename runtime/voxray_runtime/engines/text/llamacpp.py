@@ -10,7 +10,8 @@ several users at once on CPU.
   ended: finish reason, token usage, timings); ``complete`` returns the whole text. Both are thread-safe:
   any number of threads may call them at once; the decoding itself is batched on one loop thread
   (:mod:`voxray_runtime.engines.text.batching`).
-- Chat messages are rendered with the chat template stored in the GGUF (``tokenizer.chat_template``).
+- Chat messages are rendered with the chat template stored in the GGUF (``tokenizer.chat_template``),
+  else llama.cpp's built-in template of the model family (Gemma's turn format for the packaged model).
 - ``max_tokens`` is bounded by what is left of the context window after the prompt; a prompt that fills
   it is refused (:class:`PromptTooLongError`); past ``slots + max_queue`` requests, :class:`QueueFullError`.
 - The weights are located and verified by :mod:`voxray_runtime.engines.text.gguf` (the packaged file's
@@ -19,8 +20,10 @@ several users at once on CPU.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import queue
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -39,6 +42,9 @@ Message = Mapping[str, str]
 #: a raw prompt (``/v1/completions``) or chat messages (``/v1/chat/completions``)
 Request = str | Sequence[Message]
 
+#: llama.cpp's built-in chat templates for model families whose GGUF carries none (the packaged Gemma 3
+#: 270M is a base-model conversion without ``tokenizer.chat_template``): Gemma's turn format
+BUILTIN_TEMPLATES = {"gemma": "gemma", "gemma2": "gemma", "gemma3": "gemma"}
 #: tokens per llama_decode call (prompt chunks share it with the generating sequences)
 DEFAULT_N_BATCH = 512
 
@@ -61,6 +67,8 @@ class TextEngineInfo:
     max_queue: int
     threads: int
     chat_template: bool
+    #: where the chat template comes from: ``gguf`` (the file's), ``builtin:<name>`` (llama.cpp's), ``none``
+    chat_format: str = "none"
     license: str = "Gemma terms of use"
 
 
@@ -118,6 +126,9 @@ class LlamaCppEngine:
         model_id: str = PACKAGED_TEXT_MODEL,
         name: str = "text",
     ) -> None:
+        # idle OpenMP threads sleep rather than spin: on shared CPUs (beside the voices, other replicas)
+        # a spinning decode thread starves the rest, and two-thread decoding slows tenfold
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         import llama_cpp
         from llama_cpp import _internals
 
@@ -125,6 +136,7 @@ class LlamaCppEngine:
         self.gguf = gguf
         n_threads = threads or default_threads()
         llama_cpp.llama_log_set(_quiet_log, ctypes_null())
+        _backend_init(llama_cpp)
         mparams = llama_cpp.llama_model_default_params()
         self._model = _internals.LlamaModel(path_model=str(gguf.path), params=mparams, verbose=False)
         train_ctx = int(self._model.n_ctx_train())
@@ -163,6 +175,11 @@ class LlamaCppEngine:
             max_queue=max_queue,
             threads=n_threads,
             chat_template=self._formatter is not None,
+            chat_format="none"
+            if self._formatter is None
+            else f"builtin:{self._formatter}"
+            if isinstance(self._formatter, str)
+            else "gguf",
         )
 
     # ---- construction -------------------------------------------------------------------------------
@@ -201,7 +218,8 @@ class LlamaCppEngine:
     def _chat_formatter(self) -> Any:
         template = self.metadata.get("tokenizer.chat_template")
         if not template:
-            return None
+            # no template in the file (a base-model conversion): llama.cpp's built-in one for the family
+            return BUILTIN_TEMPLATES.get(self.metadata.get("general.architecture", ""))
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
         lib = self._lib
@@ -224,7 +242,27 @@ class LlamaCppEngine:
                 "this model's GGUF has no chat template: send a raw prompt to /v1/completions instead"
             )
         messages = [{"role": m["role"], "content": m["content"]} for m in request]
+        if isinstance(self._formatter, str):
+            return self._apply_builtin(self._formatter, messages)
         return str(self._formatter(messages=messages).prompt)
+
+    def _apply_builtin(self, name: str, messages: list[dict[str, str]]) -> str:
+        lib = self._lib
+        arr = (lib.llama_chat_message * len(messages))()
+        keep = []  # the encoded strings must outlive the call
+        for i, m in enumerate(messages):
+            role, content = m["role"].encode(), m["content"].encode()
+            keep += [role, content]
+            arr[i].role, arr[i].content = role, content
+        size = 2 * sum(len(k) for k in keep) + 512
+        buf = ctypes.create_string_buffer(size)
+        n = lib.llama_chat_apply_template(name.encode(), arr, len(messages), True, buf, size)
+        if n > size:
+            buf = ctypes.create_string_buffer(n)
+            n = lib.llama_chat_apply_template(name.encode(), arr, len(messages), True, buf, n)
+        if n < 0:
+            raise NoChatTemplateError(f"llama.cpp could not apply its {name} chat template")
+        return buf.raw[:n].decode("utf-8", errors="replace")
 
     def tokens(self, request: Request) -> list[int]:
         text = self.render(request)
@@ -287,9 +325,20 @@ def _quantization(metadata: Mapping[str, str]) -> str:
     return names.get(metadata.get("general.file_type", ""), "gguf")
 
 
-def ctypes_null() -> Any:
-    import ctypes
+_BACKEND = threading.Lock()
+_backend_ready = False
 
+
+def _backend_init(lib: Any) -> None:
+    """llama.cpp's process-wide initialisation, once (what ``Llama`` does on first use)."""
+    global _backend_ready
+    with _BACKEND:
+        if not _backend_ready:
+            lib.llama_backend_init()
+            _backend_ready = True
+
+
+def ctypes_null() -> Any:
     return ctypes.c_void_p(0)
 
 
