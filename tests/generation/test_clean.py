@@ -68,6 +68,14 @@ def test_cleaned(raw: str, language: str, want: str) -> None:
         ("Welcome to the hotel.", "hi", {}, "wrong_script"),
         ("مرحبا بكم في فندقنا.", "es", {}, "wrong_script"),
         ("Welcome  to the hotel.", "es", {"source_text": "Welcome to the hotel."}, "untranslated"),
+        ("Welcome to the hotel. Enjoy the pool and the bar.", "es", {}, "wrong_language"),
+        ("Bienvenidos al hotel. Disfrute de la piscina y del bar.", "en", {}, "wrong_language"),
+        (
+            "You write short social media posts for a hotel. Enjoy.",
+            "en",
+            {"instructions": "user: You write short social media posts for a hotel, to be read aloud."},
+            "echo",
+        ),
     ],
 )
 def test_rejected(raw: str, language: str, kwargs: dict[str, object], reason: str) -> None:
@@ -75,6 +83,14 @@ def test_rejected(raw: str, language: str, kwargs: dict[str, object], reason: st
         clean_output(raw, language, **kwargs)  # type: ignore[arg-type]
     assert info.value.reason == reason
     assert str(info.value)
+
+
+def test_names_from_the_brief_are_no_echo() -> None:
+    text = "Hotel Mirador welcomes you to Granada."
+    assert (
+        clean_output(text, "en", instructions="Write a post for a hotel in Spain. Hotel Mirador Granada.")
+        == text
+    )
 
 
 def test_truncated_keeps_complete_sentences() -> None:

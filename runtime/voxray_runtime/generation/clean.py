@@ -17,7 +17,7 @@ from typing import Literal
 from voxray_runtime.text.social import remove_emoji
 from voxray_runtime.text.split import split_sentences
 
-Reason = Literal["empty", "runaway", "repetitive", "wrong_script", "untranslated"]
+Reason = Literal["empty", "runaway", "repetitive", "wrong_script", "wrong_language", "untranslated", "echo"]
 
 #: the script a language's text is written in (letters counted by Unicode name prefix)
 SCRIPTS: dict[str, str] = {"en": "LATIN", "es": "LATIN", "ar": "ARABIC", "ur": "ARABIC", "hi": "DEVANAGARI"}
@@ -64,6 +64,61 @@ _SIGN_OFF = re.compile(
 )
 _RULE = re.compile(r"^\s*(?:[-*_]\s*){3,}$", re.MULTILINE)
 _QUOTES = {'"': '"', "“": "”", "«": "»", "'": "'", "„": "“", "‘": "’", "「": "」"}
+
+
+#: consecutive words shared with the prompt's instructions that make an answer an echo of them
+ECHO_WORDS = 5
+#: frequent function words telling the Latin-script languages apart (a text must use more of its own)
+FUNCTION_WORDS: dict[str, frozenset[str]] = {
+    "en": frozenset(
+        [
+            "the",
+            "and",
+            "of",
+            "to",
+            "is",
+            "are",
+            "our",
+            "your",
+            "you",
+            "with",
+            "for",
+            "in",
+            "on",
+            "at",
+            "this",
+            "an",
+            "it",
+            "we",
+        ]
+    ),
+    "es": frozenset(
+        [
+            "el",
+            "la",
+            "los",
+            "las",
+            "de",
+            "del",
+            "y",
+            "en",
+            "que",
+            "con",
+            "para",
+            "por",
+            "un",
+            "una",
+            "es",
+            "su",
+            "sus",
+            "nuestro",
+            "nuestra",
+            "se",
+            "al",
+        ]
+    ),
+}
+_WORD = re.compile(r"\w+")
 
 
 class OutputRejectedError(ValueError):
@@ -122,6 +177,26 @@ def script_share(text: str, script: str) -> float:
     return sum(1 for c in letters if unicodedata.name(c, "").startswith(script)) / len(letters)
 
 
+def words(text: str) -> list[str]:
+    return [w.casefold() for w in _WORD.findall(text)]
+
+
+def _ngrams(seq: list[str], n: int) -> list[tuple[str, ...]]:
+    return [tuple(seq[i : i + n]) for i in range(len(seq) - n + 1)]
+
+
+def echoes(text: str, instructions: str, n: int = ECHO_WORDS) -> bool:
+    """Whether ``text`` repeats ``n`` consecutive words of ``instructions`` (a model echoing its prompt)."""
+    grams = set(_ngrams(words(instructions), n))
+    return any(g in grams for g in _ngrams(words(text), n))
+
+
+def language_votes(text: str) -> dict[str, int]:
+    """Function words of each Latin-script language found in ``text``."""
+    ws = words(text)
+    return {lang: sum(1 for w in ws if w in fw) for lang, fw in FUNCTION_WORDS.items()}
+
+
 def trim_to_sentence(text: str) -> str:
     """``text`` up to its last sentence end; empty when it has none."""
     cut = max(text.rfind(c) for c in SENTENCE_END)
@@ -134,12 +209,15 @@ def clean_output(
     *,
     truncated: bool = False,
     source_text: str | None = None,
+    instructions: str | None = None,
 ) -> str:
     """The speakable text of one model answer in ``language``; OutputRejectedError when there is none.
 
     ``truncated``: the answer stopped at max_tokens (``finish_reason == "length"``): only its complete
     sentences are kept. ``source_text``: for a translation, the text it translates (an answer that
-    merely repeats it is rejected).
+    merely repeats it is rejected). ``instructions``: the prompt's instructions (the brief left out):
+    an answer repeating five consecutive words of them is an echo, not a post. Spanish and English
+    answers must use more function words of their own language than of the other.
     """
     script = SCRIPTS.get(language)
     if script is None:
@@ -166,4 +244,13 @@ def clean_output(
         )
     if source_text is not None and " ".join(source_text.split()).casefold() == text.casefold():
         raise OutputRejectedError("untranslated", "the translation repeats the source text")
+    votes = language_votes(text)
+    if language in votes:
+        other = max(v for lang, v in votes.items() if lang != language)
+        if other > votes[language]:
+            raise OutputRejectedError(
+                "wrong_language", f"the answer reads as another language than {language} ({votes})"
+            )
+    if instructions is not None and echoes(text, instructions):
+        raise OutputRejectedError("echo", "the answer repeats the prompt's instructions")
     return text

@@ -149,6 +149,8 @@ def generate_posts(
         record = records[task.index]
         messages = task_messages(plan, task, record)
         source_text = record["texts"][s.source_language] if task.translation else None
+        # what an answer must not repeat: the prompt less the brief (or the text to translate)
+        instructions = prompt_text(messages).replace(source_text or s.brief.strip(), " ")
         text, seed, attempts, reason, started = None, 0, 0, "", time.monotonic()
         usage: tuple[int | None, int | None] = (None, None)
         for attempt in range(1, max(1, max_attempts) + 1):
@@ -159,7 +161,11 @@ def generate_posts(
             result.completion_tokens += answer.completion_tokens or 0
             try:
                 text = clean_output(
-                    answer.text, task.language, truncated=answer.truncated, source_text=source_text
+                    answer.text,
+                    task.language,
+                    truncated=answer.truncated,
+                    source_text=source_text,
+                    instructions=instructions,
                 )
                 break
             except OutputRejectedError as exc:
