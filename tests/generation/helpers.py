@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from tests.batch.helpers import write_doc
 
 BRIEF = (
@@ -13,15 +15,41 @@ BRIEF = (
 )
 
 
+#: the packaged Gemma 3 270M as a TextModel beside the SpeechBatch: one sequence on one thread (the
+#: test machines' two cores are shared), a short context
+WRITER = {
+    "apiVersion": "voxray.io/v1alpha1",
+    "kind": "TextModel",
+    "metadata": {"name": "writer"},
+    "spec": {
+        "weights": {"source": "packaged"},
+        "contextLength": 1024,
+        "serving": {"maxConcurrentSequences": 1, "maxQueue": 4, "threads": 1},
+    },
+}
+
+
 def generate_spec(**generate: Any) -> dict[str, Any]:
-    gen: dict[str, Any] = {"brief": BRIEF, "count": 2, "languages": ["en", "es"], "seed": 7, "maxTokens": 64}
+    gen: dict[str, Any] = {
+        "textModel": "writer",
+        "brief": BRIEF,
+        "count": 2,
+        "languages": ["en", "es"],
+        "seed": 7,
+        "maxTokens": 64,
+    }
     gen.update(generate)
     return {
         "generate": gen,
         "variants": {"avatars": ["female_en-US", "male_es"]},
-        "retries": {"maxAttempts": 3, "backoffSeconds": 0.1},
+        # a 270M model's answers are refused now and then: room to ask again
+        "retries": {"maxAttempts": 6, "backoffSeconds": 0.1},
     }
 
 
 def write_generate_doc(path: Path, spec: dict[str, Any] | None = None, **generate: Any) -> Path:
-    return write_doc(path, spec if spec is not None else generate_spec(**generate))
+    """The SpeechBatch and the ``writer`` TextModel, in one file (as the operator delivers them)."""
+    write_doc(path, spec if spec is not None else generate_spec(**generate))
+    with path.open("a", encoding="utf-8") as f:
+        f.write("---\n" + yaml.safe_dump(WRITER, sort_keys=False))
+    return path
