@@ -71,9 +71,11 @@ def test_cleaned(raw: str, language: str, want: str) -> None:
         ("Welcome to the hotel. Enjoy the pool and the bar.", "es", {}, "wrong_language"),
         ("Bienvenidos al hotel. Disfrute de la piscina y del bar.", "en", {}, "wrong_language"),
         (
-            "You write short social media posts for a hotel. Enjoy.",
+            "You write short social media posts for a hotel. Use plain sentences only, no lists.",
             "en",
-            {"instructions": "user: You write short social media posts for a hotel, to be read aloud."},
+            {
+                "instructions": "user: You write short social media posts for a hotel. Use plain sentences only, no lists."
+            },
             "echo",
         ),
     ],
@@ -83,6 +85,13 @@ def test_rejected(raw: str, language: str, kwargs: dict[str, object], reason: st
         clean_output(raw, language, **kwargs)  # type: ignore[arg-type]
     assert info.value.reason == reason
     assert str(info.value)
+
+
+def test_echoed_sentences_are_dropped() -> None:
+    raw = "Write a post for a hotel in Spain today. Our rooftop opens at six. Enjoy the view."
+    assert clean_output(raw, "en", instructions="user: Write a post for a hotel in Spain today.") == (
+        "Our rooftop opens at six. Enjoy the view."
+    )
 
 
 def test_names_from_the_brief_are_no_echo() -> None:

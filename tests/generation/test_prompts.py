@@ -29,7 +29,7 @@ def test_post_prompt_names_language_and_neutral_form(language: str, name: str, n
     (user,) = post_messages(BRIEF, number=3, language=language, max_tokens=160)
     assert user.role == "user"  # instructions and request in one user turn (Gemma has no system role)
     assert neutral in user.content
-    assert f"post number 3 in {name}" in user.content
+    assert f"Post number 3 in {name}" in user.content
     assert BRIEF in user.content
 
 
@@ -109,5 +109,5 @@ def test_translation_prompt_refuses(text: str, source: str, target: str, message
 
 def test_prompt_text_joins_roles() -> None:
     text = prompt_text(post_messages(BRIEF, number=1))
-    assert text.startswith("user: You write short social media posts")
-    assert "\n\nBrief: " in text
+    assert text.startswith("user: Write a short hotel post")
+    assert "\n\nHotel: " in text

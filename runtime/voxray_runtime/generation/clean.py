@@ -216,13 +216,15 @@ def clean_output(
     ``truncated``: the answer stopped at max_tokens (``finish_reason == "length"``): only its complete
     sentences are kept. ``source_text``: for a translation, the text it translates (an answer that
     merely repeats it is rejected). ``instructions``: the prompt's instructions (the brief left out):
-    an answer repeating five consecutive words of them is an echo, not a post. Spanish and English
-    answers must use more function words of their own language than of the other.
+    sentences repeating five consecutive words of them are an echo and dropped (nothing left: refused).
+    Spanish and English answers must use more function words of their own language than of the other.
     """
     script = SCRIPTS.get(language)
     if script is None:
         raise ValueError(f"unsupported language {language!r}; supported: {', '.join(SCRIPTS)}")
     text = strip_wrapping(raw)
+    if instructions is not None:
+        text = drop_echoes(text, language, instructions)
     if truncated:
         kept = trim_to_sentence(text)
         if not kept:
@@ -251,6 +253,13 @@ def clean_output(
             raise OutputRejectedError(
                 "wrong_language", f"the answer reads as another language than {language} ({votes})"
             )
-    if instructions is not None and echoes(text, instructions):
-        raise OutputRejectedError("echo", "the answer repeats the prompt's instructions")
     return text
+
+
+def drop_echoes(text: str, language: str, instructions: str) -> str:
+    """``text`` without its sentences that repeat the prompt's instructions (five consecutive words);
+    OutputRejectedError (``echo``) when no sentence is left."""
+    kept = [s for s in split_sentences(text, language) if not echoes(s, instructions)]
+    if not kept:
+        raise OutputRejectedError("echo", "the answer only repeats the prompt's instructions")
+    return " ".join(kept)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 #: bump when the wording below changes: records written by another version are regenerated
-PROMPT_VERSION = 1
+PROMPT_VERSION = 2
 #: one user message carries the instructions and the request: Gemma has no system role (its chat
 #: formats fold or drop a system message), and every OpenAI-compatible server takes a user message
 
@@ -101,15 +101,13 @@ def post_messages(
     name = language_name(language)
     angle = ANGLES[(number - 1) % len(ANGLES)]
     system = (
-        "You write short social media posts for a hotel, to be read aloud by a text-to-speech voice. "
-        f"Write in {NEUTRAL_FORMS[language]}. Use plain sentences only: no title, no heading, no list, "
-        "no hashtags, no emoji, no links, no quotation marks around the post. "
-        "Reply with the post text and nothing else."
+        f"Write a short hotel post in {NEUTRAL_FORMS[language]}, to be read aloud: plain sentences, "
+        "no title, list, hashtags or emoji."
     )
     user = (
-        f"Brief: {brief.strip()}\n\n"
-        f"Write post number {number} in {name}. Focus on {angle}. "
-        f"Tone: {tone}. Length: {length_hint(max_tokens)}."
+        f"Hotel: {brief.strip()}\n"
+        f"Post number {number} in {name}, about {angle}. Tone: {tone}. Length: {length_hint(max_tokens)}."
+        "\n\nPost:"
     )
     return [Message("user", f"{system}\n\n{user}")]
 
