@@ -259,7 +259,8 @@ def clean_output(
 def drop_echoes(text: str, language: str, instructions: str) -> str:
     """``text`` without its sentences that repeat the prompt's instructions (five consecutive words);
     OutputRejectedError (``echo``) when no sentence is left."""
-    kept = [s for s in split_sentences(text, language) if not echoes(s, instructions)]
-    if not kept:
+    sentences = split_sentences(text, language)
+    kept = [s for s in sentences if not echoes(s, instructions)]
+    if sentences and not kept:
         raise OutputRejectedError("echo", "the answer only repeats the prompt's instructions")
     return " ".join(kept)
