@@ -268,6 +268,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         start_local_ray(args.address, args.num_cpus)
         if _render_batch(args) == 2:
             return 2
+    if args.generate:
+        from voxray_runtime.generation.show import show_generated_post
+
+        start_local_ray(args.address, args.num_cpus)
+        generated = Path(args.output_dir) / "generated"
+        if show_generated_post(args.generate, generated, models=args.file) == 2:
+            return 2
     try:
         base = serve_app(
             args.file,
@@ -308,6 +315,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"  audio:    {out} (store=true writes to {out}/speech/)")
     if args.batch:
         print(f"  batch:    {out}/manifest.jsonl, {out}/summary.json")
+    if args.generate:
+        print(f"  post:     {out}/generated/posts.jsonl and its speech in {out}/generated/")
     print(f"  metrics:  http://127.0.0.1:{os.environ.get('VOXRAY_METRICS_PORT', '8080')}/metrics")
     print("Ctrl-C stops.", flush=True)
     stop = threading.Event()
@@ -362,6 +371,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="leave out the bundled TextModel (Gemma 3 270M on llama.cpp); with -f, files decide",
     )
+    p.add_argument(
+        "--generate",
+        default=None,
+        metavar="FILE",
+        help="first have a TextModel write one post of this spec.generate SpeechBatch and speak it "
+        "(shown, and kept in OUTPUT_DIR/generated)",
+    )
     g = p.add_argument_group(
         "security",
         "auth is required beyond loopback; on loopback with no credentials it is disabled (with a warning)",
@@ -410,6 +426,9 @@ def build_parser() -> argparse.ArgumentParser:
         register_batch(sub)
     except ImportError:  # the batch driver needs the runtime extra; serve/voices stay usable
         pass
+    from voxray_runtime.generation.cli import register as register_generate
+
+    register_generate(sub)
     from voxray_runtime.storage.retention import register as register_retention
 
     register_retention(sub)

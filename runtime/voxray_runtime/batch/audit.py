@@ -1,11 +1,13 @@
-"""Audit events of a batch run (``voxray.audit`` logger): ``batch.start``, one ``batch.item`` per file
-written or failed in this run, ``batch.finish`` with the counts. Builders are pure; the driver emits.
+"""Audit events of a batch run (``voxray.audit`` logger): ``batch.start``, one ``batch.generate`` per text a
+TextModel wrote (or failed to write) for a ``spec.generate`` batch, one ``batch.item`` per file written or
+failed in this run, ``batch.finish`` with the counts. Builders are pure; the driver emits.
 
 Who: the SpeechBatch (``VOXRAY_BATCH_ACTOR``, set by the operator on the RayJob, else the document's
 ``namespace/name``), or the OS user for a local run without a namespace. The text never appears: its
 length and keyed hash (``text_hmac``, HMAC-SHA256 with the key from ``VOXRAY_AUDIT_HMAC_KEY_FILE`` or the
-mounted audit key Secret, else a random per-run key) do. Files skipped because an earlier run made them are
-counted in ``batch.start`` and ``batch.finish``, not repeated per file.
+mounted audit key Secret, else a random per-run key) do; for a generated text, the prompt's length and
+keyed hash (the prompt itself only when the TextModel's ``security.logText`` is on). Files skipped because
+an earlier run made them are counted in ``batch.start`` and ``batch.finish``, not repeated per file.
 """
 
 from __future__ import annotations
@@ -81,6 +83,11 @@ def audit_key(env: Mapping[str, str] | None = None) -> bytes:
         mounted = Path(AUDIT_KEY_MOUNT) / AUDIT_KEY_FILE
         path = str(mounted) if mounted.is_file() else None
     return load_hmac_key(path)
+
+
+def audit_actor_key(name: str | None, namespace: str | None) -> tuple[str, bytes]:
+    """The actor and the keyed-hash key of a run's events (see :func:`batch_actor`, :func:`audit_key`)."""
+    return batch_actor(name, namespace), audit_key()
 
 
 def start_event(
@@ -177,4 +184,56 @@ def finish_event(
         bytes=int(summary.get("bytes_written", 0)),
         duration_ms=float(summary.get("wall_seconds", 0.0)) * 1000.0,
         detail=detail,
+    )
+
+
+def generation_event(
+    actor: str,
+    run_id: str,
+    *,
+    model: str,
+    index: int,
+    post_id: str,
+    language: str,
+    translation: bool,
+    prompt: str,
+    key: bytes,
+    attempts: int,
+    output_path: str,
+    seed: int | None = None,
+    prompt_tokens: int | None = None,
+    completion_tokens: int | None = None,
+    output_chars: int | None = None,
+    duration_s: float | None = None,
+    error_type: str = "",
+    log_text: bool = False,
+) -> AuditEvent:
+    """One text of a generated post: written (no ``error_type``) or failed for good. ``chars`` and
+    ``text_hmac`` are the prompt's; the prompt itself only with ``log_text``."""
+    detail: dict[str, str | int | float | bool | None] = {
+        "index": index,
+        "id": post_id,
+        "kind": "translation" if translation else "post",
+        "seed": seed,
+        "attempts": attempts,
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "output_chars": output_chars,
+    }
+    if error_type:
+        detail["error_type"] = error_type
+    if log_text:
+        detail["prompt"] = prompt
+    return AuditEvent(
+        action="batch.generate",
+        outcome="error" if error_type else "ok",
+        actor=actor,
+        request_id=run_id,
+        model=model,
+        language=language,
+        chars=len(prompt),
+        text_hmac=text_fingerprint(prompt, key),
+        output_path=output_path,
+        duration_ms=duration_s * 1000.0 if duration_s is not None else None,
+        detail={k: v for k, v in detail.items() if v is not None},
     )

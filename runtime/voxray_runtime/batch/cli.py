@@ -57,6 +57,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="execution design (actors: a pool of actors)",
     )
     parser.add_argument(
+        "--text-url",
+        default=None,
+        metavar="URL",
+        help="spec.generate: OpenAI-compatible base URL of the TextModel (default: VOXRAY_TEXT_MODEL_URL, "
+        "else the TextModel in this process)",
+    )
+    parser.add_argument(
+        "--text-model-id",
+        default=None,
+        metavar="ID",
+        help="spec.generate with a URL: the model id to send (default: VOXRAY_TEXT_MODEL_ID, else textModel)",
+    )
+    parser.add_argument(
         "--progress",
         choices=("auto", "rich", "plain", "none"),
         default="auto",
@@ -102,25 +115,53 @@ def batch_models(spec_file: Path, model_files: Sequence[Path] | None) -> list[Na
 
 
 def run_batch(args: argparse.Namespace) -> int:
-    """Validate, plan and run; prints progress and a short summary; returns the exit status."""
+    """Validate, plan and run; prints progress and a short summary; returns the exit status.
+
+    A ``spec.generate`` batch first has its posts written by a TextModel (``posts.jsonl``,
+    generation/batchstep.py), then speaks them like any other.
+    """
     from voxray_runtime.batch.plan import build_plan
 
+    for flag in ("concurrency", "threads", "cpus"):
+        value = getattr(args, flag, None)
+        if value is not None and value <= 0:
+            print(f"error: --{flag} must be positive", file=sys.stderr)
+            return EXIT_INVALID
+    prepared = None
     try:
         doc = load_speechbatch_document(args.file)
         name, spec = doc.name, doc.spec
         assert isinstance(spec, SpeechBatchSpec)
         models = batch_models(args.file, args.models)
         out = args.out if args.out is not None else Path(spec.output.path)
-        plan = build_plan(spec, models=models, output_dir=out, limit=args.limit, base_dir=args.file.parent)
+        if spec.generate is not None:
+            from voxray_runtime.generation.batchstep import expected_settings, prepare_generation
+            from voxray_runtime.generation.records import expected_items
+
+            # voices, languages and file names are checked against the posts to come, before any model loads
+            expected = expected_items(expected_settings(spec, args.limit))
+            files_planned = len(
+                build_plan(spec, models=models, output_dir=out, limit=args.limit, items=expected).work
+            )
+            prepared = prepare_generation(
+                spec,
+                output_dir=out,
+                limit=args.limit,
+                files=[args.file, *(args.models or [])],
+                url=getattr(args, "text_url", None),
+                model_id=getattr(args, "text_model_id", None),
+            )
+            plan = None
+        else:
+            plan = build_plan(
+                spec, models=models, output_dir=out, limit=args.limit, base_dir=args.file.parent
+            )
     except SpecError as exc:
         print(f"error: invalid SpeechBatch: {exc}", file=sys.stderr)
         return EXIT_INVALID
-    for flag in ("concurrency", "threads", "cpus"):
-        value = getattr(args, flag, None)
-        if value is not None and value <= 0:
-            print(f"error: --{flag} must be positive", file=sys.stderr)
-            return EXIT_INVALID
-    from voxray_runtime.batch.audit import audit_destination, ensure_audit_stream
+    import uuid
+
+    from voxray_runtime.batch.audit import audit_actor_key, audit_destination, ensure_audit_stream
     from voxray_runtime.batch.driver import RunOptions, WorkerStartError, run_plan
     from voxray_runtime.storage.paths import UnsafePathError
 
@@ -128,6 +169,51 @@ def run_batch(args: argparse.Namespace) -> int:
     ensure_audit_stream(audit_file)
     if audit_file is not None:
         print(f"audit events: {audit_file}", file=sys.stderr, flush=True)
+    run_id = uuid.uuid4().hex[:16]
+    generation: dict[str, object] | None = None
+    if prepared is not None:
+        from voxray_runtime.batch.progress import Progress
+        from voxray_runtime.generation.client import TextModelError
+        from voxray_runtime.generation.step import GenerationAudit
+        from voxray_runtime.storage.retention import BatchMarker
+
+        print(prepared.describe(), flush=True)
+        actor, key = audit_actor_key(name, doc.namespace)
+        audit = GenerationAudit(actor, run_id, key, log_text=prepared.source.log_text)
+        quiet = args.progress == "none"
+
+        def say(message: str) -> None:
+            if not quiet:
+                print(message, flush=True)
+
+        def progress(done: int, total: int) -> None:
+            say(Progress(total=files_planned, done=0, failed=0, posts_total=total, posts_done=done).line())
+
+        try:
+            with BatchMarker(out):
+                result = prepared.run(
+                    say=say, audit=audit, max_attempts=spec.retries.max_attempts, progress=progress
+                )
+        except TextModelError as exc:
+            print(f"error: the TextModel failed: {exc}; rerun the same command to resume", file=sys.stderr)
+            return EXIT_FAILED
+        except KeyboardInterrupt:
+            print("interrupted: rerun the same command to resume", file=sys.stderr)
+            return 130
+        generation = result.summary()
+        print(
+            f"posts: {len(result.items)} of {result.planned} ready in {result.path} "
+            f"({result.reused} kept, {result.posts_written} written, {result.translations_written} "
+            f"translation(s), {len(result.failures)} failed; {result.completion_tokens} tokens in "
+            f"{result.seconds:.1f} s)",
+            flush=True,
+        )
+        try:
+            plan = build_plan(spec, models=models, output_dir=out, limit=args.limit, items=result.items)
+        except SpecError as exc:
+            print(f"error: invalid SpeechBatch: {exc}", file=sys.stderr)
+            return EXIT_INVALID
+    assert plan is not None
 
     options = RunOptions(
         address=args.address,
@@ -138,6 +224,8 @@ def run_batch(args: argparse.Namespace) -> int:
         progress=args.progress,
         batch_name=name,
         batch_namespace=doc.namespace,
+        run_id=run_id,
+        generation=generation,
     )
     print(
         f"SpeechBatch {name}: {len(plan.items)} item(s) x {len(plan.avatars)} voice(s) = "
@@ -168,7 +256,8 @@ def run_batch(args: argparse.Namespace) -> int:
     )
     for f in summary["failures"]:
         print(f"failed: {f['name']}: {f['error_type']}: {f['error']}", file=sys.stderr)
-    return EXIT_FAILED if summary["failed"] or summary["missing"] else EXIT_OK
+    generation_failed = bool(generation and generation["failed"])
+    return EXIT_FAILED if summary["failed"] or summary["missing"] or generation_failed else EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:

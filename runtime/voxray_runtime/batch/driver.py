@@ -79,6 +79,10 @@ class RunOptions:
     #: the SpeechBatch's name and namespace: who the audit events name (see batch/audit.py)
     batch_name: str | None = None
     batch_namespace: str | None = None
+    #: the run's id in audit events (shared with a generation step that ran first); default: a new one
+    run_id: str | None = None
+    #: what the generation step of a ``spec.generate`` batch did (``generation`` in summary.json)
+    generation: dict[str, Any] | None = None
 
 
 @dataclass
@@ -297,7 +301,7 @@ class BatchAudit:
         self.plan = plan
         self.batch = f"{opts.batch_namespace}/{opts.batch_name}" if opts.batch_namespace else opts.batch_name
         self.actor = batch_actor(opts.batch_name, opts.batch_namespace)
-        self.run_id = uuid.uuid4().hex[:16]
+        self.run_id = opts.run_id or uuid.uuid4().hex[:16]
         self.key = audit_key()
         self.bytes_written = 0
 
@@ -378,6 +382,9 @@ def _run(
     entries = read_entries(plan.manifest_path)
     complete = complete_names(plan, entries)
     counters = Counters(total=len(plan.work))
+    if opts.generation is not None:
+        counters.posts_total = int(opts.generation.get("planned", 0))
+        counters.posts_done = int(opts.generation.get("items", 0))
     counters.skipped = len(complete)
     counters.skipped_audio_seconds = sum(float(entries[n].get("duration_s", 0.0)) for n in complete)
     todo = [w for w in plan.work if w.name not in complete]
@@ -407,6 +414,8 @@ def _run(
     summary = _summary(plan, opts, counters, final, info, wall, started_at, stray_removed=len(stray))
     summary["bytes_written"] = audit.bytes_written
     summary["audit"] = {"run_id": audit.run_id, "actor": audit.actor}
+    if opts.generation is not None:
+        summary["generation"] = opts.generation
     write_jsonl(plan.failures_path, counters.failures)
     atomic_write_bytes(
         plan.summary_path, (json.dumps(summary, indent=2, sort_keys=True) + "\n").encode("utf-8")

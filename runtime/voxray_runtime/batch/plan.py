@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voxray_runtime.batch.items import load_items
+from voxray_runtime.generation.records import POSTS_FILE
 from voxray_runtime.models import NamedModel, catalog_for
 from voxray_runtime.spec.documents import SpecError
 from voxray_runtime.spec.speechbatch import MP3_BITRATES, BatchItem, BatchOutputSpec, SpeechBatchSpec
 from voxray_runtime.storage.naming import NamingError, extension_for, render_name
 from voxray_runtime.storage.paths import check_output_name, resolve_output_path
-from voxray_runtime.voices.avatars import Avatar, VoiceError, expand_variants
+from voxray_runtime.voices.avatars import LANGUAGES, Avatar, VoiceError, expand_variants
 from voxray_runtime.voices.catalog import Catalog, VoiceBinding
 
 #: VoiceError.field (from voices/) -> the SpeechBatch field it concerns
@@ -174,6 +175,36 @@ def check_output(output: BatchOutputSpec) -> None:
         )
 
 
+def check_generate(spec: SpeechBatchSpec, avatars: Sequence[Avatar]) -> tuple[str, ...]:
+    """The languages a ``spec.generate`` batch writes (source first); SpecError naming the field when the
+    brief is blank, a language is unknown, or a requested voice speaks a language not generated."""
+    gen = spec.generate
+    assert gen is not None
+    if not gen.brief.strip():
+        raise SpecError("the brief is empty: say what the posts are about", field="spec.generate.brief")
+    if gen.source_language not in LANGUAGES:
+        raise SpecError(
+            f"unsupported language {gen.source_language!r}; supported: {', '.join(LANGUAGES)}",
+            field="spec.generate.sourceLanguage",
+        )
+    unknown = [lang for lang in gen.languages if lang not in LANGUAGES]
+    if unknown:
+        raise SpecError(
+            f"unsupported language(s) {', '.join(unknown)}; supported: {', '.join(LANGUAGES)}",
+            field="spec.generate.languages",
+        )
+    languages = tuple(dict.fromkeys([gen.source_language, *gen.languages]))
+    missing = [lang for lang in dict.fromkeys(a.language for a in avatars) if lang not in languages]
+    if missing:
+        raise SpecError(
+            f"the requested voices speak {', '.join(missing)}, which the posts are not written in "
+            f"(written in {', '.join(languages)}): add them to spec.generate.languages or narrow "
+            "spec.variants",
+            field="spec.generate.languages",
+        )
+    return languages
+
+
 def name_values(item: BatchItem, avatar: Avatar, ext: str) -> dict[str, object]:
     return {
         "index": item.index,
@@ -231,8 +262,13 @@ def build_plan(
     output_dir: Path,
     limit: int | None = None,
     base_dir: Path | None = None,
+    items: Sequence[BatchItem] | None = None,
 ) -> Plan:
-    """Validate everything and list the files to render (item order, then avatar order)."""
+    """Validate everything and list the files to render (item order, then avatar order).
+
+    A ``spec.generate`` batch takes ``items``: the posts its generation step wrote (or, to validate
+    before any text is written, the posts it will write: ``generation.records.expected_items``).
+    """
     chosen = select_models(spec, models)
     avatars = select_avatars(spec)
     catalog = catalog_for(chosen)
@@ -240,28 +276,35 @@ def build_plan(
     check_output(spec.output)
     if limit is not None and limit < 1:
         raise SpecError("--limit must be at least 1", field="spec.input.limit")
+    reserved = [spec.output.manifest, SUMMARY_FILE, FAILURES_FILE]
     if spec.input is None:
-        raise SpecError(
-            "this batch generates its texts: run the generation step first (voxray batch does)",
-            field="spec.generate",
+        check_generate(spec, avatars)
+        if items is None:
+            raise SpecError(
+                "this batch generates its texts: the generation step runs first (voxray batch does it)",
+                field="spec.generate",
+            )
+        if spec.output.manifest == POSTS_FILE:
+            raise SpecError(
+                f"{POSTS_FILE} holds the generated posts; choose another manifest name",
+                field="spec.output.manifest",
+            )
+        reserved.append(POSTS_FILE)
+        input_field = "spec.generate.languages"
+    else:
+        if items is not None:
+            raise SpecError("items are given by spec.input; no generated items apply", field="spec.input")
+        items = load_items(spec.input, base_dir=base_dir, limit=limit)
+        input_field = (
+            "spec.input.items"
+            if spec.input.items is not None
+            else "spec.input.file"
+            if spec.input.file
+            else "spec.input.configMap"
         )
-    items = load_items(spec.input, base_dir=base_dir, limit=limit)
-    input_field = (
-        "spec.input.items"
-        if spec.input.items is not None
-        else "spec.input.file"
-        if spec.input.file
-        else "spec.input.configMap"
-    )
     check_translations(items, avatars, input_field)
     fmt = spec.output.format
-    names = render_names(
-        spec.output.file_name_template,
-        items,
-        avatars,
-        fmt,
-        reserved=(spec.output.manifest, SUMMARY_FILE, FAILURES_FILE),
-    )
+    names = render_names(spec.output.file_name_template, items, avatars, fmt, reserved=reserved)
     work = []
     for item in items:
         for avatar in avatars:

@@ -1,6 +1,8 @@
 """Progress lines the batch driver prints, and the operator parses from the RayJob's driver logs.
 
-One line per update: ``voxray-progress {"total": 1800, "done": 120, "failed": 2, ...}``. Pure.
+One line per update: ``voxray-progress {"total": 1800, "done": 120, "failed": 2, ...}``. A ``spec.generate``
+batch adds ``posts_total`` and ``posts_done`` (posts with every text written), from its generation step on.
+Pure.
 """
 
 from __future__ import annotations
@@ -20,9 +22,15 @@ class Progress:
     audio_seconds: float = 0.0
     elapsed_seconds: float = 0.0
     finished: bool = False
+    #: a spec.generate batch: posts planned, and those with every text written (0: not such a batch)
+    posts_total: int = 0
+    posts_done: int = 0
 
     def line(self) -> str:
-        return PROGRESS_PREFIX + json.dumps(asdict(self), separators=(",", ":"), sort_keys=True)
+        data = asdict(self)
+        if not self.posts_total:
+            del data["posts_total"], data["posts_done"]
+        return PROGRESS_PREFIX + json.dumps(data, separators=(",", ":"), sort_keys=True)
 
 
 def parse_progress(logs: str) -> Progress | None:
@@ -41,6 +49,8 @@ def parse_progress(logs: str) -> Progress | None:
                 audio_seconds=float(data.get("audio_seconds", 0.0)),
                 elapsed_seconds=float(data.get("elapsed_seconds", 0.0)),
                 finished=bool(data.get("finished", False)),
+                posts_total=int(data.get("posts_total", 0)),
+                posts_done=int(data.get("posts_done", 0)),
             )
         except (ValueError, KeyError, TypeError):
             continue

@@ -27,6 +27,9 @@ class Counters:
     #: files rendered in this run -> their audio seconds
     rendered_audio: dict[str, float] = field(default_factory=dict)
     failures: list[dict[str, Any]] = field(default_factory=list)
+    #: a spec.generate batch: posts planned and posts ready (reported with every progress line)
+    posts_total: int = 0
+    posts_done: int = 0
 
     @property
     def rendered(self) -> int:
@@ -50,6 +53,8 @@ class Counters:
             audio_seconds=round(self.audio_seconds + self.skipped_audio_seconds, 3),
             elapsed_seconds=round(elapsed, 3),
             finished=finished,
+            posts_total=self.posts_total,
+            posts_done=self.posts_done,
         )
 
 

@@ -26,7 +26,14 @@ AUDIT_LOGGER = "voxray.audit"
 AUDIT_SCHEMA = 1
 
 Action = Literal[
-    "synthesize", "store", "generate", "batch.start", "batch.item", "batch.finish", "auth.denied"
+    "synthesize",
+    "store",
+    "generate",
+    "batch.start",
+    "batch.generate",
+    "batch.item",
+    "batch.finish",
+    "auth.denied",
 ]
 Outcome = Literal["ok", "error", "denied", "rate_limited"]
 

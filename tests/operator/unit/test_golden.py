@@ -17,7 +17,8 @@ from voxray_operator.cli import render_documents
 GOLDEN_DIR = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("VOXRAY_UPDATE_GOLDEN") == "1"
 #: examples owned elsewhere change on their own schedule; they are still schema-checked
-NOT_GOLDEN = {"speechbatch-hospitality.yaml"}
+#: (speechbatch-generate.yaml: its RayJob gains the TextModel's URL, id and key once the operator wires them)
+NOT_GOLDEN = {"speechbatch-hospitality.yaml", "speechbatch-generate.yaml"}
 GOLDEN_EXAMPLES = [p for p in example_files() if p.name not in NOT_GOLDEN]
 
 

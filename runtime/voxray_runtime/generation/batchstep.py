@@ -1,0 +1,92 @@
+"""The generation step as ``voxray batch`` runs it: validate, open the TextModel, plan against the
+``posts.jsonl`` an earlier run left, write what is missing, hand the posts to speech planning."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from voxray_runtime.generation.plan import GenerationPlan, plan_generation
+from voxray_runtime.generation.records import POSTS_FILE, Record, Settings, parse_records
+from voxray_runtime.generation.source import TextSource, open_text_source
+from voxray_runtime.generation.step import GenerationAudit, GenerationResult, generate_posts
+from voxray_runtime.spec.speechbatch import SpeechBatchSpec
+from voxray_runtime.storage.paths import resolve_output_path
+
+
+def read_posts(output_dir: Path) -> dict[int, Record]:
+    """The records of ``output_dir/posts.jsonl`` (none when it does not exist)."""
+    path = resolve_output_path(output_dir, POSTS_FILE)
+    if not path.is_file():
+        return {}
+    return parse_records(path.read_text(encoding="utf-8", errors="replace").splitlines())
+
+
+def expected_settings(spec: SpeechBatchSpec, limit: int | None) -> Settings:
+    """The run's settings before the model is known (enough to validate voices and file names)."""
+    assert spec.generate is not None
+    return Settings.from_spec(spec.generate, model="", limit=limit)
+
+
+@dataclass
+class PreparedGeneration:
+    source: TextSource
+    plan: GenerationPlan
+    output_dir: Path
+
+    def describe(self) -> str:
+        p, c = self.plan, self.source.client
+        return (
+            f"generating posts with {c.model} ({c.where}): {p.settings.count} post(s) in "
+            f"{', '.join(p.settings.languages)}; {p.complete_posts} already in {POSTS_FILE}, "
+            f"{p.posts_to_write} post(s) and {p.translations_to_write} translation(s) to write"
+        )
+
+    def run(
+        self,
+        *,
+        say: Callable[[str], None],
+        audit: GenerationAudit | None,
+        max_attempts: int,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> GenerationResult:
+        """Write what is missing, then release the model (speech needs the CPUs)."""
+        try:
+            return generate_posts(
+                self.plan,
+                self.source.client,
+                self.output_dir,
+                max_attempts=max_attempts,
+                say=say,
+                audit=audit,
+                progress=progress,
+            )
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self.source.client.close()
+
+
+def prepare_generation(
+    spec: SpeechBatchSpec,
+    *,
+    output_dir: Path,
+    limit: int | None,
+    files: Sequence[Path],
+    env: Mapping[str, str] | None = None,
+    url: str | None = None,
+    model_id: str | None = None,
+) -> PreparedGeneration:
+    """Open the TextModel (SpecError naming spec.generate.textModel when it cannot be reached or is
+    unknown) and plan against what ``posts.jsonl`` holds."""
+    assert spec.generate is not None
+    source = open_text_source(spec.generate, env=env, url=url, model_id=model_id, files=files)
+    try:
+        settings = Settings.from_spec(spec.generate, model=source.client.model, limit=limit)
+        plan = plan_generation(settings, read_posts(output_dir))
+    except BaseException:
+        source.client.close()
+        raise
+    return PreparedGeneration(source=source, plan=plan, output_dir=output_dir)
