@@ -13,13 +13,13 @@ import pytest
 
 Reply = tuple[int, dict[str, str], Any]
 OK_BODY = {
-    "model": "gemma-3-270m-it-q4_k_m",
+    "model": "gemma-3-270m-q4_k_m",
     "choices": [
         {"index": 0, "message": {"role": "assistant", "content": "Welcome."}, "finish_reason": "stop"}
     ],
     "usage": {"prompt_tokens": 12, "completion_tokens": 3},
 }
-MODELS_BODY = {"object": "list", "data": [{"id": "gemma-3-270m-it-q4_k_m"}, {"id": "tts-1"}]}
+MODELS_BODY = {"object": "list", "data": [{"id": "gemma-3-270m-q4_k_m"}, {"id": "tts-1"}]}
 
 
 class Scripted:
@@ -80,7 +80,7 @@ def server() -> Iterator[tuple[str, Scripted]]:
 
 def chat_body(content: str, finish_reason: str = "stop", tokens: int = 9) -> dict[str, Any]:
     return {
-        "model": "gemma-3-270m-it-q4_k_m",
+        "model": "gemma-3-270m-q4_k_m",
         "choices": [
             {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": finish_reason}
         ],

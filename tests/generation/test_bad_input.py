@@ -72,7 +72,7 @@ def test_unreachable_url_from_the_environment(
 ) -> None:
     url = f"http://127.0.0.1:{closed_port()}/v1"
     monkeypatch.setenv("VOXRAY_TEXT_MODEL_URL", url)
-    monkeypatch.setenv("VOXRAY_TEXT_MODEL_ID", "gemma-3-270m-it-q4_k_m")
+    monkeypatch.setenv("VOXRAY_TEXT_MODEL_ID", "gemma-3-270m-q4_k_m")
     err = run(tmp_path, generate_spec(), capsys)
     assert "spec.generate.textModel: cannot reach the text model at " + url in err
     assert "(the URL is from VOXRAY_TEXT_MODEL_URL)" in err

@@ -29,7 +29,7 @@ MESSAGES = [Message("system", "Be brief."), Message("user", "Write a welcome lin
 
 
 def client_for(url: str, waits: list[float], **kw: Any) -> HttpTextClient:
-    return HttpTextClient(url, "gemma-3-270m-it-q4_k_m", sleep=waits.append, **kw)
+    return HttpTextClient(url, "gemma-3-270m-q4_k_m", sleep=waits.append, **kw)
 
 
 def test_chat_sends_the_openai_request_with_the_key(server: tuple[str, Scripted]) -> None:
@@ -48,7 +48,7 @@ def test_chat_sends_the_openai_request_with_the_key(server: tuple[str, Scripted]
     (req,) = script.requests
     assert (req["method"], req["path"], req["auth"]) == ("POST", "/v1/chat/completions", "Bearer sk-test")
     assert req["json"] == {
-        "model": "gemma-3-270m-it-q4_k_m",
+        "model": "gemma-3-270m-q4_k_m",
         "messages": [
             {"role": "system", "content": "Be brief."},
             {"role": "user", "content": "Write a welcome line."},
@@ -162,7 +162,7 @@ def test_check_model(server: tuple[str, Scripted]) -> None:
     client_for(url, waits).check_model()
     other = HttpTextClient(url, "llama-3", sleep=waits.append)
     with pytest.raises(
-        TextModelNotFoundError, match="does not serve 'llama-3'; it serves: gemma-3-270m-it-q4_k_m, tts-1"
+        TextModelNotFoundError, match="does not serve 'llama-3'; it serves: gemma-3-270m-q4_k_m, tts-1"
     ):
         other.check_model()
     assert script.requests[0]["path"] == "/v1/models"
@@ -175,12 +175,12 @@ def test_from_env(server: tuple[str, Scripted], tmp_path: Path) -> None:
     key.write_text("sk-from-file\n")
     env = {
         "VOXRAY_TEXT_MODEL_URL": url + "/",
-        "VOXRAY_TEXT_MODEL_ID": "gemma-3-270m-it-q4_k_m",
+        "VOXRAY_TEXT_MODEL_ID": "gemma-3-270m-q4_k_m",
         "VOXRAY_TEXT_API_KEY_FILE": str(key),
     }
     c = HttpTextClient.from_env(env)
     assert c is not None
-    assert c.model == "gemma-3-270m-it-q4_k_m"
+    assert c.model == "gemma-3-270m-q4_k_m"
     assert c.where == url
     c.chat(MESSAGES, max_tokens=16, temperature=0, seed=1)
     assert script.requests[0]["auth"] == "Bearer sk-from-file"

@@ -22,7 +22,7 @@ from voxray_runtime.generation.records import (
 from voxray_runtime.spec.speechbatch import GenerateSpec
 
 SPEC = GenerateSpec(brief="A seaside hotel in Cádiz.", count=2, languages=["en", "es"], seed=7, maxTokens=64)
-SETTINGS = Settings.from_spec(SPEC, model="gemma-3-270m-it-q4_k_m")
+SETTINGS = Settings.from_spec(SPEC, model="gemma-3-270m-q4_k_m")
 
 
 def written(settings: Settings, index: int, langs: tuple[str, ...]) -> dict[str, Any]:
@@ -71,7 +71,7 @@ def test_brief_hash_ignores_wrapping() -> None:
 
 def test_record_is_a_batch_item_line() -> None:
     rec = written(SETTINGS, 1, ("es",))
-    assert rec["model"] == "gemma-3-270m-it-q4_k_m"
+    assert rec["model"] == "gemma-3-270m-q4_k_m"
     assert rec["batch_seed"] == 7
     assert rec["seed"] == post_seed(7, 1, "en")
     line = render_records({1: rec}).decode()
@@ -138,7 +138,7 @@ def test_plan_resumes(existing: dict[int, tuple[str, ...]], want: list[Any], com
 
 
 def test_plan_rewrites_records_of_other_settings_and_keeps_others() -> None:
-    old = Settings.from_spec(SPEC.model_copy(update={"seed": 8}), model="gemma-3-270m-it-q4_k_m")
+    old = Settings.from_spec(SPEC.model_copy(update={"seed": 8}), model="gemma-3-270m-q4_k_m")
     recs = {1: written(old, 1, ("es",)), 2: written(SETTINGS, 2, ("es",)), 5: written(SETTINGS, 5, ("es",))}
     plan = plan_generation(SETTINGS, recs)
     assert tasks(plan) == [(1, "en", False), (1, "es", True)]

@@ -20,7 +20,7 @@ from voxray_runtime.spec.speechbatch import GenerateSpec
 from .conftest import Scripted, chat_body
 
 SPEC = GenerateSpec(brief="A seaside hotel.", count=2, languages=["en", "es"], seed=7, maxTokens=64)
-SETTINGS = Settings.from_spec(SPEC, model="gemma-3-270m-it-q4_k_m")
+SETTINGS = Settings.from_spec(SPEC, model="gemma-3-270m-q4_k_m")
 
 
 def client(url: str) -> HttpTextClient:

@@ -16,7 +16,7 @@ import yaml
 
 from voxray_runtime.cli import _wait_ready
 
-GEMMA_ID = "gemma-3-270m-it-q4_k_m"
+GEMMA_ID = "gemma-3-270m-q4_k_m"
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from voxray_runtime.api.text_service import TextFrontend, TextModelEntry, chat_j
 
 MODEL = TextModelEntry(
     name="gemma",
-    id="gemma-3-270m-it-q4_k_m",
+    id="gemma-3-270m-q4_k_m",
     engine="llamacpp",
     context_length=2048,
     max_tokens=512,
@@ -112,8 +112,8 @@ def test_completion_schema_refuses_token_prompts_and_echo() -> None:
 def test_frontend_resolves_served_id_and_name_and_names_unknown_models() -> None:
     front = TextFrontend([MODEL], backend=None)  # type: ignore[arg-type]
     assert front.resolve("gemma") is MODEL
-    assert front.resolve("gemma-3-270m-it-q4_k_m") is MODEL
+    assert front.resolve("gemma-3-270m-q4_k_m") is MODEL
     with pytest.raises(Problem) as info:
         front.resolve("gpt-4o")
     assert (info.value.status, info.value.field) == (400, "model")
-    assert "gemma-3-270m-it-q4_k_m" in info.value.detail
+    assert "gemma-3-270m-q4_k_m" in info.value.detail

