@@ -123,7 +123,9 @@ def write_app(serve_base: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
         "serving": {"maxConcurrentSequences": 2, "maxQueue": 4, "maxTokens": 256, "threads": 1},
     }
     args = {
-        "models": [{"name": m.name, "spec": m.spec.to_wire()} for m in default_models() if m.name == "espeak"],
+        "models": [
+            {"name": m.name, "spec": m.spec.to_wire()} for m in default_models() if m.name == "espeak"
+        ],
         "text_models": [{"name": gemma.name, "spec": text_spec}],
         "output_dir": str(d / "out"),
         "ingress_num_cpus": 0.0,
