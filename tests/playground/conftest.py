@@ -6,11 +6,14 @@ test fails on any of them."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.playground.browser import BrowserMissingError, launch
 
@@ -90,3 +93,46 @@ def wait_played(page: Any, scope: str = "#speak-result", min_s: float = 1.0) -> 
         arg=[scope, min_s],
     )
     return float(page.evaluate(f"document.querySelector('{scope} audio').duration"))
+
+
+@dataclass(frozen=True)
+class WriteApp:
+    url: str
+    key: str
+
+
+@pytest.fixture(scope="session")
+def write_app(serve_base: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WriteApp]:
+    """The Playground of an app serving the packaged TextModel beside a voice, as ``voxray serve`` does,
+    with authentication required: the session's main app serves no text model (its tests pin its
+    listing), and this one is small: espeak-ng and Gemma 3 270M with a short context and one thread."""
+    from ray import serve
+
+    from voxray_runtime.cli import _wait_ready
+    from voxray_runtime.models import default_models, default_text_models
+    from voxray_runtime.serve.app import build_app
+
+    d = tmp_path_factory.mktemp("write")
+    key = f"vxk-{secrets.token_urlsafe(24)}"
+    keys_file = d / "keys.yaml"
+    keys_file.write_text(yaml.safe_dump({"keys": [{"id": "writer", "key": key}]}))
+    (gemma,) = default_text_models()
+    text_spec = gemma.spec.to_wire() | {
+        "contextLength": 512,
+        "resources": {"cpu": 0.05},
+        "serving": {"maxConcurrentSequences": 2, "maxQueue": 4, "maxTokens": 256, "threads": 1},
+    }
+    args = {
+        "models": [
+            {"name": m.name, "spec": m.spec.to_wire()} for m in default_models() if m.name == "espeak"
+        ],
+        "text_models": [{"name": gemma.name, "spec": text_spec}],
+        "output_dir": str(d / "out"),
+        "ingress_num_cpus": 0.0,
+        "security": {"auth": "required", "apiKeysFile": str(keys_file)},
+    }
+    serve.run(build_app(args), name="playground-write", route_prefix="/write", blocking=False)
+    url = f"{serve_base}/write"
+    _wait_ready(f"{url}/readyz", 300)
+    yield WriteApp(url, key)
+    serve.delete("playground-write")

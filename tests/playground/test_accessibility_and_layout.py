@@ -16,7 +16,7 @@ from tests.playground.conftest import choose_voice, wait_played, wait_ready
 
 pytestmark = [pytest.mark.ray, pytest.mark.timeout(300)]
 
-PANELS = ["speak", "compare", "history", "batches"]
+PANELS = ["speak", "compare", "history", "batches", "write"]
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "mobile": {"width": 360, "height": 780}}
 
 

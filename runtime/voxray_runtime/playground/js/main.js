@@ -9,9 +9,10 @@ import { announce, el } from "./ui.js";
 import { panel as speak } from "./panels/speak.js";
 import { panel as compare } from "./panels/compare.js";
 import { panel as batches } from "./panels/batches.js";
+import { panel as write } from "./panels/write.js";
 import { panel as clips } from "./history.js";
 
-const PANELS = [speak, compare, clips, batches];
+const PANELS = [speak, compare, clips, batches, write];
 
 const $ = (id) => document.getElementById(id);
 
@@ -29,6 +30,15 @@ function mountTabs(ctx) {
   const panels = $("panels");
   const buttons = [];
   const hooks = new Map();
+  // "Speak this" (Write): the text goes into the Speak panel, which opens with its text area focused
+  ctx.speakText = (text) => {
+    const box = $("speak-text");
+    box.value = text;
+    box.dispatchEvent(new Event("input"));
+    select("speak", false);
+    box.focus();
+    announce("The post is in the Speak panel");
+  };
   for (const p of PANELS) {
     const tab = el(
       "button",
@@ -91,7 +101,9 @@ async function boot() {
     ? `Signed in as ${me.id}${me.models ? ` (models: ${me.models.join(", ")})` : ""}`
     : "Authentication is off (loopback)";
   $("forget-key").hidden = !apiKey();
-  mountTabs({ me, catalog: new VoiceCatalog(voices.voices, models.data) });
+  const speech = models.data.filter((m) => m.kind !== "text");
+  const textModels = models.data.filter((m) => m.kind === "text");
+  mountTabs({ me, catalog: new VoiceCatalog(voices.voices, speech), textModels });
   announce(`Playground ready: ${voices.count} voices`);
 }
 
