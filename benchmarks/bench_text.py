@@ -38,7 +38,7 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine, machine_line, pct, stop_serve, wait_http_ok, write_results
+from common import machine, machine_line, pct, start_local_serve, stop_serve, wait_http_ok, write_results
 
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 os.environ.setdefault("RAY_AUTH_MODE", "disabled")
@@ -132,20 +132,12 @@ def thread_round(
 
 # ---- systems --------------------------------------------------------------------------------------------
 def start_voxray(gguf: Path) -> tuple[str, Callable[[], None]]:
-    import ray
     from ray import serve
 
     from voxray_runtime.serve.app import build_app
 
     port = free_port(PORT_BASE)
-    ray.init(
-        num_cpus=2,
-        include_dashboard=False,
-        _node_ip_address="127.0.0.1",
-        log_to_driver=False,
-        _temp_dir=tempfile.mkdtemp(prefix="vxr-textbench-", dir="/tmp"),
-    )
-    serve.start(http_options={"host": "127.0.0.1", "port": port})
+    start_local_serve(port)
     spec = {
         "weights": {"source": "path", "path": str(gguf)},
         "servedModelName": "gemma",

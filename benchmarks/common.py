@@ -103,22 +103,17 @@ def stop_serve() -> None:
     ray.shutdown()
 
 
-def start_serve(models: list[tuple[str, VoiceModelSpec]], out: str, port: int | None = None) -> str:
-    """The voxray Serve app (real ingress, real model replicas) on a fresh local Ray; returns its URL.
-
-    Auth and per-caller limits are off: loopback only, measuring the API itself. The port comes from
-    ``BENCH_PORT`` when not given (default 18765).
-    """
+def start_local_serve(port: int) -> None:
+    """A fresh local Ray (its workers at ``voxray serve``'s niceness) and Serve's proxy on ``port``."""
     import tempfile
 
     import ray
     from ray import serve
 
     from voxray_runtime.cli import LOCAL_WORKER_NICENESS
-    from voxray_runtime.serve.app import build_app
 
     for key, value in LOCAL_WORKER_NICENESS.items():
-        os.environ.setdefault(key, value)  # as `voxray serve` runs its replicas
+        os.environ.setdefault(key, value)  # Ray's default (15) starves the replicas under any other load
     ray.init(
         num_cpus=os.cpu_count() or 2,
         include_dashboard=False,
@@ -126,8 +121,21 @@ def start_serve(models: list[tuple[str, VoiceModelSpec]], out: str, port: int | 
         _temp_dir=tempfile.mkdtemp(prefix="vxr-bench-", dir="/tmp"),
         log_to_driver=False,
     )
-    port = port or int(os.environ.get("BENCH_PORT", "18765"))
     serve.start(http_options={"host": "127.0.0.1", "port": port})
+
+
+def start_serve(models: list[tuple[str, VoiceModelSpec]], out: str, port: int | None = None) -> str:
+    """The voxray Serve app (real ingress, real model replicas) on a fresh local Ray; returns its URL.
+
+    Auth and per-caller limits are off: loopback only, measuring the API itself. The port comes from
+    ``BENCH_PORT`` when not given (default 18765).
+    """
+    from ray import serve
+
+    from voxray_runtime.serve.app import build_app
+
+    port = port or int(os.environ.get("BENCH_PORT", "18765"))
+    start_local_serve(port)
     serve.run(
         build_app(
             {
