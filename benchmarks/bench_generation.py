@@ -141,7 +141,20 @@ def main() -> None:
         f"translated into {', '.join(LANGUAGES)} (one answer each); maxTokens {MAX_TOKENS}, temperature "
         f"{TEMPERATURE}, batch seed {BATCH_SEED}. A pass is an answer `clean_output` accepts (the checks "
         "the generation step applies); refusal reasons are clean.py's.\n\n"
-        f"{table(results)}\n"
+        f"{table(results)}\n\n"
+        "The checks judge the script, the language's function words, echoes of the prompt, repetition and "
+        "runaway length: not the meaning. Answers that pass (read them in generation.json) are far from "
+        "equal: with the chat style the model mostly restates the instructions, and what passes is often "
+        "such a restatement with its first sentence dropped as an echo; with the completion documents the "
+        "English posts and Spanish translations are on topic, while the Arabic, Hindi and Urdu ones are in "
+        "the right script but mostly lose or change the meaning (a 270M base model), or mix in English "
+        "words, which the script check refuses.\n\n"
+        "Completion-style samples (first answer):\n\n"
+        + "\n".join(
+            f"- {t['language']}: {' '.join(t['sample'].split())[:110]} ({t['verdict']})"
+            for t in results["completion"]["translations"]
+        )
+        + "\n"
     )
     write_results("generation", {"machine": m, "results": results}, md)
 

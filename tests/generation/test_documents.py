@@ -98,8 +98,8 @@ def test_translation_document_refuses(text: str, source: str, target: str, messa
     ("prompt", "stop"),
     [
         (post_prompt(BRIEF, number=1), ("\n\n", "\nHotel:")),
-        (translation_prompt("Welcome.", source="en", target="ar"), ("\n\n", "\nEnglish:")),
-        (translation_prompt("Hola.", source="es", target="en"), ("\n\n", "\nSpanish:")),
+        (translation_prompt("Welcome.", source="en", target="ar"), ("\n\n", "\nEnglish:", "\nArabic:")),
+        (translation_prompt("Hola.", source="es", target="en"), ("\n\n", "\nSpanish:", "\nEnglish:")),
     ],
 )
 def test_completion_prompts_stop_at_the_next_label(prompt: Prompt, stop: tuple[str, ...]) -> None:

@@ -254,4 +254,6 @@ def translation_prompt(text: str, *, source: str, target: str, style: PromptStyl
     if style == "chat":
         return Prompt("chat", tuple(translation_messages(text, source=source, target=target)))
     doc = translation_document(text, source=source, target=target)
-    return Prompt("completion", document=doc, stop=("\n\n", f"\n{language_name(source)}:"))
+    # the model tends to go on with another pair, or a second line under the same label
+    stop = ("\n\n", f"\n{language_name(source)}:", f"\n{language_name(target)}:")
+    return Prompt("completion", document=doc, stop=stop)
