@@ -16,6 +16,7 @@ BENCHES = [
     "bench_load.py",
     "bench_playground.py",
     "bench_text.py",
+    "bench_generation.py",
 ]
 
 

@@ -124,7 +124,7 @@ def test_busy_past_the_retries(server: tuple[str, Scripted]) -> None:
         ),
         ((422, {}, "not json"), TextModelRequestError, "HTTP 422: not json"),
         ((500, {}, {"detail": "engine crashed"}), TextModelError, "failed \\(HTTP 500: engine crashed\\)"),
-        ((200, {}, {"choices": []}), TextModelError, "not an OpenAI chat completion"),
+        ((200, {}, {"choices": []}), TextModelError, "not an OpenAI completion"),
         ((200, {}, "<html>"), TextModelError, "not JSON"),
     ],
 )

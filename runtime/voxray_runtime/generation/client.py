@@ -1,6 +1,7 @@
 """How voxray asks a TextModel for text: the ``TextClient`` protocol and its OpenAI-compatible HTTP
 client (a TextModel's Serve ingress on a cluster, ``voxray serve`` locally, any server that speaks
-``POST {base}/chat/completions``).
+``POST {base}/completions`` (a base model: few-shot documents) or ``POST {base}/chat/completions`` (an
+instruction-tuned one); see :mod:`voxray_runtime.generation.prompts` for the two prompt styles).
 
 Configuration on a cluster comes from the environment the operator sets on a SpeechBatch's RayJob:
 ``VOXRAY_TEXT_MODEL_URL`` (base URL ending in ``/v1``), ``VOXRAY_TEXT_MODEL_ID`` (the model id to send)
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from voxray_runtime.generation.prompts import Message
+from voxray_runtime.generation.prompts import Message, Prompt, PromptStyle
 
 URL_ENV = "VOXRAY_TEXT_MODEL_URL"
 MODEL_ENV = "VOXRAY_TEXT_MODEL_ID"
@@ -70,7 +71,11 @@ class Completion:
 
 
 class TextClient(Protocol):
-    """Anything that answers chat messages with one completion."""
+    """Anything that answers a prompt (chat messages or a document to continue) with one completion."""
+
+    #: the prompt style the model answers well: ``completion`` (base model) or ``chat``
+    @property
+    def style(self) -> PromptStyle: ...
 
     #: the model id answers come from (recorded with every post)
     @property
@@ -84,7 +89,20 @@ class TextClient(Protocol):
         self, messages: Sequence[Message], *, max_tokens: int, temperature: float, seed: int
     ) -> Completion: ...
 
+    def complete(
+        self, document: str, *, stop: Sequence[str], max_tokens: int, temperature: float, seed: int
+    ) -> Completion: ...
+
     def close(self) -> None: ...
+
+
+def ask(client: TextClient, prompt: Prompt, *, max_tokens: int, temperature: float, seed: int) -> Completion:
+    """``prompt`` sent the way its style says (chat messages, or a document with its stop sequences)."""
+    if prompt.style == "chat":
+        return client.chat(prompt.messages, max_tokens=max_tokens, temperature=temperature, seed=seed)
+    return client.complete(
+        prompt.document, stop=prompt.stop, max_tokens=max_tokens, temperature=temperature, seed=seed
+    )
 
 
 def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
@@ -122,13 +140,15 @@ def problem_detail(body: Any) -> str:
 
 
 def parse_completion(body: Any, model: str) -> Completion:
-    """The first choice of an OpenAI chat completion body; TextModelError when it has none."""
+    """The first choice of an OpenAI chat completion (``message.content``) or completion (``text``) body;
+    TextModelError when it has none."""
     try:
         choice = body["choices"][0]
-        text = choice["message"]["content"] or ""
+        text = choice["text"] if "text" in choice else choice["message"]["content"]
+        text = text or ""
     except (KeyError, IndexError, TypeError) as exc:
         raise TextModelError(
-            f"the answer is not an OpenAI chat completion (no choices[0].message): {exc}"
+            f"the answer is not an OpenAI completion (no choices[0].message or choices[0].text): {exc}"
         ) from None
     usage = body.get("usage") if isinstance(body.get("usage"), Mapping) else {}
     return Completion(
@@ -153,7 +173,10 @@ def read_api_key(path: str | None) -> str | None:
 
 
 class HttpTextClient:
-    """OpenAI-compatible chat completions over HTTP (httpx), with retries on 429/503 and transport errors."""
+    """OpenAI-compatible completions over HTTP (httpx), with retries on 429/503 and transport errors.
+
+    ``style``: ``completion`` (the default: few-shot documents to ``/completions``, which a base model such
+    as the packaged Gemma 3 270M continues well and an instruction-tuned one too) or ``chat``."""
 
     def __init__(
         self,
@@ -165,6 +188,7 @@ class HttpTextClient:
         max_attempts: int = 5,
         backoff_s: float = 1.0,
         sleep: Callable[[float], None] = time.sleep,
+        style: PromptStyle = "completion",
     ) -> None:
         import httpx
 
@@ -174,6 +198,7 @@ class HttpTextClient:
             )
         self.base_url = base_url.rstrip("/")
         self._model = model
+        self._style: PromptStyle = style
         self.max_attempts = max(1, max_attempts)
         self.backoff_s = backoff_s
         self._sleep = sleep
@@ -196,6 +221,10 @@ class HttpTextClient:
     @property
     def model(self) -> str:
         return self._model
+
+    @property
+    def style(self) -> PromptStyle:
+        return self._style
 
     @property
     def where(self) -> str:
@@ -284,3 +313,17 @@ class HttpTextClient:
             "stream": False,
         }
         return parse_completion(self._request("POST", "/chat/completions", body), self._model)
+
+    def complete(
+        self, document: str, *, stop: Sequence[str], max_tokens: int, temperature: float, seed: int
+    ) -> Completion:
+        body = {
+            "model": self._model,
+            "prompt": document,
+            "stop": list(stop),
+            "max_tokens": max_tokens,
+            "temperature": temperature,
+            "seed": seed,
+            "stream": False,
+        }
+        return parse_completion(self._request("POST", "/completions", body), self._model)

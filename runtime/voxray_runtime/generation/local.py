@@ -12,12 +12,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from voxray_runtime.generation.client import Completion, TextModelError
-from voxray_runtime.generation.prompts import Message
+from voxray_runtime.generation.prompts import Message, PromptStyle
 from voxray_runtime.spec.textmodel import TextModelSpec
 
 
 class LocalTextClient:
-    """Chat completions from a llama.cpp engine in this process."""
+    """Completions from a llama.cpp engine in this process. Its prompt style follows the GGUF: ``chat``
+    when the file carries a chat template (an instruction-tuned model), else ``completion`` (a base model
+    such as the packaged Gemma 3 270M, which llama.cpp would otherwise wrap in its family's turn format)."""
 
     def __init__(self, engine: Any, model: str) -> None:
         self._engine = engine
@@ -51,15 +53,29 @@ class LocalTextClient:
     def where(self) -> str:
         return "in-process (llama.cpp)"
 
+    @property
+    def style(self) -> PromptStyle:
+        return "chat" if getattr(self._engine.info, "chat_format", "none") == "gguf" else "completion"
+
     def chat(
         self, messages: Sequence[Message], *, max_tokens: int, temperature: float, seed: int
+    ) -> Completion:
+        return self._run([m.wire() for m in messages], (), max_tokens, temperature, seed)
+
+    def complete(
+        self, document: str, *, stop: Sequence[str], max_tokens: int, temperature: float, seed: int
+    ) -> Completion:
+        return self._run(document, tuple(stop), max_tokens, temperature, seed)
+
+    def _run(
+        self, request: Any, stop: tuple[str, ...], max_tokens: int, temperature: float, seed: int
     ) -> Completion:
         from voxray_runtime.engines.text.llamacpp import GenerationParams
         from voxray_runtime.engines.text.params import TextEngineError
 
-        params = GenerationParams(max_tokens=max_tokens, temperature=temperature, seed=seed)
+        params = GenerationParams(max_tokens=max_tokens, temperature=temperature, seed=seed, stop=stop)
         try:
-            done = self._engine.complete([m.wire() for m in messages], params)
+            done = self._engine.complete(request, params)
         except TextEngineError as exc:
             raise TextModelError(str(exc)) from exc
         usage = done.result.usage

@@ -25,9 +25,9 @@ from typing import Any
 
 from voxray_runtime.batch.audit import generation_event
 from voxray_runtime.generation.clean import OutputRejectedError, clean_output
-from voxray_runtime.generation.client import TextClient
+from voxray_runtime.generation.client import TextClient, ask
 from voxray_runtime.generation.plan import GenerationPlan, Task
-from voxray_runtime.generation.prompts import Message, post_messages, prompt_text, translation_messages
+from voxray_runtime.generation.prompts import Prompt, PromptStyle, post_prompt, translation_prompt
 from voxray_runtime.generation.records import (
     POSTS_FILE,
     Record,
@@ -97,13 +97,20 @@ class GenerationResult:
         }
 
 
-def task_messages(plan: GenerationPlan, task: Task, record: Record) -> list[Message]:
+def task_prompt(plan: GenerationPlan, task: Task, record: Record, style: PromptStyle) -> Prompt:
     s = plan.settings
     if task.translation:
-        return translation_messages(
-            record["texts"][s.source_language], source=s.source_language, target=task.language
+        return translation_prompt(
+            record["texts"][s.source_language], source=s.source_language, target=task.language, style=style
         )
-    return post_messages(s.brief, number=task.index, language=s.source_language, max_tokens=s.max_tokens)
+    return post_prompt(
+        s.brief, number=task.index, language=s.source_language, max_tokens=s.max_tokens, style=style
+    )
+
+
+def echo_reference(prompt: Prompt, own: str) -> str:
+    """What an answer must not repeat: the prompt less ``own`` (the brief, or the text to translate)."""
+    return prompt.text.replace(own.strip(), " ").replace(" ".join(own.split()), " ")
 
 
 def _stored(records: dict[int, Record]) -> dict[int, Record]:
@@ -147,15 +154,14 @@ def generate_posts(
         if task.index in failed_posts:
             continue
         record = records[task.index]
-        messages = task_messages(plan, task, record)
+        prompt = task_prompt(plan, task, record, client.style)
         source_text = record["texts"][s.source_language] if task.translation else None
-        # what an answer must not repeat: the prompt less the brief (or the text to translate)
-        instructions = prompt_text(messages).replace(source_text or s.brief.strip(), " ")
+        instructions = echo_reference(prompt, source_text or s.brief)
         text, seed, attempts, reason, started = None, 0, 0, "", time.monotonic()
         usage: tuple[int | None, int | None] = (None, None)
         for attempt in range(1, max(1, max_attempts) + 1):
             attempts, seed = attempt, post_seed(s.batch_seed, task.index, task.language, attempt)
-            answer = client.chat(messages, max_tokens=s.max_tokens, temperature=s.temperature, seed=seed)
+            answer = ask(client, prompt, max_tokens=s.max_tokens, temperature=s.temperature, seed=seed)
             usage = (answer.prompt_tokens, answer.completion_tokens)
             result.prompt_tokens += answer.prompt_tokens or 0
             result.completion_tokens += answer.completion_tokens or 0
@@ -183,7 +189,7 @@ def generate_posts(
                     post_id=str(record["id"]),
                     language=task.language,
                     translation=task.translation,
-                    prompt=prompt_text(messages),
+                    prompt=prompt.text,
                     key=audit.key,
                     attempts=attempts,
                     output_path=str(path) if path is not None else "",
