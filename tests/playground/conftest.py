@@ -22,8 +22,11 @@ from tests.playground.browser import BrowserMissingError, launch
 EXPECTED_CONSOLE = ("Failed to load resource: the server responded with a status of",)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
+    """One Chromium for the Playground's tests, closed after them: while Playwright's sync API is
+    active it marks an event loop as running on the main thread, which would break every later
+    ``asyncio.run`` (and pytest-asyncio test) of the session."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
