@@ -104,11 +104,13 @@ class WriteApp:
     key: str
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def write_app(serve_base: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WriteApp]:
     """The Playground of an app serving the packaged TextModel beside a voice, as ``voxray serve`` does,
     with authentication required: the session's main app serves no text model (its tests pin its
-    listing), and this one is small: espeak-ng and Gemma 3 270M with a short context and one thread."""
+    listing), and this one is small: espeak-ng and Gemma 3 270M with a short context and one thread.
+    Deleted after the Playground's tests, so that its replicas' CPUs are free for the apps of later
+    test packages (the session's Ray has two)."""
     from ray import serve
 
     from voxray_runtime.cli import _wait_ready
