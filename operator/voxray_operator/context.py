@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 import kopf
 
@@ -109,6 +109,37 @@ async def write_status(
     for type_, reason, message in status.transition_events(old, new):
         post_event(obj, type_, reason, message)
     return True
+
+
+async def write_validation_failed(
+    ctx: OperatorContext, res: k8s.Resource, obj: dict[str, Any], message: str
+) -> None:
+    """The ValidationFailed status of an object whose spec does not parse (the field named in ``message``)."""
+    old = obj.get("status") or {}
+    kind = cast('Literal["VoiceModel", "SpeechBatch", "TextModel"]', res.kind)
+    new = status.validation_failed_status(
+        kind, message=message, generation=obj["metadata"].get("generation"), previous=old, now=ctx.now()
+    )
+    await write_status(ctx, res, obj, old, new)
+
+
+async def reconcile_latest(
+    ctx: OperatorContext,
+    res: k8s.Resource,
+    body: Mapping[str, Any],
+    trigger: str,
+    step: Callable[[dict[str, Any]], Awaitable[None]],
+) -> None:
+    """Run ``step`` on the object as the API server has it now, under the object's lock: handlers hold the
+    body of their event, so no decision may use stale data; a deleted or deleting object is left alone."""
+    meta = body.get("metadata") or {}
+    ns, name = str(meta.get("namespace")), str(meta.get("name"))
+    async with ctx.lock(res.kind, ns, name):
+        with ctx.metrics.reconciling(res.kind, trigger):
+            fresh = await ctx.kube.get(res, ns, name)
+            if fresh is None or (fresh.get("metadata") or {}).get("deletionTimestamp"):
+                return
+            await step(fresh)
 
 
 def post_event(obj: Mapping[str, Any], type_: str, reason: str, message: str) -> None:

@@ -25,7 +25,14 @@ from voxray_operator.builders.security import (
     credentials_revision,
 )
 from voxray_operator.builders.textservice import build_text_rayservice
-from voxray_operator.context import OperatorContext, get_context, plain, write_status
+from voxray_operator.context import (
+    OperatorContext,
+    get_context,
+    plain,
+    reconcile_latest,
+    write_status,
+    write_validation_failed,
+)
 from voxray_operator.drift import controller_owner, owned_by
 from voxray_operator.handlers.voicemodel import ensure_credentials, ensure_rayservice
 from voxray_runtime.serve.args import text_deployment_name
@@ -44,22 +51,10 @@ def autoscaled_replicas(rayservice: Mapping[str, Any] | None, name: str, spec: T
 
 
 async def reconcile(ctx: OperatorContext, body: Mapping[str, Any], *, trigger: str, logger: Any) -> None:
-    meta = body.get("metadata") or {}
-    ns, name = str(meta.get("namespace")), str(meta.get("name"))
-    async with ctx.lock(KIND, ns, name):
-        with ctx.metrics.reconciling(KIND, trigger):
-            fresh = await ctx.kube.get(k8s.TEXTMODELS, ns, name)
-            if fresh is None or (fresh.get("metadata") or {}).get("deletionTimestamp"):
-                return
-            await _reconcile(ctx, fresh, logger)
+    async def step(fresh: dict[str, Any]) -> None:
+        await _reconcile(ctx, fresh, logger)
 
-
-async def _invalid(ctx: OperatorContext, tm: dict[str, Any], error: BuildError) -> None:
-    old = tm.get("status") or {}
-    new = status.validation_failed_status(
-        KIND, message=str(error), generation=tm["metadata"].get("generation"), previous=old, now=ctx.now()
-    )
-    await write_status(ctx, k8s.TEXTMODELS, tm, old, new)
+    await reconcile_latest(ctx, k8s.TEXTMODELS, body, trigger, step)
 
 
 async def _reconcile(ctx: OperatorContext, tm: dict[str, Any], logger: Any) -> None:
@@ -69,7 +64,7 @@ async def _reconcile(ctx: OperatorContext, tm: dict[str, Any], logger: Any) -> N
         spec = parse_spec("TextModel", tm.get("spec"))
     except BuildError as exc:
         logger.warning("invalid spec: %s", exc)
-        await _invalid(ctx, tm, exc)
+        await write_validation_failed(ctx, k8s.TEXTMODELS, tm, str(exc))
         return
 
     rs_name = rayservice_name(name)
@@ -93,12 +88,15 @@ async def _reconcile(ctx: OperatorContext, tm: dict[str, Any], logger: Any) -> N
     async def sync() -> dict[str, Any] | None:
         existing = await ctx.kube.get(k8s.RAYSERVICES, ns, rs_name)
         if existing is not None and not owned_by(existing, tm):
-            await _invalid(
+            await write_validation_failed(
                 ctx,
+                k8s.TEXTMODELS,
                 tm,
-                BuildError(
-                    f"RayService {rs_name} exists and is not owned by this TextModel; rename one of them",
-                    field="metadata.name",
+                str(
+                    BuildError(
+                        f"RayService {rs_name} exists and is not owned by this TextModel; rename one of them",
+                        field="metadata.name",
+                    ),
                 ),
             )
             return None

@@ -51,7 +51,15 @@ from voxray_operator.builders.security import (
     read_key_command,
     secret_problem,
 )
-from voxray_operator.context import OperatorContext, get_context, plain, post_event, write_status
+from voxray_operator.context import (
+    OperatorContext,
+    get_context,
+    plain,
+    post_event,
+    reconcile_latest,
+    write_status,
+    write_validation_failed,
+)
 from voxray_operator.drift import child_drift, controller_owner, owned_by
 from voxray_runtime.spec.common import GROUP, VERSION
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
@@ -68,23 +76,10 @@ def autoscaled_replicas(rayservice: Mapping[str, Any] | None, name: str, spec: V
 
 
 async def reconcile(ctx: OperatorContext, body: Mapping[str, Any], *, trigger: str, logger: Any) -> None:
-    meta = body.get("metadata") or {}
-    ns, name = str(meta.get("namespace")), str(meta.get("name"))
-    async with ctx.lock(KIND, ns, name):
-        with ctx.metrics.reconciling(KIND, trigger):
-            # handlers hold the body of their event; read the latest so that no decision uses stale data
-            fresh = await ctx.kube.get(k8s.VOICEMODELS, ns, name)
-            if fresh is None or (fresh.get("metadata") or {}).get("deletionTimestamp"):
-                return
-            await _reconcile(ctx, fresh, logger)
+    async def step(fresh: dict[str, Any]) -> None:
+        await _reconcile(ctx, fresh, logger)
 
-
-async def _invalid(ctx: OperatorContext, vm: dict[str, Any], error: BuildError) -> None:
-    old = vm.get("status") or {}
-    new = status.validation_failed_status(
-        KIND, message=str(error), generation=vm["metadata"].get("generation"), previous=old, now=ctx.now()
-    )
-    await write_status(ctx, k8s.VOICEMODELS, vm, old, new)
+    await reconcile_latest(ctx, k8s.VOICEMODELS, body, trigger, step)
 
 
 async def _reconcile(ctx: OperatorContext, vm: dict[str, Any], logger: Any) -> None:
@@ -94,7 +89,7 @@ async def _reconcile(ctx: OperatorContext, vm: dict[str, Any], logger: Any) -> N
         spec = parse_spec("VoiceModel", vm.get("spec"))
     except BuildError as exc:
         logger.warning("invalid spec: %s", exc)
-        await _invalid(ctx, vm, exc)
+        await write_validation_failed(ctx, k8s.VOICEMODELS, vm, str(exc))
         return
 
     rs_name = rayservice_name(name)
@@ -117,12 +112,16 @@ async def _reconcile(ctx: OperatorContext, vm: dict[str, Any], logger: Any) -> N
         """Read, build, create or patch; again from the top when the RayService changed meanwhile."""
         existing = await ctx.kube.get(k8s.RAYSERVICES, ns, rs_name)
         if existing is not None and not owned_by(existing, vm):
-            await _invalid(
+            await write_validation_failed(
                 ctx,
+                k8s.VOICEMODELS,
                 vm,
-                BuildError(
-                    f"RayService {rs_name} exists and is not owned by this VoiceModel; rename one of them",
-                    field="metadata.name",
+                str(
+                    BuildError(
+                        f"RayService {rs_name} exists and is not owned by this VoiceModel; "
+                        "rename one of them",
+                        field="metadata.name",
+                    ),
                 ),
             )
             return None
@@ -139,7 +138,7 @@ async def _reconcile(ctx: OperatorContext, vm: dict[str, Any], logger: Any) -> N
         except BuildError as exc:
             if exc.retryable:
                 raise kopf.TemporaryError(str(exc), delay=ctx.settings.retry_delay_seconds) from exc
-            await _invalid(ctx, vm, exc)
+            await write_validation_failed(ctx, k8s.VOICEMODELS, vm, str(exc))
             return None
         return await ensure_rayservice(ctx, vm, existing, desired, logger)
 
