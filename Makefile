@@ -39,14 +39,22 @@ system-deps: ## Debian packages the engines and tests use (espeak-ng, ffmpeg, pr
 	  else echo "missing Debian packages:$$missing (run: sudo apt-get install$$missing)"; exit 1; fi; \
 	fi
 
+# llama-cpp-python builds llama.cpp from source (no wheels on PyPI), for this CPU (GGML_NATIVE), without
+# the multimodal library voxray does not use, and on x86 without ggml's AMX kernels: where the CPU has
+# AMX, native builds turn them on and they die with SIGILL at the first tile instruction
+# (ggml-org/llama.cpp#26954); the AVX-512/AVX2 kernels run instead.
+LLAMA_CMAKE_ARGS := -DLLAVA_BUILD=OFF
+ifeq ($(shell uname -m),x86_64)
+NO_AMX := -mno-amx-tile -mno-amx-int8 -mno-amx-bf16
+LLAMA_CMAKE_ARGS += -DCMAKE_C_FLAGS='$(NO_AMX)' -DCMAKE_CXX_FLAGS='$(NO_AMX)'
+endif
+
 # torch first, pinned: the CPU build; an unpinned torch would pull CUDA packages.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q "torch==2.13.0"
-	# llama-cpp-python builds llama.cpp from source (no wheels on PyPI): on every core, without the
-	# multimodal library voxray does not use
-	CMAKE_ARGS="-DLLAVA_BUILD=OFF" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(BIN)/python -m pip install -q -e ".[$(EXTRAS)]"
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(BIN)/python -m pip install -q -e ".[$(EXTRAS)]"
 	touch $(STAMP)
 
 weights: $(STAMP) ## fetch the Kokoro voice style files (npm kokoro-js 1.2.1)

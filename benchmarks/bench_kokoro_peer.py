@@ -37,6 +37,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import RESULTS, machine, machine_line, pct, start_serve, stop_serve, write_results, write_section
+from kokoro_layouts import measure_layouts, render_layouts
 
 from voxray_runtime.engines.kokoro import load_style, packaged_model
 from voxray_runtime.engines.weights import kokoro_voices_dir
@@ -197,6 +198,16 @@ def voxray_ttfa(url: str, text: str) -> float:
     return first
 
 
+def sentences(text: str) -> list[str]:
+    """The chunks voxray's API makes of ``text`` for the benchmark's avatar."""
+    from voxray_runtime.models import catalog_for
+    from voxray_runtime.pipeline import text_chunks
+    from voxray_runtime.voices import parse_avatar
+
+    binding = catalog_for([m for m in default_models() if m.name == "kokoro"]).resolve(parse_avatar(AVATAR))
+    return text_chunks(text, binding)
+
+
 def first_chunk_engine_s(spec: VoiceModelSpec, rounds: int) -> tuple[str, list[float]]:
     """Engine time of the first chunk of TEXTS[0] alone, with the threads one replica engine uses."""
     from voxray_runtime.engines.base import SynthesisRequest
@@ -267,6 +278,8 @@ def measure(rounds: int) -> dict[str, Any]:
         finally:
             stop_serve()
         first_text, engine_first = first_chunk_engine_s(spec, rounds + 2)
+        layouts = measure_layouts(peer.create, TEXTS, [sentences(t) for t in TEXTS], rounds)
+        loads.append(os.getloadavg())
     return {
         "spec": spec.to_wire(),
         "peer_session_options": peer.session_options,
@@ -275,6 +288,7 @@ def measure(rounds: int) -> dict[str, Any]:
         "first_chunk": first_text,
         "first_chunk_engine_s": engine_first,
         "peer_first_sentence_s": peer_first,
+        "layouts": layouts,
         "load_averages": [list(x) for x in loads],
     }
 
@@ -326,6 +340,10 @@ def render(data: dict[str, Any]) -> list[str]:
         f"{json.dumps(data['spec'].get('resources', {}))}. {rounds} interleaved rounds.",
         "",
         *summarize(data),
+        "",
+        "### One text at a time, in process: layouts and kernels (benchmarks/kokoro_layouts.py)",
+        "",
+        *(render_layouts(data["layouts"]) if "layouts" in data else ["(not measured in this run)"]),
         "",
         FINDINGS,
     ]

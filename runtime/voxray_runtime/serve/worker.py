@@ -181,4 +181,5 @@ class ModelWorker:
             "weights": i.weights,
             "license": i.license,
             "batched": i.batched,
+            "kernels": i.extra.get("kernels"),
         }

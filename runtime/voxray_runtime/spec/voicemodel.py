@@ -113,6 +113,10 @@ class ServingSpec(SpecModel):
     threads: int | None = Field(default=None, ge=1, le=64)
     #: longest text accepted per request, in characters
     max_text_chars: int = Field(default=5000, ge=1, le=100000)
+    #: an int8 graph's convolutions on CPU: ``auto`` runs Kokoro's as int8 GEMMs (VNNI/AMX) where the CPU
+    #: has exact int8 dot products and a load-time check finds the audio unchanged bit for bit;
+    #: ``onnxruntime`` keeps the graph's own ConvInteger kernels
+    int8_kernels: Literal["auto", "onnxruntime"] = "auto"
 
 
 class OutputSpec(SpecModel):
