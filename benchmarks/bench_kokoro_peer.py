@@ -52,39 +52,42 @@ PEER_LANG = "en-us"
 IN_FLIGHT = (1, 2, 4)
 #: what profiling found and what changed (py-spy on the Kokoro replica, 2026-12-02; see the docstring)
 FINDINGS = """\
-What the side by side found, and what changed:
+What the side by side found, and what changed (the profiles: 2026-12-06, on an idle machine):
 
+- **Where a replica's time goes**: in `Session.run`, 94-97% of the replica's active samples (py-spy under 2
+  and 4 in flight; the Ray worker loop and asyncio 2-4%, MP3 encoding 0.1-0.4%, espeak-ng phonemes and
+  padding under 0.1%, the ingress replica 3% as many samples as the model replica). Inside the graph
+  (onnxruntime's profiler, one sentence, one thread): the 87 `ConvInteger` nodes took 65% of the kernel
+  time. The int8 graph stores their weights as uint8, and onnxruntime runs uint8 x uint8 on a GEMM with no
+  VNNI or AMX path.
+- **Kernels**: voxray now rewrites each of them at load as im2col (Pad, Transpose, Gather) plus
+  `MatMulInteger` with the weights re-encoded to int8 (w - 128 and zero point - 128: every product the
+  same integer), which onnxruntime runs on VNNI/AMX. The audio is the same bit for bit (a check on a probe
+  utterance at load; tests on whole utterances in five languages); "A convinteger" vs "A gemm" above is
+  this change alone. After it, the graph's time is spread out: MatMulInteger 17%, Sin 13%, Mul/Add 23%,
+  Transpose 11%, Gather 5%. On CPUs without an int8 dot product the graph runs as shipped (x86 u8s8 GEMMs
+  there saturate int16 intermediates). The peer runs the graph as shipped.
 - **onnxruntime session options** are the peer's: both keep onnxruntime's defaults for graph optimisation
-  (`ORT_ENABLE_ALL`), memory arena (on) and execution mode (sequential); the peer lets intra-op threads
-  default to the physical cores (2 here), voxray set 2 explicitly and 1 inter-op thread. No gain there.
-- **Thread layout**: the replica ran one session of 2 intra-op threads behind one engine thread, so two
-  requests in flight took turns, each on a session whose small operators gain little from the second
-  thread. Now a CPU Kokoro/Piper replica runs one one-thread session per `serving.threads` (the bundled
-  Kokoro: 2) and queues every chunk of its jobs on them, first come first served: the sentences of one
-  request, and those of concurrent requests, run one per core. A one-thread session has no thread pool
-  to spin in, so the replica's CPU use is work done (the "CPU s per audio s" column).
-- **Niceness**: Ray starts its workers at niceness 15, so on a machine with any other load the model
-  replicas got a fraction of the CPU the (niceness 0) peer got. `voxray serve`'s local Ray, and this
-  benchmark's, now run workers at niceness 0, the peer's.
-- **Where the replica's time goes** (py-spy, 2 and 4 in flight, active samples): `Session.run` of the two
-  sessions 94-97% (split evenly between them), the Ray worker loop and asyncio 2-4%, MP3 encoding
-  0.1-0.4%, espeak-ng phonemes and padding under 0.1%; the ingress replica took 3% as many samples as the
-  model replica. Chunking: the texts are two sentences each, so merging sentences into one longer chunk
-  (the peer's batches of up to 510 phonemes) would leave one session idle; sentences stay the chunks.
+  (`ORT_ENABLE_ALL`), memory arena (on) and execution mode (sequential). onnxruntime's global thread pool
+  (two threads shared by every session, measured on the graph as shipped) lost to two one-thread sessions
+  both with one text in flight (5% slower) and with all six queued at once (12-20% slower).
+- **Thread layout**, measured again on the new kernels (the layouts table): two one-thread sessions taking
+  the sentences of one text in parallel beat one two-thread session, whether it takes the sentences in
+  turn or the whole text at once, and with several texts in flight each sentence keeps one core. It stays
+  the CPU default (`serving.threads` one-thread sessions per replica).
+- **Chunking**: on one thread the six texts cost the same per character whole (the peer's one pass of up
+  to 510 phonemes) as sentence by sentence, so fewer, longer chunks do not raise throughput; and on two
+  sessions, sentences are what lets both cores work on one text. Kokoro's graph takes one sequence per run
+  with a style vector chosen by its length, so chunks cannot be batched.
+- **Time to first audio**: a stream's first sentence now leads: on an idle replica it runs on a lead
+  session with every thread (x1.5 on two threads) while the other chunks wait, then they run one per
+  session. Splitting the first chunk at a clause mark would shorten the wait further, in proportion to its
+  length, but puts a pause where the text has a comma; it is not done.
+- **Niceness**: Ray starts its workers at niceness 15; `voxray serve`'s local Ray and this benchmark's run
+  them at 0, the peer's.
 
-Not reached on the shared machine where this ran (load average 12-21 on 2 cores, so every figure above
-moved by up to x2 between rounds):
-
-- **One request in flight** stays under the peer: each text is two sentences of unequal length, so the
-  session with the short one idles while the long one runs on one thread; the peer runs the whole text
-  as one batch on two spinning threads. Next steps, unmeasured: split a long sentence at a clause mark
-  when a session would idle (it adds a pause), or give a lone chunk a two-thread session.
-- **Time to first audio**: a stream queues all its chunks at once, so on a loaded machine the first
-  chunk shares the replica's slice of CPU with the second (the engine-alone figure ran with nothing
-  else of voxray's running). On an idle machine each session has its own core and the two should meet.
-
-Before these changes (one earlier run, same texts but about 60 s of audio, load average 14):
-ratios 0.93 / 0.62 / 1.12 at 1 / 2 / 4 in flight."""
+Before (same texts): 0.93 / 0.62 / 1.12 at 1 / 2 / 4 in flight with one two-thread session per replica;
+0.80 / 1.35 / 1.33 (load average 12-21, 2026-12-02) with the one-thread sessions, on the graph as shipped."""
 #: held out: written for this benchmark, used nowhere else (about 44 s of speech together)
 TEXTS = [
     "The night ferry leaves the harbour at ten. Cabins are small but warm, and the crossing is calm "
@@ -186,11 +189,13 @@ async def voxray_run(url: str, in_flight: int) -> dict[str, float]:
     return {"wall_s": wall, "audio_s": audio, "cpu_s": serve_cpu_s() - c0}
 
 
-def voxray_ttfa(url: str, text: str) -> float:
+def voxray_ttfa(client: httpx.Client, url: str, text: str) -> float:
+    """Seconds from sending a streamed request to its first audio bytes, on a client already made (a new
+    httpx client costs 30-45 ms of TLS setup before it sends anything)."""
+    body = {"text": text, "avatar": AVATAR, "model": "kokoro", "format": "mp3", "stream": True}
     t0 = time.perf_counter()
     first = 0.0
-    body = {"text": text, "avatar": AVATAR, "model": "kokoro", "format": "mp3", "stream": True}
-    with httpx.stream("POST", f"{url}/v1/speech", json=body, timeout=600) as r:
+    with client.stream("POST", f"{url}/v1/speech", json=body, timeout=600) as r:
         r.raise_for_status()
         for piece in r.iter_bytes():
             if piece and not first:
@@ -208,25 +213,34 @@ def sentences(text: str) -> list[str]:
     return text_chunks(text, binding)
 
 
-def first_chunk_engine_s(spec: VoiceModelSpec, rounds: int) -> tuple[str, list[float]]:
-    """Engine time of the first chunk of TEXTS[0] alone, with the threads one replica engine uses."""
-    from voxray_runtime.engines.base import SynthesisRequest
-    from voxray_runtime.models import catalog_for
-    from voxray_runtime.pipeline import speak, text_chunks
-    from voxray_runtime.serve.worker import ModelWorker, session_threads
-    from voxray_runtime.voices import parse_avatar
+class FirstChunk:
+    """The first chunk of TEXTS[0] through the engine alone, on the sessions a replica holds: one of its
+    one-thread sessions, and its lead session (every thread), in the benchmark's own process."""
 
-    worker = ModelWorker("kokoro", spec, threads=session_threads(spec))
-    binding = catalog_for([m for m in default_models() if m.name == "kokoro"]).resolve(parse_avatar(AVATAR))
-    first = text_chunks(TEXTS[0], binding)[0]
-    req = SynthesisRequest(first, binding.speaker, binding.engine_language, 1.0)
-    speak(worker.engine, req)
-    times = []
-    for _ in range(rounds):
+    def __init__(self, spec: VoiceModelSpec) -> None:
+        from voxray_runtime.engines.base import SynthesisRequest
+        from voxray_runtime.models import catalog_for
+        from voxray_runtime.serve.worker import ModelWorker, replica_layout
+        from voxray_runtime.voices import parse_avatar
+
+        layout = replica_layout(spec)
+        self.workers = {
+            "session": ModelWorker("kokoro", spec, threads=layout.threads),
+            "lead": ModelWorker("kokoro", spec, threads=layout.lead_threads or layout.threads),
+        }
+        self.threads = {"session": layout.threads, "lead": layout.lead_threads or layout.threads}
+        self.text = sentences(TEXTS[0])[0]
+        voice = catalog_for([m for m in default_models() if m.name == "kokoro"]).resolve(parse_avatar(AVATAR))
+        self.request = SynthesisRequest(self.text, voice.speaker, voice.engine_language, 1.0)
+        for which in self.workers:
+            self.seconds(which)  # warm-up
+
+    def seconds(self, which: str) -> float:
+        from voxray_runtime.pipeline import speak
+
         t0 = time.perf_counter()
-        speak(worker.engine, req)
-        times.append(time.perf_counter() - t0)
-    return first, times
+        speak(self.workers[which].engine, self.request)
+        return time.perf_counter() - t0
 
 
 def kokoro_spec() -> VoiceModelSpec:
@@ -271,13 +285,20 @@ def measure(rounds: int) -> dict[str, Any]:
                         + json.dumps({k: round(v, 3) for k, v in row.items()})
                     )
                 loads.append(os.getloadavg())
+            # time to first audio, and the first sentence alone on each engine session, taking turns
+            first_chunk = FirstChunk(spec)
             ttfa, peer_first = [], []
+            engine_first: dict[str, list[float]] = {"session": [], "lead": []}
+            client = httpx.Client()
+            voxray_ttfa(client, url, TEXTS[0])  # the connection, and the replica's lead session warm
             for _ in range(rounds + 2):
-                ttfa.append(voxray_ttfa(url, TEXTS[0]))
+                ttfa.append(voxray_ttfa(client, url, TEXTS[0]))
+                for which, times in engine_first.items():
+                    times.append(first_chunk.seconds(which))
                 peer_first.append(peer.first_sentence_s())
+            client.close()
         finally:
             stop_serve()
-        first_text, engine_first = first_chunk_engine_s(spec, rounds + 2)
         layouts = measure_layouts(peer.create, TEXTS, [sentences(t) for t in TEXTS], rounds)
         loads.append(os.getloadavg())
     return {
@@ -285,8 +306,9 @@ def measure(rounds: int) -> dict[str, Any]:
         "peer_session_options": peer.session_options,
         "runs": {str(n): v for n, v in runs.items()},
         "ttfa_s": ttfa,
-        "first_chunk": first_text,
+        "first_chunk": first_chunk.text,
         "first_chunk_engine_s": engine_first,
+        "first_chunk_threads": first_chunk.threads,
         "peer_first_sentence_s": peer_first,
         "layouts": layouts,
         "load_averages": [list(x) for x in loads],
@@ -312,13 +334,20 @@ def summarize(data: dict[str, Any]) -> list[str]:
             )
         )
     ttfa = statistics.median(data["ttfa_s"])
-    eng = statistics.median(data["first_chunk_engine_s"])
+    engine = data["first_chunk_engine_s"]
+    if isinstance(engine, list):  # results written before the lead session
+        engine = {"session": engine, "lead": engine}
+    threads = data.get("first_chunk_threads", {"session": 1, "lead": 1})
+    lead, one = statistics.median(engine["lead"]), statistics.median(engine["session"])
     lines += [
         "",
-        f"Time to first audio (streamed MP3, text 1): median {ttfa:.3f} s (p95 {pct(data['ttfa_s'], 95):.3f} s) against "
-        f"{eng:.3f} s of engine time for its first chunk alone ({len(data['first_chunk'])} characters): "
-        f"**{1000 * (ttfa - eng):+.0f} ms**. kokoro-onnx takes {statistics.median(data['peer_first_sentence_s']):.3f} s "
-        "for the first sentence alone.",
+        f"Time to first audio (streamed MP3, text 1, {len(data['first_chunk'])}-character first sentence; idle "
+        f"replica, each figure taken in turn with the others): median {ttfa:.3f} s (p95 "
+        f"{pct(data['ttfa_s'], 95):.3f} s). The first sentence alone through the engine: {lead:.3f} s on the "
+        f"replica's lead session ({threads['lead']} threads), where a stream's first chunk runs on an idle "
+        f"replica: **{1000 * (ttfa - lead):+.0f} ms**; {one:.3f} s on one of its one-thread sessions "
+        f"({1000 * (ttfa - one):+.0f} ms). kokoro-onnx takes "
+        f"{statistics.median(data['peer_first_sentence_s']):.3f} s for the first sentence alone.",
     ]
     return lines
 
