@@ -75,9 +75,11 @@ What the side by side found, and what changed (the profiles: 2026-12-06, on an i
   the sentences of one text in parallel beat one two-thread session, whether it takes the sentences in
   turn or the whole text at once, and with several texts in flight each sentence keeps one core. It stays
   the CPU default (`serving.threads` one-thread sessions per replica).
-- **Chunking**: on one thread the six texts cost the same per character whole (the peer's one pass of up
-  to 510 phonemes) as sentence by sentence, so fewer, longer chunks do not raise throughput; and on two
-  sessions, sentences are what lets both cores work on one text. Kokoro's graph takes one sequence per run
+- **Chunking**: on one thread the six texts cost about as much per character whole (the peer's one pass of
+  up to 510 phonemes) as sentence by sentence (sentences a few % less: the table's last two rows), so
+  fewer, longer chunks do not raise throughput; and on two sessions, sentences are what lets both cores
+  work on one text. Each pass also pays for the silence the graph makes around its chunk (trimmed after):
+  "Hi." alone takes 0.29 s on two threads. Kokoro's graph takes one sequence per run
   with a style vector chosen by its length, so chunks cannot be batched.
 - **Time to first audio**: a stream's first sentence now leads: on an idle replica it runs on a lead
   session with every thread (x1.5 on two threads) while the other chunks wait, then they run one per
