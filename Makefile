@@ -54,7 +54,11 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q "torch==2.13.0"
-	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(BIN)/python -m pip install -q -e ".[$(EXTRAS)]"
+	# llama.cpp first, built here for this CPU: never a wheel from pip's cache, which may come from another
+	# machine or from flags of an earlier build (the version is pyproject.toml's pin)
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(BIN)/python -m pip install -q \
+	  --no-cache-dir "$$(grep -o 'llama-cpp-python==[0-9.]*' pyproject.toml | head -n 1)"
+	$(BIN)/python -m pip install -q -e ".[$(EXTRAS)]"
 	touch $(STAMP)
 
 weights: $(STAMP) ## fetch the Kokoro voice style files (npm kokoro-js 1.2.1)
