@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from voxray_runtime.engines._onnx import kernels_note, onnx_session
+from voxray_runtime.engines._onnx import inference_session, kernels_note
 from voxray_runtime.engines.base import (
     PCM,
     EngineError,
@@ -162,9 +162,10 @@ class PiperEngine:
             )
         raw = _read_config(config)
         graph = int8_graph(model, cache) if quantization == "int8" else model
-        session, int8_gemm_convs = onnx_session(graph, threads=threads, device=device)
+        # the int8 graph keeps its ConvIntegers: rewritten, onnxruntime fuses its float work differently
+        # and the audio moves (engines/int8_conv.py)
         self._voice = PiperVoice(
-            session=session,
+            session=inference_session(graph, threads=threads, device=device),
             config=PiperConfig.from_dict(raw),
         )
         self._noise = (noise_scale, noise_w_scale)
@@ -183,7 +184,7 @@ class PiperEngine:
             extra={
                 "espeak_voice": self._voice.config.espeak_voice,
                 "graph": str(graph),
-                "kernels": kernels_note(int8_gemm_convs),
+                "kernels": kernels_note(0),
             },
         )
 

@@ -85,7 +85,7 @@ def replica_layout(spec: VoiceModelSpec, device: str = "cpu") -> ReplicaLayout:
 
     On CPU, a Kokoro or Piper replica runs one session of one intra-op thread per thread it is given:
     the chunks of concurrent requests, and the sentences of one request, run in parallel, one per core
-    (for Kokoro at one text in flight: x1.17 the throughput of one two-thread session taking the
+    (for Kokoro at one text in flight: x1.18 the throughput of one two-thread session taking the
     sentences in turn, benchmarks/results/kokoro_peer.md); a one-thread session also never spin-waits,
     so the CPU time the replica shows is work done. With two threads or more it also holds a lead
     session of every thread: a stream's first chunk runs there, on all cores, when nothing else is
