@@ -1,0 +1,1 @@
+"""The built-in ``voxray`` subcommands (``voxray_runtime.cli`` assembles the parser)."""
