@@ -255,7 +255,9 @@ class BatchAudit:
     def start(self, todo: int, skipped: int) -> None:
         emit(start_event(self.actor, self.run_id, self.plan, batch=self.batch, todo=todo, skipped=skipped))
 
-    def item(self, work: WorkItem, entry: Mapping[str, Any] | None, error_type: str = "", attempts: int = 1) -> None:
+    def item(
+        self, work: WorkItem, entry: Mapping[str, Any] | None, error_type: str = "", attempts: int = 1
+    ) -> None:
         if entry is not None:
             self.bytes_written += int(entry.get("size_bytes", 0))
         emit(

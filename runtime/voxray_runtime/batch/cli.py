@@ -233,7 +233,12 @@ def _plan(
     from voxray_runtime.batch.plan import build_plan
 
     return build_plan(
-        setup.spec, models=setup.models, output_dir=setup.out, limit=args.limit, items=items, base_dir=base_dir
+        setup.spec,
+        models=setup.models,
+        output_dir=setup.out,
+        limit=args.limit,
+        items=items,
+        base_dir=base_dir,
     )
 
 

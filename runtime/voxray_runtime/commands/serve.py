@@ -11,7 +11,13 @@ import sys
 import threading
 from pathlib import Path
 
-from voxray_runtime.commands.local import DEFAULT_HOST, DEFAULT_PORT, serve_app, start_local_ray, text_model_list
+from voxray_runtime.commands.local import (
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    serve_app,
+    start_local_ray,
+    text_model_list,
+)
 from voxray_runtime.commands.serve_security import serve_security
 from voxray_runtime.spec.documents import SpecError
 
