@@ -64,7 +64,7 @@ def plan_pool(plan: Plan, state: RunState, items: int) -> PoolPlan:
 
 
 def render(state: RunState, todo: Sequence[WorkItem], reporter: Reporter) -> None:
-    """Render ``todo`` on a fresh pool; records its size, workers, work seconds and utilisation in ``state``."""
+    """Render ``todo`` on a fresh pool; records its size, workers, work time and utilisation in ``state``."""
     plan, design = state.plan, state.options.design
     asked = plan_pool(plan, state, len(todo))
     size = asked.size
