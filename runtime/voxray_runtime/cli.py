@@ -67,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     from voxray_runtime.generation.cli import register as register_generate
 
     register_generate(sub)
-    from voxray_runtime.storage.retention import register as register_retention
+    from voxray_runtime.commands.retention import register as register_retention
 
     register_retention(sub)
     from voxray_runtime.evaluation.cli import register as register_eval

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from voxray_runtime.commands import add_command
 from voxray_runtime.models import NamedModel
 from voxray_runtime.spec.documents import Document, SpecError, load_documents
 from voxray_runtime.spec.speechbatch import BatchItem, SpeechBatchSpec
@@ -90,11 +91,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the ``batch`` subcommand to the voxray CLI."""
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "batch",
         help="render a SpeechBatch into audio files and a manifest (resumable)",
         description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_arguments(parser)
     parser.set_defaults(func=run_batch)
@@ -232,14 +233,8 @@ def _plan(
 ) -> Plan:
     from voxray_runtime.batch.plan import build_plan
 
-    return build_plan(
-        setup.spec,
-        models=setup.models,
-        output_dir=setup.out,
-        limit=args.limit,
-        items=items,
-        base_dir=base_dir,
-    )
+    spec, models, out = setup.spec, setup.models, setup.out
+    return build_plan(spec, models=models, output_dir=out, limit=args.limit, items=items, base_dir=base_dir)
 
 
 def open_audit(out: Path) -> str:
