@@ -20,6 +20,9 @@ from voxray_runtime.models import NamedModel
 from voxray_runtime.spec.documents import Document, SpecError, load_documents
 from voxray_runtime.spec.speechbatch import BatchItem, SpeechBatchSpec
 
+#: the one-line help of ``voxray batch``
+HELP = "render a SpeechBatch into audio files and a manifest (resumable)"
+
 if TYPE_CHECKING:
     from voxray_runtime.batch.driver import RunOptions
     from voxray_runtime.batch.plan import Plan
@@ -91,12 +94,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the ``batch`` subcommand to the voxray CLI."""
-    parser = add_command(
-        subparsers,
-        "batch",
-        help="render a SpeechBatch into audio files and a manifest (resumable)",
-        description=__doc__,
-    )
+    parser = add_command(subparsers, "batch", help=HELP, description=__doc__)
     add_arguments(parser)
     parser.set_defaults(func=run_batch)
 
