@@ -136,7 +136,7 @@ def test_meter_ignores_time_going_backwards() -> None:
 
 
 def test_cpu_tracker_sums_workers_since_first_seen() -> None:
-    from voxray_runtime.batch.driver import CpuTracker
+    from voxray_runtime.batch.cpu import CpuTracker
 
     t = CpuTracker(local_node="driver-node")
     t.see(101, "other-node", 10.0)  # an actor after loading its engines

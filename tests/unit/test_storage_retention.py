@@ -249,3 +249,20 @@ def test_background_sweeper_thread(tmp_path: Path) -> None:
     assert batch.exists()  # outside speech/: not stored audio
     with pytest.raises(ValueError, match="at least 60"):
         RetentionSweeper(tmp_path, 5)
+
+
+def test_sweep_logged_logs_an_error_and_returns_none(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from voxray_runtime.storage.sweep import check_ttl, sweep_logged
+
+    with pytest.raises(ValueError, match="at least 60 s"):
+        check_ttl(59)
+    check_ttl(60)
+    with caplog.at_level("ERROR", logger="voxray_runtime.storage.retention"):
+        assert sweep_logged(tmp_path, 3600, under="../outside") is None
+    assert "retention sweep of" in caplog.text
+    report = sweep_logged(tmp_path, 3600, under=None)
+    assert report is not None
+    assert report.deleted == []
+    assert not report.errors

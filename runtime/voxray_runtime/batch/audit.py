@@ -1,6 +1,6 @@
 """Audit events of a batch run (``voxray.audit`` logger): ``batch.start``, one ``batch.generate`` per text a
 TextModel wrote (or failed to write) for a ``spec.generate`` batch, one ``batch.item`` per file written or
-failed in this run, ``batch.finish`` with the counts. Builders are pure; the driver emits.
+failed in this run, ``batch.finish`` with the counts. Builders are pure; ``BatchAudit`` emits them.
 
 Who: the SpeechBatch (``VOXRAY_BATCH_ACTOR``, set by the operator on the RayJob, else the document's
 ``namespace/name``), or the OS user for a local run without a namespace. The text never appears: its
@@ -15,6 +15,7 @@ from __future__ import annotations
 import getpass
 import logging
 import os
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from voxray_runtime.security.audit import (
     AUDIT_LOGGER,
     AuditEvent,
     configure_audit_stream,
+    emit,
     load_hmac_key,
     text_fingerprint,
 )
@@ -237,3 +239,39 @@ def generation_event(
         duration_ms=duration_s * 1000.0 if duration_s is not None else None,
         detail={k: v for k, v in detail.items() if v is not None},
     )
+
+
+class BatchAudit:
+    """Emits the run's audit events (built above); counts the bytes written."""
+
+    def __init__(self, plan: Plan, *, name: str | None, namespace: str | None, run_id: str | None) -> None:
+        self.plan = plan
+        self.batch = f"{namespace}/{name}" if namespace else name
+        self.actor = batch_actor(name, namespace)
+        self.run_id = run_id or uuid.uuid4().hex[:16]
+        self.key = audit_key()
+        self.bytes_written = 0
+
+    def start(self, todo: int, skipped: int) -> None:
+        emit(start_event(self.actor, self.run_id, self.plan, batch=self.batch, todo=todo, skipped=skipped))
+
+    def item(
+        self, work: WorkItem, entry: Mapping[str, Any] | None, error_type: str = "", attempts: int = 1
+    ) -> None:
+        if entry is not None:
+            self.bytes_written += int(entry.get("size_bytes", 0))
+        emit(
+            item_event(
+                self.actor,
+                self.run_id,
+                self.plan,
+                work,
+                self.key,
+                entry=entry,
+                error_type=error_type,
+                attempts=attempts,
+            )
+        )
+
+    def finish(self, summary: Mapping[str, Any], stopped: str | None = None) -> None:
+        emit(finish_event(self.actor, self.run_id, self.plan, summary, batch=self.batch, stopped=stopped))

@@ -9,16 +9,31 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from voxray_runtime.commands import add_command
 from voxray_runtime.models import NamedModel
 from voxray_runtime.spec.documents import Document, SpecError, load_documents
-from voxray_runtime.spec.speechbatch import SpeechBatchSpec
+from voxray_runtime.spec.speechbatch import BatchItem, SpeechBatchSpec
+
+#: the one-line help of ``voxray batch``
+HELP = "render a SpeechBatch into audio files and a manifest (resumable)"
+
+if TYPE_CHECKING:
+    from voxray_runtime.batch.driver import RunOptions
+    from voxray_runtime.batch.plan import Plan
+    from voxray_runtime.generation.batchstep import PreparedGeneration
+    from voxray_runtime.generation.step import GenerationResult
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_INVALID = 2
+#: the run was interrupted (SIGINT): rerunning the same command resumes it
+EXIT_INTERRUPTED = 130
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -79,12 +94,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the ``batch`` subcommand to the voxray CLI."""
-    parser = subparsers.add_parser(
-        "batch",
-        help="render a SpeechBatch into audio files and a manifest (resumable)",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = add_command(subparsers, "batch", help=HELP, description=__doc__)
     add_arguments(parser)
     parser.set_defaults(func=run_batch)
 
@@ -114,135 +124,191 @@ def batch_models(spec_file: Path, model_files: Sequence[Path] | None) -> list[Na
     return load_models([spec_file]) or default_models()
 
 
+@dataclass
+class BatchSetup:
+    """A validated SpeechBatch: its document, models and output directory, and either its plan or, for
+    a ``spec.generate`` batch, the generation step that comes first (the plan follows its posts)."""
+
+    doc: Document
+    spec: SpeechBatchSpec
+    models: list[NamedModel]
+    out: Path
+    plan: Plan | None = None
+    generation: PreparedGeneration | None = None
+    #: files the batch renders (known before the posts are written)
+    files_planned: int = 0
+
+
 def run_batch(args: argparse.Namespace) -> int:
     """Validate, plan and run; prints progress and a short summary; returns the exit status.
 
     A ``spec.generate`` batch first has its posts written by a TextModel (``posts.jsonl``,
     generation/batchstep.py), then speaks them like any other.
     """
-    from voxray_runtime.batch.plan import build_plan
+    from voxray_runtime.batch.driver import run_plan
+    from voxray_runtime.batch.raypool import WorkerStartError
+    from voxray_runtime.generation.client import TextModelError
+    from voxray_runtime.storage.paths import UnsafePathError
 
+    problem = check_flags(args)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        setup = prepare(args)
+    except SpecError as exc:
+        return _invalid(exc)
+    run_id = open_audit(setup.out)
+    generation: dict[str, object] | None = None
+    if setup.generation is not None:
+        try:
+            result = _generate(args, setup, run_id)
+        except (TextModelError, KeyboardInterrupt) as exc:
+            return stopped_status(exc)
+        generation = result.summary()
+        try:
+            setup.plan = _plan(args, setup, items=result.items)
+        except SpecError as exc:
+            return _invalid(exc)
+    assert setup.plan is not None
+    plan = setup.plan
+    print(
+        f"SpeechBatch {setup.doc.name}: {len(plan.items)} item(s) x {len(plan.avatars)} voice(s) = "
+        f"{len(plan.work)} file(s) -> {plan.output_dir}",
+        flush=True,
+    )
+    try:
+        summary = run_plan(plan, run_options(args, setup.doc, run_id, generation)).data
+    except (KeyboardInterrupt, WorkerStartError, UnsafePathError) as exc:
+        return stopped_status(exc)
+    print_summary(summary, plan.summary_path)
+    generation_failed = bool(generation and generation["failed"])
+    return EXIT_FAILED if summary["failed"] or summary["missing"] or generation_failed else EXIT_OK
+
+
+def check_flags(args: argparse.Namespace) -> str | None:
+    """What is wrong with the numeric flags, if anything."""
     for flag in ("concurrency", "threads", "cpus"):
         value = getattr(args, flag, None)
         if value is not None and value <= 0:
-            print(f"error: --{flag} must be positive", file=sys.stderr)
-            return EXIT_INVALID
-    prepared = None
-    try:
-        doc = load_speechbatch_document(args.file)
-        name, spec = doc.name, doc.spec
-        assert isinstance(spec, SpeechBatchSpec)
-        models = batch_models(args.file, args.models)
-        out = args.out if args.out is not None else Path(spec.output.path)
-        if spec.generate is not None:
-            from voxray_runtime.generation.batchstep import expected_settings, prepare_generation
-            from voxray_runtime.generation.records import expected_items
+            return f"--{flag} must be positive"
+    return None
 
-            # voices, languages and file names are checked against the posts to come, before any model loads
-            expected = expected_items(expected_settings(spec, args.limit))
-            files_planned = len(
-                build_plan(spec, models=models, output_dir=out, limit=args.limit, items=expected).work
-            )
-            prepared = prepare_generation(
-                spec,
-                output_dir=out,
-                limit=args.limit,
-                files=[args.file, *(args.models or [])],
-                url=getattr(args, "text_url", None),
-                model_id=getattr(args, "text_model_id", None),
-            )
-            plan = None
-        else:
-            plan = build_plan(
-                spec, models=models, output_dir=out, limit=args.limit, base_dir=args.file.parent
-            )
-    except SpecError as exc:
-        print(f"error: invalid SpeechBatch: {exc}", file=sys.stderr)
-        return EXIT_INVALID
-    import uuid
 
-    from voxray_runtime.batch.audit import audit_actor_key, audit_destination, ensure_audit_stream
-    from voxray_runtime.batch.driver import RunOptions, WorkerStartError, run_plan
-    from voxray_runtime.storage.paths import UnsafePathError
+def prepare(args: argparse.Namespace) -> BatchSetup:
+    """Load and validate the SpeechBatch (SpecError when invalid): its plan, or, for ``spec.generate``,
+    a check against the posts to come and the TextModel opened."""
+    doc = load_speechbatch_document(args.file)
+    assert isinstance(doc.spec, SpeechBatchSpec)
+    spec = doc.spec
+    models = batch_models(args.file, args.models)
+    out = args.out if args.out is not None else Path(spec.output.path)
+    setup = BatchSetup(doc=doc, spec=spec, models=models, out=out)
+    if spec.generate is None:
+        setup.plan = _plan(args, setup, base_dir=args.file.parent)
+        return setup
+    from voxray_runtime.generation.batchstep import expected_posts, prepare_generation
+
+    # voices, languages and file names are checked against the posts to come, before any model loads
+    setup.files_planned = len(_plan(args, setup, items=expected_posts(spec, args.limit)).work)
+    setup.generation = prepare_generation(
+        spec,
+        output_dir=out,
+        limit=args.limit,
+        files=[args.file, *(args.models or [])],
+        url=getattr(args, "text_url", None),
+        model_id=getattr(args, "text_model_id", None),
+    )
+    return setup
+
+
+def _plan(
+    args: argparse.Namespace,
+    setup: BatchSetup,
+    *,
+    items: list[BatchItem] | None = None,
+    base_dir: Path | None = None,
+) -> Plan:
+    from voxray_runtime.batch.plan import build_plan
+
+    spec, models, out = setup.spec, setup.models, setup.out
+    return build_plan(spec, models=models, output_dir=out, limit=args.limit, items=items, base_dir=base_dir)
+
+
+def open_audit(out: Path) -> str:
+    """Route the audit events (said on stderr when to a file); returns the run's id."""
+    from voxray_runtime.batch.audit import audit_destination, ensure_audit_stream
 
     audit_file = audit_destination(os.environ, sys.stderr.isatty(), out)
     ensure_audit_stream(audit_file)
     if audit_file is not None:
         print(f"audit events: {audit_file}", file=sys.stderr, flush=True)
-    run_id = uuid.uuid4().hex[:16]
-    generation: dict[str, object] | None = None
-    if prepared is not None:
-        from voxray_runtime.batch.progress import Progress
-        from voxray_runtime.generation.client import TextModelError
-        from voxray_runtime.generation.step import GenerationAudit
-        from voxray_runtime.storage.retention import BatchMarker
+    return uuid.uuid4().hex[:16]
 
-        print(prepared.describe(), flush=True)
-        actor, key = audit_actor_key(name, doc.namespace)
-        audit = GenerationAudit(actor, run_id, key, log_text=prepared.source.log_text)
-        quiet = args.progress == "none"
 
-        def say(message: str) -> None:
-            if not quiet:
-                print(message, flush=True)
+def _generate(args: argparse.Namespace, setup: BatchSetup, run_id: str) -> GenerationResult:
+    from voxray_runtime.generation.batchstep import BatchStep, generate_for_batch
 
-        def progress(done: int, total: int) -> None:
-            say(Progress(total=files_planned, done=0, failed=0, posts_total=total, posts_done=done).line())
+    assert setup.generation is not None
+    step = BatchStep(
+        name=setup.doc.name,
+        namespace=setup.doc.namespace,
+        run_id=run_id,
+        files_planned=setup.files_planned,
+        max_attempts=setup.spec.retries.max_attempts,
+        quiet=args.progress == "none",
+    )
+    return generate_for_batch(setup.generation, step)
 
-        try:
-            with BatchMarker(out):
-                result = prepared.run(
-                    say=say, audit=audit, max_attempts=spec.retries.max_attempts, progress=progress
-                )
-        except TextModelError as exc:
-            print(f"error: the TextModel failed: {exc}; rerun the same command to resume", file=sys.stderr)
-            return EXIT_FAILED
-        except KeyboardInterrupt:
-            print("interrupted: rerun the same command to resume", file=sys.stderr)
-            return 130
-        generation = result.summary()
-        print(
-            f"posts: {len(result.items)} of {result.planned} ready in {result.path} "
-            f"({result.reused} kept, {result.posts_written} written, {result.translations_written} "
-            f"translation(s), {len(result.failures)} failed; {result.completion_tokens} tokens in "
-            f"{result.seconds:.1f} s)",
-            flush=True,
-        )
-        try:
-            plan = build_plan(spec, models=models, output_dir=out, limit=args.limit, items=result.items)
-        except SpecError as exc:
-            print(f"error: invalid SpeechBatch: {exc}", file=sys.stderr)
-            return EXIT_INVALID
-    assert plan is not None
 
-    options = RunOptions(
+def run_options(
+    args: argparse.Namespace, doc: Document, run_id: str, generation: dict[str, object] | None
+) -> RunOptions:
+    from voxray_runtime.batch.driver import RunOptions
+
+    return RunOptions(
         address=args.address,
         concurrency=args.concurrency,
         threads=args.threads,
         cpus=getattr(args, "cpus", None),
         design=args.design,
         progress=args.progress,
-        batch_name=name,
+        batch_name=doc.name,
         batch_namespace=doc.namespace,
         run_id=run_id,
         generation=generation,
     )
-    print(
-        f"SpeechBatch {name}: {len(plan.items)} item(s) x {len(plan.avatars)} voice(s) = "
-        f"{len(plan.work)} file(s) -> {plan.output_dir}",
-        flush=True,
-    )
-    try:
-        summary = run_plan(plan, options).data
-    except KeyboardInterrupt:
+
+
+def _invalid(exc: SpecError) -> int:
+    print(f"error: invalid SpeechBatch: {exc}", file=sys.stderr)
+    return EXIT_INVALID
+
+
+def stopped_status(exc: BaseException) -> int:
+    """The exit status (and the line on stderr) of a run stopped by ``exc`` (one of those ``run_batch``
+    expects); any other error is raised again."""
+    from voxray_runtime.batch.raypool import WorkerStartError
+    from voxray_runtime.generation.client import TextModelError
+    from voxray_runtime.storage.paths import UnsafePathError
+
+    if isinstance(exc, KeyboardInterrupt):
         print("interrupted: rerun the same command to resume", file=sys.stderr)
-        return 130
-    except WorkerStartError as exc:
+        return EXIT_INTERRUPTED
+    if isinstance(exc, TextModelError):
+        print(f"error: the TextModel failed: {exc}; rerun the same command to resume", file=sys.stderr)
+        return EXIT_FAILED
+    if isinstance(exc, WorkerStartError):
         print(f"error: {exc}; rerun the same command to resume", file=sys.stderr)
         return EXIT_FAILED
-    except UnsafePathError as exc:
+    if isinstance(exc, UnsafePathError):
         print(f"error: unsafe output path: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    raise exc
+
+
+def print_summary(summary: dict[str, Any], summary_path: Path) -> None:
+    """The closing line on stdout and each failure on stderr."""
     util = summary.get("utilisation") or {}
     print(
         f"done: {summary['files']}/{summary['total']} files ({summary['rendered']} rendered, "
@@ -251,13 +317,11 @@ def run_batch(args: argparse.Namespace) -> int:
         f"({summary['audio_seconds_per_wall_second']:.2f} audio s/s, "
         f"{summary['files_per_minute']:.1f} files/min)"
         + (f", utilisation {util['observed']:.2f} (ceiling {util['ceiling']:g})" if util else "")
-        + f"; summary: {plan.summary_path}",
+        + f"; summary: {summary_path}",
         flush=True,
     )
     for f in summary["failures"]:
         print(f"failed: {f['name']}: {f['error_type']}: {f['error']}", file=sys.stderr)
-    generation_failed = bool(generation and generation["failed"])
-    return EXIT_FAILED if summary["failed"] or summary["missing"] or generation_failed else EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -11,14 +11,16 @@ from __future__ import annotations
 import importlib.resources
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
 from voxray_runtime.spec.documents import SpecError
 from voxray_runtime.spec.speechbatch import BatchItem, InputSpec
+
+T = TypeVar("T")
 
 PACKAGED_PREFIX = "packaged:"
 #: ``packaged:NAME`` -> file inside voxray_runtime/data
@@ -60,9 +62,10 @@ def parse_item(raw: Any, where: str) -> BatchItem:
         raise ValueError(f"{where}: {errs}") from None
 
 
-def parse_jsonl(lines: Iterable[str], source: str = "") -> list[BatchItem]:
-    """JSON Lines -> items (blank lines skipped). ValueError with the line number on the first bad line."""
-    out: list[BatchItem] = []
+def parse_json_lines(lines: Iterable[str], source: str, parse: Callable[[Any, str], T]) -> list[T]:
+    """JSON Lines -> ``parse(value, where)`` of each (blank lines skipped). ValueError with the line
+    number on the first line that is not JSON (``parse`` raises its own for a bad value)."""
+    out: list[T] = []
     prefix = f"{source}: " if source else ""
     for n, line in enumerate(lines, start=1):
         if not line.strip():
@@ -71,8 +74,13 @@ def parse_jsonl(lines: Iterable[str], source: str = "") -> list[BatchItem]:
             raw = json.loads(line)
         except json.JSONDecodeError as exc:
             raise ValueError(f"{prefix}line {n}: not valid JSON ({exc.msg})") from None
-        out.append(parse_item(raw, f"{prefix}line {n}"))
+        out.append(parse(raw, f"{prefix}line {n}"))
     return out
+
+
+def parse_jsonl(lines: Iterable[str], source: str = "") -> list[BatchItem]:
+    """JSON Lines -> items (blank lines skipped). ValueError with the line number on the first bad line."""
+    return parse_json_lines(lines, source, parse_item)
 
 
 def read_jsonl_file(path: Path, field: str) -> list[BatchItem]:

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from voxray_runtime.batch.items import parse_json_lines
 from voxray_runtime.storage.atomic import atomic_write_bytes, fsync_dir
 from voxray_runtime.voices.avatars import LANGUAGES
 
@@ -58,17 +59,7 @@ def check_post(raw: Any, where: str) -> dict[str, Any]:
 
 
 def parse_posts(lines: Iterable[str], source: str = "") -> list[dict[str, Any]]:
-    prefix = f"{source}: " if source else ""
-    out: list[dict[str, Any]] = []
-    for n, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            raw = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{prefix}line {n}: not valid JSON ({exc.msg})") from None
-        out.append(check_post(raw, f"{prefix}line {n}"))
-    return out
+    return parse_json_lines(lines, source, check_post)
 
 
 def check_posts(posts: Sequence[dict[str, Any]], expected: int | None = EXPECTED_POSTS) -> None:

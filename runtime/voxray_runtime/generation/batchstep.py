@@ -1,5 +1,6 @@
-"""The generation step as ``voxray batch`` runs it: validate, open the TextModel, plan against the
-``posts.jsonl`` an earlier run left, write what is missing, hand the posts to speech planning."""
+"""The generation step as ``voxray batch`` runs it: validate against the posts to come, open the
+TextModel, plan against the ``posts.jsonl`` an earlier run left, write what is missing (telling what
+happens), hand the posts to speech planning."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voxray_runtime.generation.plan import GenerationPlan, plan_generation
-from voxray_runtime.generation.records import POSTS_FILE, Record, Settings, parse_records
+from voxray_runtime.generation.records import POSTS_FILE, Record, Settings, expected_items, parse_records
 from voxray_runtime.generation.source import TextSource, open_text_source
 from voxray_runtime.generation.step import GenerationAudit, GenerationResult, generate_posts
-from voxray_runtime.spec.speechbatch import SpeechBatchSpec
+from voxray_runtime.spec.speechbatch import BatchItem, SpeechBatchSpec
 from voxray_runtime.storage.paths import resolve_output_path
 
 
@@ -90,3 +91,56 @@ def prepare_generation(
         source.client.close()
         raise
     return PreparedGeneration(source=source, plan=plan, output_dir=output_dir)
+
+
+def expected_posts(spec: SpeechBatchSpec, limit: int | None) -> list[BatchItem]:
+    """The posts to come as batch items (index, id, a text in each language): enough to check voices,
+    languages and file names before any model loads."""
+    return expected_items(expected_settings(spec, limit))
+
+
+@dataclass(frozen=True)
+class BatchStep:
+    """Who runs the generation step of a batch and how it reports."""
+
+    #: the SpeechBatch's name and namespace (who the audit events name) and the run's id
+    name: str | None
+    namespace: str | None
+    run_id: str
+    #: the files the batch will render (shown in the progress lines while posts are written)
+    files_planned: int
+    max_attempts: int
+    quiet: bool = False
+
+
+def generate_for_batch(prepared: PreparedGeneration, step: BatchStep) -> GenerationResult:
+    """Write the batch's missing posts (TextModelError / KeyboardInterrupt raised), telling what happens
+    on stdout; the output directory carries the running marker meanwhile."""
+    from voxray_runtime.batch.audit import audit_actor_key
+    from voxray_runtime.batch.progress import Progress
+    from voxray_runtime.storage.retention import BatchMarker
+
+    print(prepared.describe(), flush=True)
+    actor, key = audit_actor_key(step.name, step.namespace)
+    audit = GenerationAudit(actor, step.run_id, key, log_text=prepared.source.log_text)
+
+    def say(message: str) -> None:
+        if not step.quiet:
+            print(message, flush=True)
+
+    def progress(done: int, total: int) -> None:
+        say(Progress(total=step.files_planned, done=0, failed=0, posts_total=total, posts_done=done).line())
+
+    with BatchMarker(prepared.output_dir):
+        result = prepared.run(say=say, audit=audit, max_attempts=step.max_attempts, progress=progress)
+    print(describe_result(result), flush=True)
+    return result
+
+
+def describe_result(result: GenerationResult) -> str:
+    return (
+        f"posts: {len(result.items)} of {result.planned} ready in {result.path} "
+        f"({result.reused} kept, {result.posts_written} written, {result.translations_written} "
+        f"translation(s), {len(result.failures)} failed; {result.completion_tokens} tokens in "
+        f"{result.seconds:.1f} s)"
+    )

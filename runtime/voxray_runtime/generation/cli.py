@@ -19,7 +19,11 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from voxray_runtime.commands import add_command
 from voxray_runtime.spec.documents import SpecError, format_validation_error
+
+#: the one-line help of ``voxray generate``
+HELP = "write one hospitality post (and its translations) with a TextModel and print it"
 
 #: GenerateSpec fields -> the flags that set them (errors name the flag)
 FLAGS = {
@@ -36,12 +40,7 @@ FLAGS = {
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = subparsers.add_parser(
-        "generate",
-        help="write one hospitality post (and its translations) with a TextModel and print it",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    p = add_command(subparsers, "generate", help=HELP, description=__doc__)
     p.add_argument("--brief", required=True, help="what the post is about")
     p.add_argument("--language", default="en", help="language the post is written in (default en)")
     p.add_argument(

@@ -1,0 +1,210 @@
+"""``voxray serve``: the flags, and a local Ray serving the app (after an optional batch or generated
+post), until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from voxray_runtime.commands.local import (
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    serve_app,
+    start_local_ray,
+    text_model_list,
+)
+from voxray_runtime.commands.serve_security import serve_security
+from voxray_runtime.spec.documents import SpecError
+
+
+def add_serve_arguments(p: argparse.ArgumentParser) -> None:
+    """The flags of ``voxray serve``."""
+    p.add_argument(
+        "-f",
+        "--file",
+        action="append",
+        help="VoiceModel / TextModel YAML (repeatable); default: bundled voices and text model",
+    )
+    p.add_argument("--host", default=DEFAULT_HOST)
+    p.add_argument("--port", type=int, default=DEFAULT_PORT)
+    p.add_argument(
+        "--output-dir",
+        default=os.environ.get("VOXRAY_OUTPUT_DIR", "audio-output"),
+        help="where store=true writes audio",
+    )
+    p.add_argument("--address", default=None, help="connect to a running Ray cluster instead of starting one")
+    p.add_argument("--num-cpus", type=int, default=None, help="CPUs for the local Ray (default: all)")
+    p.add_argument(
+        "--batch",
+        default=None,
+        metavar="FILE",
+        help="first render this SpeechBatch on the same local Ray, then serve",
+    )
+    p.add_argument("--posts", type=int, default=None, help="with --batch: render only the first N items")
+    p.add_argument(
+        "--no-text",
+        action="store_true",
+        help="leave out the bundled TextModel (Gemma 3 270M on llama.cpp); with -f, files decide",
+    )
+    p.add_argument(
+        "--generate",
+        default=None,
+        metavar="FILE",
+        help="first have a TextModel write one post of this spec.generate SpeechBatch and speak it "
+        "(shown, and kept in OUTPUT_DIR/generated)",
+    )
+    g = p.add_argument_group(
+        "security",
+        "auth is required beyond loopback; on loopback with no credentials it is disabled (with a warning)",
+    )
+    g.add_argument(
+        "--api-keys-file",
+        default=os.environ.get("VOXRAY_API_KEYS_FILE"),
+        metavar="FILE",
+        help="API keys (YAML/JSON: {keys: [{id, key|sha256, models, scopes}]}); env VOXRAY_API_KEYS_FILE",
+    )
+    g.add_argument("--oidc-issuer", default=None, help="accept JWT bearer tokens from this issuer")
+    g.add_argument("--oidc-audience", default=None, help="the audience (aud) the tokens must carry")
+    g.add_argument("--oidc-jwks-url", default=None, help="JWKS URL (default: the issuer's discovery)")
+    g.add_argument(
+        "--insecure-no-auth",
+        action="store_true",
+        help="disable authentication explicitly, even beyond loopback (never in production)",
+    )
+    g.add_argument(
+        "--cors-origin", action="append", metavar="ORIGIN", help="allow this browser origin (repeatable)"
+    )
+    g.add_argument(
+        "--audit-log",
+        default=os.environ.get("VOXRAY_AUDIT_LOG"),
+        metavar="FILE",
+        help="append audit events (JSON lines) to this file; default: stderr",
+    )
+    g.add_argument(
+        "--retention",
+        type=_retention_seconds,
+        default=None,
+        metavar="TTL",
+        help="delete stored audio (store=true) older than this: 86400, 90m, 24h, 7d",
+    )
+
+
+def _retention_seconds(text: str) -> int:
+    """``--retention``: the durations ``voxray retention --ttl`` takes, in whole seconds."""
+    from voxray_runtime.storage.retention import parse_duration
+
+    try:
+        return round(parse_duration(text))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _render_batch(args: argparse.Namespace) -> int:
+    """``voxray serve --batch``: render the batch on the local Ray first, with every CPU it has."""
+    out = Path(args.output_dir).resolve()
+    print(f"rendering {args.batch} into {out} (then serving) ...", flush=True)
+    batch_argv = ["batch", "-f", args.batch, "--out", args.output_dir]
+    if args.posts:
+        batch_argv += ["--limit", str(args.posts)]
+    if args.file:
+        for f in args.file:
+            batch_argv += ["-m", f]
+    from voxray_runtime.cli import build_parser
+
+    batch_args = build_parser().parse_args(batch_argv)
+    code = int(batch_args.func(batch_args))
+    state = "complete" if code == 0 else f"finished with failures (exit code {code}); rerun to retry them"
+    print(f"batch {state}: files, manifest.jsonl and summary.json in {out}", flush=True)
+    return code
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    try:
+        security, warnings = serve_security(
+            args.host,
+            api_keys_file=args.api_keys_file,
+            oidc_issuer=args.oidc_issuer,
+            oidc_audience=args.oidc_audience,
+            oidc_jwks_url=args.oidc_jwks_url,
+            insecure_no_auth=args.insecure_no_auth,
+            cors_origins=args.cors_origin or (),
+            audit_log=args.audit_log,
+            retention_s=args.retention,
+        )
+        if security.api_keys_file:
+            from voxray_runtime.security.keys import load_key_store
+
+            load_key_store(security.api_keys_file)  # a bad file fails here, not in a replica later
+    except ValueError as exc:
+        print(f"voxray serve: {exc}", file=sys.stderr)
+        return 2
+    for line in warnings:
+        print(line, file=sys.stderr, flush=True)
+    if args.batch:
+        start_local_ray(args.address, args.num_cpus)
+        if _render_batch(args) == 2:
+            return 2
+    if args.generate:
+        from voxray_runtime.generation.show import show_generated_post
+
+        start_local_ray(args.address, args.num_cpus)
+        generated = Path(args.output_dir) / "generated"
+        if show_generated_post(args.generate, generated, models=args.file) == 2:
+            return 2
+    try:
+        base = serve_app(
+            args.file,
+            args.host,
+            args.port,
+            args.output_dir,
+            security=security,
+            address=args.address,
+            num_cpus=args.num_cpus,
+            with_text=not args.no_text,
+        )
+    except SpecError as exc:
+        print(f"voxray serve: {exc}", file=sys.stderr)
+        return 2
+    out = Path(args.output_dir).resolve()
+    key = " -H 'Authorization: Bearer <key>'" if security.auth == "required" else ""
+    print(f"voxray is serving on {base} (authentication {security.auth})")
+    print(f"  playground: {base}/  (speak, compare voices, browse batches in a browser)")
+    print(f"  voices:   curl{key} {base}/v1/voices")
+    print(
+        f"  speech:   curl{key} -o hello.mp3 {base}/v1/audio/speech -H 'Content-Type: application/json' "
+        '-d \'{"model":"tts-1","input":"Hello from voxray.","voice":"female_en-GB"}\''
+    )
+    from voxray_runtime.models import NamedTextModel
+
+    text_ids = [
+        m.spec.model_id(m.name)
+        for m in text_model_list(args.file, not args.no_text)
+        if isinstance(m, NamedTextModel)
+    ]
+    if text_ids:
+        print(
+            f"  text:     curl{key} {base}/v1/chat/completions -H 'Content-Type: application/json' "
+            f'-d \'{{"model":"{text_ids[0]}","messages":[{{"role":"user","content":"Write a welcome line '
+            'for a seaside hotel."}],"max_tokens":60}\''
+        )
+    print(f"  docs:     {base}/docs")
+    print(f"  audio:    {out} (store=true writes to {out}/speech/)")
+    if args.batch:
+        print(f"  batch:    {out}/manifest.jsonl, {out}/summary.json")
+    if args.generate:
+        print(f"  post:     {out}/generated/posts.jsonl and its speech in {out}/generated/")
+    print(f"  metrics:  http://127.0.0.1:{os.environ.get('VOXRAY_METRICS_PORT', '8080')}/metrics")
+    print("Ctrl-C stops.", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with contextlib.suppress(KeyboardInterrupt):
+        stop.wait()
+    from ray import serve
+
+    serve.shutdown()  # type: ignore[no-untyped-call]
+    return 0

@@ -1,0 +1,62 @@
+"""The running-batch marker: the batch driver keeps it in its output directory while it runs, so that
+retention leaves the directory alone (and the Playground's gallery shows the run's progress)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import threading
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+from voxray_runtime.storage.expiry import BATCH_MARKER, MARKER_REFRESH_S
+
+
+class BatchMarker:
+    """Context manager of the batch driver: keeps :data:`BATCH_MARKER` in its output directory, touched
+    every :data:`MARKER_REFRESH_S` by a daemon thread, and removes it on exit. Retention leaves that
+    directory alone while the marker is fresh."""
+
+    def __init__(
+        self, output_dir: Path, refresh_s: float = MARKER_REFRESH_S, manifest: str | None = None
+    ) -> None:
+        self.path = Path(output_dir) / BATCH_MARKER
+        self.refresh_s = refresh_s
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._info: dict[str, object] = {"pid": os.getpid(), "host": socket.gethostname()}
+        if manifest is not None:
+            self._info["manifest"] = manifest
+
+    def _write(self) -> None:
+        from voxray_runtime.storage.atomic import atomic_write_bytes
+
+        atomic_write_bytes(self.path, (json.dumps(self._info, sort_keys=True) + "\n").encode("utf-8"))
+
+    def progress(self, progress: Mapping[str, object]) -> None:
+        """Record the run's progress in the marker (the Playground's gallery shows it while it runs)."""
+        self._info["progress"] = dict(progress)
+        with contextlib.suppress(OSError):
+            self._write()
+
+    def __enter__(self) -> BatchMarker:
+        self._info["started"] = time.time()
+        self._write()
+        self._thread = threading.Thread(target=self._touch, name="voxray-batch-marker", daemon=True)
+        self._thread.start()
+        return self
+
+    def _touch(self) -> None:
+        while not self._stop.wait(self.refresh_s):
+            with contextlib.suppress(OSError):
+                os.utime(self.path)
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        with contextlib.suppress(OSError):
+            self.path.unlink()
