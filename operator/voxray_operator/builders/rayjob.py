@@ -214,10 +214,10 @@ def assemble_rayjob(
     text_env = job.generation.env() if job.generation is not None else {}
     fields: dict[str, Any] = {"submissionMode": "K8sJobMode", "runtimeEnvYAML": _runtime_env(actor, text_env)}
     if isinstance(job.cluster, OnVoiceModel):
-        vm = job.cluster.spec
+        vm = job.voice_models[job.cluster.voice_model]
         out = _out_path(vm.output.path, spec.output.path)
         image = spec.run_on.image or vm.image or settings.image
-        labels[VOICEMODEL_LABEL] = label_value(job.cluster.name)
+        labels[VOICEMODEL_LABEL] = label_value(job.cluster.voice_model)
         fields["clusterSelector"] = {CLUSTER_SELECTOR_KEY: job.cluster.cluster_name}
         fields["shutdownAfterJobFinishes"] = False
     else:

@@ -14,7 +14,7 @@ from typing import Any
 from voxray_operator.builders import serveconfig as _serveconfig
 from voxray_operator.builders import workload as _workload
 from voxray_operator.builders.cluster import assemble_rayservice
-from voxray_operator.builders.common import served_labels, spec_hash
+from voxray_operator.builders.common import spec_hash
 from voxray_operator.builders.serveconfig import serve_config, served_app_args
 from voxray_operator.builders.workload import (
     pod_volumes,
@@ -73,10 +73,10 @@ def build_rayservice(
         settings, weights=weights_claim(spec), output=(spec.output.volume_claim, spec.output.path)
     )
     plan = served_cluster_plan(
+        "VoiceModel",
         name,
         spec,
         settings,
-        labels=served_labels("VoiceModel", name),
         env=runtime_env(spec.weights.source, spec.output.path, model=name),
         volumes=volumes,
         replicas=replicas,

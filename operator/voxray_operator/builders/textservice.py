@@ -27,7 +27,7 @@ from typing import Any
 
 from voxray_operator.builders import serveconfig as _serveconfig
 from voxray_operator.builders.cluster import assemble_rayservice
-from voxray_operator.builders.common import served_labels, spec_hash
+from voxray_operator.builders.common import spec_hash
 from voxray_operator.builders.serveconfig import serve_config, served_app_args
 from voxray_operator.builders.workload import (
     pod_volumes,
@@ -100,10 +100,10 @@ def build_text_rayservice(
 ) -> dict[str, Any]:
     """The RayService for TextModel ``name`` (arguments as :func:`build_rayservice`)."""
     plan = served_cluster_plan(
+        "TextModel",
         name,
         spec,
         settings,
-        labels=served_labels("TextModel", name),
         env=text_env(spec, settings),
         volumes=pod_volumes(settings, weights=weights_claim(spec), shm=spec.engine == "vllm"),
         replicas=replicas,

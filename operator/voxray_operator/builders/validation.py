@@ -91,10 +91,10 @@ def validate_speechbatch(spec: SpeechBatchSpec) -> None:
 # ---- a SpeechBatch's RayJob: what it refers to, checked before anything is built -----------------------
 @dataclass(frozen=True)
 class OnVoiceModel:
-    """``runOn.voiceModel``: the job runs on that VoiceModel's Ray cluster, named ``cluster_name`` now."""
+    """``runOn.voiceModel``: the job runs on the Ray cluster of VoiceModel ``voice_model`` (one of the
+    input's ``voice_models``), named ``cluster_name`` now."""
 
-    name: str
-    spec: VoiceModelSpec
+    voice_model: str
     cluster_name: str
 
 
@@ -205,9 +205,7 @@ def validate_rayjob(
             retryable=True,
             reason="ClusterNotReady",
         )
-    return RayJobInput(
-        name, namespace, spec, models, audit, generation, OnVoiceModel(target, vm, cluster_name)
-    )
+    return RayJobInput(name, namespace, spec, models, audit, generation, OnVoiceModel(target, cluster_name))
 
 
 def _one_weights_claim(models: Mapping[str, VoiceModelSpec]) -> str | None:

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from voxray_operator.builders.cluster import ClusterPlan
+from voxray_operator.builders.common import ServedKind, served_labels
 from voxray_operator.builders.security import credential_plan, secret_volumes
 from voxray_operator.config import BuildSettings
 from voxray_runtime.serve import options
@@ -229,21 +230,22 @@ def runtime_env(
 
 # ---- a served model's cluster ---------------------------------------------------------------------------
 def served_cluster_plan(
+    kind: ServedKind,
     name: str,
     spec: ServedSpec,
     settings: BuildSettings,
     *,
-    labels: dict[str, str],
     env: list[dict[str, Any]],
     volumes: VolumeSet,
     replicas: int | None = None,
 ) -> ClusterPlan:
-    """The Ray cluster of VoiceModel / TextModel ``name``: one worker group sized for its replicas, its
-    ``volumes`` plus the Secrets its credentials mount; ``replicas`` as :func:`initial_replicas` takes it."""
+    """The Ray cluster of VoiceModel / TextModel ``name``: the kind's labels, one worker group sized for its
+    replicas, its ``volumes`` plus the Secrets its credentials mount; ``replicas`` as
+    :func:`initial_replicas` takes it."""
     all_volumes, all_mounts = join_volumes(volumes, secret_volumes(credential_plan(name, spec)))
     node_selector, tolerations = gpu_scheduling([spec], settings)
     return ClusterPlan(
-        labels=labels,
+        labels=served_labels(kind, name),
         image=spec.image or settings.image,
         env=env,
         volumes=all_volumes,

@@ -125,7 +125,7 @@ def test_a_missing_voicemodel_is_named_before_anything_else() -> None:
         (
             {"voiceModels": ["espeak"], "runOn": {"voiceModel": "kokoro"}},
             {"cluster_name": "kokoro-raycluster-x", "generation": KEYLESS},
-            OnVoiceModel("kokoro", MODELS["kokoro"], "kokoro-raycluster-x"),
+            OnVoiceModel("kokoro", "kokoro-raycluster-x"),
             ["espeak", "kokoro"],
         ),
     ],

@@ -269,8 +269,9 @@ def test_served_plan_adds_the_credentials_and_keeps_weights_off_the_head() -> No
         }
     )
     plan = served_cluster_plan(
-        "t", spec, SETTINGS, labels={"x": "y"}, env=[], volumes=pod_volumes(SETTINGS, weights="w", shm=True)
+        "TextModel", "t", spec, SETTINGS, env=[], volumes=pod_volumes(SETTINGS, weights="w", shm=True)
     )
+    assert plan.labels["voxray.io/textmodel"] == "t"
     assert [v["name"] for v in plan.volumes] == ["model-cache", "models", "dshm", "api-keys", "audit-key"]
     assert (plan.pods, plan.min_pods, plan.max_pods, plan.autoscaler) == (1, 1, 3, True)
     cluster = ray_cluster_spec(plan, SETTINGS)

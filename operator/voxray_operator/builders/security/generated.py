@@ -61,24 +61,21 @@ def api_keys_file_text(key: str, key_id: str = GENERATED_KEY_ID, *, batch_key: s
 
 
 def _generated_secret(
-    name: str,
-    namespace: str,
+    kind: ServedKind,
     model: str,
-    data: dict[str, bytes],
+    namespace: str,
+    *,
+    name: str,
     what: str,
+    data: dict[str, bytes],
     owner: dict[str, Any] | None,
-    kind: ServedKind = "VoiceModel",
 ) -> dict[str, Any]:
+    """Secret ``name`` that the operator generates once for ``kind`` ``model``; ``what`` it holds."""
+    note = {GENERATED_ANNOTATION: f"{what} of the {kind}; created once, never rewritten by the operator"}
     return {
         "apiVersion": "v1",
         "kind": "Secret",
-        "metadata": metadata(
-            name,
-            namespace,
-            served_labels(kind, model),
-            annotations={GENERATED_ANNOTATION: f"{what}; created once, never rewritten by the operator"},
-            owner=owner,
-        ),
+        "metadata": metadata(name, namespace, served_labels(kind, model), annotations=note, owner=owner),
         "type": "Opaque",
         "data": {k: _b64(v) for k, v in data.items()},
     }
@@ -106,9 +103,8 @@ def build_api_keys_secret(
     }
     if batch_key is not None:
         data[BATCH_KEY] = batch_key.encode("utf-8")
-    return _generated_secret(
-        api_keys_secret_name(voicemodel), namespace, voicemodel, data, f"API keys of the {kind}", owner, kind
-    )
+    name = api_keys_secret_name(voicemodel)
+    return _generated_secret(kind, voicemodel, namespace, name=name, what="API keys", data=data, owner=owner)
 
 
 def build_audit_key_secret(
@@ -122,14 +118,10 @@ def build_audit_key_secret(
     """Secret ``<name>-audit-key``: ``hmac-key``, the key of text fingerprints in audit events."""
     if len(key) < 16:
         raise ValueError("an audit HMAC key must have at least 16 bytes")
+    name = audit_key_secret_name(voicemodel)
+    data = {AUDIT_KEY_FILE: key}
     return _generated_secret(
-        audit_key_secret_name(voicemodel),
-        namespace,
-        voicemodel,
-        {AUDIT_KEY_FILE: key},
-        f"audit HMAC key of the {kind}",
-        owner,
-        kind,
+        kind, voicemodel, namespace, name=name, what="audit HMAC key", data=data, owner=owner
     )
 
 
