@@ -17,19 +17,22 @@ from typing import Any, TextIO
 import yaml
 
 from voxray_operator.builders import (
+    AnySpec,
     BuildError,
+    Kind,
+    TextModelInfo,
+    batch_audit_key,
     batch_warnings,
     build_batch_configmap,
     build_rayjob,
     build_rayservice,
+    build_text_rayservice,
+    credential_plan,
+    dump_yaml,
+    generation_target,
     parse_spec,
     rayservice_name,
 )
-from voxray_operator.builders.common import dump_yaml
-from voxray_operator.builders.generate import TextModelInfo, generation_target
-from voxray_operator.builders.security import batch_audit_key, credential_plan
-from voxray_operator.builders.textservice import build_text_rayservice
-from voxray_operator.builders.validation import AnySpec, Kind
 from voxray_operator.config import BuildSettings, OperatorSettings
 from voxray_runtime.spec.documents import SpecError, parse_document
 from voxray_runtime.spec.speechbatch import SpeechBatchSpec

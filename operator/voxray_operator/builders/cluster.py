@@ -1,11 +1,12 @@
-"""The Ray cluster of a served model's RayService: pod templates, containers, head, autoscaler, assembly.
+"""PURE: the Ray clusters voxray makes: pod templates, containers, head and worker groups, autoscaler.
 
-Shared by the VoiceModel and TextModel builders (and the SpeechBatch's dedicated cluster); PURE.
+One assembly (:func:`ray_cluster_spec` of a :class:`ClusterPlan`) for a served model's RayService
+(VoiceModel, TextModel: :func:`assemble_rayservice`) and a SpeechBatch's dedicated RayJob cluster.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -115,60 +116,68 @@ def autoscaler_options() -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class ClusterPlan:
-    """What differs between the RayServices of the served kinds (VoiceModel, TextModel)."""
+    """What differs between the Ray clusters voxray makes: a served model's (VoiceModel, TextModel) and a
+    SpeechBatch's dedicated one. A head and at most one worker group."""
 
     labels: dict[str, str]
     image: str
     env: list[dict[str, Any]]
-    #: volumes and worker mounts; the head gets the same minus ``worker_only`` (it runs no replicas)
+    #: volumes and worker mounts; the head gets the same minus ``worker_only``
     volumes: list[dict[str, Any]]
     mounts: list[dict[str, Any]]
     worker_resources: dict[str, Any]
     node_selector: dict[str, str] | None
     tolerations: list[dict[str, Any]] | None
     group_name: str
-    #: worker pods now, at least and at most
+    #: worker pods now, at least and at most; none at all: the head does the work (no worker group)
     pods: int
     min_pods: int
     max_pods: int
     autoscaler: bool
-    #: volumes only the workers mount: the weights PVC, vLLM's /dev/shm
-    worker_only: frozenset[str] = frozenset({"models"})
+    #: volumes only the workers mount (a served model's head runs no replicas: its weights PVC, /dev/shm)
+    worker_only: frozenset[str] = frozenset()
+    #: the head's own environment and Secret volumes and mounts (where a batch's driver runs)
+    head_env: list[dict[str, Any]] = field(default_factory=list)
+    head_volumes: list[dict[str, Any]] = field(default_factory=list)
+    head_mounts: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def head_only(self) -> bool:
+        """No worker pods: the head runs the work, with the workers' resources and scheduling."""
+        return self.max_pods == 0
 
 
-def assemble_rayservice(
-    name: str,
-    namespace: str,
-    plan: ClusterPlan,
-    settings: BuildSettings,
-    *,
-    serve_config: dict[str, Any],
-    hash_of_spec: str,
-    owner: dict[str, Any] | None,
-) -> dict[str, Any]:
-    """The RayService: a head running no replicas (num-cpus 0), one worker group, serveConfigV2."""
-    head_volumes = [v for v in plan.volumes if v["name"] not in plan.worker_only]
-    head_mounts = [m for m in plan.mounts if m["name"] not in plan.worker_only]
-    head = {
-        "rayStartParams": {"dashboard-host": "0.0.0.0", "num-cpus": "0"},
+def _head_group(plan: ClusterPlan, settings: BuildSettings) -> dict[str, Any]:
+    params = {"dashboard-host": "0.0.0.0"}
+    if not plan.head_only:
+        params["num-cpus"] = "0"  # work lands on the workers
+    volumes = [v for v in plan.volumes if v["name"] not in plan.worker_only] + plan.head_volumes
+    mounts = [m for m in plan.mounts if m["name"] not in plan.worker_only] + plan.head_mounts
+    return {
+        "rayStartParams": params,
         "template": pod_template(
             labels=plan.labels,
             container=ray_container(
                 "ray-head",
                 plan.image,
                 settings,
-                resources=head_resources(settings),
-                env=plan.env,
-                mounts=head_mounts,
+                resources=plan.worker_resources if plan.head_only else head_resources(settings),
+                env=plan.env + plan.head_env,
+                mounts=mounts,
                 head=True,
             ),
-            volumes=head_volumes,
+            volumes=volumes,
             settings=settings,
+            node_selector=plan.node_selector if plan.head_only else None,
+            tolerations=plan.tolerations if plan.head_only else None,
             # KubeRay's autoscaler runs as a sidecar of the head and calls the API server
             service_account_token=plan.autoscaler,
         ),
     }
-    worker = {
+
+
+def _worker_group(plan: ClusterPlan, settings: BuildSettings) -> dict[str, Any]:
+    return {
         "groupName": plan.group_name,
         "replicas": plan.pods,
         "minReplicas": plan.min_pods,
@@ -191,11 +200,30 @@ def assemble_rayservice(
             tolerations=plan.tolerations,
         ),
     }
+
+
+def ray_cluster_spec(plan: ClusterPlan, settings: BuildSettings) -> dict[str, Any]:
+    """A RayCluster spec (a RayService's ``rayClusterConfig``, a RayJob's ``rayClusterSpec``)."""
     cluster: dict[str, Any] = {"rayVersion": settings.ray_version, "enableInTreeAutoscaling": plan.autoscaler}
     if plan.autoscaler:
         cluster["autoscalerOptions"] = autoscaler_options()
-    cluster["headGroupSpec"] = head
-    cluster["workerGroupSpecs"] = [worker]
+    cluster["headGroupSpec"] = _head_group(plan, settings)
+    if not plan.head_only:
+        cluster["workerGroupSpecs"] = [_worker_group(plan, settings)]
+    return cluster
+
+
+def assemble_rayservice(
+    name: str,
+    namespace: str,
+    plan: ClusterPlan,
+    settings: BuildSettings,
+    *,
+    serve_config: dict[str, Any],
+    hash_of_spec: str,
+    owner: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """The RayService: a head running no replicas (num-cpus 0), one worker group, serveConfigV2."""
     rayservice = {
         "apiVersion": "ray.io/v1",
         "kind": "RayService",
@@ -208,7 +236,7 @@ def assemble_rayservice(
         ),
         "spec": {
             "serveConfigV2": yaml.safe_dump(serve_config, sort_keys=False, width=1_000_000),
-            "rayClusterConfig": cluster,
+            "rayClusterConfig": ray_cluster_spec(plan, settings),
         },
     }
     return unaliased(rayservice)  # no shared sub-objects: callers may mutate, YAML gets no aliases

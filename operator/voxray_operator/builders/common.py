@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel
@@ -16,6 +16,8 @@ VOICEMODEL_LABEL = f"{GROUP}/voicemodel"
 SPEECHBATCH_LABEL = f"{GROUP}/speechbatch"
 TEXTMODEL_LABEL = f"{GROUP}/textmodel"
 MANAGED_BY = "voxray-operator"
+#: the kinds served by a RayService (their children carry the kind's label and component)
+ServedKind = Literal["VoiceModel", "TextModel"]
 MAX_NAME = 63
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -93,6 +95,13 @@ def common_labels(
     if textmodel is not None:
         labels[TEXTMODEL_LABEL] = label_value(textmodel)
     return labels
+
+
+def served_labels(kind: ServedKind, name: str) -> dict[str, str]:
+    """The labels of a served model's children: its RayService, generated Secrets."""
+    if kind == "TextModel":
+        return common_labels("textmodel", textmodel=name)
+    return common_labels("voicemodel", voicemodel=name)
 
 
 def spec_hash(spec: BaseModel) -> str:

@@ -27,12 +27,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from voxray_operator.builders.cluster import (
-    rayservice_name,
-)
+from voxray_operator.builders.cluster import rayservice_name
 from voxray_operator.builders.errors import BuildError
 from voxray_operator.builders.security import BATCH_KEY, SecretUse, credential_plan, secret_volume
-from voxray_operator.builders.textservice import text_base_url
+from voxray_operator.builders.serveconfig import text_base_url
 from voxray_runtime.spec.speechbatch import SpeechBatchSpec
 from voxray_runtime.spec.textmodel import TextModelSpec
 
@@ -49,8 +47,7 @@ class TextModelUnavailableError(BuildError):
     """The batch's TextModel cannot be used yet; ``reason`` is the TextModelReady condition's reason."""
 
     def __init__(self, message: str, *, reason: str) -> None:
-        super().__init__(message, field=FIELD, retryable=True)
-        self.reason = reason
+        super().__init__(message, field=FIELD, retryable=True, reason=reason)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,10 @@ the model deployment and the worker pods differ.
   Hugging Face cache (``HF_HOME`` on the writable cache volume; ``HF_TOKEN`` from the operator's
   ``hf_token_secret`` for gated repos), a memory-backed ``/dev/shm`` for NCCL
   between the tensor-parallel workers, and PVC weights read-only at ``/models``.
-- The autoscaler owns ``num_replicas`` of ``LLM-<name>`` (:func:`text_deployment_name`).
+- The autoscaler owns ``num_replicas`` of ``LLM-<name>`` (``text_deployment_name`` of the app args).
+
+The deployment's Serve options: :func:`voxray_runtime.serve.options.text_model_config`; the cluster and
+the serveConfigV2 skeleton are the served kinds' common ones (:mod:`.workload`, :mod:`.serveconfig`).
 """
 
 from __future__ import annotations
@@ -22,55 +25,23 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from voxray_operator.builders.cluster import (
-    SERVE_PORT,
-    ClusterPlan,
-    assemble_rayservice,
-)
-from voxray_operator.builders.common import common_labels, spec_hash
-from voxray_operator.builders.rayservice import (
-    autoscaler_enabled,
-    cache_volume,
-    gpu_scheduling,
-    initial_replicas,
-    plain_number,
-    pods_for,
-    replica_num_gpus,
+from voxray_operator.builders import serveconfig as _serveconfig
+from voxray_operator.builders.cluster import assemble_rayservice
+from voxray_operator.builders.common import spec_hash
+from voxray_operator.builders.serveconfig import serve_config, served_app_args
+from voxray_operator.builders.workload import (
+    pod_volumes,
     runtime_env,
-    serve_endpoint,
-    uses_gpu,
-    weights_pvc,
-    worker_group_name,
-    worker_resources,
-)
-from voxray_operator.builders.security import (
-    CREDENTIALS_REVISION_ENV,
-    credential_plan,
-    secret_volumes,
-    security_args,
+    served_cluster_plan,
+    weights_claim,
 )
 from voxray_operator.config import BuildSettings
-from voxray_runtime.serve.args import (
-    APP_IMPORT_PATH,
-    APP_NAME,
-    INGRESS_DEPLOYMENT,
-    AppArgs,
-    TextModelArgs,
-    text_deployment_name,
-)
+from voxray_runtime.serve.args import AppArgs, TextModelArgs
+from voxray_runtime.serve.options import text_model_config
 from voxray_runtime.spec.textmodel import TextModelSpec
 
-COMPONENT = "textmodel"
-#: the OpenAI-compatible routes live under /v1 of the Serve ingress
-API_PREFIX = "/v1"
-SHM_MOUNT = "/dev/shm"
 #: the data key of the Hugging Face token Secret
 HF_TOKEN_KEY = "token"
-
-
-def text_base_url(rayservice: str, namespace: str) -> str:
-    """What an OpenAI client takes as ``base_url``: the Serve Service plus ``/v1``."""
-    return serve_endpoint(rayservice, namespace) + API_PREFIX
 
 
 def engine_threads(spec: TextModelSpec) -> int:
@@ -87,12 +58,9 @@ def served_spec(spec: TextModelSpec) -> TextModelSpec:
 
 
 def text_app_args(name: str, spec: TextModelSpec, settings: BuildSettings) -> AppArgs:
-    return AppArgs(
-        text_models=[TextModelArgs(name=name, spec=served_spec(spec))],
-        ingress_replicas=settings.ingress_replicas,
-        ingress_max_ongoing_requests=settings.ingress_max_ongoing_requests,
-        ingress_num_cpus=settings.ingress_num_cpus,
-        security=security_args(name, spec),
+    """The Serve app's args of TextModel ``name``: its spec as served, ingress and security."""
+    return served_app_args(
+        name, spec, settings, text_models=[TextModelArgs(name=name, spec=served_spec(spec))]
     )
 
 
@@ -106,57 +74,8 @@ def build_text_serve_config(
 ) -> dict[str, Any]:
     """The serveConfigV2 document of TextModel ``name`` (as a dict)."""
     args = text_app_args(name, spec, settings)
-    ingress_options: dict[str, Any] = {"num_cpus": plain_number(args.ingress_num_cpus)}
-    if credentials_revision:
-        ingress_options["runtime_env"] = {"env_vars": {CREDENTIALS_REVISION_ENV: credentials_revision}}
-    model: dict[str, Any] = {
-        "name": text_deployment_name(name),
-        "num_replicas": initial_replicas(spec, replicas),
-        "max_ongoing_requests": spec.serving.effective_max_ongoing_requests,
-        "max_queued_requests": args.max_queued_requests,
-    }
-    if spec.engine == "llamacpp":
-        options: dict[str, Any] = {"num_cpus": plain_number(spec.resources.cpu)}
-        if uses_gpu(spec):
-            options["num_gpus"] = plain_number(replica_num_gpus(spec))
-        model["ray_actor_options"] = options
-    return {
-        "proxy_location": "EveryNode",
-        "http_options": {"host": "0.0.0.0", "port": SERVE_PORT},
-        "applications": [
-            {
-                "name": APP_NAME,
-                "import_path": APP_IMPORT_PATH,
-                "route_prefix": "/",
-                "args": args.model_dump(by_alias=True, exclude_defaults=True, mode="json"),
-                "deployments": [
-                    {
-                        "name": INGRESS_DEPLOYMENT,
-                        "num_replicas": args.ingress_replicas,
-                        "max_ongoing_requests": args.ingress_max_ongoing_requests,
-                        "ray_actor_options": ingress_options,
-                    },
-                    model,
-                ],
-            }
-        ],
-    }
-
-
-def _volumes(
-    spec: TextModelSpec, settings: BuildSettings
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(volumes, worker mounts): the model cache, the weights PVC if any, /dev/shm for vLLM."""
-    cache, cache_mount = cache_volume(settings)
-    volumes, mounts = [cache], [cache_mount]
-    if spec.weights.source == "pvc" and spec.weights.claim_name:
-        pvc, pvc_mount = weights_pvc(spec.weights.claim_name)
-        volumes.append(pvc)
-        mounts.append(pvc_mount)
-    if spec.engine == "vllm":
-        volumes.append({"name": "dshm", "emptyDir": {"medium": "Memory"}})
-        mounts.append({"name": "dshm", "mountPath": SHM_MOUNT})
-    return volumes, mounts
+    model = text_model_config(args.text_models[0], args, replicas=replicas)
+    return serve_config(args, model, credentials_revision=credentials_revision)
 
 
 def text_env(spec: TextModelSpec, settings: BuildSettings) -> list[dict[str, Any]]:
@@ -180,28 +99,22 @@ def build_text_rayservice(
     credentials_revision: str | None = None,
 ) -> dict[str, Any]:
     """The RayService for TextModel ``name`` (arguments as :func:`build_rayservice`)."""
-    volumes, mounts = _volumes(spec, settings)
-    secret_vols, secret_mounts = secret_volumes(credential_plan(name, spec))
-    node_selector, tolerations = gpu_scheduling(spec, settings)
-    plan = ClusterPlan(
-        labels=common_labels(COMPONENT, textmodel=name),
-        image=spec.image or settings.image,
+    plan = served_cluster_plan(
+        "TextModel",
+        name,
+        spec,
+        settings,
         env=text_env(spec, settings),
-        volumes=volumes + secret_vols,
-        mounts=mounts + secret_mounts,
-        worker_resources=worker_resources(spec, settings),
-        node_selector=node_selector,
-        tolerations=tolerations,
-        group_name=worker_group_name(spec),
-        pods=pods_for(initial_replicas(spec, replicas), spec),
-        min_pods=pods_for(spec.replicas.min, spec),
-        max_pods=pods_for(spec.replicas.max, spec),
-        autoscaler=autoscaler_enabled(spec),
-        worker_only=frozenset({"models", "dshm"}),
+        volumes=pod_volumes(settings, weights=weights_claim(spec), shm=spec.engine == "vllm"),
+        replicas=replicas,
     )
-    serve_config = build_text_serve_config(
+    config = build_text_serve_config(
         name, spec, settings, replicas=replicas, credentials_revision=credentials_revision
     )
     return assemble_rayservice(
-        name, namespace, plan, settings, serve_config=serve_config, hash_of_spec=spec_hash(spec), owner=owner
+        name, namespace, plan, settings, serve_config=config, hash_of_spec=spec_hash(spec), owner=owner
     )
+
+
+# ---- transitional: status_text.py of main still imports this from here (see rayservice.py) -------------
+API_PREFIX = _serveconfig.API_PREFIX

@@ -5,7 +5,8 @@
 
 Ingress (FastAPI) -> one deployment per VoiceModel (``TTS-<name>``) and per TextModel (``LLM-<name>``:
 llama.cpp in :class:`voxray_runtime.serve.text.TextLLM`, or Ray Serve LLM's vLLM deployment), composed by
-handles.
+handles. The deployments' options come from :mod:`voxray_runtime.serve.options`, which the operator's
+serveConfigV2 builder reads too.
 """
 
 from __future__ import annotations
@@ -15,63 +16,12 @@ from typing import Any
 from ray import serve
 from ray.serve import Application
 
-from voxray_runtime.serve.args import (
-    INGRESS_DEPLOYMENT,
-    AppArgs,
-    ModelArgs,
-    TextModelArgs,
-    model_deployment_name,
-    text_deployment_name,
-)
+from voxray_runtime.serve.args import AppArgs
 from voxray_runtime.serve.ingress import Ingress
 from voxray_runtime.serve.model import TTSModel
+from voxray_runtime.serve.options import ingress_options, model_options, text_model_options
 
-
-def model_options(m: ModelArgs, app_args: AppArgs) -> dict[str, Any]:
-    """Serve options of a model deployment, from its VoiceModel spec (pure)."""
-    s = m.spec
-    gpus = s.resources.gpu_fraction if s.resources.gpu_fraction is not None else float(s.resources.gpu)
-    replicas = s.replicas.initial if s.replicas.initial is not None else s.replicas.min
-    return {
-        "name": model_deployment_name(m.name),
-        "num_replicas": max(1, replicas),
-        "max_ongoing_requests": s.serving.max_ongoing_requests,
-        "max_queued_requests": app_args.max_queued_requests,
-        "ray_actor_options": {"num_cpus": s.resources.cpu, "num_gpus": gpus},
-        "health_check_period_s": 10,
-        "health_check_timeout_s": 30,
-        "graceful_shutdown_timeout_s": 30,
-    }
-
-
-def text_model_options(t: TextModelArgs, app_args: AppArgs) -> dict[str, Any]:
-    """Serve options of a llama.cpp TextModel deployment (pure). The replica takes its CPUs for the
-    engine threads; Serve queues at most ``serving.maxQueue`` beyond the ongoing requests."""
-    s = t.spec
-    replicas = s.replicas.initial if s.replicas.initial is not None else s.replicas.min
-    return {
-        "name": text_deployment_name(t.name),
-        "num_replicas": max(1, replicas),
-        # the engine's own queue answers 503 + Retry-After past slots + maxQueue; Serve's may hold a few
-        # more while they are routed
-        "max_ongoing_requests": s.serving.effective_max_ongoing_requests + 1,
-        "max_queued_requests": max(1, s.serving.max_queue),
-        "ray_actor_options": {"num_cpus": s.resources.cpu, "num_gpus": 0},
-        "health_check_period_s": 10,
-        "health_check_timeout_s": 30,
-        "graceful_shutdown_timeout_s": 30,
-    }
-
-
-def ingress_options(app_args: AppArgs) -> dict[str, Any]:
-    return {
-        "name": INGRESS_DEPLOYMENT,
-        "num_replicas": app_args.ingress_replicas,
-        "max_ongoing_requests": app_args.ingress_max_ongoing_requests,
-        "max_queued_requests": app_args.max_queued_requests,
-        "backpressure_config": {"status_code": 429, "retry_after_s": 1},
-        "ray_actor_options": {"num_cpus": app_args.ingress_num_cpus},
-    }
+__all__ = ["build_app", "ingress_options", "model_options", "text_model_options"]
 
 
 def build_app(args: dict[str, Any]) -> Application:

@@ -10,9 +10,13 @@ import pytest
 
 from tests.operator.schema.kuberay_schema import errors, kuberay_validator
 from tests.operator.unit.support import SETTINGS, example_documents, owner
-from voxray_operator.builders import build_rayjob, build_rayservice
-from voxray_operator.builders.generate import TextModelInfo, generation_target
-from voxray_operator.builders.textservice import build_text_rayservice
+from voxray_operator.builders import (
+    TextModelInfo,
+    build_rayjob,
+    build_rayservice,
+    build_text_rayservice,
+    generation_target,
+)
 from voxray_operator.cli import render_documents
 from voxray_operator.config import BuildSettings
 from voxray_runtime.spec.speechbatch import SpeechBatchSpec

@@ -9,8 +9,7 @@ import yaml
 
 from tests.operator.unit.support import NOW, SETTINGS
 from voxray_operator import status
-from voxray_operator.builders import BuildError, build_rayjob
-from voxray_operator.builders.security import BatchAuditKey, SecretUse, batch_audit_key
+from voxray_operator.builders import BatchAuditKey, BuildError, SecretUse, batch_audit_key, build_rayjob
 from voxray_runtime.security.config import AUDIT_KEY_FILE, AUDIT_KEY_MOUNT
 from voxray_runtime.spec.speechbatch import SpeechBatchSpec
 from voxray_runtime.spec.voicemodel import VoiceModelSpec

@@ -8,12 +8,13 @@ import pytest
 import yaml
 
 from tests.operator.unit.support import SETTINGS
-from voxray_operator.builders import BuildError, build_rayjob
-from voxray_operator.builders.generate import (
+from voxray_operator.builders import (
     ENV_KEY_FILE,
     ENV_MODEL_ID,
     ENV_URL,
+    BuildError,
     TextModelInfo,
+    build_rayjob,
     find_text_model,
     generation_target,
 )

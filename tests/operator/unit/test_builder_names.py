@@ -10,13 +10,14 @@ from voxray_operator.builders import (
     child_name,
     common_labels,
     dns1035_name,
+    is_dns_label,
+    label_value,
     owner_references,
     rayjob_name,
     rayservice_name,
     spec_hash,
     truncate_name,
 )
-from voxray_operator.builders.common import is_dns_label, label_value
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
 

@@ -10,13 +10,15 @@ import pytest
 import yaml
 
 from tests.operator.unit.support import NOW, SETTINGS, owner
-from voxray_operator.builders import BuildError, build_rayservice, parse_spec
-from voxray_operator.builders.security import (
+from voxray_operator.builders import (
+    BuildError,
     SecretUse,
     build_api_keys_secret,
     build_audit_key_secret,
+    build_rayservice,
     credential_plan,
     credentials_revision,
+    parse_spec,
     read_key_command,
     secret_problem,
     secret_volumes,

@@ -8,9 +8,15 @@ import pytest
 import yaml
 
 from tests.operator.unit.support import SETTINGS, owner
-from voxray_operator.builders import model_replicas
-from voxray_operator.builders.security import BATCH_KEY, api_keys_file_text, build_api_keys_secret
-from voxray_operator.builders.textservice import build_text_rayservice, engine_threads, text_base_url
+from voxray_operator.builders import (
+    BATCH_KEY,
+    api_keys_file_text,
+    build_api_keys_secret,
+    build_text_rayservice,
+    engine_threads,
+    model_replicas,
+    text_base_url,
+)
 from voxray_operator.config import BuildSettings
 from voxray_runtime.security.config import ApiKeyFile
 from voxray_runtime.serve.args import APP_IMPORT_PATH, INGRESS_DEPLOYMENT, AppArgs, text_deployment_name

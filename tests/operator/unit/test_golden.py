@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.operator.unit.support import SETTINGS, example_documents, example_files
-from voxray_operator.builders.common import dump_yaml
+from voxray_operator.builders import dump_yaml
 from voxray_operator.cli import render_documents
 
 GOLDEN_DIR = Path(__file__).parent / "golden"

@@ -1,4 +1,5 @@
-"""The operator's pure layers stay light: no ray, numpy, torch, kopf or Kubernetes client."""
+"""The operator's pure layers (and the runtime modules they read) stay light: no ray, numpy, torch, kopf or
+Kubernetes client."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import sys
 import pytest
 
 from tests.operator.unit.support import REPO_ROOT
-from voxray_operator.builders import rayservice
+from voxray_operator.builders import workload
 
 HEAVY = ("ray", "numpy", "torch", "onnxruntime", "kopf", "kubernetes_asyncio", "kubernetes")
 
@@ -22,6 +23,9 @@ HEAVY = ("ray", "numpy", "torch", "onnxruntime", "kopf", "kubernetes_asyncio", "
         "voxray_operator.status_text",
         "voxray_operator.builders.textservice",
         "voxray_operator.builders.generate",
+        "voxray_operator.builders.serveconfig",
+        "voxray_operator.builders.workload",
+        "voxray_runtime.serve.options",
         "voxray_operator.cli",
         "voxray_operator.crdgen",
         "voxray_operator.config",
@@ -41,9 +45,9 @@ def test_module_imports_nothing_heavy(module: str) -> None:
 
 def test_runtime_environment_names_match_the_runtime() -> None:
     weights = pytest.importorskip("voxray_runtime.engines.weights")
-    assert rayservice.ENV_CACHE_DIR == weights.ENV_CACHE_DIR
-    assert rayservice.ENV_PVC_MOUNT == weights.ENV_PVC_MOUNT
-    assert str(weights.DEFAULT_PVC_MOUNT) == rayservice.MODELS_MOUNT
+    assert workload.ENV_CACHE_DIR == weights.ENV_CACHE_DIR
+    assert workload.ENV_PVC_MOUNT == weights.ENV_PVC_MOUNT
+    assert str(weights.DEFAULT_PVC_MOUNT) == workload.MODELS_MOUNT
 
 
 def test_batch_input_dir_matches_the_runtime() -> None:
