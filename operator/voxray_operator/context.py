@@ -11,14 +11,14 @@ import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 import kopf
 
 from voxray_operator import k8s, status
 from voxray_operator.config import BuildSettings, OperatorSettings
 from voxray_operator.metrics import OperatorMetrics
-from voxray_operator.rayjobs import DashboardClient
+from voxray_operator.ray_dashboard import DashboardClient
 from voxray_operator.scaling.prometheus import PrometheusClient
 
 MEMO_KEY = "voxray"
@@ -116,7 +116,7 @@ async def write_validation_failed(
 ) -> None:
     """The ValidationFailed status of an object whose spec does not parse (the field named in ``message``)."""
     old = obj.get("status") or {}
-    kind = cast('Literal["VoiceModel", "SpeechBatch", "TextModel"]', res.kind)
+    kind = cast(status.validation.Kind, res.kind)
     new = status.validation_failed_status(
         kind, message=message, generation=obj["metadata"].get("generation"), previous=old, now=ctx.now()
     )

@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from typing import Any, Literal
 
 from voxray_runtime.spec.textmodel import TextModelSpec
@@ -41,8 +42,8 @@ HISTORY_VERSION = 1
 Direction = Literal["up", "down", "none"]
 
 
-class Reason:
-    """Decision reasons (CamelCase, as Kubernetes event and condition reasons)."""
+class Reason(StrEnum):
+    """Decision reasons (CamelCase, as Kubernetes event and condition reasons: ScalingActive's)."""
 
     SCALE_UP = "ScaleUp"
     SCALE_DOWN = "ScaleDown"
