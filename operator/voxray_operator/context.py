@@ -144,7 +144,8 @@ async def reconcile_latest(
 
 def post_event(obj: Mapping[str, Any], type_: str, reason: str, message: str) -> None:
     """A Kubernetes Event on ``obj`` through kopf's event poster (batched, never blocks a handler)."""
-    kopf.event(kopf.Body(cast(kopf.RawBody, dict(obj))), type=type_, reason=reason, message=message[:1024])
+    body = kopf.Body(cast(kopf.RawBody, dict(obj)))
+    kopf.event(body, type=str(type_), reason=str(reason), message=message[:1024])
 
 
 async def nap(stopped: kopf.DaemonStopped, seconds: float, *, slice_seconds: float = 0.5) -> None:

@@ -32,7 +32,6 @@ from voxray_operator.reconcile.kinds import TEXTMODEL, VOICEMODEL, ServedModelKi
 from voxray_operator.scaling.apply import ScalingApplyError, scaling_patch
 from voxray_operator.scaling.policy import (
     Decision,
-    Reason,
     ScalingConfig,
     ScalingHistory,
     ScalingInput,
@@ -177,7 +176,7 @@ async def evaluate(
             )
 
         old = vm.get("status") or {}
-        metrics_ok = decision.reason != Reason.METRICS_UNAVAILABLE
+        metrics_ok = decision.reason != status.Reason.METRICS_UNAVAILABLE
         if applied or not metrics_ok:
             word, text = decision.reason, decision.message
         elif note:

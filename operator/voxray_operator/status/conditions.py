@@ -3,8 +3,8 @@
 Every condition type and reason the operator writes is a member of :class:`ConditionType` or
 :class:`Reason` (KubeRay's ``setCondition`` habit: typed types and reasons, one setter that stamps
 ``observedGeneration`` and keeps ``lastTransitionTime`` while the status stays the same). Reasons that
-come from elsewhere pass through as they are: KubeRay's own (a RayJob's ``status.reason``), the
-builders' (``SecretNotFound``, ``TextModelNotFound``...) and the scaling policy's (``ScaleUp``...).
+come from elsewhere pass through as they are: KubeRay's own (a RayJob's ``status.reason``) and the
+builders' (``SecretNotFound``, ``TextModelNotFound``...).
 """
 
 from __future__ import annotations
@@ -90,7 +90,17 @@ class Reason(StrEnum):
     AUDIT_KEY_MOUNTED = "AuditKeyMounted"
     VOICEMODEL_AUDIT_KEY = "VoiceModelAuditKey"
     RANDOM_AUDIT_KEY = "RandomAuditKey"
-    # ScalingActive (besides the policy's decision reasons)
+    # ScalingActive: the scaling policy's decisions (voxray_operator.scaling.policy), then the scaler's own
+    SCALE_UP = "ScaleUp"
+    SCALE_DOWN = "ScaleDown"
+    WITHIN_TOLERANCE = "WithinTolerance"
+    STEADY = "Steady"
+    STABILIZING = "Stabilizing"
+    AT_MAX = "AtMaxReplicas"
+    AT_MIN = "AtMinReplicas"
+    BELOW_MIN = "BelowMinReplicas"
+    ABOVE_MAX = "AboveMaxReplicas"
+    METRICS_UNAVAILABLE = "MetricsUnavailable"
     SCALING_BLOCKED = "ScalingBlocked"
     VALID_METRIC_FOUND = "ValidMetricFound"
     SCALING_INACTIVE = "ScalingInactive"

@@ -26,7 +26,16 @@ from voxray_operator.builders import (
     serve_endpoint,
     spec_hash,
 )
-from voxray_operator.status.conditions import Conditions, ConditionType, Reason, Status, timestamp
+from voxray_operator.status.conditions import (
+    Conditions,
+    ConditionStatus,
+    ConditionType,
+    Reason,
+    Status,
+    condition_is,
+    get_condition,
+    timestamp,
+)
 from voxray_operator.status.kuberay import (
     LEGACY_SERVICE_RUNNING,
     RayServiceCondition,
@@ -74,16 +83,9 @@ def carry_scaling(prev: Status) -> ScalingRecord | None:
 def _phase(rayservice: dict[str, Any], prev: Status) -> tuple[ServedPhase, str, str, bool, dict[str, str]]:
     """(phase, reason, message, KubeRay says Ready, {deployment: status}) of a RayService."""
     rs_status = rayservice.get("status") or {}
-    rs_ready = next(
-        (
-            c
-            for c in rs_status.get("conditions") or []
-            if isinstance(c, dict) and c.get("type") == RayServiceCondition.READY
-        ),
-        None,
-    )
+    rs_ready = get_condition(rs_status.get("conditions"), RayServiceCondition.READY)
     app_status, app_message, deployments = app_state(rayservice)
-    ready = (rs_ready or {}).get("status") == "True" or (
+    ready = (rs_ready or {}).get("status") == ConditionStatus.TRUE or (
         rs_ready is None and rs_status.get("serviceStatus") == LEGACY_SERVICE_RUNNING
     )
     ready_reason = str((rs_ready or {}).get("reason") or "")
@@ -125,11 +127,8 @@ def _progressing(
 ) -> None:
     meta = rayservice.get("metadata") or {}
     rs_status = rayservice.get("status") or {}
-    upgrading = any(
-        isinstance(c, dict)
-        and c.get("type") == RayServiceCondition.UPGRADE_IN_PROGRESS
-        and c.get("status") == "True"
-        for c in rs_status.get("conditions") or []
+    upgrading = condition_is(
+        rs_status.get("conditions"), RayServiceCondition.UPGRADE_IN_PROGRESS, ConditionStatus.TRUE
     )
     rs_generation = meta.get("generation")
     caught_up = rs_generation is None or rs_status.get("observedGeneration") == rs_generation
