@@ -159,3 +159,31 @@ async def nap(stopped: kopf.DaemonStopped, seconds: float, *, slice_seconds: flo
     # kopf's stopper offers no plain awaitable event: poll it between short sleeps
     while not stopped and (left := end - loop.time()) > 0:  # noqa: ASYNC110
         await asyncio.sleep(min(slice_seconds, left))
+
+
+async def run_every(
+    ctx: OperatorContext,
+    stopped: kopf.DaemonStopped,
+    logger: Any,
+    step: Callable[[], Awaitable[bool]],
+    *,
+    interval: Callable[[], float],
+    kind: str,
+    trigger: str,
+    what: str,
+) -> None:
+    """A daemon's loop: ``step`` every ``interval()`` seconds until kopf stops the daemon, the operator
+    closes, or ``step`` returns False. A failed step is logged (``what`` failed) and counted as a reconcile
+    error of ``kind`` / ``trigger``; it never ends the loop."""
+    while not stopped and not ctx.closed:
+        try:
+            more = await step()
+        except Exception:
+            if ctx.closed:
+                return
+            logger.exception("%s failed", what)
+            ctx.metrics.reconcile_errors.labels(kind=kind, trigger=trigger).inc()
+        else:
+            if not more:
+                return
+        await nap(stopped, interval())

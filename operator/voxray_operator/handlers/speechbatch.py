@@ -16,7 +16,7 @@ import kopf
 
 from voxray_operator import k8s
 from voxray_operator.builders import SPEECHBATCH_LABEL
-from voxray_operator.context import get_context, nap, plain
+from voxray_operator.context import get_context, plain, run_every
 from voxray_operator.drift import controller_owner
 from voxray_operator.reconcile.batch_progress import poll_progress
 from voxray_operator.reconcile.children import owner_of
@@ -80,18 +80,21 @@ async def progress_timer(
     ctx = get_context(memo)
     if namespace is None:
         return
-    while not stopped and not ctx.closed:
-        try:
-            st = await poll_progress(ctx, namespace, name, logger)
-        except Exception:  # a failed poll must not end progress reporting
-            if ctx.closed:
-                return
-            logger.exception("progress poll failed")
-            ctx.metrics.reconcile_errors.labels(kind=KIND, trigger="progress").inc()
-        else:
-            if st is None or st.get("phase") in IDLE_PHASES:
-                return
-        await nap(stopped, ctx.settings.progress_interval_seconds)
+
+    async def poll() -> bool:
+        st = await poll_progress(ctx, namespace, name, logger)
+        return st is not None and st.get("phase") not in IDLE_PHASES
+
+    await run_every(
+        ctx,
+        stopped,
+        logger,
+        poll,
+        interval=lambda: ctx.settings.progress_interval_seconds,
+        kind=KIND,
+        trigger="progress",
+        what="progress poll",
+    )
 
 
 @kopf.on.event(GROUP, VERSION, PLURAL, id="speechbatch-gone")
