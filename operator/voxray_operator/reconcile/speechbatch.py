@@ -86,10 +86,10 @@ async def _create_children(
     ns, name = sb["metadata"]["namespace"], sb["metadata"]["name"]
     models = await voice_models(ctx, ns, spec)
     cluster = await voicemodel_cluster(ctx, ns, spec.run_on.voice_model)
-    generation = await text_model(ctx, sb, spec)
+    text_target = await text_model(ctx, sb, spec)
     configmap = build_batch_configmap(name, ns, spec, voice_models=models, owner=sb)
     job = build_rayjob(
-        name, ns, spec, ctx.build, voice_models=models, cluster_name=cluster, owner=sb, generation=generation
+        name, ns, spec, ctx.build, voice_models=models, cluster_name=cluster, owner=sb, generation=text_target
     )
     audit = batch_audit_key(spec, models)
     await check_audit_key(ctx, sb, spec, audit)
@@ -98,7 +98,7 @@ async def _create_children(
     await ensure_child(ctx, k8s.CONFIGMAPS, sb, configmap, existing_cm, logger=logger, announce_drift=False)
     existing_job = await ctx.kube.get(k8s.RAYJOBS, ns, job["metadata"]["name"])
     rayjob = await ensure_child(ctx, k8s.RAYJOBS, sb, job, existing_job, logger=logger, patch_drift=False)
-    return rayjob, audit, generation
+    return rayjob, audit, text_target
 
 
 async def _reconcile(ctx: OperatorContext, sb: dict[str, Any], trigger: str, logger: Any) -> None:
@@ -117,10 +117,10 @@ async def _reconcile(ctx: OperatorContext, sb: dict[str, Any], trigger: str, log
         export_counts(ctx, sb, sb.get("status") or {})  # a restarted operator still shows the final counts
         return  # removed after its TTL: the batch is done, never run it again
     audit: BatchAuditKey | None = None
-    generation: GenerationTarget | None = None
+    text_target: GenerationTarget | None = None
     if rayjob is None:
         try:
-            rayjob, audit, generation = await _create_children(ctx, sb, spec, logger)
+            rayjob, audit, text_target = await _create_children(ctx, sb, spec, logger)
         except BuildError as exc:
             if exc.retryable:
                 pending = pending_status(sb, spec, ctx)
@@ -142,4 +142,4 @@ async def _reconcile(ctx: OperatorContext, sb: dict[str, Any], trigger: str, log
             f"RayJob {job_name} already runs the earlier spec; delete and re-create the "
             "SpeechBatch to render with the new one",
         )
-    await refresh_status(ctx, sb, rayjob, spec, progress=None, audit=audit, text=generation)
+    await refresh_status(ctx, sb, rayjob, spec, progress=None, audit=audit, text=text_target)
