@@ -3,10 +3,10 @@
 
 - VoiceModels: their specs travel in the batch document; one that does not exist or is invalid is left
   out here and reported by the builder (retryable while it may still come).
-- TextModel (:mod:`voxray_operator.builders.generate`): looked up by name, else servedModelName; it must
-  be Ready and its batch key Secret item must exist. Otherwise TextModelReady False with the reason
-  (TextModelNotFound, TextModelNotReady, TextModelInvalid, NoBatchCredentials, SecretNotFound,
-  SecretKeyNotFound), nothing is created, and it is retried.
+- TextModel (:func:`voxray_operator.builders.generation_target`): looked up by name, else
+  servedModelName; it must be Ready and its batch key Secret item must exist. Otherwise TextModelReady
+  False with the reason (TextModelNotFound, TextModelNotReady, TextModelInvalid, NoBatchCredentials,
+  SecretNotFound, SecretKeyNotFound), nothing is created, and it is retried.
 - Audit key (:func:`voxray_operator.builders.batch_audit_key`): missing or without its key,
   CredentialsReady False (SecretNotFound / SecretKeyNotFound), nothing is created, and it is retried; the
   operator never generates a Secret for a batch (a VoiceModel's generated ``<name>-audit-key`` comes from

@@ -1,11 +1,11 @@
-"""The Secrets a served model's Ray pods mount (:mod:`voxray_operator.builders.security`), checked before
-its RayService is built.
+"""The Secrets a served model's Ray pods mount (:func:`voxray_operator.builders.credential_plan`),
+checked before its RayService is built.
 
 A generated one (``<name>-api-keys``, ``<name>-audit-key``) that does not exist yet is created, once: an
 existing Secret is never rewritten, so a key survives every reconcile and operator restart. A TextModel's
 API keys Secret also holds the batch key its generating SpeechBatches mount
-(:mod:`voxray_operator.builders.generate`). A referenced Secret that is missing or lacks its key is a
-problem (SecretNotFound / SecretKeyNotFound) that the caller reports and retries.
+(:func:`voxray_operator.builders.generation_target`). A referenced Secret that is missing or lacks its
+key is a problem (SecretNotFound / SecretKeyNotFound) that the caller reports and retries.
 """
 
 from __future__ import annotations

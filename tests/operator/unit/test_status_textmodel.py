@@ -9,9 +9,7 @@ import pytest
 
 from tests.operator.unit.support import NOW, SETTINGS
 from voxray_operator.api import TextModelStatus
-from voxray_operator.builders.generate import GenerationTarget
-from voxray_operator.builders.security import SecretUse
-from voxray_operator.builders.textservice import build_text_rayservice
+from voxray_operator.builders import GenerationTarget, SecretUse, build_text_rayservice
 from voxray_operator.status import (
     get_condition,
     text_model_condition,
