@@ -11,14 +11,14 @@ import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 import kopf
 
 from voxray_operator import k8s, status
 from voxray_operator.config import BuildSettings, OperatorSettings
 from voxray_operator.metrics import OperatorMetrics
-from voxray_operator.rayjobs import DashboardClient
+from voxray_operator.ray_dashboard import DashboardClient
 from voxray_operator.scaling.prometheus import PrometheusClient
 
 MEMO_KEY = "voxray"
@@ -116,7 +116,7 @@ async def write_validation_failed(
 ) -> None:
     """The ValidationFailed status of an object whose spec does not parse (the field named in ``message``)."""
     old = obj.get("status") or {}
-    kind = cast('Literal["VoiceModel", "SpeechBatch", "TextModel"]', res.kind)
+    kind = cast(status.validation.Kind, res.kind)
     new = status.validation_failed_status(
         kind, message=message, generation=obj["metadata"].get("generation"), previous=old, now=ctx.now()
     )
@@ -144,7 +144,8 @@ async def reconcile_latest(
 
 def post_event(obj: Mapping[str, Any], type_: str, reason: str, message: str) -> None:
     """A Kubernetes Event on ``obj`` through kopf's event poster (batched, never blocks a handler)."""
-    kopf.event(kopf.Body(cast(kopf.RawBody, dict(obj))), type=type_, reason=reason, message=message[:1024])
+    body = kopf.Body(cast(kopf.RawBody, dict(obj)))
+    kopf.event(body, type=str(type_), reason=str(reason), message=message[:1024])
 
 
 async def nap(stopped: kopf.DaemonStopped, seconds: float, *, slice_seconds: float = 0.5) -> None:
@@ -158,3 +159,31 @@ async def nap(stopped: kopf.DaemonStopped, seconds: float, *, slice_seconds: flo
     # kopf's stopper offers no plain awaitable event: poll it between short sleeps
     while not stopped and (left := end - loop.time()) > 0:  # noqa: ASYNC110
         await asyncio.sleep(min(slice_seconds, left))
+
+
+async def run_every(
+    ctx: OperatorContext,
+    stopped: kopf.DaemonStopped,
+    logger: Any,
+    step: Callable[[], Awaitable[bool]],
+    *,
+    interval: Callable[[], float],
+    kind: str,
+    trigger: str,
+    what: str,
+) -> None:
+    """A daemon's loop: ``step`` every ``interval()`` seconds until kopf stops the daemon, the operator
+    closes, or ``step`` returns False. A failed step is logged (``what`` failed) and counted as a reconcile
+    error of ``kind`` / ``trigger``; it never ends the loop."""
+    while not stopped and not ctx.closed:
+        try:
+            more = await step()
+        except Exception:
+            if ctx.closed:
+                return
+            logger.exception("%s failed", what)
+            ctx.metrics.reconcile_errors.labels(kind=kind, trigger=trigger).inc()
+        else:
+            if not more:
+                return
+        await nap(stopped, interval())

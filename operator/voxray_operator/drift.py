@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from voxray_operator.builders.common import load_yaml
+from voxray_operator.builders import load_yaml
 
 YAML_FIELDS = frozenset({"serveConfigV2"})
 #: top-level keys that are not the object's content

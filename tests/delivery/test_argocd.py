@@ -191,7 +191,7 @@ def textmodel(status: dict[str, Any] | None, generation: int = 1) -> dict[str, A
 
 
 def tm_status(rs: dict[str, Any] | None, previous: dict[str, Any] | None = None) -> dict[str, Any]:
-    from voxray_operator.status_text import textmodel_status_from_rayservice
+    from voxray_operator.status import textmodel_status_from_rayservice
     from voxray_runtime.spec.textmodel import TextModelSpec
 
     spec = TextModelSpec.model_validate({"servedModelName": "gemma-3", "replicas": {"min": 1, "max": 4}})
@@ -245,7 +245,7 @@ def test_textmodel_with_an_invalid_spec_is_degraded_with_the_field() -> None:
 
 
 def test_speechbatch_waiting_for_its_textmodel_is_progressing_and_says_why() -> None:
-    from voxray_operator.status_text import text_model_condition
+    from voxray_operator.status import text_model_condition
 
     status = text_model_condition(
         sb_status(None),

@@ -3,6 +3,8 @@
 What the operator uses is derived from its source, not listed by hand:
 - every ``<...>.kube.<verb>(k8s.RESOURCE, ...)`` call (get, list, create, patch, patch_status, delete),
   followed through helpers that take the resource as a parameter (``write_status(ctx, k8s.X, ...)``);
+  a kind descriptor's ``<kind>.resource`` stands for every ``resource=k8s.X`` such a descriptor is built
+  with (the served kinds share one reconcile);
 - kopf's registry after importing the handlers: change handlers and daemons list, watch and patch their
   resource (finalizer, annotations), event handlers list and watch theirs;
 - ``kopf.event`` calls post core/v1 events; ownerReferences with blockOwnerDeletion need ``update`` on
@@ -30,10 +32,25 @@ def _resources() -> dict[str, tuple[str, str]]:
     return {name: (res.group, res.plural) for name, res in vars(k8s).items() if isinstance(res, k8s.Resource)}
 
 
+def _descriptor_resources() -> set[str]:
+    """NAME of every ``resource=k8s.NAME`` keyword a kind descriptor is built with."""
+    out: set[str] = set()
+    for path in OPERATOR.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.keyword) and node.arg == "resource":
+                arg = _resource_arg(node.value)
+                if arg is not None and arg[0] == "const":
+                    out.add(arg[1])
+    return out
+
+
 def _resource_arg(node: ast.expr) -> tuple[str, str] | None:
-    """('const', NAME) for ``k8s.NAME``, ('param', name) for a bare name."""
+    """('const', NAME) for ``k8s.NAME``, ('descriptor', '') for ``<kind>.resource``, ('param', name) for a
+    bare name."""
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "k8s":
         return ("const", node.attr)
+    if isinstance(node, ast.Attribute) and node.attr == "resource":
+        return ("descriptor", "")
     if isinstance(node, ast.Name):
         return ("param", node.id)
     return None
@@ -47,6 +64,7 @@ def _kube_calls() -> set[tuple[str, str]]:
     # (caller function, callee, position, resource arg) for the propagation
     calls: list[tuple[str, str, int, tuple[str, str]]] = []
     params: dict[str, list[str]] = {}
+    served = _descriptor_resources()
     for path in sorted(OPERATOR.rglob("*.py")):
         if path.name == "k8s.py":
             continue
@@ -70,6 +88,8 @@ def _kube_calls() -> set[tuple[str, str]]:
                     verb = "patch/status" if target.attr == "patch_status" else KUBE_VERBS[target.attr]
                     if arg[0] == "const":
                         direct.add((arg[1], verb))
+                    elif arg[0] == "descriptor":
+                        direct |= {(name, verb) for name in served}
                     else:
                         by_param[func.name][arg[1]].add(verb)
                     continue
@@ -93,8 +113,10 @@ def _kube_calls() -> set[tuple[str, str]]:
                 changed = True
     for _caller, callee, pos, (kind, value) in calls:
         names = params.get(callee, [])
-        if kind == "const" and pos < len(names):
-            direct |= {(value, verb) for verb in by_param.get(callee, {}).get(names[pos], set())}
+        if kind in ("const", "descriptor") and pos < len(names):
+            verbs = by_param.get(callee, {}).get(names[pos], set())
+            consts = [value] if kind == "const" else sorted(served)
+            direct |= {(const, verb) for const in consts for verb in verbs}
     return direct
 
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from voxray_operator.builders import serveconfig as _serveconfig
-from voxray_operator.builders import workload as _workload
 from voxray_operator.builders.cluster import assemble_rayservice
 from voxray_operator.builders.common import spec_hash
 from voxray_operator.builders.serveconfig import serve_config, served_app_args
@@ -87,14 +85,3 @@ def build_rayservice(
     return assemble_rayservice(
         name, namespace, plan, settings, serve_config=config, hash_of_spec=spec_hash(spec), owner=owner
     )
-
-
-# ---- transitional --------------------------------------------------------------------------------------
-# status.py and scaling/autoscaler.py of main still import these names from this module. Code outside
-# builders/ imports builder names from ``voxray_operator.builders`` only; drop these lines once the
-# status/handlers rewrite (which does) is merged.
-ServedSpec = _workload.ServedSpec
-model_replicas = _serveconfig.model_replicas
-replicas_per_pod = _workload.replicas_per_pod
-serve_endpoint = _serveconfig.serve_endpoint
-uses_gpu = _workload.uses_gpu

@@ -25,7 +25,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from voxray_operator.builders import serveconfig as _serveconfig
 from voxray_operator.builders.cluster import assemble_rayservice
 from voxray_operator.builders.common import spec_hash
 from voxray_operator.builders.serveconfig import serve_config, served_app_args
@@ -114,7 +113,3 @@ def build_text_rayservice(
     return assemble_rayservice(
         name, namespace, plan, settings, serve_config=config, hash_of_spec=spec_hash(spec), owner=owner
     )
-
-
-# ---- transitional: status_text.py of main still imports this from here (see rayservice.py) -------------
-API_PREFIX = _serveconfig.API_PREFIX

@@ -1,5 +1,14 @@
-"""The thin kopf layer. Importing this package registers every handler in kopf's default registry."""
+"""The thin kopf layer. Importing this package registers every handler in kopf's default registry.
 
-from voxray_operator.handlers import autoscaling, common, speechbatch, textmodel, voicemodel
+- :mod:`~voxray_operator.handlers.common`: login, startup (settings, clients, metrics endpoint), cleanup;
+- :mod:`~voxray_operator.handlers.served`: VoiceModel and TextModel -> RayService;
+- :mod:`~voxray_operator.handlers.speechbatch`: SpeechBatch -> ConfigMap + RayJob, progress;
+- :mod:`~voxray_operator.handlers.autoscaling`: the per-model autoscaler daemons.
 
-__all__ = ["autoscaling", "common", "speechbatch", "textmodel", "voicemodel"]
+Handlers only wire kopf to :mod:`voxray_operator.reconcile` and :mod:`voxray_operator.scaling`; none
+imports another.
+"""
+
+from voxray_operator.handlers import autoscaling, common, served, speechbatch
+
+__all__ = ["autoscaling", "common", "served", "speechbatch"]

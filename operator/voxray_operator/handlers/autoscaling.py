@@ -1,9 +1,10 @@
 """The per-VoiceModel and per-TextModel autoscaler: one evaluation every ``spec.autoscaling.intervalSeconds``.
 
 A kopf daemon rather than ``@kopf.timer``: a timer's interval is fixed when the decorator runs, while
-the interval here is the VoiceModel's own and may change with its spec (a daemon's body is live). It
+the interval here is the object's own and may change with its spec (a daemon's body is live). It
 exists only while ``spec.autoscaling.enabled`` is true; kopf stops it when that flips or the object goes,
-and for that puts its finalizer on autoscaled VoiceModels only.
+and for that puts its finalizer on autoscaled objects only. The evaluation itself is
+:func:`voxray_operator.scaling.autoscaler.evaluate` (for a TextModel: its ``LLM-<name>`` deployment).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 import kopf
 
-from voxray_operator.context import get_context, nap
+from voxray_operator.context import get_context, run_every
 from voxray_operator.scaling.autoscaler import TEXTMODEL_SCALING, VOICEMODEL_SCALING, ScaledKind, evaluate
 from voxray_runtime.spec.common import GROUP, VERSION
 
@@ -33,67 +34,46 @@ def interval_of(spec: Any) -> float:
     return DEFAULT_INTERVAL
 
 
-async def run_autoscaler(
-    scaled: ScaledKind,
-    name: str,
-    namespace: str | None,
-    body: kopf.Body,
-    stopped: kopf.DaemonStopped,
-    memo: kopf.Memo,
-    logger: kopf.Logger,
-) -> None:
-    ctx = get_context(memo)
-    if namespace is None:
-        return  # VoiceModels and TextModels are namespaced
-    while not stopped and not ctx.closed:
-        try:
+def register(scaled: ScaledKind, daemon_id: str) -> None:
+    """Register the autoscaler daemon of ``scaled``'s kind with kopf's default registry."""
+
+    @kopf.daemon(
+        GROUP,
+        VERSION,
+        scaled.resource.plural,
+        id=daemon_id,
+        when=autoscaling_enabled,
+        cancellation_backoff=2.0,
+        cancellation_timeout=10.0,
+    )
+    async def autoscaler(
+        name: str,
+        namespace: str | None,
+        body: kopf.Body,
+        stopped: kopf.DaemonStopped,
+        memo: kopf.Memo,
+        logger: kopf.Logger,
+        **_: Any,
+    ) -> None:
+        ctx = get_context(memo)
+        if namespace is None:
+            return  # VoiceModels and TextModels are namespaced
+
+        async def evaluation() -> bool:
             await evaluate(ctx, namespace, name, logger, scaled)
-        except Exception:  # one failed round must not stop scaling for good
-            if ctx.closed:
-                return
-            logger.exception("autoscaler evaluation failed")
-            ctx.metrics.reconcile_errors.labels(kind=scaled.kind, trigger="autoscaler").inc()
-        await nap(stopped, interval_of(body.get("spec", {})))
+            return True
+
+        await run_every(
+            ctx,
+            stopped,
+            logger,
+            evaluation,
+            interval=lambda: interval_of(body.get("spec", {})),
+            kind=scaled.kind,
+            trigger="autoscaler",
+            what="autoscaler evaluation",
+        )
 
 
-@kopf.daemon(
-    GROUP,
-    VERSION,
-    "voicemodels",
-    id="autoscaler",
-    when=autoscaling_enabled,
-    cancellation_backoff=2.0,
-    cancellation_timeout=10.0,
-)
-async def autoscaler(
-    name: str,
-    namespace: str | None,
-    body: kopf.Body,
-    stopped: kopf.DaemonStopped,
-    memo: kopf.Memo,
-    logger: kopf.Logger,
-    **_: Any,
-) -> None:
-    await run_autoscaler(VOICEMODEL_SCALING, name, namespace, body, stopped, memo, logger)
-
-
-@kopf.daemon(
-    GROUP,
-    VERSION,
-    "textmodels",
-    id="text-autoscaler",
-    when=autoscaling_enabled,
-    cancellation_backoff=2.0,
-    cancellation_timeout=10.0,
-)
-async def text_autoscaler(
-    name: str,
-    namespace: str | None,
-    body: kopf.Body,
-    stopped: kopf.DaemonStopped,
-    memo: kopf.Memo,
-    logger: kopf.Logger,
-    **_: Any,
-) -> None:
-    """The same policy for a TextModel's ``LLM-<name>`` deployment (see scaling/autoscaler.py)."""
-    await run_autoscaler(TEXTMODEL_SCALING, name, namespace, body, stopped, memo, logger)
+register(VOICEMODEL_SCALING, "autoscaler")
+register(TEXTMODEL_SCALING, "text-autoscaler")

@@ -11,7 +11,7 @@ from voxray_operator import k8s
 from voxray_operator.config import OperatorSettings
 from voxray_operator.context import MEMO_KEY, OperatorContext
 from voxray_operator.metrics import OperatorMetrics
-from voxray_operator.rayjobs import DashboardClient
+from voxray_operator.ray_dashboard import DashboardClient
 from voxray_operator.scaling.autoscaler import HISTORY_ANNOTATION
 from voxray_operator.scaling.prometheus import PrometheusClient
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from voxray_operator.builders.common import load_yaml
+from voxray_operator.builders import load_yaml
 from voxray_runtime.serve.args import APP_NAME, model_deployment_name
 
 #: worker-group fields the autoscaler owns (besides num_replicas in serveConfigV2)

@@ -20,31 +20,27 @@ Runs under the VoiceModel's lock, so reconciliation and scaling never interleave
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from voxray_operator import k8s, status
-from voxray_operator.builders import BuildError, build_rayservice, model_replicas, parse_spec, rayservice_name
-from voxray_operator.builders.rayservice import ServedSpec, uses_gpu
-from voxray_operator.builders.textservice import build_text_rayservice
-from voxray_operator.config import BuildSettings, OperatorSettings
+from voxray_operator.builders import BuildError, ServedSpec, model_replicas, rayservice_name, uses_gpu
+from voxray_operator.config import OperatorSettings
 from voxray_operator.context import OperatorContext, write_status
+from voxray_operator.reconcile.kinds import TEXTMODEL, VOICEMODEL, ServedModelKind
 from voxray_operator.scaling.apply import ScalingApplyError, scaling_patch
 from voxray_operator.scaling.policy import (
     Decision,
-    Reason,
     ScalingConfig,
     ScalingHistory,
     ScalingInput,
     decide,
 )
 from voxray_operator.scaling.prometheus import query_params
-from voxray_runtime.serve.args import model_deployment_name, text_deployment_name
+from voxray_operator.status.kuberay import active_cluster_name
 from voxray_runtime.spec.textmodel import TextModelSpec
-from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
-KIND = "VoiceModel"
 #: the recommendation history (JSON) on each autoscaled VoiceModel / TextModel
 HISTORY_ANNOTATION = "voxray.io/scaling-history"
 METRIC_NAMES = {"dcgm": "DCGM GPU utilisation", "ray": "Ray GPU utilisation"}
@@ -69,41 +65,25 @@ def text_metric(settings: OperatorSettings, spec: ServedSpec, current: int) -> M
 
 @dataclass(frozen=True)
 class ScaledKind:
-    """What the autoscaler needs to know of a served kind: where it lives, how it builds, what it measures."""
+    """A served kind (how it parses, builds and names its model deployment) and what the autoscaler
+    measures for it."""
 
-    kind: str
-    resource: k8s.Resource
-    parse: Callable[[Mapping[str, Any] | None], ServedSpec]
-    #: (name, namespace, spec, settings, replicas, owner) -> the RayService for that many replicas
-    build: Callable[[str, str, Any, BuildSettings, int, dict[str, Any]], dict[str, Any]]
-    deployment: Callable[[str], str]
+    served: ServedModelKind
     metric: Callable[[OperatorSettings, Any, int], Metric]
 
+    @property
+    def kind(self) -> str:
+        return self.served.kind
 
-def _parse_voicemodel(raw: Mapping[str, Any] | None) -> VoiceModelSpec:
-    return parse_spec("VoiceModel", raw)
-
-
-def _parse_textmodel(raw: Mapping[str, Any] | None) -> TextModelSpec:
-    return parse_spec("TextModel", raw)
+    @property
+    def resource(self) -> k8s.Resource:
+        return self.served.resource
 
 
 VOICEMODEL_SCALING = ScaledKind(
-    kind="VoiceModel",
-    resource=k8s.VOICEMODELS,
-    parse=_parse_voicemodel,
-    build=lambda n, ns, spec, st, r, owner: build_rayservice(n, ns, spec, st, replicas=r, owner=owner),
-    deployment=model_deployment_name,
-    metric=lambda settings, spec, _current: gpu_metric(settings, spec),
+    VOICEMODEL, metric=lambda settings, spec, _current: gpu_metric(settings, spec)
 )
-TEXTMODEL_SCALING = ScaledKind(
-    kind="TextModel",
-    resource=k8s.TEXTMODELS,
-    parse=_parse_textmodel,
-    build=lambda n, ns, spec, st, r, owner: build_text_rayservice(n, ns, spec, st, replicas=r, owner=owner),
-    deployment=text_deployment_name,
-    metric=text_metric,
-)
+TEXTMODEL_SCALING = ScaledKind(TEXTMODEL, metric=text_metric)
 
 
 @dataclass(frozen=True)
@@ -123,12 +103,6 @@ def read_history(vm: dict[str, Any]) -> ScalingHistory:
         return ScalingHistory()
 
 
-def _cluster_name(rayservice: dict[str, Any]) -> str | None:
-    active = ((rayservice.get("status") or {}).get("activeServiceStatus")) or {}
-    name = active.get("rayClusterName")
-    return name if isinstance(name, str) and name else None
-
-
 async def evaluate(
     ctx: OperatorContext,
     namespace: str,
@@ -142,7 +116,7 @@ async def evaluate(
         if vm is None or vm["metadata"].get("deletionTimestamp"):
             return None
         try:
-            spec = scaled.parse(vm.get("spec"))
+            spec = scaled.served.parse(vm.get("spec"))
         except BuildError:
             return None  # the reconciler reports it
         if not spec.autoscaling.enabled:
@@ -151,7 +125,7 @@ async def evaluate(
         rayservice = await ctx.kube.get(k8s.RAYSERVICES, namespace, rs_name)
         if rayservice is None:
             return None  # the reconciler creates it
-        deployment = scaled.deployment(name)
+        deployment = scaled.served.deployment(name)
         current = model_replicas(rayservice, deployment=deployment)
         if current is None:
             logger.warning(
@@ -160,7 +134,7 @@ async def evaluate(
             return None
 
         template, measured, extra = scaled.metric(ctx.settings, spec, current)
-        params = {**query_params(namespace, name, rs_name, _cluster_name(rayservice)), **extra}
+        params = {**query_params(namespace, name, rs_name, active_cluster_name(rayservice)), **extra}
         result = await ctx.prometheus.query_template(template, params)
         if not result.ok:
             ctx.metrics.prometheus_errors.labels(error=result.error_class).inc()
@@ -179,7 +153,7 @@ async def evaluate(
 
         applied, note = False, ""
         if decision.changed:
-            built = scaled.build(name, namespace, spec, ctx.build, decision.desired, vm)
+            built = scaled.served.build(name, namespace, spec, ctx.build, replicas=decision.desired, owner=vm)
             try:
                 await ctx.kube.patch(
                     k8s.RAYSERVICES,
@@ -196,19 +170,19 @@ async def evaluate(
                 logger.info("%s", decision.message)
             else:
                 logger.warning("%s: %s", decision.message, note)
-        if scaled.kind == "VoiceModel":
+        if scaled.served is VOICEMODEL:
             ctx.metrics.desired_replicas.labels(voicemodel_namespace=namespace, voicemodel=name).set(
                 decision.desired if applied else current
             )
 
         old = vm.get("status") or {}
-        metrics_ok = decision.reason != Reason.METRICS_UNAVAILABLE
+        metrics_ok = decision.reason != status.Reason.METRICS_UNAVAILABLE
         if applied or not metrics_ok:
             word, text = decision.reason, decision.message
         elif note:
-            word, text = "ScalingBlocked", f"{decision.message}: {note}"
+            word, text = status.Reason.SCALING_BLOCKED, f"{decision.message}: {note}"
         else:
-            word, text = "ValidMetricFound", ""
+            word, text = status.Reason.VALID_METRIC_FOUND, ""
         steady = (
             f"scaling on {measured}, target "
             f"{spec.autoscaling.target_utilization:.0%}, replicas {spec.replicas.min}..{spec.replicas.max}"

@@ -31,6 +31,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from voxray_operator.status.conditions import Reason
 from voxray_runtime.spec.textmodel import TextModelSpec
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
@@ -39,21 +40,6 @@ EPSILON = 1e-9
 HISTORY_VERSION = 1
 
 Direction = Literal["up", "down", "none"]
-
-
-class Reason:
-    """Decision reasons (CamelCase, as Kubernetes event and condition reasons)."""
-
-    SCALE_UP = "ScaleUp"
-    SCALE_DOWN = "ScaleDown"
-    WITHIN_TOLERANCE = "WithinTolerance"
-    STEADY = "Steady"
-    STABILIZING = "Stabilizing"
-    AT_MAX = "AtMaxReplicas"
-    AT_MIN = "AtMinReplicas"
-    BELOW_MIN = "BelowMinReplicas"
-    ABOVE_MAX = "AboveMaxReplicas"
-    METRICS_UNAVAILABLE = "MetricsUnavailable"
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from kubesim import HardenedEmulator
 
 import voxray_operator.handlers  # noqa: F401 - registers the handlers
 from voxray_operator import k8s
-from voxray_operator.builders.common import load_yaml
+from voxray_operator.builders import load_yaml
 from voxray_operator.context import MEMO_KEY, OperatorContext
 from voxray_operator.metrics import OperatorMetrics
 

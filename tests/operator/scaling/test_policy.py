@@ -12,13 +12,13 @@ import pytest
 
 from voxray_operator.scaling.policy import (
     Decision,
-    Reason,
     Recommendation,
     ScalingConfig,
     ScalingHistory,
     ScalingInput,
     decide,
 )
+from voxray_operator.status import Reason
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
 NOW = 1_000_000.0

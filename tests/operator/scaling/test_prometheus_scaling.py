@@ -29,13 +29,13 @@ from tests.operator.scaling.promkit import (
 from voxray_operator.config import OperatorSettings
 from voxray_operator.scaling.policy import (
     Decision,
-    Reason,
     ScalingConfig,
     ScalingHistory,
     ScalingInput,
     decide,
 )
 from voxray_operator.scaling.prometheus import PrometheusClient, query_params
+from voxray_operator.status import Reason
 
 pytestmark = NEEDS_PROMETHEUS
 

@@ -14,8 +14,9 @@ from prometheus_client import CollectorRegistry, Gauge, start_http_server
 from tests.operator.scaling.promkit import NEEDS_PROMETHEUS, free_port, running_prometheus, value_reaches
 from voxray_operator.config import OperatorSettings
 from voxray_operator.scaling.autoscaler import text_metric
-from voxray_operator.scaling.policy import Reason, ScalingConfig, ScalingInput, decide
+from voxray_operator.scaling.policy import ScalingConfig, ScalingInput, decide
 from voxray_operator.scaling.prometheus import PrometheusClient, query_params, render_query
+from voxray_operator.status import Reason
 from voxray_runtime.spec.textmodel import TextModelSpec
 
 pytestmark = NEEDS_PROMETHEUS

@@ -20,7 +20,7 @@ HEAVY = ("ray", "numpy", "torch", "onnxruntime", "kopf", "kubernetes_asyncio", "
         "voxray_operator.api",
         "voxray_operator.builders",
         "voxray_operator.status",
-        "voxray_operator.status_text",
+        "voxray_operator.status.batch",
         "voxray_operator.builders.textservice",
         "voxray_operator.builders.generate",
         "voxray_operator.builders.serveconfig",

@@ -9,11 +9,13 @@ import pytest
 
 from tests.operator.unit.support import NOW, SETTINGS
 from voxray_operator.api import TextModelStatus
-from voxray_operator.builders.generate import GenerationTarget
-from voxray_operator.builders.security import SecretUse
-from voxray_operator.builders.textservice import build_text_rayservice
-from voxray_operator.status import get_condition, validation_failed_status
-from voxray_operator.status_text import text_model_condition, textmodel_status_from_rayservice
+from voxray_operator.builders import GenerationTarget, SecretUse, build_text_rayservice
+from voxray_operator.status import (
+    get_condition,
+    text_model_condition,
+    textmodel_status_from_rayservice,
+    validation_failed_status,
+)
 from voxray_runtime.spec.textmodel import TextModelSpec
 
 SPEC = TextModelSpec.model_validate(

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from voxray_operator.rayjobs import DashboardClient, dashboard_base, job_location
+from voxray_operator.ray_dashboard import DashboardClient, dashboard_base, job_location
 from voxray_runtime.batch.progress import Progress
 
 
