@@ -208,11 +208,11 @@ def voxray_ttfa(client: httpx.Client, url: str, text: str) -> float:
 def sentences(text: str) -> list[str]:
     """The chunks voxray's API makes of ``text`` for the benchmark's avatar."""
     from voxray_runtime.models import catalog_for
-    from voxray_runtime.pipeline import text_chunks
+    from voxray_runtime.speech.job import text_chunks
     from voxray_runtime.voices import parse_avatar
 
     binding = catalog_for([m for m in default_models() if m.name == "kokoro"]).resolve(parse_avatar(AVATAR))
-    return text_chunks(text, binding)
+    return list(text_chunks(text, binding))
 
 
 class FirstChunk:
@@ -222,7 +222,8 @@ class FirstChunk:
     def __init__(self, spec: VoiceModelSpec) -> None:
         from voxray_runtime.engines.base import SynthesisRequest
         from voxray_runtime.models import catalog_for
-        from voxray_runtime.serve.worker import ModelWorker, replica_layout
+        from voxray_runtime.speech.layout import replica_layout
+        from voxray_runtime.speech.worker import ModelWorker
         from voxray_runtime.voices import parse_avatar
 
         layout = replica_layout(spec)
@@ -238,10 +239,8 @@ class FirstChunk:
             self.seconds(which)  # warm-up
 
     def seconds(self, which: str) -> float:
-        from voxray_runtime.pipeline import speak
-
         t0 = time.perf_counter()
-        speak(self.workers[which].engine, self.request)
+        self.workers[which].chunk(self.request)
         return time.perf_counter() - t0
 
 

@@ -22,9 +22,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import machine, machine_line, pct, read_section, start_serve, stop_serve, write_results
 
 from voxray_runtime.models import catalog_for, default_models
-from voxray_runtime.pipeline import text_chunks
-from voxray_runtime.serve.worker import Job, ModelWorker
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
+from voxray_runtime.speech.job import SpeechJob
+from voxray_runtime.speech.worker import ModelWorker
+from voxray_runtime.voices import VoiceBinding, parse_avatar
 
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 
@@ -50,12 +51,10 @@ LOAD_TEXTS = [
 ]
 
 
-def job_for(worker: ModelWorker, avatar: str, text: str, fmt: str = "mp3") -> Job:
+def job_for(worker: ModelWorker, avatar: str, text: str, fmt: str = "mp3") -> SpeechJob:
     catalog = catalog_for([m for m in default_models() if m.name == worker.name] or default_models())
-    from voxray_runtime.voices import parse_avatar
-
     b = catalog.resolve(parse_avatar(avatar), worker.name)
-    return Job(b.speaker, b.engine_language, text_chunks(text, b), 1.0, fmt, 64)
+    return SpeechJob.for_text(b, text, format=fmt)
 
 
 # ---- 1. RTF per engine and voice -------------------------------------------------------------------
@@ -65,12 +64,10 @@ def rtf_table() -> list[dict[str, Any]]:
         worker = ModelWorker(m.name, m.spec)
         catalog = catalog_for([m])
         for b in catalog.table():
-            job = Job(
-                b.speaker, b.engine_language, text_chunks(SENTENCE[b.avatar.language], b), 1.0, "mp3", 64
-            )
+            job = SpeechJob.for_text(b, SENTENCE[b.avatar.language])
             worker.run(job)  # warm-up
             runs = [worker.run(job) for _ in range(3)]
-            rtf = statistics.median(r["synth_s"] / r["duration_s"] for r in runs)
+            rtf = statistics.median(r.rtf for r in runs)
             rows.append(
                 {
                     "model": m.name,
@@ -78,7 +75,7 @@ def rtf_table() -> list[dict[str, Any]]:
                     "avatar": b.avatar.name,
                     "speaker": b.speaker,
                     "rtf": round(rtf, 4),
-                    "audio_s": round(runs[0]["duration_s"], 2),
+                    "audio_s": round(runs[0].duration_s, 2),
                 }
             )
             print(f"  rtf {m.name:10s} {b.avatar.name:14s} {rtf:.3f}", flush=True)
@@ -91,9 +88,9 @@ def direct_throughput(worker: ModelWorker, avatar: str, rounds: int) -> dict[str
     t0 = time.perf_counter()
     outs = [worker.run(j) for j in jobs]
     wall = time.perf_counter() - t0
-    audio = sum(o["duration_s"] for o in outs)
-    synth = sum(o["synth_s"] for o in outs)
-    enc = sum(o["encode_s"] for o in outs)
+    audio = sum(o.duration_s for o in outs)
+    synth = sum(o.synth_s for o in outs)
+    enc = sum(o.encode_s for o in outs)
     return {
         "audio_s": audio,
         "wall_s": wall,
@@ -163,12 +160,13 @@ def piper_quantization() -> dict[str, Any]:
 
     fp32 = ModelWorker("piper-fp32", VoiceModelSpec(engine="piper", quantization="none"), threads=2)
     int8 = ModelWorker("piper-int8", VoiceModelSpec(engine="piper", quantization="int8"), threads=2)
+    joe = VoiceBinding(parse_avatar("male_en-US"), "piper", "piper", "en_US-joe-medium", "en-us")
     out: dict[str, Any] = {}
     for name, w in (("fp32", fp32), ("int8", int8)):
-        jobs = [Job("en_US-joe-medium", "en-us", [t], 1.0, "mp3", 64) for t in LOAD_TEXTS]
+        jobs = [SpeechJob(joe, (t,)) for t in LOAD_TEXTS]
         w.run(jobs[0])
         t0 = time.perf_counter()
-        pcms = [w.join([w.chunk(r) for r in j.requests()], 1.0) for j in jobs]
+        pcms = [w.render(j).pcm for j in jobs]
         wall = time.perf_counter() - t0
         out[name] = {"wall_s": wall, "audio_s": sum(len(p) for p in pcms) / w.rate, "pcms": pcms}
     sims, dur_ratio, f0_diff = [], [], []

@@ -9,9 +9,9 @@ from guarded import GUARDED, SENTENCE_ID, Clip, clip_key
 
 from voxray_runtime.evaluation.checkers import Recognizer
 from voxray_runtime.evaluation.corpus import load_sentence_set
-from voxray_runtime.evaluation.runner import synthesize
+from voxray_runtime.evaluation.rendering import synthesize
 from voxray_runtime.models import catalog_for, default_models
-from voxray_runtime.serve.worker import ModelWorker
+from voxray_runtime.speech.worker import ModelWorker
 from voxray_runtime.voices import parse_avatar
 
 

@@ -12,18 +12,19 @@ import httpx
 import pytest
 
 from voxray_runtime.api.app import create_app
-from voxray_runtime.api.service import SpeechFrontend, SynthesisJob, SynthesisOutput
+from voxray_runtime.api.service import SpeechFrontend
 from voxray_runtime.models import catalog_for, default_models
 from voxray_runtime.security.config import SecurityArgs
+from voxray_runtime.speech.job import SpeechJob, SpeechResult
 
 SECRET = "Mr Okafor's PIN is 4411"
 
 
 class FailingBackend:
-    async def synthesize(self, job: SynthesisJob) -> SynthesisOutput:
+    async def synthesize(self, job: SpeechJob) -> SpeechResult:
         raise RuntimeError(f"engine choked on {SECRET!r}")
 
-    async def stream(self, job: SynthesisJob) -> AsyncIterator[bytes]:
+    async def stream(self, job: SpeechJob) -> AsyncIterator[bytes]:
         raise RuntimeError(f"engine choked on {SECRET!r}")
         yield b""  # pragma: no cover
 

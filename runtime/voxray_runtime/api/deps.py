@@ -98,8 +98,8 @@ async def documented_auth(
 
 Frontend = Annotated[SpeechFrontend, Depends(get_frontend)]
 Metrics = Annotated[ApiMetrics, Depends(get_metrics)]
-TextFront = Annotated[TextFrontend, Depends(get_text_frontend)]
+TextFrontendDep = Annotated[TextFrontend, Depends(get_text_frontend)]
 TextMetricsDep = Annotated[TextMetrics, Depends(get_text_metrics)]
-Secure = Annotated[SecurityState, Depends(get_security)]
+SecurityStateDep = Annotated[SecurityState, Depends(get_security)]
 Context = Annotated[RequestContext, Depends(get_context)]
 Caller = Annotated[Principal, Depends(get_caller)]

@@ -9,9 +9,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-import uuid
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -27,7 +26,7 @@ from voxray_runtime.api.schemas import (
     VoiceListing,
 )
 from voxray_runtime.audio.encode import CONTENT_TYPES, MP3_BITRATES
-from voxray_runtime.pipeline import MAX_CHUNK_CHARS, EmptyTextError, text_chunks
+from voxray_runtime.speech.job import EmptyTextError, SpeechJob, SpeechResult
 from voxray_runtime.text import TextError
 from voxray_runtime.voices import OPENAI_VOICE_ALIASES, Catalog, VoiceBinding, VoiceError, resolve_avatar
 from voxray_runtime.voices.avatars import parse_avatar
@@ -36,31 +35,6 @@ _log = logging.getLogger("voxray.api")
 
 #: OpenAI model names, served by catalog resolution across all models
 OPENAI_MODEL_NAMES = frozenset({"tts-1", "tts-1-hd", "gpt-4o-mini-tts", "voxray"})
-
-
-@dataclass(frozen=True)
-class SynthesisJob:
-    """A validated request, ready for a model replica (plain data: it crosses Ray handles)."""
-
-    binding: VoiceBinding
-    chunks: list[str]
-    speed: float
-    format: str
-    bitrate_kbps: int
-    chars: int
-    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
-
-    def payload(self) -> dict[str, Any]:
-        return {
-            "avatar": self.binding.avatar.name,
-            "speaker": self.binding.speaker,
-            "engine_language": self.binding.engine_language,
-            "chunks": self.chunks,
-            "speed": self.speed,
-            "format": self.format,
-            "bitrate_kbps": self.bitrate_kbps,
-            "request_id": self.request_id,
-        }
 
 
 class BackendOverloadedError(RuntimeError):
@@ -75,22 +49,12 @@ class BackendTimeoutError(RuntimeError):
     """A model replica did not answer in time."""
 
 
-@dataclass(frozen=True)
-class SynthesisOutput:
-    audio: bytes
-    sample_rate: int
-    duration_s: float
-    synth_s: float
-    encode_s: float
-    chunks: int
-
-
 class Backend(Protocol):
     """Runs jobs on model replicas (Serve handles) or engines in process (benchmarks)."""
 
-    async def synthesize(self, job: SynthesisJob) -> SynthesisOutput: ...
+    async def synthesize(self, job: SpeechJob) -> SpeechResult: ...
 
-    def stream(self, job: SynthesisJob) -> AsyncIterator[bytes]: ...
+    def stream(self, job: SpeechJob) -> AsyncIterator[bytes]: ...
 
     async def models(self) -> list[ModelInfo]: ...
 
@@ -184,7 +148,7 @@ class SpeechFrontend:
     # ---- job building -----------------------------------------------------------------------------
     def job(
         self, binding: VoiceBinding, text: str, speed: float, fmt: str, bitrate: int | None, text_field: str
-    ) -> SynthesisJob:
+    ) -> SpeechJob:
         limit = self.text_limit(binding.model)
         if not text.strip():
             raise Problem(400, "empty-text", "Empty text", "the text is empty", field=text_field)
@@ -213,10 +177,9 @@ class SpeechFrontend:
                 "bitrate_kbps",
             )
         try:
-            chunks = text_chunks(text, binding, MAX_CHUNK_CHARS)
+            return SpeechJob.for_text(binding, text, speed=speed, format=fmt, bitrate_kbps=rate)
         except (EmptyTextError, TextError) as exc:
             raise Problem(400, "unspeakable-text", "Nothing to speak", str(exc), field=text_field) from exc
-        return SynthesisJob(binding, chunks, speed, fmt, rate, len(text))
 
     # ---- listings ----------------------------------------------------------------------------------
     def voices(self, allowed: frozenset[str] | None = None) -> list[VoiceListing]:
@@ -247,9 +210,7 @@ class SpeechFrontend:
         return out
 
     # ---- store=true --------------------------------------------------------------------------------
-    def store(
-        self, job: SynthesisJob, out: SynthesisOutput, name: str | None, started: float
-    ) -> StoredSpeech:
+    def store(self, job: SpeechJob, out: SpeechResult, name: str | None, started: float) -> StoredSpeech:
         from voxray_runtime.storage.paths import SymlinkEscapeError, UnsafePathError, write_output
 
         day = datetime.now(UTC).strftime("%Y-%m-%d")
@@ -287,7 +248,7 @@ class SpeechFrontend:
                 synth_s=round(out.synth_s, 4),
                 encode_s=round(out.encode_s, 4),
                 total_s=round(total, 4),
-                rtf=round(out.synth_s / out.duration_s, 4) if out.duration_s else 0.0,
+                rtf=round(out.rtf, 4),
             ),
         )
 

@@ -1,7 +1,8 @@
 """The synthesis worker: engines loaded once per process, one file rendered per call.
 
-``render_one`` is the whole per-file path (text -> chunks -> engine -> PCM -> encoded bytes ->
-atomic write -> manifest entry) and knows nothing of Ray. ``SynthWorker`` wraps it as a Ray actor
+``render_one`` is the whole per-file path (text -> speech job -> engine -> PCM -> encoded bytes ->
+atomic write -> manifest entry) and knows nothing of Ray; the audio is assembled and encoded by
+:mod:`voxray_runtime.speech.assembly`, as the service does it. ``SynthWorker`` wraps it as a Ray actor
 (the pool design); ``render_task`` as a stateless Ray task with a per-process engine cache (the task
 design the benchmark compares it with).
 """
@@ -19,12 +20,13 @@ from typing import Any
 
 import numpy as np
 
-from voxray_runtime.audio.encode import encode
 from voxray_runtime.batch.plan import WorkItem
 from voxray_runtime.engines.base import Engine
 from voxray_runtime.models import NamedModel
-from voxray_runtime.pipeline import engine_for, synthesize_chunks, text_chunks
+from voxray_runtime.speech.assembly import encode_speech, render
+from voxray_runtime.speech.job import SpeechJob
 from voxray_runtime.storage.paths import write_output
+from voxray_runtime.voices.catalog import VoiceBinding
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,13 @@ def load_engines(models: Sequence[NamedModel], threads: int, device: str = "cpu"
     return {m.name: load_engine(m.spec, threads=threads, device=device) for m in models}
 
 
+def engine_for(engines: Mapping[str, Engine], binding: VoiceBinding) -> Engine:
+    try:
+        return engines[binding.model]
+    except KeyError:
+        raise KeyError(f"model {binding.model} is not loaded here") from None
+
+
 def render_one(
     engines: Mapping[str, Engine], work: WorkItem, settings: RenderSettings, *, attempt: int, worker: str
 ) -> dict[str, Any]:
@@ -87,18 +96,19 @@ def render_one(
     t0 = time.perf_counter()
     binding = work.binding
     engine = engine_for(engines, binding)
-    chunks = text_chunks(work.text, binding)
-    parts = []
-    synth_s = 0.0
-    for chunk in synthesize_chunks(engine, binding, chunks, settings.speed):
-        parts.append(chunk.pcm)
-        synth_s += chunk.synth_seconds
-    pcm = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
-    rate = engine.info.sample_rate
-    if pcm.size == 0 or not np.any(np.abs(pcm) > 1e-3):
+    job = SpeechJob.for_text(
+        binding,
+        work.text,
+        speed=settings.speed,
+        format=settings.format,
+        bitrate_kbps=settings.bitrate_kbps or 64,
+        request_id=work.id,
+    )
+    speech = render(engine, job)
+    if speech.pcm.size == 0 or not np.any(np.abs(speech.pcm) > 1e-3):
         raise RuntimeError(f"engine {binding.engine} produced no audible audio")
-    t1 = time.perf_counter()
-    data = encode(pcm, rate, settings.format, settings.bitrate_kbps or 64)
+    out = encode_speech(speech, job)
+    data = out.audio
     t2 = time.perf_counter()
     write_output(settings.output_dir, work.name, data)
     t3 = time.perf_counter()
@@ -109,9 +119,9 @@ def render_one(
         "id": work.id,
         **voice,
         "engine_language": binding.engine_language,
-        "duration_s": round(len(pcm) / rate, 3),
-        "sample_rate": rate,
-        "chunks": len(chunks),
+        "duration_s": round(out.duration_s, 3),
+        "sample_rate": out.sample_rate,
+        "chunks": out.chunks,
         "size_bytes": len(data),
         "sha256": hashlib.sha256(data).hexdigest(),
         "text_sha256": work.text_sha256,
@@ -119,8 +129,8 @@ def render_one(
         "bitrate_kbps": settings.bitrate_kbps,
         "speed": settings.speed,
         "timings": {
-            "synth_s": round(synth_s, 4),
-            "encode_s": round(t2 - t1, 4),
+            "synth_s": round(out.synth_s, 4),
+            "encode_s": round(out.encode_s, 4),
             "write_s": round(t3 - t2, 4),
             "total_s": round(t3 - t0, 4),
         },

@@ -32,7 +32,7 @@ def build_app(args: dict[str, Any]) -> Application:
         opts = model_options(m, app_args)
         device = "cuda" if opts["ray_actor_options"]["num_gpus"] else "cpu"
         deployment = serve.deployment(**opts)(TTSModel)
-        handles[m.name] = deployment.bind(m.name, m.spec.to_wire(), device)
+        handles[m.name] = deployment.bind(m.name, m.spec, device)
     text_handles = {}
     for t in app_args.text_models:
         if t.spec.engine == "vllm":
@@ -45,5 +45,5 @@ def build_app(args: dict[str, Any]) -> Application:
             text = serve.deployment(**text_model_options(t, app_args))(TextLLM)
             text_handles[t.name] = text.bind(t.name, t.spec.to_wire())
     ingress = serve.deployment(**ingress_options(app_args))(Ingress)
-    app: Application = ingress.bind(app_args.to_wire(), handles, text_handles)
+    app: Application = ingress.bind(app_args, handles, text_handles)
     return app

@@ -16,13 +16,7 @@ from ray.serve.handle import DeploymentHandle, DeploymentResponseGenerator
 from voxray_runtime.api.app import create_app
 from voxray_runtime.api.metrics import ServeMetrics, ServeTextMetrics
 from voxray_runtime.api.schemas import ModelInfo
-from voxray_runtime.api.service import (
-    BackendOverloadedError,
-    BackendTimeoutError,
-    SpeechFrontend,
-    SynthesisJob,
-    SynthesisOutput,
-)
+from voxray_runtime.api.service import BackendOverloadedError, BackendTimeoutError, SpeechFrontend
 from voxray_runtime.api.text_service import TextFrontend, TextModelEntry
 from voxray_runtime.models import NamedModel, catalog_for
 from voxray_runtime.security.audit import configure_audit_stream
@@ -31,6 +25,7 @@ from voxray_runtime.security.config import SecurityArgs
 from voxray_runtime.security.logs import configure_json_logging
 from voxray_runtime.serve.args import AppArgs
 from voxray_runtime.serve.text_backend import HandleTextBackend
+from voxray_runtime.speech.job import SpeechJob, SpeechResult
 from voxray_runtime.storage.retention import RetentionSweeper
 from voxray_runtime.voices import Catalog
 
@@ -58,7 +53,8 @@ def describe_security(settings: SecurityArgs, authenticator: Authenticator) -> s
 
 
 class HandleBackend:
-    """Runs jobs on the model deployments through their handles."""
+    """Runs jobs on the model deployments through their handles: the typed job goes as it is, the typed
+    result comes back as it is."""
 
     def __init__(
         self,
@@ -75,14 +71,12 @@ class HandleBackend:
     def _handle(self, model: str) -> DeploymentHandle[Any]:
         return self._handles[model]
 
-    async def synthesize(self, job: SynthesisJob) -> SynthesisOutput:
+    async def synthesize(self, job: SpeechJob) -> SpeechResult:
         timeout = self._floor + self._per_char * job.chars
         deadline = asyncio.get_running_loop().time() + timeout
         try:
             try:
-                res = await asyncio.wait_for(
-                    self._handle(job.binding.model).synthesize.remote(job.payload()), timeout=timeout
-                )
+                res = await asyncio.wait_for(self._handle(job.model).synthesize.remote(job), timeout=timeout)
             except RayActorError as first:
                 # the replica died under the request (killed, node lost): synthesis has no side effects,
                 # so it is sent once more, to whichever replica the router picks now
@@ -95,9 +89,7 @@ class HandleBackend:
                 left = deadline - asyncio.get_running_loop().time()
                 if left <= 0:
                     raise TimeoutError from first
-                res = await asyncio.wait_for(
-                    self._handle(job.binding.model).synthesize.remote(job.payload()), timeout=left
-                )
+                res = await asyncio.wait_for(self._handle(job.model).synthesize.remote(job), timeout=left)
         except RayActorError as exc:
             raise BackendOverloadedError(
                 f"model {job.binding.model} lost a replica while answering and is recovering; retry shortly",
@@ -111,19 +103,14 @@ class HandleBackend:
             raise BackendTimeoutError(
                 f"model {job.binding.model} did not answer within {timeout:.0f} s"
             ) from exc
-        return SynthesisOutput(
-            audio=res["audio"],
-            sample_rate=int(res["sample_rate"]),
-            duration_s=float(res["duration_s"]),
-            synth_s=float(res["synth_s"]),
-            encode_s=float(res["encode_s"]),
-            chunks=int(res["chunks"]),
-        )
+        if not isinstance(res, SpeechResult):
+            raise TypeError(f"model {job.model} answered {type(res).__name__}, not a SpeechResult")
+        return res
 
-    async def stream(self, job: SynthesisJob) -> AsyncIterator[bytes]:
+    async def stream(self, job: SpeechJob) -> AsyncIterator[bytes]:
         gen = cast(
             DeploymentResponseGenerator[bytes],
-            self._handle(job.binding.model).options(stream=True).stream.remote(job.payload()),
+            self._handle(job.model).options(stream=True).stream.remote(job),
         )
         async for piece in gen:
             yield piece
@@ -154,11 +141,11 @@ class HandleBackend:
 class Ingress:
     def __init__(
         self,
-        args: dict[str, Any],
+        app_args: AppArgs,
         handles: dict[str, DeploymentHandle[Any]],
         text_handles: dict[str, DeploymentHandle[Any]] | None = None,
     ) -> None:
-        app_args = AppArgs.model_validate(args)
+        """``app_args`` come validated from the app builder (they are not parsed again here)."""
         self.security = app_args.security
         configure_json_logging()
         configure_audit_stream(self.security.audit_log_file)

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from fastapi import APIRouter, Response
 from fastapi.responses import StreamingResponse
 
-from voxray_runtime.api.deps import Caller, Context, Frontend, Metrics, Secure
+from voxray_runtime.api.deps import Caller, Context, Frontend, Metrics, SecurityStateDep
 from voxray_runtime.api.errors import Problem, problem_responses
 from voxray_runtime.api.guard import RequestContext
 from voxray_runtime.api.metrics import ApiMetrics
@@ -17,12 +17,11 @@ from voxray_runtime.api.service import (
     BackendOverloadedError,
     BackendTimeoutError,
     SpeechFrontend,
-    SynthesisJob,
-    SynthesisOutput,
     content_type,
     voice_headers,
 )
 from voxray_runtime.security.principal import Denial, Principal, check_model, check_scope
+from voxray_runtime.speech.job import SpeechJob, SpeechResult
 from voxray_runtime.voices import VoiceBinding
 
 router = APIRouter(prefix="/v1", tags=["speech"])
@@ -53,7 +52,7 @@ def _authorize(caller: Principal, ctx: RequestContext, binding: VoiceBinding) ->
     _deny(check_model(caller, binding.model))
 
 
-async def _run(frontend: SpeechFrontend, job: SynthesisJob) -> SynthesisOutput:
+async def _run(frontend: SpeechFrontend, job: SpeechJob) -> SpeechResult:
     try:
         return await frontend.backend.synthesize(job)
     except BackendOverloadedError as exc:
@@ -64,17 +63,16 @@ async def _run(frontend: SpeechFrontend, job: SynthesisJob) -> SynthesisOutput:
         raise Problem(504, "timeout", "Synthesis timed out", str(exc)) from exc
 
 
-def _record(metrics: ApiMetrics, route: str, job: SynthesisJob, out: SynthesisOutput, started: float) -> None:
+def _record(metrics: ApiMetrics, route: str, job: SpeechJob, out: SpeechResult, started: float) -> None:
     b = job.binding
     elapsed = time.perf_counter() - started
     metrics.request(route, b.avatar.language, b.avatar.name, b.model, 200, elapsed)
     metrics.first_audio(b.avatar.language, b.avatar.name, elapsed)
-    rtf = out.synth_s / out.duration_s if out.duration_s else 0.0
-    metrics.audio(b.avatar.language, b.avatar.name, b.model, b.engine, out.duration_s, job.chars, rtf)
+    metrics.audio(b.avatar.language, b.avatar.name, b.model, b.engine, out.duration_s, job.chars, out.rtf)
 
 
 def _stream(
-    frontend: SpeechFrontend, metrics: ApiMetrics, job: SynthesisJob, route: str, started: float
+    frontend: SpeechFrontend, metrics: ApiMetrics, job: SpeechJob, route: str, started: float
 ) -> StreamingResponse:
     if job.format not in ("mp3", "pcm"):
         raise Problem(
@@ -107,7 +105,7 @@ def _stream(
     return StreamingResponse(body(), media_type=content_type(job.format), headers=headers)
 
 
-def _audio_response(job: SynthesisJob, out: SynthesisOutput) -> Response:
+def _audio_response(job: SpeechJob, out: SpeechResult) -> Response:
     headers = voice_headers(job.binding) | {
         "X-Voxray-Duration": f"{out.duration_s:.3f}",
         "X-Voxray-Sample-Rate": str(out.sample_rate),
@@ -123,7 +121,7 @@ async def openai_speech(
     metrics: Metrics,
     caller: Caller,
     ctx: Context,
-    security: Secure,
+    security: SecurityStateDep,
 ) -> Response:
     """OpenAI-compatible speech: existing OpenAI clients work unchanged. ``voice`` is an OpenAI voice
     name (alloy, echo, fable, onyx, nova, shimmer...) or any voxray avatar such as ``female_ar-EG``."""
@@ -160,7 +158,7 @@ async def native_speech(
     metrics: Metrics,
     caller: Caller,
     ctx: Context,
-    security: Secure,
+    security: SecurityStateDep,
 ) -> Response | StoredSpeech:
     """Native speech: language + dialect + gender, or an avatar. ``store=true`` writes the audio to the
     output directory (atomic rename) and returns its path and metadata instead of the audio; it needs

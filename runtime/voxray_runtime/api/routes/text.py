@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 from fastapi.responses import StreamingResponse
 
-from voxray_runtime.api.deps import Caller, Context, Secure, TextFront, TextMetricsDep
+from voxray_runtime.api.deps import Caller, Context, SecurityStateDep, TextFrontendDep, TextMetricsDep
 from voxray_runtime.api.errors import Problem, problem_responses
 from voxray_runtime.api.guard import RequestContext
 from voxray_runtime.api.metrics import TextMetrics
@@ -192,11 +192,11 @@ async def _answer(
 @router.post("/chat/completions", response_model=ChatCompletion, responses=_RESPONSES)
 async def chat_completions(
     req: ChatCompletionRequest,
-    text: TextFront,
+    text: TextFrontendDep,
     metrics: TextMetricsDep,
     caller: Caller,
     ctx: Context,
-    security: Secure,
+    security: SecurityStateDep,
 ) -> Response | ChatCompletion | TextCompletion:
     """Chat (OpenAI-compatible): the messages are rendered with the model's own chat template."""
     started = time.perf_counter()
@@ -210,11 +210,11 @@ async def chat_completions(
 @router.post("/completions", response_model=TextCompletion, responses=_RESPONSES)
 async def completions(
     req: CompletionRequest,
-    text: TextFront,
+    text: TextFrontendDep,
     metrics: TextMetricsDep,
     caller: Caller,
     ctx: Context,
-    security: Secure,
+    security: SecurityStateDep,
 ) -> Response | ChatCompletion | TextCompletion:
     """Completion (OpenAI-compatible): the prompt is continued as it is."""
     started = time.perf_counter()

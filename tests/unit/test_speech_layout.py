@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from voxray_runtime.serve.model import SessionPool
-from voxray_runtime.serve.worker import ReplicaLayout, replica_layout
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
+from voxray_runtime.speech.layout import ReplicaLayout, replica_layout
+from voxray_runtime.speech.sessions import SessionPool
 
 
 @pytest.mark.parametrize(

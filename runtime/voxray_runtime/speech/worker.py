@@ -1,0 +1,74 @@
+"""One VoiceModel's engine session plus assembly: the work a model replica does, free of Ray.
+
+The Serve deployment holds several (:mod:`voxray_runtime.serve.model`); evaluation and benchmarks call
+one directly in their own process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from voxray_runtime.audio.pcm import PCM
+from voxray_runtime.engines.base import Engine, SynthesisRequest
+from voxray_runtime.spec.voicemodel import VoiceModelSpec
+from voxray_runtime.speech import assembly
+from voxray_runtime.speech.job import SpeechJob, SpeechResult
+from voxray_runtime.speech.layout import default_threads
+
+
+class ModelWorker:
+    """An engine loaded for one VoiceModel; one caller at a time (engines are not re-entrant)."""
+
+    def __init__(
+        self, name: str, spec: VoiceModelSpec, *, threads: int | None = None, device: str = "cpu"
+    ) -> None:
+        from voxray_runtime.engines.registry import load_engine
+
+        self.name = name
+        self.spec = spec
+        self.engine: Engine = load_engine(spec, threads=threads or default_threads(spec), device=device)
+        self.rate = self.engine.info.sample_rate
+
+    # ---- per chunk ----------------------------------------------------------------------------------
+    def chunk(self, req: SynthesisRequest) -> PCM:
+        return assembly.speak(self.engine, req)
+
+    def chunks_batch(self, reqs: Sequence[SynthesisRequest]) -> list[PCM]:
+        return assembly.speak_batch(self.engine, reqs)
+
+    # ---- whole jobs ---------------------------------------------------------------------------------
+    def render(self, job: SpeechJob) -> assembly.Speech:
+        """The job's speech, not encoded."""
+        return assembly.render(self.engine, job)
+
+    def run(self, job: SpeechJob) -> SpeechResult:
+        return assembly.encode_speech(self.render(job), job)
+
+    def finish(self, job: SpeechJob, parts: Sequence[PCM], synth_s: float) -> SpeechResult:
+        """The result of a job whose chunks were synthesized elsewhere (on the replica's sessions)."""
+        return assembly.encode_speech(assembly.assemble(parts, self.rate, job.speed, synth_s), job)
+
+    def stream(self, job: SpeechJob) -> Iterator[bytes]:
+        """MP3 (or raw PCM) bytes, sentence by sentence: the first bytes leave after the first chunk."""
+        out = assembly.StreamAssembler(self.rate, job)
+        reqs = job.requests()
+        for i, r in enumerate(reqs):
+            data = out.piece(self.chunk(r), last=i == len(reqs) - 1)
+            if data:
+                yield data
+
+    def info(self) -> dict[str, Any]:
+        i = self.engine.info
+        return {
+            "id": self.name,
+            "engine": i.name,
+            "quantization": i.quantization,
+            "sample_rate": i.sample_rate,
+            "languages": sorted(i.languages),
+            "device": i.device,
+            "weights": i.weights,
+            "license": i.license,
+            "batched": i.batched,
+            "kernels": i.extra.get("kernels"),
+        }
