@@ -1,4 +1,10 @@
-"""RFC 9457 problem details: every error the API returns is ``application/problem+json``."""
+"""RFC 9457 problem details: every error the API returns is ``application/problem+json``.
+
+Every body also carries OpenAI's error object as its member ``error`` (``message``, ``type``, ``param``,
+``code``, as OpenAI's ``ErrorResponse`` defines them), so that it validates against OpenAI's published
+schema: ``type`` is OpenAI's error class for the status, ``param`` the field at fault (or null) and
+``code`` the problem's slug in snake_case (``unknown_model``, ``max_tokens_too_large``).
+"""
 
 from __future__ import annotations
 
@@ -47,9 +53,28 @@ class Problem(Exception):  # noqa: N818 - RFC 9457 calls it a problem
             out["instance"] = instance
         if self.errors:
             out["errors"] = self.errors
-        # OpenAI's error envelope as an extension member, so OpenAI clients show the message too
-        out["error"] = {"message": self.detail, "type": self.slug, "param": self.field, "code": self.status}
+        # OpenAI's error object as an extension member (OpenAI's ErrorResponse): OpenAI clients read it
+        out["error"] = self.openai_error()
         return out
+
+    def openai_error(self) -> dict[str, str | None]:
+        """OpenAI's ``Error`` object: ``code`` a string, ``param`` the field at fault or null."""
+        param = self.field or (self.errors[0]["field"] if self.errors else None)
+        return {
+            "message": self.detail,
+            "type": openai_error_type(self.status),
+            "param": param,
+            "code": self.slug.replace("-", "_"),
+        }
+
+
+def openai_error_type(status: int) -> str:
+    """OpenAI's error class for an HTTP status (the classes OpenAI's SDKs raise for them)."""
+    if status >= 500:
+        return "server_error"
+    return {401: "authentication_error", 403: "permission_error", 429: "rate_limit_error"}.get(
+        status, "invalid_request_error"
+    )
 
 
 #: what each status means on this API (the OpenAPI document's response descriptions)
@@ -101,7 +126,10 @@ def problem_schemas() -> dict[str, object]:
     return {
         PROBLEM_SCHEMA_NAME: {
             "title": "Problem",
-            "description": "RFC 9457 problem details, with OpenAI's error envelope as the member 'error'.",
+            "description": (
+                "RFC 9457 problem details, with OpenAI's error object as the member 'error' (so that the "
+                "body is also OpenAI's ErrorResponse)."
+            ),
             "type": "object",
             "required": ["type", "title", "status", "detail", "error"],
             "properties": {
@@ -120,12 +148,19 @@ def problem_schemas() -> dict[str, object]:
                 },
                 "error": {
                     "type": "object",
-                    "required": ["message", "type", "code"],
+                    "required": ["message", "type", "param", "code"],
                     "properties": {
                         "message": {"type": "string"},
-                        "type": {"type": "string"},
-                        "param": {"type": ["string", "null"]},
-                        "code": {"type": "integer"},
+                        "type": {
+                            "type": "string",
+                            "description": "OpenAI's error class: invalid_request_error, "
+                            "authentication_error, permission_error, rate_limit_error or server_error",
+                        },
+                        "param": {"type": ["string", "null"], "description": "the field at fault"},
+                        "code": {
+                            "type": ["string", "null"],
+                            "description": "the problem type's slug in snake_case",
+                        },
                     },
                 },
             },
