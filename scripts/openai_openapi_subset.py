@@ -1,6 +1,7 @@
 """Cut the parts of OpenAI's published OpenAPI document that voxray implements out of the full document.
 
-    python scripts/openai_openapi_subset.py openapi.json tests/openai/data/openai-openapi.subset.json COMMIT
+    python scripts/openai_openapi_subset.py openapi.json \
+        tests/openai_conformance/data/openai-openapi.subset.json COMMIT
 
 The input is ``openapi.json`` of https://github.com/openai/openai-openapi (MIT); the output keeps the
 operations voxray serves (``OPERATIONS``), every component they reference, and the document's ``info``;

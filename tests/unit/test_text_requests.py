@@ -141,7 +141,9 @@ def test_neutral_values_and_nulls_are_the_documents_defaults() -> None:
     assert (job.params.temperature, job.params.top_p, job.params.seed, job.stream) == (1.0, 1.0, None, False)
     greedy = chat_job(chat(top_p=0, temperature=0.7, seed=-1), MODEL).params
     assert (greedy.temperature, greedy.top_p, greedy.seed) == (0.0, 1.0, 2**32 - 1)
-    voiced = chat(messages=[{"role": "user", "content": "Hi"}, {"role": "assistant", "refusal": "No."}, *USER])
+    voiced = chat(
+        messages=[{"role": "user", "content": "Hi"}, {"role": "assistant", "refusal": "No."}, *USER]
+    )
     assert chat_job(voiced, MODEL).messages[1] == {"role": "assistant", "content": "No."}
 
 
