@@ -144,7 +144,8 @@ async def _stream(
                     status = int(ev.get("status", 500))
                     ctx.problem = str(ev.get("slug", "generation-failed"))
                     failed = {"detail": "generation failed"} | ev | {"status": status, "slug": ctx.problem}
-                    yield _sse({"error": _problem(failed).openai_error()})
+                    # OpenAI's error object, with the HTTP status it would have had beside it
+                    yield _sse({"error": _problem(failed).openai_error(), "status": status})
                     break
             yield b"data: [DONE]\n\n"
         except BaseException:
