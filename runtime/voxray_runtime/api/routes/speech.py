@@ -198,7 +198,14 @@ async def openai_speech(
     started = time.perf_counter()
     security.note_text(ctx, req.input)
     _deny(check_scope(caller, "speech"))
-    binding = frontend.openai_binding(req, caller.models)
+    try:
+        binding = frontend.openai_binding(req, caller.models)
+    except Problem as exc:
+        if exc.field in (None, "model"):
+            raise
+        # the avatar a voice name stands for is OpenAI's member "voice"
+        voice = Problem(exc.status, exc.slug, exc.title, exc.detail, field="voice", headers=exc.headers)
+        raise voice from exc
     _authorize(caller, ctx, binding)
     _check_instructions(req, binding)
     job = frontend.job(binding, req.input, req.speed, req.response_format, None, "input")
