@@ -83,8 +83,9 @@ def test_models_conform_to_openais_document(text_app: TextApp) -> None:
             assert one.status_code == 200, one.text
             assert oas.problems("Model", one.json()) is None
             assert one.json() == m
-        missing = client.get("/v1/models/gpt-4o")
+        missing = client.get("/v1/models/gpt-4o", headers={"Accept": "application/json"})
         assert missing.status_code == 404
+        assert missing.headers["content-type"].startswith("application/json")  # OpenAI's media type
         assert oas.problems("ErrorResponse", missing.json()) is None
         assert missing.json()["error"]["param"] == "model"
     anonymous = httpx.post(

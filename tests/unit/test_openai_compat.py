@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from voxray_runtime.api import openai_compat
-from voxray_runtime.api.errors import Problem, openai_error_type
+from voxray_runtime.api.errors import Problem, error_media_type, openai_error_type
 from voxray_runtime.api.schemas import OpenAISpeechRequest
 from voxray_runtime.api.text_schemas import ChatCompletionRequest, CompletionRequest
 
@@ -116,3 +116,20 @@ def test_speech_voice_objects_and_instructions_support() -> None:
     assert follows is False
     assert why is not None
     assert "kokoro" in why
+
+
+@pytest.mark.parametrize(
+    ("path", "accept", "media"),
+    [
+        ("/v1/chat/completions", "application/json", "application/json"),
+        ("/v1/models/gemma", "application/json", "application/json"),
+        ("/v1/audio/speech", "application/json, text/plain", "application/json"),
+        ("/v1/chat/completions", "*/*", "application/problem+json"),
+        ("/v1/chat/completions", "application/problem+json, application/json", "application/problem+json"),
+        ("/v1/audio/speech", "application/octet-stream", "application/problem+json"),
+        ("/v1/speech", "application/json", "application/problem+json"),  # native: problem+json always
+        ("/v1/voices", "application/json", "application/problem+json"),
+    ],
+)
+def test_error_media_type_on_openai_routes(path: str, accept: str, media: str) -> None:
+    assert error_media_type(path, accept) == media

@@ -17,6 +17,19 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_TYPE_BASE = "https://voxray.io/problems/"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+#: the OpenAI-compatible routes (and ``/v1/models/{model}`` below ``/v1/models``)
+OPENAI_ROUTES = frozenset({"/v1/audio/speech", "/v1/chat/completions", "/v1/completions", "/v1/models"})
+
+
+def error_media_type(path: str, accept: str) -> str:
+    """``application/problem+json``, except on an OpenAI route for a client that asks for JSON and not
+    for problem+json (OpenAI's SDKs send ``Accept: application/json``): the same body, as
+    ``application/json``, the media type of OpenAI's ErrorResponse. ``path`` is inside the app."""
+    accept = accept.lower()
+    openai_route = path in OPENAI_ROUTES or path.startswith("/v1/models/")
+    if openai_route and "application/json" in accept and "problem+json" not in accept:
+        return "application/json"
+    return PROBLEM_CONTENT_TYPE
 
 
 class Problem(Exception):  # noqa: N818 - RFC 9457 calls it a problem
@@ -172,13 +185,19 @@ def bad_request(detail: str, field: str | None = None, slug: str = "invalid-requ
     return Problem(400, slug, "Invalid request", detail, field=field)
 
 
-def problem_response(problem: Problem, instance: str | None = None) -> JSONResponse:
+def problem_response(
+    problem: Problem, instance: str | None = None, media_type: str = PROBLEM_CONTENT_TYPE
+) -> JSONResponse:
     return JSONResponse(
-        problem.body(instance),
-        status_code=problem.status,
-        headers=problem.headers,
-        media_type=PROBLEM_CONTENT_TYPE,
+        problem.body(instance), status_code=problem.status, headers=problem.headers, media_type=media_type
     )
+
+
+def _answer(request: Request, problem: Problem) -> JSONResponse:
+    path, root = request.scope.get("path", ""), request.scope.get("root_path", "") or ""
+    inside = path[len(root) :] if root and path.startswith(root) else path
+    media = error_media_type(inside, request.headers.get("accept", ""))
+    return problem_response(_noted(request, problem), request.url.path, media)
 
 
 def _field(loc: tuple[int | str, ...]) -> str:
@@ -211,11 +230,11 @@ def _noted(request: Request, problem: Problem) -> Problem:
 def install_error_handlers(app: FastAPI) -> None:
     async def on_problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, Problem)
-        return problem_response(_noted(request, exc), request.url.path)
+        return _answer(request, exc)
 
     async def on_validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
-        return problem_response(_noted(request, _validation_problem(exc)), request.url.path)
+        return _answer(request, _validation_problem(exc))
 
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
@@ -223,11 +242,11 @@ def install_error_handlers(app: FastAPI) -> None:
         p = Problem(
             exc.status_code, slug, str(exc.detail), f"{request.method} {request.url.path}: {exc.detail}"
         )
-        return problem_response(_noted(request, p), request.url.path)
+        return _answer(request, p)
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         p = Problem(500, "internal-error", "Internal error", f"synthesis failed: {type(exc).__name__}: {exc}")
-        return problem_response(p, request.url.path)
+        return _answer(request, p)
 
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(RequestValidationError, on_validation)
