@@ -118,16 +118,14 @@ _HEADERS: dict[int, dict[str, object]] = {
 PROBLEM_SCHEMA_NAME = "Problem"
 
 
-def problem_responses(*statuses: int) -> dict[int | str, dict[str, object]]:
-    """OpenAPI ``responses`` entries for error statuses: problem+json bodies (schema ``Problem``)."""
+def problem_responses(*statuses: int, openai: bool = False) -> dict[int | str, dict[str, object]]:
+    """OpenAPI ``responses`` entries for error statuses: problem+json bodies (schema ``Problem``); on
+    OpenAI's routes (``openai``) also as ``application/json`` (see :func:`error_media_type`)."""
     out: dict[int | str, dict[str, object]] = {}
+    schema = {"schema": {"$ref": f"#/components/schemas/{PROBLEM_SCHEMA_NAME}"}}
     for status in statuses:
-        entry: dict[str, object] = {
-            "description": _MEANINGS.get(status, "error"),
-            "content": {
-                PROBLEM_CONTENT_TYPE: {"schema": {"$ref": f"#/components/schemas/{PROBLEM_SCHEMA_NAME}"}}
-            },
-        }
+        content = {PROBLEM_CONTENT_TYPE: schema} | ({"application/json": schema} if openai else {})
+        entry: dict[str, object] = {"description": _MEANINGS.get(status, "error"), "content": content}
         if status in _HEADERS:
             entry["headers"] = _HEADERS[status]
         out[status] = entry

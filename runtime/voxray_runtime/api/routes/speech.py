@@ -180,7 +180,7 @@ def _audio_response(job: SynthesisJob, out: SynthesisOutput) -> Response:
 @router.post(
     "/audio/speech",
     response_class=Response,
-    responses=_AUDIO_RESPONSES
+    responses=problem_responses(400, 401, 403, 413, 422, 429, 500, 503, 504, 507, openai=True)
     | {200: {"description": "the audio", "content": _AUDIO_CONTENT | {"text/event-stream": _SSE_EVENTS}}},
 )
 async def openai_speech(

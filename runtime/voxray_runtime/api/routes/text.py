@@ -48,7 +48,7 @@ _RESPONSES: dict[int | str, dict[str, object]] = {
         "description": "the completion (JSON), or with stream=true server-sent events of chunks",
         "content": {"text/event-stream": {"schema": {"type": "string"}}},
     },
-    **problem_responses(400, 401, 403, 413, 422, 429, 500, 503, 504),
+    **problem_responses(400, 401, 403, 413, 422, 429, 500, 503, 504, openai=True),
 }
 
 

@@ -21,7 +21,11 @@ async def list_voices(frontend: Frontend, caller: Caller) -> VoicesResponse:
     return VoicesResponse(count=len(voices), voices=voices)
 
 
-@router.get("/models", response_model=ModelsResponse)
+#: /v1/models is OpenAI's too: its errors may come as application/json (errors.error_media_type)
+_OPENAI_ERRORS = problem_responses(400, 401, 404, 413, 429, 500, 503, openai=True)
+
+
+@router.get("/models", response_model=ModelsResponse, responses=_OPENAI_ERRORS)
 async def list_models(frontend: Frontend, caller: Caller, request: Request) -> ModelsResponse:
     """The VoiceModels (``kind: speech``, with their text limit) and TextModels (``kind: text``, their
     ``id`` the model name to send to /v1/chat/completions) served that the caller may use (OpenAI's
@@ -29,7 +33,7 @@ async def list_models(frontend: Frontend, caller: Caller, request: Request) -> M
     return ModelsResponse(data=await _models(frontend, caller, request))
 
 
-@router.get("/models/{model}", response_model=ModelInfo | TextModelInfo, responses=problem_responses(404))
+@router.get("/models/{model}", response_model=ModelInfo | TextModelInfo, responses=_OPENAI_ERRORS)
 async def get_model(
     model: str, frontend: Frontend, caller: Caller, request: Request
 ) -> ModelInfo | TextModelInfo:
