@@ -66,7 +66,8 @@ def assert_problem(r: Any, status: int, *words: str) -> dict[str, Any]:
     assert r.headers["content-type"].startswith(PROBLEM), r.headers
     body: dict[str, Any] = r.json()
     assert body["status"] == status
-    assert body["error"]["code"] == status  # OpenAI's envelope too
+    # OpenAI's error object too: its code is the problem type's slug, as a string
+    assert body["error"]["code"] == body["type"].rsplit("/", 1)[-1].replace("-", "_")
     for w in words:
         assert w.lower() in body["detail"].lower(), body["detail"]
     return body

@@ -42,7 +42,7 @@ CASES: list[tuple[str, str, Any, int, str, str]] = [
         "/v1/audio/speech",
         {"model": "tts-1", "input": "Hi.", "voice": "darth"},
         400,
-        "avatar",
+        "voice",
         "unknown",
     ),
     (

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import json
+
 import openai
 import pytest
 
@@ -48,3 +51,34 @@ def test_openai_client_error_is_raised_cleanly(client: openai.OpenAI) -> None:
     with pytest.raises(openai.BadRequestError) as info:
         client.audio.speech.create(model="tts-1", voice="nobody", input="Hello.")
     assert "unknown avatar" in str(info.value)
+    assert (info.value.code, info.value.param, info.value.type) == (
+        "unknown_voice",
+        "voice",
+        "invalid_request_error",
+    )
+
+
+def test_openai_client_sse_speech_events(client: openai.OpenAI) -> None:
+    response = client.audio.speech.create(
+        model="gpt-4o-mini-tts", voice="marin", input="Your table is ready.", stream_format="sse"
+    )
+    assert response.response.headers["content-type"].startswith("text/event-stream")
+    events = [json.loads(line[6:]) for line in response.text.splitlines() if line.startswith("data: ")]
+    assert [e["type"] for e in events[-1:]] == ["speech.audio.done"]
+    assert events[-1]["usage"]["input_tokens"] == len("Your table is ready.")
+    deltas = [e for e in events if e["type"] == "speech.audio.delta"]
+    pcm, rate = decode_mp3(b"".join(base64.b64decode(e["audio"]) for e in deltas))
+    assert len(pcm) / rate > 0.8
+
+
+def test_openai_client_models_retrieve_and_instructions(client: openai.OpenAI) -> None:
+    listed = client.models.list().data
+    assert listed
+    one = client.models.retrieve(listed[0].id)
+    assert (one.id, one.object, one.owned_by) == (listed[0].id, "model", "voxray")
+    with pytest.raises(openai.NotFoundError) as info:
+        client.models.retrieve("gpt-4o")
+    assert info.value.code == "model_not_found"
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.audio.speech.create(model="tts-1", voice="alloy", input="Hello.", instructions="Whisper it.")
+    assert refused.value.param == "instructions"

@@ -67,9 +67,29 @@ def test_completions_create_and_stream(client: openai.OpenAI) -> None:
     assert text == r.choices[0].text
 
 
+def test_completions_default_to_16_tokens_and_answers_are_typed(client: openai.OpenAI) -> None:
+    r = client.completions.create(model="gemma", prompt="The terrace at sunset", temperature=0)
+    assert r.usage is not None
+    assert 1 <= r.usage.completion_tokens <= 16
+    assert r.system_fingerprint
+    assert r.system_fingerprint.startswith("fp_")
+    chat = client.chat.completions.create(
+        model=GEMMA_ID,
+        messages=[{"role": "user", "content": "Hi"}],
+        max_tokens=3,
+        temperature=None,
+        top_p=None,
+        n=None,
+        response_format={"type": "text"},
+    )
+    assert chat.choices[0].message.refusal is None
+    assert chat.system_fingerprint == r.system_fingerprint
+
+
 def test_errors_are_raised_cleanly(client: openai.OpenAI) -> None:
     with pytest.raises(openai.BadRequestError) as info:
         client.chat.completions.create(model="no-such-model", messages=[{"role": "user", "content": "Hi"}])
     assert "unknown text model" in str(info.value)
+    assert (info.value.code, info.value.param) == ("unknown_model", "model")
     with pytest.raises(openai.BadRequestError):
         client.chat.completions.create(model=GEMMA_ID, messages=[], max_tokens=3)

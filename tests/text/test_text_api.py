@@ -111,8 +111,10 @@ def test_stop_sequence_and_seed(text_app: TextApp) -> None:
         ({"model": "gpt-4o"}, 400, "model"),
         ({"max_tokens": "many"}, 422, "max_tokens"),
         ({"temperature": [1]}, 422, "temperature"),
-        ({"tools": [{"type": "function"}]}, 422, "tools"),
-        ({"n": 3}, 422, "n"),
+        ({"tools": [{"type": "function"}]}, 400, "tools"),
+        ({"n": 3}, 400, "n"),
+        ({"response_format": {"type": "json_object"}}, 400, "response_format"),
+        ({"colour": "blue"}, 422, "colour"),  # not a member of OpenAI's request
         ({"messages": [{"role": "user", "content": "x " * 600}]}, 400, "messages"),  # fills the context
     ],
 )

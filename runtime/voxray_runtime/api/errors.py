@@ -1,4 +1,10 @@
-"""RFC 9457 problem details: every error the API returns is ``application/problem+json``."""
+"""RFC 9457 problem details: every error the API returns is ``application/problem+json``.
+
+Every body also carries OpenAI's error object as its member ``error`` (``message``, ``type``, ``param``,
+``code``, as OpenAI's ``ErrorResponse`` defines them), so that it validates against OpenAI's published
+schema: ``type`` is OpenAI's error class for the status, ``param`` the field at fault (or null) and
+``code`` the problem's slug in snake_case (``unknown_model``, ``max_tokens_too_large``).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,19 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_TYPE_BASE = "https://voxray.io/problems/"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+#: the OpenAI-compatible routes (and ``/v1/models/{model}`` below ``/v1/models``)
+OPENAI_ROUTES = frozenset({"/v1/audio/speech", "/v1/chat/completions", "/v1/completions", "/v1/models"})
+
+
+def error_media_type(path: str, accept: str) -> str:
+    """``application/problem+json``, except on an OpenAI route for a client that asks for JSON and not
+    for problem+json (OpenAI's SDKs send ``Accept: application/json``): the same body, as
+    ``application/json``, the media type of OpenAI's ErrorResponse. ``path`` is inside the app."""
+    accept = accept.lower()
+    openai_route = path in OPENAI_ROUTES or path.startswith("/v1/models/")
+    if openai_route and "application/json" in accept and "problem+json" not in accept:
+        return "application/json"
+    return PROBLEM_CONTENT_TYPE
 
 
 class Problem(Exception):  # noqa: N818 - RFC 9457 calls it a problem
@@ -47,9 +66,28 @@ class Problem(Exception):  # noqa: N818 - RFC 9457 calls it a problem
             out["instance"] = instance
         if self.errors:
             out["errors"] = self.errors
-        # OpenAI's error envelope as an extension member, so OpenAI clients show the message too
-        out["error"] = {"message": self.detail, "type": self.slug, "param": self.field, "code": self.status}
+        # OpenAI's error object as an extension member (OpenAI's ErrorResponse): OpenAI clients read it
+        out["error"] = self.openai_error()
         return out
+
+    def openai_error(self) -> dict[str, str | None]:
+        """OpenAI's ``Error`` object: ``code`` a string, ``param`` the field at fault or null."""
+        param = self.field or (self.errors[0]["field"] if self.errors else None)
+        return {
+            "message": self.detail,
+            "type": openai_error_type(self.status),
+            "param": param,
+            "code": self.slug.replace("-", "_"),
+        }
+
+
+def openai_error_type(status: int) -> str:
+    """OpenAI's error class for an HTTP status (the classes OpenAI's SDKs raise for them)."""
+    if status >= 500:
+        return "server_error"
+    return {401: "authentication_error", 403: "permission_error", 429: "rate_limit_error"}.get(
+        status, "invalid_request_error"
+    )
 
 
 #: what each status means on this API (the OpenAPI document's response descriptions)
@@ -80,16 +118,14 @@ _HEADERS: dict[int, dict[str, object]] = {
 PROBLEM_SCHEMA_NAME = "Problem"
 
 
-def problem_responses(*statuses: int) -> dict[int | str, dict[str, object]]:
-    """OpenAPI ``responses`` entries for error statuses: problem+json bodies (schema ``Problem``)."""
+def problem_responses(*statuses: int, openai: bool = False) -> dict[int | str, dict[str, object]]:
+    """OpenAPI ``responses`` entries for error statuses: problem+json bodies (schema ``Problem``); on
+    OpenAI's routes (``openai``) also as ``application/json`` (see :func:`error_media_type`)."""
     out: dict[int | str, dict[str, object]] = {}
+    schema = {"schema": {"$ref": f"#/components/schemas/{PROBLEM_SCHEMA_NAME}"}}
     for status in statuses:
-        entry: dict[str, object] = {
-            "description": _MEANINGS.get(status, "error"),
-            "content": {
-                PROBLEM_CONTENT_TYPE: {"schema": {"$ref": f"#/components/schemas/{PROBLEM_SCHEMA_NAME}"}}
-            },
-        }
+        content = {PROBLEM_CONTENT_TYPE: schema} | ({"application/json": schema} if openai else {})
+        entry: dict[str, object] = {"description": _MEANINGS.get(status, "error"), "content": content}
         if status in _HEADERS:
             entry["headers"] = _HEADERS[status]
         out[status] = entry
@@ -101,7 +137,10 @@ def problem_schemas() -> dict[str, object]:
     return {
         PROBLEM_SCHEMA_NAME: {
             "title": "Problem",
-            "description": "RFC 9457 problem details, with OpenAI's error envelope as the member 'error'.",
+            "description": (
+                "RFC 9457 problem details, with OpenAI's error object as the member 'error' (so that the "
+                "body is also OpenAI's ErrorResponse)."
+            ),
             "type": "object",
             "required": ["type", "title", "status", "detail", "error"],
             "properties": {
@@ -120,12 +159,19 @@ def problem_schemas() -> dict[str, object]:
                 },
                 "error": {
                     "type": "object",
-                    "required": ["message", "type", "code"],
+                    "required": ["message", "type", "param", "code"],
                     "properties": {
                         "message": {"type": "string"},
-                        "type": {"type": "string"},
-                        "param": {"type": ["string", "null"]},
-                        "code": {"type": "integer"},
+                        "type": {
+                            "type": "string",
+                            "description": "OpenAI's error class: invalid_request_error, "
+                            "authentication_error, permission_error, rate_limit_error or server_error",
+                        },
+                        "param": {"type": ["string", "null"], "description": "the field at fault"},
+                        "code": {
+                            "type": ["string", "null"],
+                            "description": "the problem type's slug in snake_case",
+                        },
                     },
                 },
             },
@@ -137,13 +183,19 @@ def bad_request(detail: str, field: str | None = None, slug: str = "invalid-requ
     return Problem(400, slug, "Invalid request", detail, field=field)
 
 
-def problem_response(problem: Problem, instance: str | None = None) -> JSONResponse:
+def problem_response(
+    problem: Problem, instance: str | None = None, media_type: str = PROBLEM_CONTENT_TYPE
+) -> JSONResponse:
     return JSONResponse(
-        problem.body(instance),
-        status_code=problem.status,
-        headers=problem.headers,
-        media_type=PROBLEM_CONTENT_TYPE,
+        problem.body(instance), status_code=problem.status, headers=problem.headers, media_type=media_type
     )
+
+
+def _answer(request: Request, problem: Problem) -> JSONResponse:
+    path, root = request.scope.get("path", ""), request.scope.get("root_path", "") or ""
+    inside = path[len(root) :] if root and path.startswith(root) else path
+    media = error_media_type(inside, request.headers.get("accept", ""))
+    return problem_response(_noted(request, problem), request.url.path, media)
 
 
 def _field(loc: tuple[int | str, ...]) -> str:
@@ -176,11 +228,11 @@ def _noted(request: Request, problem: Problem) -> Problem:
 def install_error_handlers(app: FastAPI) -> None:
     async def on_problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, Problem)
-        return problem_response(_noted(request, exc), request.url.path)
+        return _answer(request, exc)
 
     async def on_validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
-        return problem_response(_noted(request, _validation_problem(exc)), request.url.path)
+        return _answer(request, _validation_problem(exc))
 
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
@@ -188,11 +240,11 @@ def install_error_handlers(app: FastAPI) -> None:
         p = Problem(
             exc.status_code, slug, str(exc.detail), f"{request.method} {request.url.path}: {exc.detail}"
         )
-        return problem_response(_noted(request, p), request.url.path)
+        return _answer(request, p)
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         p = Problem(500, "internal-error", "Internal error", f"synthesis failed: {type(exc).__name__}: {exc}")
-        return problem_response(p, request.url.path)
+        return _answer(request, p)
 
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(RequestValidationError, on_validation)

@@ -29,7 +29,7 @@ from typing import Any
 
 from starlette.datastructures import Headers
 
-from voxray_runtime.api.errors import PROBLEM_CONTENT_TYPE, Problem
+from voxray_runtime.api.errors import PROBLEM_CONTENT_TYPE, Problem, error_media_type
 from voxray_runtime.api.headers import CSP_DOCS, CSP_NONE, PUBLIC_PATHS, SECURITY_HEADERS, is_public
 from voxray_runtime.api.text_service import TEXT_PATHS
 from voxray_runtime.security.audit import Action, AuditEvent, Outcome, emit
@@ -107,13 +107,17 @@ def request_context(scope: Scope) -> RequestContext | None:
     return ctx if isinstance(ctx, RequestContext) else None
 
 
-async def send_problem(send: Send, problem: Problem, instance: str) -> None:
-    """Answer with a problem+json body (used before the app has run)."""
+async def send_problem(send: Send, problem: Problem, instance: str, scope: Scope | None = None) -> None:
+    """Answer with a problem+json body (used before the app has run); with ``scope``, as the request
+    asks on OpenAI's routes (:func:`voxray_runtime.api.errors.error_media_type`)."""
     import json
 
     body = json.dumps(problem.body(instance)).encode()
+    media = PROBLEM_CONTENT_TYPE
+    if scope is not None:
+        media = error_media_type(route_path(scope), Headers(scope=scope).get("accept", ""))
     headers = [
-        (b"content-type", PROBLEM_CONTENT_TYPE.encode()),
+        (b"content-type", media.encode()),
         (b"content-length", str(len(body)).encode()),
     ] + [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in problem.headers.items()]
     await send({"type": "http.response.start", "status": problem.status, "headers": headers})
@@ -184,6 +188,7 @@ class ContextMiddleware:
                 send_wrapped,
                 Problem(500, "internal-error", "Internal error", f"internal error ({type(exc).__name__})"),
                 scope.get("path", path),
+                scope,
             )
         finally:
             for cleanup in ctx.cleanups:
@@ -290,7 +295,7 @@ class GuardMiddleware:
             )
             if exc.status == 503:
                 problem.headers["Retry-After"] = "5"
-            await send_problem(send, problem, instance)
+            await send_problem(send, problem, instance, scope)
             return
         if ctx:
             ctx.principal = principal
@@ -300,13 +305,13 @@ class GuardMiddleware:
         if refused is not None:
             if ctx:
                 ctx.problem = refused.slug
-            await send_problem(send, refused, instance)
+            await send_problem(send, refused, instance, scope)
             return
         messages, too_big = await self._read_body(receive)
         if too_big is not None:
             if ctx:
                 ctx.problem = too_big.slug
-            await send_problem(send, too_big, instance)
+            await send_problem(send, too_big, instance, scope)
             return
         await self.app(scope, replay(messages, receive), send)
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from voxray_runtime.api.text_schemas import TextModelInfo
 
@@ -22,11 +22,29 @@ class OpenAISpeechRequest(BaseModel):
         default="tts-1", min_length=1, max_length=128, description="tts-1, tts-1-hd or a VoiceModel"
     )
     input: str = Field(description="the text to speak")
-    voice: str = Field(min_length=1, max_length=64, description="an OpenAI voice name or a voxray avatar")
+    voice: str = Field(
+        min_length=1,
+        max_length=64,
+        description='an OpenAI voice name or a voxray avatar, as a string or as {"id": ...}',
+    )
     response_format: OpenAIFormat = "mp3"
     speed: float = Field(default=1.0, ge=0.25, le=4.0)
-    instructions: str | None = Field(default=None, max_length=4096, description="accepted, not used")
+    instructions: str | None = Field(
+        default=None,
+        max_length=4096,
+        description="style instructions: refused (400) for models whose engine cannot follow them "
+        "(GET /v1/models says which: instructions, instructions_note)",
+    )
+    #: ``audio``: the audio bytes as they are made; ``sse``: speech.audio.delta / speech.audio.done events
     stream_format: Literal["audio", "sse"] | None = None
+
+    @field_validator("voice", mode="before")
+    @classmethod
+    def _voice_object(cls, v: Any) -> Any:
+        """OpenAI's custom-voice form ``{"id": ...}`` names a voice too."""
+        if isinstance(v, dict) and set(v) == {"id"}:
+            return v["id"]
+        return v
 
 
 class NativeSpeechRequest(BaseModel):
@@ -95,6 +113,9 @@ class ModelInfo(BaseModel):
     kernels: str | None = None
     #: the longest text one request may carry for this model (characters)
     max_text_chars: int | None = None
+    #: whether /v1/audio/speech acts on ``instructions`` for this model, and if not, why
+    instructions: bool = False
+    instructions_note: str | None = None
 
 
 class ModelsResponse(BaseModel):

@@ -34,7 +34,9 @@ from voxray_runtime.voices.avatars import parse_avatar
 _log = logging.getLogger("voxray.api")
 
 #: OpenAI model names, served by catalog resolution across all models
-OPENAI_MODEL_NAMES = frozenset({"tts-1", "tts-1-hd", "gpt-4o-mini-tts", "voxray"})
+OPENAI_MODEL_NAMES = frozenset(
+    {"tts-1", "tts-1-hd", "gpt-4o-mini-tts", "gpt-4o-mini-tts-2025-12-15", "voxray"}
+)
 
 
 class BackendOverloadedError(RuntimeError):

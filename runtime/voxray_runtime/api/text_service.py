@@ -8,14 +8,23 @@ context comes back as a 400 from there.
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+import voxray_runtime
+from voxray_runtime.api import openai_compat
 from voxray_runtime.api.errors import Problem
-from voxray_runtime.api.text_schemas import ChatCompletionRequest, CompletionRequest, TextModelInfo
+from voxray_runtime.api.text_schemas import (
+    COMPLETION_MAX_TOKENS,
+    ChatCompletionRequest,
+    ChatMessage,
+    CompletionRequest,
+    TextModelInfo,
+)
 from voxray_runtime.engines.text.params import GenerationParams
 from voxray_runtime.spec.textmodel import TextModelSpec
 
@@ -37,6 +46,8 @@ class TextModelEntry:
     #: the largest max_tokens a request may ask for (and the default)
     max_tokens: int
     max_prompt_chars: int
+    #: the spec as served (JSON): with voxray's version, the ``system_fingerprint`` of its answers
+    config: str = ""
 
     @classmethod
     def from_spec(cls, name: str, spec: TextModelSpec) -> TextModelEntry:
@@ -47,7 +58,12 @@ class TextModelEntry:
             context_length=spec.context_length,
             max_tokens=min(spec.serving.max_tokens, spec.context_length),
             max_prompt_chars=spec.serving.max_prompt_chars,
+            config=json.dumps(spec.to_wire(), sort_keys=True),
         )
+
+    @property
+    def system_fingerprint(self) -> str:
+        return openai_compat.fingerprint(self.id, self.engine, self.config, voxray_runtime.__version__)
 
 
 @dataclass(frozen=True)
@@ -109,8 +125,17 @@ def _params(
             if max_tokens is not None and req.max_tokens is None
             else "max_tokens",
         )
+    # null means the document's default (1); top_p 0 keeps only the likeliest token: greedy decoding
+    temperature = 1.0 if req.temperature is None else req.temperature
+    top_p = 1.0 if req.top_p is None else req.top_p
+    if top_p == 0:
+        temperature, top_p = 0.0, 1.0
     return GenerationParams(
-        max_tokens=wanted, temperature=req.temperature, top_p=req.top_p, stop=req.stops, seed=req.seed
+        max_tokens=wanted,
+        temperature=temperature,
+        top_p=top_p,
+        stop=req.stops,
+        seed=openai_compat.engine_seed(req.seed),
     )
 
 
@@ -137,6 +162,9 @@ def chat_job(req: ChatCompletionRequest, model: TextModelEntry) -> TextJob:
         raise Problem(
             400, "empty-messages", "No messages", "messages must hold at least one message", field="messages"
         )
+    openai_compat.refuse_unsupported(req, openai_compat.CHAT)
+    for i, m in enumerate(req.messages):
+        _check_message(i, m)
     messages = [
         {"role": "system" if m.role == "developer" else m.role, "content": m.text} for m in req.messages
     ]
@@ -155,29 +183,58 @@ def chat_job(req: ChatCompletionRequest, model: TextModelEntry) -> TextJob:
         route="chat",
         params=_params(req, model, max_tokens),
         messages=messages,
-        stream=req.stream,
-        include_usage=bool(req.stream_options and req.stream_options.include_usage),
+        stream=bool(req.stream),
+        include_usage=req.include_usage,
     )
 
 
-def completion_job(req: CompletionRequest, model: TextModelEntry) -> TextJob:
-    """A completion request as a job (pure)."""
-    if isinstance(req.prompt, list):
-        if len(req.prompt) != 1:
-            raise Problem(
-                400, "invalid-request", "Invalid request", "send exactly one prompt", field="prompt"
+def _check_message(i: int, m: ChatMessage) -> None:
+    """Refuse, by name, what a message asks that voxray's text models cannot read."""
+    at = f"messages[{i}]"
+    if m.role in ("tool", "function"):
+        raise openai_compat.unsupported(f"{at}.role", m.role, openai_compat.CHAT["tools"].reason)
+    for name in ("tool_calls", "function_call", "audio"):
+        value = getattr(m, name)
+        if value:
+            reason = "audio is not read back" if name == "audio" else openai_compat.CHAT["tools"].reason
+            raise openai_compat.unsupported(f"{at}.{name}", value, reason)
+    if m.content is None and (m.role != "assistant" or m.refusal is None):
+        raise Problem(
+            400, "invalid-request", "Invalid request", f"{at} has no content", field=f"{at}.content"
+        )
+    for j, part in enumerate(m.content if isinstance(m.content, list) else []):
+        readable = {"text": part.text, "refusal": part.refusal if m.role == "assistant" else None}
+        if readable.get(part.type) is None:
+            raise openai_compat.unsupported(
+                f"{at}.content[{j}].type",
+                part.type,
+                "voxray's text models read text parts only (no images, audio or files)",
             )
-        prompt = req.prompt[0]
-    else:
-        prompt = req.prompt
+
+
+def completion_job(req: CompletionRequest, model: TextModelEntry) -> TextJob:
+    """A completion request as a job (pure). ``max_tokens`` absent or null is OpenAI's default, 16."""
+    openai_compat.refuse_unsupported(req, openai_compat.COMPLETIONS)
+    prompt = req.prompt
+    if isinstance(prompt, list) and len(prompt) == 1 and isinstance(prompt[0], str):
+        prompt = prompt[0]
+    if not isinstance(prompt, str):
+        if prompt is None:
+            detail = "the prompt is null: send the text to continue"
+        elif all(isinstance(p, str) for p in prompt):
+            detail = "send exactly one prompt (one request per prompt)"
+        else:
+            detail = "voxray takes the prompt as text, not token ids"
+        raise Problem(400, "invalid-request", "Invalid request", detail, field="prompt")
     _check_length(prompt, model, "prompt")
+    max_tokens = COMPLETION_MAX_TOKENS if req.max_tokens is None else req.max_tokens
     return TextJob(
         model=model,
         route="completions",
-        params=_params(req, model, req.max_tokens),
+        params=_params(req, model, max_tokens),
         prompt=prompt,
-        stream=req.stream,
-        include_usage=bool(req.stream_options and req.stream_options.include_usage),
+        stream=bool(req.stream),
+        include_usage=req.include_usage,
     )
 
 

@@ -92,6 +92,8 @@ OPENAI_VOICE_ALIASES: dict[str, str] = {
     "fable": "male_en-GB",
     "ballad": "male_en-GB",
     "verse": "male_en-US",
+    "marin": "female_en-US",
+    "cedar": "male_en-US",
 }
 
 

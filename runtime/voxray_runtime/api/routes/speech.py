@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import time
 from collections.abc import AsyncIterator
 
@@ -12,6 +14,7 @@ from voxray_runtime.api.deps import Caller, Context, Frontend, Metrics, Security
 from voxray_runtime.api.errors import Problem, problem_responses
 from voxray_runtime.api.guard import RequestContext
 from voxray_runtime.api.metrics import ApiMetrics
+from voxray_runtime.api.openai_compat import instructions_support, unsupported
 from voxray_runtime.api.schemas import NativeSpeechRequest, OpenAISpeechRequest, StoredSpeech
 from voxray_runtime.api.service import (
     BackendOverloadedError,
@@ -37,6 +40,12 @@ _AUDIO_RESPONSES: dict[int | str, dict[str, object]] = {
     200: {"description": "the audio", "content": _AUDIO_CONTENT},
     **problem_responses(400, 401, 403, 413, 422, 429, 500, 503, 504, 507),
 }
+_SSE_EVENTS = {
+    "description": "stream_format sse: speech.audio.delta events (base64 audio), then speech.audio.done",
+    "schema": {"type": "string"},
+}
+#: the formats whose bytes can be sent as they are made (the others are sent whole)
+_STREAMED = ("mp3", "pcm")
 
 
 def _deny(denial: Denial | None) -> None:
@@ -105,6 +114,58 @@ def _stream(
     return StreamingResponse(body(), media_type=content_type(job.format), headers=headers)
 
 
+def _sse_event(event: dict[str, object]) -> bytes:
+    return b"data: " + json.dumps(event, separators=(",", ":")).encode() + b"\n\n"
+
+
+def _sse(
+    frontend: SpeechFrontend, metrics: ApiMetrics, job: SpeechJob, started: float, whole: bytes | None
+) -> StreamingResponse:
+    """OpenAI's speech events: ``speech.audio.delta`` (base64 audio, as it is made for mp3 and pcm, in
+    one piece for the other formats), then ``speech.audio.done`` with the usage. voxray's engines use no
+    tokens: ``input_tokens`` counts the input's characters, ``output_tokens`` is 0."""
+    b = job.binding
+
+    async def pieces() -> AsyncIterator[bytes]:
+        if whole is not None:
+            yield whole
+            return
+        async for piece in frontend.backend.stream(job):
+            yield piece
+
+    async def body() -> AsyncIterator[bytes]:
+        first, status = True, 200
+        try:
+            async for piece in pieces():
+                if not piece:
+                    continue
+                if first:
+                    metrics.first_audio(b.avatar.language, b.avatar.name, time.perf_counter() - started)
+                    first = False
+                yield _sse_event({"type": "speech.audio.delta", "audio": base64.b64encode(piece).decode()})
+            usage = {"input_tokens": job.chars, "output_tokens": 0, "total_tokens": job.chars}
+            yield _sse_event({"type": "speech.audio.done", "usage": usage})
+        except Exception:
+            status = 500
+            raise
+        finally:
+            metrics.request(
+                "openai", b.avatar.language, b.avatar.name, b.model, status, time.perf_counter() - started
+            )
+
+    headers = voice_headers(b) | {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    return StreamingResponse(body(), media_type="text/event-stream", headers=headers)
+
+
+def _check_instructions(req: OpenAISpeechRequest, binding: VoiceBinding) -> None:
+    """``instructions`` acts where the engine can follow it; elsewhere it is refused, never ignored."""
+    if not (req.instructions or "").strip():
+        return
+    follows, why = instructions_support(binding.engine)
+    if not follows:
+        raise unsupported("instructions", req.instructions, f"model {binding.model}: {why}")
+
+
 def _audio_response(job: SpeechJob, out: SpeechResult) -> Response:
     headers = voice_headers(job.binding) | {
         "X-Voxray-Duration": f"{out.duration_s:.3f}",
@@ -114,7 +175,12 @@ def _audio_response(job: SpeechJob, out: SpeechResult) -> Response:
     return Response(out.audio, media_type=content_type(job.format), headers=headers)
 
 
-@router.post("/audio/speech", response_class=Response, responses=_AUDIO_RESPONSES)
+@router.post(
+    "/audio/speech",
+    response_class=Response,
+    responses=problem_responses(400, 401, 403, 413, 422, 429, 500, 503, 504, 507, openai=True)
+    | {200: {"description": "the audio", "content": _AUDIO_CONTENT | {"text/event-stream": _SSE_EVENTS}}},
+)
 async def openai_speech(
     req: OpenAISpeechRequest,
     frontend: Frontend,
@@ -124,23 +190,29 @@ async def openai_speech(
     security: SecurityStateDep,
 ) -> Response:
     """OpenAI-compatible speech: existing OpenAI clients work unchanged. ``voice`` is an OpenAI voice
-    name (alloy, echo, fable, onyx, nova, shimmer...) or any voxray avatar such as ``female_ar-EG``."""
+    name (alloy, echo, fable, onyx, nova, shimmer...) or any voxray avatar such as ``female_ar-EG``.
+    ``stream_format: audio`` sends mp3 and pcm as they are made (other formats whole); ``sse`` sends
+    OpenAI's speech.audio.delta / speech.audio.done events."""
     started = time.perf_counter()
     security.note_text(ctx, req.input)
     _deny(check_scope(caller, "speech"))
-    binding = frontend.openai_binding(req, caller.models)
+    try:
+        binding = frontend.openai_binding(req, caller.models)
+    except Problem as exc:
+        if exc.field in (None, "model"):
+            raise
+        # the avatar a voice name stands for is OpenAI's member "voice"
+        voice = Problem(exc.status, exc.slug, exc.title, exc.detail, field="voice", headers=exc.headers)
+        raise voice from exc
     _authorize(caller, ctx, binding)
+    _check_instructions(req, binding)
     job = frontend.job(binding, req.input, req.speed, req.response_format, None, "input")
-    if req.stream_format == "audio":
-        return _stream(frontend, metrics, job, "openai", started)
     if req.stream_format == "sse":
-        raise Problem(
-            400,
-            "unsupported-stream-format",
-            "Unsupported stream format",
-            "stream_format sse is not supported; use audio",
-            field="stream_format",
-        )
+        # formats that cannot be sent as they are made are made first (a failure is then a plain 4xx/5xx)
+        whole = None if job.format in _STREAMED else (await _run(frontend, job)).audio
+        return _sse(frontend, metrics, job, started, whole)
+    if req.stream_format == "audio" and job.format in _STREAMED:
+        return _stream(frontend, metrics, job, "openai", started)
     out = await _run(frontend, job)
     _record(metrics, "openai", job, out, started)
     return _audio_response(job, out)

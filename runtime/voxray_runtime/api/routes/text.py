@@ -20,6 +20,7 @@ from voxray_runtime.api.deps import Caller, Context, SecurityStateDep, TextFront
 from voxray_runtime.api.errors import Problem, problem_responses
 from voxray_runtime.api.guard import RequestContext
 from voxray_runtime.api.metrics import TextMetrics
+from voxray_runtime.api.openai_compat import finish_reason
 from voxray_runtime.api.text_schemas import (
     AssistantMessage,
     ChatChoice,
@@ -47,7 +48,7 @@ _RESPONSES: dict[int | str, dict[str, object]] = {
         "description": "the completion (JSON), or with stream=true server-sent events of chunks",
         "content": {"text/event-stream": {"schema": {"type": "string"}}},
     },
-    **problem_responses(400, 401, 403, 413, 422, 429, 500, 503, 504),
+    **problem_responses(400, 401, 403, 413, 422, 429, 500, 503, 504, openai=True),
 }
 
 
@@ -90,19 +91,19 @@ def _note_done(
 def _chunk(
     job: TextJob, delta: dict[str, Any] | None, text: str | None, finish: str | None
 ) -> dict[str, Any]:
+    """One chunk as OpenAI streams it (``finish_reason`` null until the last choice chunk)."""
+    head = {"created": job.created, "model": job.model.id, "system_fingerprint": job.model.system_fingerprint}
     if job.route == "chat":
         return {
             "id": f"chatcmpl-{job.request_id}",
             "object": "chat.completion.chunk",
-            "created": job.created,
-            "model": job.model.id,
+            **head,
             "choices": [{"index": 0, "delta": delta or {}, "finish_reason": finish, "logprobs": None}],
         }
     return {
         "id": f"cmpl-{job.request_id}",
         "object": "text_completion",
-        "created": job.created,
-        "model": job.model.id,
+        **head,
         "choices": [{"index": 0, "text": text or "", "finish_reason": finish, "logprobs": None}],
     }
 
@@ -135,16 +136,16 @@ async def _stream(
                     yield _sse(_chunk(job, {"content": ev["text"]}, ev["text"], None))
                 elif kind == "done":
                     _note_done(ctx, metrics, job, ev, ttft)
-                    yield _sse(_chunk(job, {}, "", str(ev["finish_reason"])))
+                    yield _sse(_chunk(job, {}, "", finish_reason(str(ev["finish_reason"]))))
                     if job.include_usage:
                         yield _sse(_chunk(job, None, None, None) | {"choices": [], "usage": usage_of(ev)})
                     break
                 else:  # an error after the stream began: say so in the stream, as OpenAI does
                     status = int(ev.get("status", 500))
                     ctx.problem = str(ev.get("slug", "generation-failed"))
-                    yield _sse(
-                        {"error": {"message": ev.get("detail", ""), "type": ctx.problem, "code": status}}
-                    )
+                    failed = {"detail": "generation failed"} | ev | {"status": status, "slug": ctx.problem}
+                    # OpenAI's error object, with the HTTP status it would have had beside it
+                    yield _sse({"error": _problem(failed).openai_error(), "status": status})
                     break
             yield b"data: [DONE]\n\n"
         except BaseException:
@@ -171,7 +172,8 @@ async def _answer(
     _note_done(ctx, metrics, job, res, None if ttft is None else float(ttft))
     metrics.request(job.model.id, job.route, 200)
     usage = UsageInfo(**usage_of(res))
-    finish = str(res["finish_reason"])
+    finish = finish_reason(str(res["finish_reason"]))
+    fingerprint = job.model.system_fingerprint
     if job.route == "chat":
         return ChatCompletion(
             id=f"chatcmpl-{job.request_id}",
@@ -179,6 +181,7 @@ async def _answer(
             model=job.model.id,
             choices=[ChatChoice(message=AssistantMessage(content=str(res["text"])), finish_reason=finish)],
             usage=usage,
+            system_fingerprint=fingerprint,
         )
     return TextCompletion(
         id=f"cmpl-{job.request_id}",
@@ -186,6 +189,7 @@ async def _answer(
         model=job.model.id,
         choices=[CompletionChoice(text=str(res["text"]), finish_reason=finish)],
         usage=usage,
+        system_fingerprint=fingerprint,
     )
 
 
@@ -219,7 +223,7 @@ async def completions(
     """Completion (OpenAI-compatible): the prompt is continued as it is."""
     started = time.perf_counter()
     ctx.action = "generate"
-    security.note_text(ctx, req.prompt if isinstance(req.prompt, str) else "".join(req.prompt))
+    security.note_text(ctx, req.prompt_text)
     model = text.resolve(req.model)
     _authorize(caller, ctx, model)
     return await _answer(text, metrics, ctx, completion_job(req, model), started)

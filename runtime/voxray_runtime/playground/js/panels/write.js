@@ -58,7 +58,7 @@ async function streamChat(body, signal, onText) {
       const chunk = JSON.parse(data);
       if (chunk.error) {
         const e = chunk.error;
-        throw new ApiError(e.code || 500, { title: "Generation failed", detail: e.message }, `Generation failed: ${e.message}`);
+        throw new ApiError(chunk.status || 500, { title: "Generation failed", detail: e.message }, `Generation failed: ${e.message}`);
       }
       if (chunk.usage) out.usage = chunk.usage;
       for (const choice of chunk.choices || []) {
