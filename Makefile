@@ -88,10 +88,11 @@ test-fast: install ## the pure unit tests only
 screenshots: install ## retake the Playground's screenshots in docs/playground (headless Chromium, real Serve app)
 	VOXRAY_SCREENSHOT_DIR=docs/playground $(BIN)/python -m pytest tests/playground/test_accessibility_and_layout.py -k screenshots $(PYTEST_ARGS)
 
-lint: install ## ruff, formatting and mypy --strict
+lint: install ## ruff, formatting, mypy --strict and the layer rules (import-linter)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	PYTHONPATH=runtime:operator $(BIN)/lint-imports --no-cache
 
 format: install
 	$(BIN)/ruff format .

@@ -110,7 +110,7 @@ def start_local_serve(port: int) -> None:
     import ray
     from ray import serve
 
-    from voxray_runtime.cli import LOCAL_WORKER_NICENESS
+    from voxray_runtime.commands.local import LOCAL_WORKER_NICENESS
 
     for key, value in LOCAL_WORKER_NICENESS.items():
         os.environ.setdefault(key, value)  # Ray's default (15) starves the replicas under any other load

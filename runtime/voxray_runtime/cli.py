@@ -13,35 +13,9 @@ import importlib.metadata
 import sys
 from collections.abc import Sequence
 
-from voxray_runtime.commands.local import (
-    DEFAULT_HOST,
-    DEFAULT_PORT,
-    LOCAL_WORKER_NICENESS,
-    serve_app,
-    start_local_ray,
-)
-from voxray_runtime.commands.local import wait_ready as _wait_ready
 from voxray_runtime.commands.serve import add_serve_arguments, cmd_serve
-from voxray_runtime.commands.serve_security import InsecureServeError, is_loopback, serve_security
 from voxray_runtime.commands.voices import cmd_voices
 from voxray_runtime.spec.documents import SpecError
-
-#: what tests, benchmarks and plugins import from here
-__all__ = [
-    "DEFAULT_HOST",
-    "DEFAULT_PORT",
-    "LOCAL_WORKER_NICENESS",
-    "InsecureServeError",
-    "_wait_ready",
-    "build_parser",
-    "cmd_serve",
-    "cmd_voices",
-    "is_loopback",
-    "main",
-    "serve_app",
-    "serve_security",
-    "start_local_ray",
-]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -113,7 +113,7 @@ def write_app(serve_base: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     test packages (the session's Ray has two)."""
     from ray import serve
 
-    from voxray_runtime.cli import _wait_ready
+    from voxray_runtime.commands.local import wait_ready as _wait_ready
     from voxray_runtime.models import default_models, default_text_models
     from voxray_runtime.serve.app import build_app
 

@@ -14,7 +14,7 @@ import httpx
 import pytest
 import yaml
 
-from voxray_runtime.cli import _wait_ready
+from voxray_runtime.commands.local import wait_ready as _wait_ready
 
 GEMMA_ID = "gemma-3-270m-q4_k_m"
 

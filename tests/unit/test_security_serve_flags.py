@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from voxray_runtime.cli import InsecureServeError, build_parser, is_loopback, serve_security
+from voxray_runtime.cli import build_parser
+from voxray_runtime.commands.serve_security import InsecureServeError, is_loopback, serve_security
 
 
 @pytest.mark.parametrize(

@@ -159,8 +159,8 @@ def test_vllm_request_carries_the_sampling_parameters() -> None:
 
 
 def test_llamacpp_deployment_options() -> None:
-    from voxray_runtime.serve.app import text_model_options
     from voxray_runtime.serve.args import AppArgs
+    from voxray_runtime.serve.options import text_model_options
 
     args = AppArgs.model_validate(
         {

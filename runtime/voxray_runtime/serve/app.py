@@ -21,8 +21,6 @@ from voxray_runtime.serve.ingress import Ingress
 from voxray_runtime.serve.model import TTSModel
 from voxray_runtime.serve.options import ingress_options, model_options, text_model_options
 
-__all__ = ["build_app", "ingress_options", "model_options", "text_model_options"]
-
 
 def build_app(args: dict[str, Any]) -> Application:
     """Typed app builder for serveConfigV2 and ``serve run``."""
@@ -43,7 +41,7 @@ def build_app(args: dict[str, Any]) -> Application:
             from voxray_runtime.serve.text import TextLLM
 
             text = serve.deployment(**text_model_options(t, app_args))(TextLLM)
-            text_handles[t.name] = text.bind(t.name, t.spec.to_wire())
+            text_handles[t.name] = text.bind(t.name, t.spec)
     ingress = serve.deployment(**ingress_options(app_args))(Ingress)
     app: Application = ingress.bind(app_args, handles, text_handles)
     return app

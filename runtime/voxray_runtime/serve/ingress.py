@@ -14,7 +14,6 @@ from ray.serve.exceptions import BackPressureError
 from ray.serve.handle import DeploymentHandle, DeploymentResponseGenerator
 
 from voxray_runtime.api.app import create_app
-from voxray_runtime.api.metrics import ServeMetrics, ServeTextMetrics
 from voxray_runtime.api.schemas import ModelInfo
 from voxray_runtime.api.service import BackendOverloadedError, BackendTimeoutError, SpeechFrontend
 from voxray_runtime.api.text_service import TextFrontend, TextModelEntry
@@ -24,6 +23,7 @@ from voxray_runtime.security.authn import Authenticator
 from voxray_runtime.security.config import SecurityArgs
 from voxray_runtime.security.logs import configure_json_logging
 from voxray_runtime.serve.args import AppArgs
+from voxray_runtime.serve.metrics import ServeMetrics, ServeTextMetrics
 from voxray_runtime.serve.text_backend import HandleTextBackend
 from voxray_runtime.speech.job import SpeechJob, SpeechResult
 from voxray_runtime.storage.retention import RetentionSweeper

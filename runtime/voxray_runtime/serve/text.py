@@ -77,14 +77,14 @@ def request_of(payload: dict[str, Any]) -> str | list[dict[str, str]]:
 
 
 class TextLLM:
-    def __init__(self, name: str, spec: dict[str, Any]) -> None:
+    def __init__(self, name: str, spec: TextModelSpec) -> None:
         configure_json_logging()
         from ray.serve import metrics
 
         from voxray_runtime.engines.text.llamacpp import LlamaCppEngine
 
         self.name = name
-        self.spec = TextModelSpec.model_validate(spec)
+        self.spec = spec
         self.model_id = self.spec.model_id(name)
         self.engine = LlamaCppEngine.from_spec(self.spec, name=name)
         tags = {"model": self.model_id}
