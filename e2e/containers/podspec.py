@@ -6,7 +6,7 @@ wrong command, env, port, mount or security context in a builder fails there. No
 spec: every field comes from the rendered object, and what KubeRay adds is derived the way KubeRay does
 (ray-operator/controllers/ray/common/pod.go and job.go, KubeRay 1.x):
 
-- the Ray container's command: ``/bin/bash -lc -- "ulimit -n 65536; ray start ..."`` with the group's
+- the Ray container's command: ``/bin/bash -c -- "ulimit -n 65536; ray start ..."`` with the group's
   ``rayStartParams`` completed by KubeRay's defaults (``--block``, ``--metrics-export-port=8080``,
   ``--dashboard-agent-listen-port=52365``, the head's ``--dashboard-host=0.0.0.0``, the worker's
   ``--address=<head service>:6379``, ``--num-cpus``/``--memory`` from the container's limits, and
@@ -41,7 +41,9 @@ DEFAULT_METRICS_PORT = 8080
 DEFAULT_DASHBOARD_AGENT_LISTEN_PORT = 52365
 DEFAULT_GCS_PORT = 6379
 DEFAULT_DASHBOARD_PORT = 8265
-RAY_CONTAINER_COMMAND = ["/bin/bash", "-lc", "--"]
+#: utils.GetContainerCommand: a login shell (-l) only where KubeRay runs with ENABLE_LOGIN_SHELL=true
+RAY_CONTAINER_COMMAND = ["/bin/bash", "-c", "--"]
+SUBMITTER_COMMAND = ["/bin/bash", "-ce", "--"]
 ULIMIT = "ulimit -n 65536"
 
 _SUFFIXES = {

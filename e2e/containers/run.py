@@ -561,7 +561,7 @@ def check_speechbatch(session: Session, image: str) -> None:
     )
     dashboard = f"{podspec.head_service(cluster.cluster, NAMESPACE)}:{podspec.DEFAULT_DASHBOARD_PORT}"
     if run.entrypoint is None:  # KubeRay's submitter command
-        run.entrypoint = ["/bin/bash", "-ce", "--"]
+        run.entrypoint = list(podspec.SUBMITTER_COMMAND)
         run.args = [podspec.job_submit_command(rayjob, dashboard, submission_id)]
     run.env += [("RAY_DASHBOARD_ADDRESS", dashboard), ("RAY_JOB_SUBMISSION_ID", submission_id)]
     run.hosts[podspec.head_service(cluster.cluster, NAMESPACE)] = cluster.head_ip

@@ -113,7 +113,7 @@ def test_rendered_head_and_worker_run_as_kuberay_builds_them(rayservice: dict[st
         spec["headGroupSpec"], "head", cluster="espeak-rc", namespace=NS, run_name="h", rayservice=True,
         autoscaling=True, secrets=secrets, image_user=1000,
     )  # fmt: skip
-    assert head.entrypoint == ["/bin/bash", "-lc", "--"]
+    assert head.entrypoint == ["/bin/bash", "-c", "--"]
     assert head.args
     assert head.args[0].startswith("ulimit -n 65536; ray start --head ")
     assert "--num-cpus=0" in head.args[0]
@@ -150,7 +150,7 @@ def test_rendered_head_and_worker_run_as_kuberay_builds_them(rayservice: dict[st
         assert flag in joined
     assert "--volume /k:/etc/voxray/api-keys:ro" in joined
     assert "--read-only" not in args, "the rendered Ray pods do not ask for a read-only root"
-    assert args[args.index("--entrypoint") + 1] == json.dumps(["/bin/bash", "-lc", "--"])
+    assert args[args.index("--entrypoint") + 1] == json.dumps(["/bin/bash", "-c", "--"])
     assert args[-2] == IMAGE
 
 
