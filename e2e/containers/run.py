@@ -35,6 +35,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -805,6 +806,14 @@ def main(argv: list[str] | None = None) -> int:
             return 1
     session = Session(engine)
     failed = True
+    # one bound for the whole run, whatever hangs: the handler raises in the main thread, cleanup follows
+    limit = int(os.environ.get("VOXRAY_E2E_TIMEOUT_SECONDS", "2700"))
+
+    def too_long(signum: int, frame: object) -> None:
+        raise E2EError(f"the container e2e ran past VOXRAY_E2E_TIMEOUT_SECONDS={limit}")
+
+    signal.signal(signal.SIGALRM, too_long)
+    signal.alarm(limit)
     timings: dict[str, float] = {}
     try:
         session.start()
@@ -829,6 +838,7 @@ def main(argv: list[str] | None = None) -> int:
 
         traceback.print_exc()
     finally:
+        signal.alarm(0)
         session.close(failed=failed)
     summary = ", ".join(f"{k} {v:.0f} s" for k, v in timings.items())
     log(
