@@ -220,7 +220,7 @@ def test_llama_cpp_is_compiled_in_a_builder_stage_and_copied_in() -> None:
     assert "g++" not in runtime_runs, "no compiler in the runtime"
     assert "build-essential" not in runtime_runs, "no compiler in the runtime"
     assert any(w == "COPY" and "--from=llama-wheel" in r for w, r in runtime)
-    assert "/tmp/wheels/llama_cpp_python-" in runtime_runs
+    assert "/opt/voxray/wheels/llama_cpp_python-" in runtime_runs
 
 
 def test_runtime_layers_are_ordered_for_the_cache() -> None:
