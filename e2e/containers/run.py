@@ -171,8 +171,10 @@ class Session:
     def close(self, *, failed: bool) -> None:
         if failed:
             self.dump_logs()
-        if self.containers:
-            self.engine("rm", "-f", "-t", "0", *self.containers, check=False, timeout=180)
+        # by label, not by name: a name already removed would make the engine skip the rest
+        mine = self.engine("ps", "-aq", "--filter", f"label={LABEL}={self.id}", check=False).stdout.split()
+        for container in mine:
+            self.engine("rm", "-f", "-t", "0", container, check=False, timeout=120)
         self.engine("network", "rm", "-f", self.network, check=False)
         shutil.rmtree(self.root, ignore_errors=True)
         left = self.engine("ps", "-aq", "--filter", f"label={LABEL}={self.id}", check=False).stdout.split()
@@ -419,7 +421,14 @@ def check_image(session: Session, image: str) -> None:
         stored = client.post(f"{base}/v1/speech", json=body, headers={"X-API-Key": key}, timeout=300)
         if stored.status_code != 200:
             raise E2EError(f"store=true answered {stored.status_code}: {stored.text[:400]}")
-    listing = engine("exec", name, "bash", "-c", "stat -c '%U %s %n' /data/audio/e2e-store*", check=False)
+    listing = engine(
+        "exec",
+        name,
+        "bash",
+        "-c",
+        "find /data/audio -name 'e2e-store*' -printf '%u %s %p\\n' | grep .",
+        check=False,
+    )
     if listing.returncode != 0:
         raise E2EError(f"no stored file under /data/audio: {listing.stderr.strip()}")
     log(f"store=true wrote {listing.stdout.strip()}")
