@@ -611,6 +611,9 @@ def check_speechbatch(session: Session, image: str) -> None:
     if len(entries) != expected:
         raise E2EError(f"the manifest has {len(entries)} entries instead of {expected}")
     owners = {p.stat().st_uid for p in got}
+    summary = out_dir / "summary.json"
+    if summary.is_file():
+        log(f"summary.json: {summary.read_text(encoding='utf-8')[:400]}")
     log(
         f"batch complete after the kill: {len(got)} files, manifest of {len(entries)}, "
         f"owned by uid {owners}, "
