@@ -611,9 +611,15 @@ def check_speechbatch(session: Session, image: str) -> None:
     if len(entries) != expected:
         raise E2EError(f"the manifest has {len(entries)} entries instead of {expected}")
     owners = {p.stat().st_uid for p in got}
-    summary = out_dir / "summary.json"
-    if summary.is_file():
-        log(f"summary.json: {summary.read_text(encoding='utf-8')[:400]}")
+    summary_file = out_dir / "summary.json"
+    if not summary_file.is_file():
+        raise E2EError(f"no summary.json in {out_dir}")
+    summary = json.loads(summary_file.read_text(encoding="utf-8"))
+    counts = {k: summary.get(k) for k in ("total", "files", "rendered", "failed", "missing")}
+    if counts["files"] != expected or counts["failed"] or counts["missing"]:
+        raise E2EError(f"summary.json: {counts}")
+    retried = sum(1 for e in entries if int(e.get("attempts", 1) or 1) > 1)
+    log(f"summary.json: {counts}; {retried} file(s) needed more than one attempt")
     log(
         f"batch complete after the kill: {len(got)} files, manifest of {len(entries)}, "
         f"owned by uid {owners}, "
