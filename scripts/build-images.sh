@@ -75,6 +75,12 @@ ray_base="$(resolve_base ray)"
 node_base="$(resolve_base node)"
 python_base="$(resolve_base python)"
 meta=(--build-arg "VERSION=$version" --build-arg "REVISION=$revision" --build-arg "CREATED=$created")
+if [[ "$ENGINE" == podman ]]; then
+  # buildah 1.28 reuses a cached LABEL layer even when the build args in it changed (the stale revision
+  # and date would stay): set the three labels on the final image as well, which it always applies
+  meta+=(--label "org.opencontainers.image.version=$version" --label "org.opencontainers.image.revision=$revision"
+    --label "org.opencontainers.image.created=$created")
+fi
 
 build() { # NAME TAG ARGS...
   local name="$1" tag="$2" started=$SECONDS
@@ -92,5 +98,9 @@ build runtime "$runtime_image" -f Dockerfile.runtime --build-arg "RAY_IMAGE=$ray
 for tag in "$operator_image" "$runtime_image"; do
   size="$("$ENGINE" image inspect --format '{{.Size}}' "$tag")"
   printf '== images: %s  %s MB  (%s)\n' "$tag" "$((size / 1000000))" "$("$ENGINE" image inspect --format '{{.Id}}' "$tag" | cut -c1-19)"
+done
+for tag in "$operator_image" "$runtime_image"; do
+  labelled="$("$ENGINE" image inspect --format '{{index .Labels "org.opencontainers.image.revision"}}' "$tag")"
+  [[ "$labelled" == "$revision" ]] || engine_die "$tag is labelled with revision $labelled, not $revision"
 done
 echo "== images: bases: runtime FROM $ray_base, voices FROM $node_base, operator FROM $python_base"
