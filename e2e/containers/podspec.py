@@ -46,17 +46,17 @@ RAY_CONTAINER_COMMAND = ["/bin/bash", "-c", "--"]
 SUBMITTER_COMMAND = ["/bin/bash", "-ce", "--"]
 ULIMIT = "ulimit -n 65536"
 
-_SUFFIXES = {
-    "Ki": 2**10,
-    "Mi": 2**20,
-    "Gi": 2**30,
-    "Ti": 2**40,
-    "k": 10**3,
-    "M": 10**6,
-    "G": 10**9,
-    "T": 10**12,
+_SUFFIXES: dict[str, Decimal] = {
+    "Ki": Decimal(2**10),
+    "Mi": Decimal(2**20),
+    "Gi": Decimal(2**30),
+    "Ti": Decimal(2**40),
+    "k": Decimal(10**3),
+    "M": Decimal(10**6),
+    "G": Decimal(10**9),
+    "T": Decimal(10**12),
     "m": Decimal("0.001"),
-    "": 1,
+    "": Decimal(1),
 }
 
 
@@ -69,7 +69,7 @@ def quantity(value: str | int | float) -> Decimal:
     match = re.fullmatch(r"([0-9.]+)([a-zA-Z]*)", str(value).strip())
     if not match or match.group(2) not in _SUFFIXES:
         raise PodSpecError(f"not a resource quantity: {value!r}")
-    return Decimal(match.group(1)) * Decimal(_SUFFIXES[match.group(2)])
+    return Decimal(match.group(1)) * _SUFFIXES[match.group(2)]
 
 
 def _ceil(value: Decimal) -> int:

@@ -488,12 +488,11 @@ def check_rayservice(session: Session, image: str) -> None:
         nodes_ingress = [cluster.head, *cluster.workers]
         for node in nodes_ingress:
             base = f"http://{session.port(node, 8000)}"
-            wait_until(
-                f"/readyz on {node}",
-                lambda base=base: client.get(f"{base}/readyz").status_code == 200,
-                180,
-                3,
-            )
+
+            def ready(base: str = base) -> bool:
+                return client.get(f"{base}/readyz").status_code == 200
+
+            wait_until(f"/readyz on {node}", ready, 180, 3)
             body = {"model": model, "input": "Hello from a Ray cluster in containers.", "voice": "alloy"}
             denied = client.post(f"{base}/v1/audio/speech", json=body)
             if denied.status_code != 401:
