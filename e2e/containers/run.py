@@ -102,6 +102,10 @@ class Engine:
                 subprocess.run(["docker", "info"], capture_output=True, timeout=30, check=False).returncode
                 == 0
             )
+        if forced == "docker" and not docker_ok:
+            raise SystemExit(
+                "e2e-containers: VOXRAY_ENGINE=docker but the Docker daemon does not answer (docker info)"
+            )
         if docker_ok:
             self.name = "docker"
         elif forced in ("", "podman") and shutil.which("podman"):
