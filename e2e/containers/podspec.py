@@ -491,8 +491,14 @@ def ray_container_run(
     return run
 
 
-def engine_args(run: ContainerRun, host_paths: Mapping[str, str], *, network: str | None = None) -> list[str]:
-    """``<engine> run`` arguments (without ``run`` itself) for ``run``; ``host_paths``: volume -> folder."""
+def engine_args(
+    run: ContainerRun, host_paths: Mapping[str, str], *, network: str | None = None, engine: str = "podman"
+) -> list[str]:
+    """``<engine> run`` arguments (without ``run`` itself) for ``run``; ``host_paths``: volume -> folder.
+
+    Works for podman and Docker: the entrypoint is its first word (``--entrypoint`` takes one executable in
+    Docker) and the rest of it goes before the args; a read-only root gets no tmpfs mounts (podman adds
+    some unless told not to, Docker none, Kubernetes none)."""
     args = ["--name", run.name, "--detach"]
     if network:
         args += ["--network", network]
@@ -501,7 +507,7 @@ def engine_args(run: ContainerRun, host_paths: Mapping[str, str], *, network: st
     for group in run.groups:
         args += ["--group-add", str(group)]
     if run.read_only_root:
-        args += ["--read-only", "--read-only-tmpfs=false"]
+        args += ["--read-only", "--read-only-tmpfs=false"] if engine == "podman" else ["--read-only"]
     for cap in run.cap_drop:
         args += ["--cap-drop", cap]
     for cap in run.cap_add:
@@ -528,8 +534,8 @@ def engine_args(run: ContainerRun, host_paths: Mapping[str, str], *, network: st
         args += ["--volume", f"{host_paths[volume]}:{path}:{'ro' if read_only else 'rw'}"]
     if run.workdir:
         args += ["--workdir", run.workdir]
-    if run.entrypoint is not None:
-        args += ["--entrypoint", json.dumps(run.entrypoint)]
+    if run.entrypoint:
+        args += ["--entrypoint", run.entrypoint[0]]
     args.append(run.image)
-    args += run.args or []
+    args += [*(run.entrypoint or [])[1:], *(run.args or [])]
     return args

@@ -136,6 +136,12 @@ class Engine:
             )
         return result
 
+    def remove(self, *names: str) -> None:
+        """Remove containers at once (no grace period), one by one: a missing one must not stop the rest."""
+        stop_now = ["-t", "0"] if self.name == "podman" else []
+        for name in names:
+            self("rm", "-f", *stop_now, name, check=False, timeout=120)
+
     def image_user(self, image: str) -> int | None:
         user = self("image", "inspect", "--format", "{{.Config.User}}", image).stdout.strip().split(":")[0]
         return int(user) if user.isdigit() else None
@@ -160,7 +166,7 @@ class Session:
         old = self.engine("ps", "-aq", "--filter", f"label={LABEL}", check=False).stdout.split()
         if old:
             log(f"removing {len(old)} container(s) left by an earlier run")
-            self.engine("rm", "-f", "-t", "0", *old, check=False, timeout=120)
+            self.engine.remove(*old)
         for line in self.engine("network", "ls", "--format", "{{.Name}}", check=False).stdout.split():
             if line.startswith("voxray-e2e-"):
                 self.engine("network", "rm", "-f", line, check=False)
@@ -178,7 +184,7 @@ class Session:
         # by label, not by name: a name already removed would make the engine skip the rest
         mine = self.engine("ps", "-aq", "--filter", f"label={LABEL}={self.id}", check=False).stdout.split()
         for container in mine:
-            self.engine("rm", "-f", "-t", "0", container, check=False, timeout=120)
+            self.engine.remove(container)
         self.engine("network", "rm", "-f", self.network, check=False)
         shutil.rmtree(self.root, ignore_errors=True)
         left = self.engine("ps", "-aq", "--filter", f"label={LABEL}={self.id}", check=False).stdout.split()
@@ -225,7 +231,7 @@ class Session:
         path.chmod(mode)
 
     def run(self, run: ContainerRun, folders: Mapping[str, str]) -> str:
-        args = podspec.engine_args(run, folders, network=self.network)
+        args = podspec.engine_args(run, folders, network=self.network, engine=self.engine.name)
         args[0:0] = ["--label", f"{LABEL}={self.id}"]
         self.containers.append(run.name)
         self.engine("run", *args, timeout=180)
@@ -436,7 +442,7 @@ def check_image(session: Session, image: str) -> None:
     if listing.returncode != 0:
         raise E2EError(f"no stored file under /data/audio: {listing.stderr.strip()}")
     log(f"store=true wrote {listing.stdout.strip()}")
-    engine("rm", "-f", "-t", "0", name, check=False)
+    engine.remove(name)
 
 
 # ---- step 2: a VoiceModel's RayService -------------------------------------------------------------------
@@ -526,7 +532,7 @@ def check_rayservice(session: Session, image: str) -> None:
 
         wait_until("voxray's request metrics on the Ray metrics export port", metrics, 120, 5)
         log("metrics: ray_voxray_requests_total and Ray's node metrics on port 8080")
-    session.engine("rm", "-f", "-t", "0", cluster.head, *cluster.workers, check=False, timeout=120)
+    session.engine.remove(cluster.head, *cluster.workers)
 
 
 # ---- step 3: a SpeechBatch's RayJob ----------------------------------------------------------------------
@@ -628,7 +634,7 @@ def check_speechbatch(session: Session, image: str) -> None:
         f"owned by uid {owners}, "
         f"{time.monotonic() - started:.0f} s in all"
     )
-    session.engine("rm", "-f", "-t", "0", cluster.head, *cluster.workers, submitter, check=False, timeout=120)
+    session.engine.remove(cluster.head, *cluster.workers, submitter)
 
 
 # ---- step 4: the operator image against the API server emulator -----------------------------------------
@@ -714,10 +720,11 @@ def check_operator(session: Session, operator_image: str, runtime_image: str) ->
         "import time; time.sleep(1800)",
     )
     network = json.loads(session.engine("network", "inspect", session.network).stdout)[0]
-    subnets = network.get("subnets") or []
-    if not subnets or not subnets[0].get("gateway"):
+    gateways = [s.get("gateway") for s in network.get("subnets") or []]  # podman
+    gateways += [c.get("Gateway") for c in (network.get("IPAM") or {}).get("Config") or []]  # Docker
+    if not any(gateways):
         raise E2EError(f"network {session.network} has no gateway address: {json.dumps(network)[:400]}")
-    host = str(subnets[0]["gateway"])
+    host = str(next(g for g in gateways if g))
     emulator = Emulator(host)
     url = emulator.start()
     try:
@@ -794,7 +801,7 @@ def check_operator(session: Session, operator_image: str, runtime_image: str) ->
         log("operator /healthz 200, /metrics counts the VoiceModel reconcile")
     finally:
         # the operator's watches hold connections to the emulator open: stop it first
-        session.engine("rm", "-f", "-t", "0", *session.containers[-2:], check=False, timeout=120)
+        session.engine.remove(*session.containers[-2:])
         emulator.stop()
 
 

@@ -150,8 +150,11 @@ def test_rendered_head_and_worker_run_as_kuberay_builds_them(rayservice: dict[st
         assert flag in joined
     assert "--volume /k:/etc/voxray/api-keys:ro" in joined
     assert "--read-only" not in args, "the rendered Ray pods do not ask for a read-only root"
-    assert args[args.index("--entrypoint") + 1] == json.dumps(["/bin/bash", "-c", "--"])
-    assert args[-2] == IMAGE
+    assert args[args.index("--entrypoint") + 1] == "/bin/bash"
+    assert args[-4:-1] == [IMAGE, "-c", "--"], (
+        "the rest of the command goes after the image (Docker and podman)"
+    )
+    assert args[-1] == worker.args[0]
 
 
 def test_rendered_volumes_become_host_folders(rayservice: dict[str, Any]) -> None:
