@@ -24,6 +24,7 @@ export RAY_USAGE_STATS_ENABLED := 0
 
 
 .PHONY: help install system-deps weights test-tools run serve batch test test-fast screenshots lint format bench eval crds e2e clean
+.PHONY: container-deps images e2e-containers
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -112,6 +113,31 @@ crds: install ## regenerate crds/ from the pydantic models
 
 e2e: install ## end-to-end on kind (needs docker and kind)
 	VOXRAY_E2E=1 $(BIN)/python -m pytest e2e -v
+
+# ---- images: both images built, and what the operator renders run as containers ----------------------
+# Docker (with BuildKit) where its daemon answers, else podman/buildah (scripts/container-engine.sh).
+# IMAGE_PREFIX names the images (a localhost/ name is never pushed by accident); BASES=auto uses each
+# real base image where it can be pulled, else a stand-in built from Debian's archive (scripts/standin-bases.sh).
+CONTAINER_PACKAGES := podman buildah runc debootstrap
+IMAGE_PREFIX ?= localhost/voxray
+BASES ?= auto
+
+container-deps: ## podman, buildah, runc, debootstrap (Debian packages) unless a Docker daemon answers
+	@if command -v docker >/dev/null && timeout 20 docker info >/dev/null 2>&1; then exit 0; fi; \
+	missing=""; for p in $(CONTAINER_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null \
+	      || { echo "container-deps: apt-get install$$missing failed: the images cannot be built here"; exit 1; }; \
+	  else echo "container-deps: no Docker daemon answers and these are missing:$$missing (run: sudo apt-get install$$missing)"; exit 1; fi; \
+	fi
+
+images: container-deps ## build the runtime (CPU) and operator images (Docker/BuildKit, else podman; BASES=auto|real|standin)
+	IMAGE_PREFIX='$(IMAGE_PREFIX)' BASES='$(BASES)' bash scripts/build-images.sh
+
+e2e-containers: install container-deps ## run `voxray render`'s RayService, RayJob and the operator as containers (after make images)
+	IMAGE_PREFIX='$(IMAGE_PREFIX)' $(BIN)/python e2e/containers/run.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build *.egg-info

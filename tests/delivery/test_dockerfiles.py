@@ -1,6 +1,7 @@
 """Both Dockerfiles lint clean with hadolint, explain every ignore, pin their bases, run as non-root,
-carry OCI labels, hold no secrets, and agree with pyproject.toml on versions and extras. No image can
-be built here (no Docker engine): the e2e suite builds and runs them."""
+carry OCI labels, hold no secrets, agree with pyproject.toml on versions and extras, and keep the
+runtime image's build order (compiler in a builder stage, caches that hold). `make images` builds them
+and `make e2e-containers` runs them (e2e/containers/run.py); these checks need neither."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from delivery_lib import REPO
@@ -189,3 +191,101 @@ def test_operator_imports_nothing_outside_its_extra() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
     )
     assert result.stdout.strip() == "[]", f"the operator imports modules of other extras: {result.stdout}"
+
+
+# ---- the runtime image's build order and its defects fixed (issue: delivery proven) ---------------------
+def _runtime_stage(name: str) -> list[tuple[str, str]]:
+    for stage in _stages(DOCKERFILES["Dockerfile.runtime"]):
+        if stage and stage[0][0] == "FROM" and stage[0][1].endswith(f" AS {name}"):
+            return stage
+    raise AssertionError(f"Dockerfile.runtime has no stage {name}")
+
+
+def test_llama_cpp_is_compiled_in_a_builder_stage_and_copied_in() -> None:
+    """Ray's CPU images have no compiler: the wheel is built beside one and only the wheel travels."""
+    builder = _runtime_stage("llama-wheel")
+    runtime = _runtime_stage("runtime")
+    builder_runs = " ".join(rest for word, rest in builder if word == "RUN")
+    assert "g++" in builder_runs
+    assert "pip wheel" in builder_runs
+    assert "llama-cpp-python==${LLAMA_CPP_PYTHON_VERSION}" in builder_runs
+    assert "-DGGML_NATIVE=OFF" in builder_runs, "built for any node, not the build host"
+    pin = re.search(r"llama-cpp-python==([0-9.]+)", PYPROJECT)
+    assert pin
+    version = dict(
+        re.findall(r"^ARG (\w+)=(\S+)", "\n".join(f"ARG {r}" for w, r in builder if w == "ARG"), re.M)
+    )
+    assert version.get("LLAMA_CPP_PYTHON_VERSION") == pin.group(1), "the wheel must be pyproject.toml's pin"
+    runtime_runs = " ".join(rest for word, rest in runtime if word == "RUN")
+    assert "g++" not in runtime_runs, "no compiler in the runtime"
+    assert "build-essential" not in runtime_runs, "no compiler in the runtime"
+    assert any(w == "COPY" and "--from=llama-wheel" in r for w, r in runtime)
+    assert "/opt/voxray/wheels/llama_cpp_python-" in runtime_runs
+
+
+def test_runtime_layers_are_ordered_for_the_cache() -> None:
+    """Heavy layers first, sources after them, build metadata last (a new CREATED rebuilds seconds)."""
+    runtime = _runtime_stage("runtime")
+    words = [(w, r) for w, r in runtime]
+
+    def index(predicate: Any) -> int:
+        return next(i for i, item in enumerate(words) if predicate(item))
+
+    apt = index(lambda item: item[0] == "RUN" and "apt-get install" in item[1])
+    deps = index(lambda item: item[0] == "RUN" and "-r /tmp/requirements.txt" in item[1])
+    wheel = index(lambda item: item[0] == "COPY" and "--from=llama-wheel" in item[1])
+    sources = index(lambda item: item[0] == "COPY" and "runtime/" in item[1])
+    meta = [
+        i
+        for i, (w, r) in enumerate(words)
+        if w == "ARG" and r.split("=")[0] in ("VERSION", "REVISION", "CREATED")
+    ]
+    assert len(meta) == 3
+    assert apt < wheel < deps < sources < min(meta), (
+        "apt, llama.cpp wheel, dependencies, sources, then metadata"
+    )
+    copies_before_deps = [r for w, r in words[:deps] if w == "COPY" and "--from" not in r]
+    assert copies_before_deps == ["--chown=1000:100 pyproject.toml /tmp/voxray-src/pyproject.toml"], (
+        "only pyproject.toml may come before the dependency layer"
+    )
+    operator = _stages(DOCKERFILES["Dockerfile.operator"])[-1]
+    op_meta = [
+        i for i, (w, r) in enumerate(operator) if w == "ARG" and r.split("=")[0] in ("VERSION", "CREATED")
+    ]
+    op_copy = [i for i, (w, _) in enumerate(operator) if w == "COPY"]
+    assert op_meta
+    assert min(op_meta) > max(op_copy), "the operator's build metadata comes after its venv"
+
+
+def test_output_dir_exists_and_belongs_to_uid_1000() -> None:
+    runtime = _runtime_stage("runtime")
+    runs = " ".join(rest for word, rest in runtime if word == "RUN")
+    env = " ".join(rest for word, rest in runtime if word == "ENV")
+    assert "VOXRAY_OUTPUT_DIR=/data/audio" in env
+    assert "mkdir -p /data/audio" in runs
+    assert "chown 1000:100 /data /data/audio" in runs
+
+
+def test_default_command_refuses_without_credentials_on_purpose_and_says_how() -> None:
+    text = DOCKERFILES["Dockerfile.runtime"].read_text(encoding="utf-8")
+    cmd = [rest for word, rest in _runtime_stage("runtime") if word == "CMD"]
+    assert cmd == ['["voxray", "serve", "--host", "0.0.0.0", "--port", "8000"]']
+    comment = text[: text.index('CMD ["voxray"')].rsplit("\n\n", 1)[-1]
+    assert "exits at once with status 2" in comment
+    assert "VOXRAY_API_KEYS_FILE=/etc/voxray/api-keys/keys.yaml" in comment
+    assert "--insecure-no-auth" in comment
+    docs = (REPO / "docs" / "operations.md").read_text(encoding="utf-8")
+    assert "VOXRAY_API_KEYS_FILE" in docs
+    assert "exit status 2" in docs
+
+
+def test_standin_containerfiles_lint_clean() -> None:
+    for path in sorted((REPO / "scripts" / "standin").glob("*.Containerfile")):
+        result = subprocess.run(
+            [_hadolint(), "--no-color", "--failure-threshold", "info", str(path)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "localhost/voxray-standin/" in path.read_text(encoding="utf-8"), "stand-ins are never pushable"
