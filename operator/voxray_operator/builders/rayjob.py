@@ -218,6 +218,16 @@ def kueue_labels(spec: SpeechBatchSpec) -> dict[str, str]:
     return labels
 
 
+def _rules(condition: dict[str, Any], policy: str, ttl: int, retention: int) -> list[dict[str, Any]]:
+    """The rules of one outcome; DeleteWorkers is followed by DeleteCluster once the retention is over
+    (KubeRay wants Workers <= Cluster TTLs for one condition), so a kept head does not outlive it."""
+    rules = [{"condition": {**condition, "ttlSeconds": ttl}, "policy": policy}]
+    if policy == "DeleteWorkers":
+        later = max(ttl, retention)
+        rules.append({"condition": {**condition, "ttlSeconds": later}, "policy": "DeleteCluster"})
+    return rules
+
+
 def deletion_rules(spec: SpeechBatchSpec, settings: BuildSettings) -> list[dict[str, Any]]:
     """KubeRay's ``deletionRules`` of ``spec.deletion`` (its defaults when absent): on success after the
     operator's cluster TTL (or ``afterSeconds``); on failure (jobStatus FAILED, or a deployment that
@@ -232,12 +242,9 @@ def deletion_rules(spec: SpeechBatchSpec, settings: BuildSettings) -> list[dict[
         failure = retention
     on_failure = deletion.on_failure.policy
     return [
-        {
-            "condition": {"jobStatus": "SUCCEEDED", "ttlSeconds": success},
-            "policy": deletion.on_success.policy,
-        },
-        {"condition": {"jobStatus": "FAILED", "ttlSeconds": failure}, "policy": on_failure},
-        {"condition": {"jobDeploymentStatus": "Failed", "ttlSeconds": failure}, "policy": on_failure},
+        *_rules({"jobStatus": "SUCCEEDED"}, deletion.on_success.policy, success, retention),
+        *_rules({"jobStatus": "FAILED"}, on_failure, failure, retention),
+        *_rules({"jobDeploymentStatus": "Failed"}, on_failure, failure, retention),
     ]
 
 

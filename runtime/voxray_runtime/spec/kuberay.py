@@ -79,9 +79,11 @@ DeletionPolicy = Literal["DeleteCluster", "DeleteWorkers", "DeleteNone"]
 
 class DeletionRuleSpec(SpecModel):
     #: DeleteCluster: the whole Ray cluster; DeleteWorkers: the workers (and their GPUs), the head (logs,
-    #: dashboard) stays; DeleteNone: nothing (the cluster stays until the SpeechBatch is deleted)
+    #: dashboard) stays until retention.ttlSecondsAfterFinished; DeleteNone: nothing (the cluster stays
+    #: until the SpeechBatch is deleted)
     policy: DeletionPolicy
-    #: seconds after the job ended; default: 0 on success, retention.ttlSecondsAfterFinished on failure
+    #: seconds after the job ended; default: on success the operator's batch cluster TTL (at most
+    #: retention.ttlSecondsAfterFinished), on failure retention.ttlSecondsAfterFinished (kept for debugging)
     after_seconds: int | None = Field(default=None, ge=0, le=INT32_MAX)
 
 
@@ -89,8 +91,10 @@ class DeletionSpec(SpecModel):
     """Cluster only, on the batch's own Ray cluster: KubeRay's RayJob ``deletionStrategy.deletionRules``.
 
     Default (also when this block is absent and the operator's ``batchDeletion`` is Rules): the cluster of
-    a batch that succeeded is deleted, that of a batch that failed is kept for debugging for
-    ``retention.ttlSecondsAfterFinished`` and then deleted.
+    a batch that succeeded is deleted after the operator's batch cluster TTL, that of a batch that failed
+    is kept for debugging for ``retention.ttlSecondsAfterFinished`` and then deleted. KubeRay v1.7 runs
+    these rules with its RayJobDeletionPolicy feature gate (beta, on by default); they replace
+    ``shutdownAfterJobFinishes`` and ``ttlSecondsAfterFinished`` (KubeRay refuses both together).
     """
 
     #: when the job succeeded (KubeRay jobStatus SUCCEEDED)
