@@ -209,12 +209,29 @@ class FakeKubeRay:
         if {k: st.get(k) for k in want} != want:
             await self.api.patch_status(k8s.RAYSERVICES, meta["namespace"], name, want)
 
+    @staticmethod
+    def _suspension(rj: dict[str, Any], deployment: str | None) -> dict[str, Any] | None:
+        """KubeRay's suspend transitions (rayjob_controller.go): a suspended job goes Initializing / Running
+        -> Suspending -> Suspended (its cluster deleted) and stays; unsuspended, Suspended -> New."""
+        suspend = (rj.get("spec") or {}).get("suspend") is True
+        if suspend and deployment in ("Initializing", "Running"):
+            return {"jobDeploymentStatus": "Suspending"}
+        if deployment == "Suspending":  # the cluster is deleted whatever suspend says by then
+            return {"jobDeploymentStatus": "Suspended", "jobStatus": "NEW"}
+        if not suspend and deployment == "Suspended":
+            return {"jobDeploymentStatus": None, "jobStatus": "NEW"}
+        return None
+
     async def _rayjob(self, rj: dict[str, Any]) -> None:
         meta, st = rj["metadata"], rj.get("status") or {}
         name = meta["name"]
         deployment = st.get("jobDeploymentStatus")
-        want: dict[str, Any]
-        if deployment is None:
+        want: dict[str, Any] | None = self._suspension(rj, deployment)
+        if want is not None:
+            pass
+        elif deployment == "Suspended":
+            return
+        elif deployment is None:
             want = {"jobDeploymentStatus": "Initializing", "jobId": f"{name}-job-1"}
         elif deployment == "Initializing":
             want = {
