@@ -173,6 +173,8 @@ class FakeKubeRay:
     #: RayJob name -> final jobStatus (SUCCEEDED / FAILED) once the test says it is done
     job_results: dict[str, str] = field(default_factory=dict)
     cluster_suffix: str = "x7k2p"
+    #: RayService name -> an upgrade KubeRay reports: extra conditions and a pendingServiceStatus
+    upgrades: dict[str, dict[str, Any]] = field(default_factory=dict)
     _task: asyncio.Task[None] | None = None
 
     async def _rayservice(self, rs: dict[str, Any]) -> None:
@@ -206,6 +208,10 @@ class FakeKubeRay:
                 "rayClusterStatus": {"readyWorkerReplicas": 1},
             },
         }
+        upgrade = self.upgrades.get(name)
+        if upgrade is not None:
+            want["conditions"] = want["conditions"] + upgrade["conditions"]
+            want["pendingServiceStatus"] = upgrade["pendingServiceStatus"]
         if {k: st.get(k) for k in want} != want:
             await self.api.patch_status(k8s.RAYSERVICES, meta["namespace"], name, want)
 
