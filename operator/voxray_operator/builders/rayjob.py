@@ -14,6 +14,14 @@ cluster, whose pods we cannot add volumes to.
 must never delete the cluster: ``shutdownAfterJobFinishes`` is false, and ``backoffLimit`` is left out
 because a KubeRay retry deletes the RayJob's cluster, which would be the VoiceModel's.
 
+A dedicated cluster's clean-up (:func:`dedicated_deletion`): KubeRay's ``deletionRules`` (``spec.deletion``
+or the operator's ``batch_deletion`` Rules: deleted on success, kept for debugging on failure), else
+``shutdownAfterJobFinishes`` with its TTL. ``spec.queueName`` (Kueue): the RayJob gets Kueue's queue (and
+priority) labels and ``suspend: true``; Kueue unsuspends it on admission. KubeRay suspends only a RayJob with
+``shutdownAfterJobFinishes`` (which excludes rules) and never in clusterSelector mode: such specs are refused
+by :func:`~voxray_operator.builders.validation.validate_batch_cluster_options`. Once created the RayJob is
+never patched (see :mod:`voxray_operator.reconcile.speechbatch`), so Kueue owns ``suspend``.
+
 Validation first (:func:`~voxray_operator.builders.validation.validate_rayjob`: what the batch refers to,
 with a reason and message), then a build that cannot fail (:func:`assemble_rayjob`); :func:`build_rayjob`
 does both. A dedicated cluster is assembled by :mod:`.cluster` from a plan made of :mod:`.workload` pieces.
