@@ -104,7 +104,7 @@ CEL_RULES: dict[str, list[Schema]] = {
             "message": "tensorParallelSize applies to engine vllm only",
         },
         {
-            "rule": "self.engine == 'vllm' || size(self.engineArgs) == 0",
+            "rule": "self.engine == 'vllm' || !has(self.engineArgs) || size(self.engineArgs) == 0",
             "message": "engineArgs applies to engine vllm only",
         },
         {
