@@ -121,7 +121,9 @@ def _admission(
             reason, message = Reason.QUEUED, f"waiting for Kueue to admit the RayJob from LocalQueue {queue}"
         conditions.set(ConditionType.ADMITTED, False, reason, message)
         return reason, message
-    conditions.set(ConditionType.ADMITTED, True, Reason.ADMITTED, f"Kueue admitted the RayJob from {queue}")
+    conditions.set(
+        ConditionType.ADMITTED, True, Reason.ADMITTED, f"Kueue admitted the RayJob from LocalQueue {queue}"
+    )
     return None
 
 
