@@ -270,9 +270,16 @@ def _one_weights_claim(models: Mapping[str, VoiceModelSpec]) -> str | None:
 
 def batch_warnings(spec: SpeechBatchSpec) -> list[str]:
     """What is allowed but probably not meant; handlers emit these as Warning events, render prints them."""
+    out = []
     if not spec.run_on.voice_model and not spec.output.volume_claim:
-        return [
+        out.append(
             "spec.output.volumeClaim is not set: the files go to an emptyDir of the batch's own Ray cluster "
             "and are lost when that cluster is deleted after the job"
-        ]
-    return []
+        )
+    deletion = spec.deletion
+    if deletion is not None and "DeleteNone" in (deletion.on_success.policy, deletion.on_failure.policy):
+        out.append(
+            "spec.deletion: DeleteNone keeps the batch's Ray cluster (and its GPUs) until the SpeechBatch is "
+            "deleted; DeleteWorkers keeps only the head for debugging"
+        )
+    return out

@@ -15,6 +15,7 @@ from tests.operator.schema.kuberay_schema import errors, kuberay_validator
 from tests.operator.unit.support import SETTINGS, example_documents
 from voxray_operator.builders import (
     BuildError,
+    batch_warnings,
     build_rayjob,
     build_rayservice,
     build_text_rayservice,
@@ -329,3 +330,10 @@ def test_the_rayjob_oracle_catches_what_kuberay_refuses(mutate: Any, words: str)
     assert rayjob_errors(job) == []
     mutate(job)
     assert any(words in e for e in rayjob_errors(job)), rayjob_errors(job)
+
+
+def test_a_cluster_kept_forever_is_warned_about() -> None:
+    keep = parse_spec("SpeechBatch", {**BATCH, "deletion": {"onFailure": {"policy": "DeleteNone"}}})
+    assert any("DeleteNone keeps" in w for w in batch_warnings(keep))
+    workers = parse_spec("SpeechBatch", {**BATCH, "deletion": {"onFailure": {"policy": "DeleteWorkers"}}})
+    assert not any("DeleteNone" in w for w in batch_warnings(workers))
