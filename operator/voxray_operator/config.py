@@ -56,6 +56,10 @@ class BuildFields(BaseModel):
     #: a dedicated batch cluster is deleted at most this long after its job finished (GPUs are not
     #: kept idle for the whole retention); the RayJob record itself follows spec.retention
     batch_cluster_ttl_seconds: int = Field(default=300, ge=0)
+    #: how a dedicated batch cluster is deleted when the SpeechBatch gives no ``deletion``: Rules (KubeRay's
+    #: deletionRules: deleted on success, kept ``retention.ttlSecondsAfterFinished`` on failure for
+    #: debugging) or Shutdown (shutdownAfterJobFinishes: deleted after ``batch_cluster_ttl_seconds``)
+    batch_deletion: Literal["Rules", "Shutdown"] = "Shutdown"
 
 
 class BuildSettings(BuildFields):

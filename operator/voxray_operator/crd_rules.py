@@ -20,6 +20,17 @@ def _cel_list(values: Sequence[object]) -> str:
     return "[" + ", ".join(f"'{v}'" if isinstance(v, str) else str(v) for v in values) + "]"
 
 
+#: an incremental upgrade needs Ray's autoscaler (builders.workload.autoscaler_enabled), as KubeRay checks
+_INCREMENTAL_NEEDS_AUTOSCALER = {
+    "rule": "!has(self.upgrade) || self.upgrade.strategy != 'NewClusterWithIncrementalUpgrade'"
+    " || self.autoscaling.enabled || self.replicas.max > self.replicas.min",
+    "message": "NewClusterWithIncrementalUpgrade needs Ray's autoscaler: set replicas.max above replicas.min "
+    "or enable autoscaling",
+}
+#: runOn.voiceModel is set (KubeRay's clusterSelector mode)
+_ON_VOICEMODEL = "(has(self.runOn.voiceModel) && size(self.runOn.voiceModel) > 0)"
+
+
 def _quantization_rule(engines: dict[str, tuple[str, ...]] = vm_spec.ENGINE_QUANTIZATIONS) -> str:
     table = ", ".join(f"'{engine}': {_cel_list(qs)}" for engine, qs in engines.items())
     return f"!has(self.quantization) || self.quantization in {{{table}}}[self.engine]"
@@ -54,6 +65,21 @@ CEL_RULES: dict[str, list[Schema]] = {
             "rule": "self.engine != 'vits' || (has(self.voices) && size(self.voices) > 0)",
             "message": "voices is required for engine vits: name the avatars the checkpoint speaks",
         },
+        _INCREMENTAL_NEEDS_AUTOSCALER,
+    ],
+    "UpgradeSpec": [
+        {
+            "rule": "self.strategy == 'NewClusterWithIncrementalUpgrade' ? has(self.incremental)"
+            " : !has(self.incremental)",
+            "message": "upgrade.incremental is required for strategy NewClusterWithIncrementalUpgrade, "
+            "and applies to it only",
+        }
+    ],
+    "IncrementalUpgradeSpec": [
+        {
+            "rule": "self.stepSizePercent <= self.maxSurgePercent",
+            "message": "stepSizePercent must be less than or equal to maxSurgePercent",
+        }
     ],
     "TextModelSpec": [
         {
@@ -78,7 +104,7 @@ CEL_RULES: dict[str, list[Schema]] = {
             "message": "tensorParallelSize applies to engine vllm only",
         },
         {
-            "rule": "self.engine == 'vllm' || size(self.engineArgs) == 0",
+            "rule": "self.engine == 'vllm' || !has(self.engineArgs) || size(self.engineArgs) == 0",
             "message": "engineArgs applies to engine vllm only",
         },
         {
@@ -86,6 +112,7 @@ CEL_RULES: dict[str, list[Schema]] = {
             " || has(self.weights.path)",
             "message": "engine llamacpp with weights.source huggingface needs weights.path (the GGUF file)",
         },
+        _INCREMENTAL_NEEDS_AUTOSCALER,
     ],
     "TextServingSpec": [
         {
@@ -112,7 +139,24 @@ CEL_RULES: dict[str, list[Schema]] = {
         {
             "rule": "has(self.input) != has(self.generate)",
             "message": "give exactly one of input (texts to speak) and generate (texts a TextModel writes)",
-        }
+        },
+        {
+            "rule": "!has(self.workloadPriorityClass) || has(self.queueName)",
+            "message": "workloadPriorityClass needs queueName (it is a Kueue priority)",
+        },
+        {
+            "rule": f"!has(self.queueName) || !{_ON_VOICEMODEL}",
+            "message": "a queued batch runs on its own Ray cluster: remove runOn.voiceModel or queueName",
+        },
+        {
+            "rule": f"!has(self.deletion) || !{_ON_VOICEMODEL}",
+            "message": "deletion applies to the batch's own Ray cluster, not to a VoiceModel's",
+        },
+        {
+            "rule": "!has(self.deletion) || !has(self.queueName)",
+            "message": "a queued batch's cluster is deleted after the job (KubeRay: a suspended RayJob "
+            "needs shutdownAfterJobFinishes, which excludes deletionRules): remove deletion or queueName",
+        },
     ],
     "BatchOutputSpec": [
         {

@@ -158,11 +158,18 @@ def crd(kind: CrdKind) -> Schema:
     }
 
 
+class _NoAliasDumper(yaml.SafeDumper):
+    """A list the schema shares between fields (one Literal's enum) is written out each time, no anchors."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
+
+
 def render_all() -> dict[str, str]:
     """File name -> YAML text of every CRD."""
     out: dict[str, str] = {}
     for kind in KINDS:
-        text = yaml.safe_dump(crd(kind), sort_keys=False, width=120, allow_unicode=True)
+        text = yaml.dump(crd(kind), Dumper=_NoAliasDumper, sort_keys=False, width=120, allow_unicode=True)
         out[f"{GROUP}_{kind.plural}.yaml"] = HEADER + text
     return out
 

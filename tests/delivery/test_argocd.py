@@ -516,3 +516,77 @@ def test_ignore_differences_name_what_the_operator_writes() -> None:
     readme = (ARGOCD / "README.md").read_text(encoding="utf-8")
     assert HISTORY_ANNOTATION in readme
     assert kopf_diffbase in readme
+
+
+# ---- KubeRay v1.7 options: an upgrade in progress, a batch queued in Kueue --------------------------------
+UPGRADE_SPEC = {
+    "engine": "kokoro",
+    "replicas": {"min": 1, "max": 4},
+    "upgrade": {
+        "strategy": "NewClusterWithIncrementalUpgrade",
+        "incremental": {"gatewayClassName": "istio", "stepSizePercent": 25, "intervalSeconds": 30},
+    },
+}
+
+
+def upgrading(condition: str = "UpgradeInProgress", pending_app: str = "RUNNING") -> dict[str, Any]:
+    rs = rayservice("True", "NonZeroServeEndpoints")
+    rs["status"]["conditions"].append({"type": condition, "status": "True", "reason": condition})
+    rs["status"]["pendingServiceStatus"] = {
+        "rayClusterName": "kokoro-raycluster-new",
+        "trafficRoutedPercent": 25,
+        "targetCapacity": 50,
+        "applicationStatuses": {"voxray": {"status": pending_app, "message": "boom"}},
+    }
+    return rs
+
+
+@pytest.mark.parametrize(
+    ("rs", "expected", "words"),
+    [
+        (
+            upgrading(),
+            "Progressing",
+            "Upgrading: KubeRay is rolling out a new Ray cluster: 25% of the traffic",
+        ),
+        (upgrading("RollbackInProgress"), "Progressing", "rolling back"),
+        (upgrading(pending_app="DEPLOY_FAILED"), "Degraded", "Upgrade failing: boom"),
+    ],
+    ids=["incremental", "rollback", "failing"],
+)
+def test_served_models_during_an_upgrade(rs: dict[str, Any], expected: str, words: str) -> None:
+    from voxray_operator.status import textmodel_status_from_rayservice, voicemodel_status_from_rayservice
+    from voxray_runtime.spec.textmodel import TextModelSpec
+    from voxray_runtime.spec.voicemodel import VoiceModelSpec
+
+    spec = VoiceModelSpec.model_validate(UPGRADE_SPEC)
+    status = voicemodel_status_from_rayservice(rs, generation=1, spec=spec, previous=None, now=NOW)
+    health, message = run_health("voxray.io/VoiceModel", voicemodel(status))
+    assert (health, words in message) == (expected, True), message
+    tspec = TextModelSpec.model_validate(
+        {"replicas": {"min": 1, "max": 4}, "upgrade": UPGRADE_SPEC["upgrade"]}
+    )
+    tstatus = textmodel_status_from_rayservice(
+        rs, name="kokoro", generation=1, spec=tspec, previous=None, now=NOW
+    )
+    assert run_health("voxray.io/TextModel", textmodel(tstatus))[0] == expected
+
+
+def queued_status(suspend: bool, deployment: str, previous: dict[str, Any] | None = None) -> dict[str, Any]:
+    from voxray_operator.status import speechbatch_status_from_rayjob
+
+    job = rayjob(deployment)
+    job["metadata"]["labels"] = {"kueue.x-k8s.io/queue-name": "gpu-batch"}
+    job["spec"] = {"suspend": suspend}
+    return speechbatch_status_from_rayjob(job, generation=1, progress=None, previous=previous, now=NOW)
+
+
+def test_a_queued_batch_is_suspended_until_kueue_admits_it() -> None:
+    queued = queued_status(True, "Suspended")
+    health, message = run_health("voxray.io/SpeechBatch", speechbatch(queued))
+    assert (health, "LocalQueue gpu-batch" in message) == ("Suspended", True), message
+    admitted = queued_status(False, "Initializing", queued)
+    assert run_health("voxray.io/SpeechBatch", speechbatch(admitted))[0] == "Progressing"
+    preempted = queued_status(True, "Suspending", admitted)
+    health, message = run_health("voxray.io/SpeechBatch", speechbatch(preempted))
+    assert (health, "preempted" in message) == ("Suspended", True), message

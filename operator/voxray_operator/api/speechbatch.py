@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from voxray_operator.api.common import Condition, StatusModel, timestamp_field
 from voxray_runtime.spec.speechbatch import SpeechBatchSpec
 
-SpeechBatchPhase = Literal["Pending", "Running", "Succeeded", "Failed", "ValidationFailed"]
+SpeechBatchPhase = Literal["Pending", "Queued", "Running", "Succeeded", "Failed", "ValidationFailed"]
 SPEECHBATCH_CONDITION_TYPES: tuple[str, ...] = (
     "Running",
     "Complete",
@@ -17,6 +17,7 @@ SPEECHBATCH_CONDITION_TYPES: tuple[str, ...] = (
     "ValidationFailed",
     "CredentialsReady",
     "TextModelReady",
+    "Admitted",
 )
 KIND = "SpeechBatch"
 PLURAL = "speechbatches"

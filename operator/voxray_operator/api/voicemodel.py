@@ -61,6 +61,23 @@ class CredentialsStatus(StatusModel):
     )
 
 
+class UpgradeStatus(StatusModel):
+    """A roll-out of a new Ray cluster by KubeRay (RayService upgradeStrategy), while one is under way."""
+
+    strategy: str = Field(default="NewCluster", description="spec.upgrade.strategy in effect.")
+    rolling_back: bool = Field(default=False, description="KubeRay is rolling back to the previous cluster.")
+    pending_ray_cluster_name: str | None = Field(default=None, description="The new RayCluster.")
+    pending_traffic_percent: int | None = Field(
+        default=None, ge=0, le=100, description="Traffic routed to the new cluster (incremental upgrade)."
+    )
+    pending_target_capacity: int | None = Field(
+        default=None, ge=0, le=100, description="Serve target_capacity of the new cluster (incremental)."
+    )
+    active_traffic_percent: int | None = Field(
+        default=None, ge=0, le=100, description="Traffic still routed to the old cluster (incremental)."
+    )
+
+
 class VoiceModelStatus(StatusModel):
     """Observed state of a VoiceModel. Fields outside this model are pruned by the API server."""
 
@@ -79,6 +96,9 @@ class VoiceModelStatus(StatusModel):
     spec_hash: str | None = Field(default=None, description="sha256 of the spec last applied.")
     credentials: CredentialsStatus | None = Field(
         default=None, description="API authentication and the Secrets in use."
+    )
+    upgrade: UpgradeStatus | None = Field(
+        default=None, description="The roll-out of a new Ray cluster, while KubeRay performs one."
     )
     message: str | None = Field(default=None, max_length=32768, description="Summary for humans.")
 

@@ -20,6 +20,7 @@ from voxray_operator.builders.common import (
     unaliased,
 )
 from voxray_operator.config import BuildSettings
+from voxray_runtime.spec.kuberay import UpgradeSpec
 
 SERVE_PORT = 8000
 DASHBOARD_PORT = 8265
@@ -222,9 +223,11 @@ def assemble_rayservice(
     serve_config: dict[str, Any],
     hash_of_spec: str,
     owner: dict[str, Any] | None,
+    upgrade: UpgradeSpec | None = None,
 ) -> dict[str, Any]:
-    """The RayService: a head running no replicas (num-cpus 0), one worker group, serveConfigV2."""
-    rayservice = {
+    """The RayService: a head running no replicas (num-cpus 0), one worker group, serveConfigV2, and
+    KubeRay's ``upgradeStrategy`` when the model's spec names one (:func:`upgrade_strategy`)."""
+    rayservice: dict[str, Any] = {
         "apiVersion": "ray.io/v1",
         "kind": "RayService",
         "metadata": metadata(
@@ -239,4 +242,22 @@ def assemble_rayservice(
             "rayClusterConfig": ray_cluster_spec(plan, settings),
         },
     }
+    if upgrade is not None:
+        rayservice["spec"]["upgradeStrategy"] = upgrade_strategy(upgrade)
     return unaliased(rayservice)  # no shared sub-objects: callers may mutate, YAML gets no aliases
+
+
+def upgrade_strategy(upgrade: UpgradeSpec) -> dict[str, Any]:
+    """KubeRay's RayService ``upgradeStrategy`` of ``spec.upgrade``: ``type``, and for
+    NewClusterWithIncrementalUpgrade its ``clusterUpgradeOptions`` (all four written out, so that KubeRay's
+    defaulting never differs from what voxray validated)."""
+    out: dict[str, Any] = {"type": upgrade.strategy}
+    inc = upgrade.incremental
+    if inc is not None:
+        out["clusterUpgradeOptions"] = {
+            "gatewayClassName": inc.gateway_class_name,
+            "stepSizePercent": inc.step_size_percent,
+            "intervalSeconds": inc.interval_seconds,
+            "maxSurgePercent": inc.max_surge_percent,
+        }
+    return out

@@ -14,6 +14,14 @@ cluster, whose pods we cannot add volumes to.
 must never delete the cluster: ``shutdownAfterJobFinishes`` is false, and ``backoffLimit`` is left out
 because a KubeRay retry deletes the RayJob's cluster, which would be the VoiceModel's.
 
+A dedicated cluster's clean-up (:func:`dedicated_deletion`): KubeRay's ``deletionRules`` (``spec.deletion``
+or the operator's ``batch_deletion`` Rules: deleted on success, kept for debugging on failure), else
+``shutdownAfterJobFinishes`` with its TTL. ``spec.queueName`` (Kueue): the RayJob gets Kueue's queue (and
+priority) labels and ``suspend: true``; Kueue unsuspends it on admission. KubeRay suspends only a RayJob with
+``shutdownAfterJobFinishes`` (which excludes rules) and never in clusterSelector mode: such specs are refused
+by :func:`~voxray_operator.builders.validation.validate_batch_cluster_options`. Once created the RayJob is
+never patched (see :mod:`voxray_operator.reconcile.speechbatch`), so Kueue owns ``suspend``.
+
 Validation first (:func:`~voxray_operator.builders.validation.validate_rayjob`: what the batch refers to,
 with a reason and message), then a build that cannot fail (:func:`assemble_rayjob`); :func:`build_rayjob`
 does both. A dedicated cluster is assembled by :mod:`.cluster` from a plan made of :mod:`.workload` pieces.
@@ -59,6 +67,7 @@ from voxray_operator.builders.workload import (
     uses_gpu,
 )
 from voxray_operator.config import BuildSettings
+from voxray_runtime.spec.kuberay import DeletionSpec
 from voxray_runtime.spec.speechbatch import SpeechBatchSpec
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
@@ -74,14 +83,19 @@ MAX_RAYJOB_NAME = 47
 #: who the batch driver's audit events name (voxray_runtime.batch.audit.ACTOR_ENV)
 ACTOR_ENV = "VOXRAY_BATCH_ACTOR"
 COMPONENT = "speechbatch"
+#: Kueue reads a job's LocalQueue and WorkloadPriorityClass from these labels
+KUEUE_QUEUE_LABEL = "kueue.x-k8s.io/queue-name"
+KUEUE_PRIORITY_LABEL = "kueue.x-k8s.io/priority-class"
 #: the RayJob's spec fields in the order they are written
 _SPEC_ORDER = (
     "entrypoint",
     "runtimeEnvYAML",
     "submissionMode",
     "clusterSelector",
+    "suspend",
     "shutdownAfterJobFinishes",
     "ttlSecondsAfterFinished",
+    "deletionStrategy",
     "backoffLimit",
     "activeDeadlineSeconds",
     "rayClusterSpec",
@@ -204,6 +218,59 @@ def dedicated_cluster_plan(
     )
 
 
+def kueue_labels(spec: SpeechBatchSpec) -> dict[str, str]:
+    """The labels that put the RayJob in Kueue's LocalQueue ``spec.queueName`` (with its priority)."""
+    labels = {KUEUE_QUEUE_LABEL: spec.queue_name} if spec.queue_name else {}
+    if spec.workload_priority_class:
+        labels[KUEUE_PRIORITY_LABEL] = spec.workload_priority_class
+    return labels
+
+
+def _rules(condition: dict[str, Any], policy: str, ttl: int, retention: int) -> list[dict[str, Any]]:
+    """The rules of one outcome; DeleteWorkers is followed by DeleteCluster once the retention is over
+    (KubeRay wants Workers <= Cluster TTLs for one condition), so a kept head does not outlive it."""
+    rules = [{"condition": {**condition, "ttlSeconds": ttl}, "policy": policy}]
+    if policy == "DeleteWorkers":
+        later = max(ttl, retention)
+        rules.append({"condition": {**condition, "ttlSeconds": later}, "policy": "DeleteCluster"})
+    return rules
+
+
+def deletion_rules(spec: SpeechBatchSpec, settings: BuildSettings) -> list[dict[str, Any]]:
+    """KubeRay's ``deletionRules`` of ``spec.deletion`` (its defaults when absent): on success after the
+    operator's cluster TTL (or ``afterSeconds``); on failure (jobStatus FAILED, or a deployment that
+    Failed before the job ran: submission, deadline) after ``retention.ttlSecondsAfterFinished``."""
+    deletion = spec.deletion or DeletionSpec()
+    retention = spec.retention.ttl_seconds_after_finished
+    success = deletion.on_success.after_seconds
+    if success is None:
+        success = min(retention, settings.batch_cluster_ttl_seconds)
+    failure = deletion.on_failure.after_seconds
+    if failure is None:
+        failure = retention
+    on_failure = deletion.on_failure.policy
+    return [
+        *_rules({"jobStatus": "SUCCEEDED"}, deletion.on_success.policy, success, retention),
+        *_rules({"jobStatus": "FAILED"}, on_failure, failure, retention),
+        *_rules({"jobDeploymentStatus": "Failed"}, on_failure, failure, retention),
+    ]
+
+
+def dedicated_deletion(spec: SpeechBatchSpec, settings: BuildSettings) -> dict[str, Any]:
+    """How KubeRay deletes the batch's own cluster: ``deletionRules`` (``spec.deletion``, or the operator's
+    ``batch_deletion`` Rules), which KubeRay requires without ``shutdownAfterJobFinishes`` and its TTL; else,
+    and always for a queued batch (a suspended RayJob needs ``shutdownAfterJobFinishes``), deleted
+    ``ttlSecondsAfterFinished`` after the job."""
+    rules = spec.deletion is not None or settings.batch_deletion == "Rules"
+    if rules and not spec.queue_name:
+        return {
+            "shutdownAfterJobFinishes": False,
+            "deletionStrategy": {"deletionRules": deletion_rules(spec, settings)},
+        }
+    ttl = min(spec.retention.ttl_seconds_after_finished, settings.batch_cluster_ttl_seconds)
+    return {"shutdownAfterJobFinishes": True, "ttlSecondsAfterFinished": ttl}
+
+
 def assemble_rayjob(
     job: RayJobInput, settings: BuildSettings, *, owner: dict[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -223,13 +290,13 @@ def assemble_rayjob(
     else:
         out = _out_path(BATCH_OUTPUT_MOUNT, spec.output.path)
         image = dedicated_image(job, settings)
-        fields["shutdownAfterJobFinishes"] = True
-        fields["ttlSecondsAfterFinished"] = min(
-            spec.retention.ttl_seconds_after_finished, settings.batch_cluster_ttl_seconds
-        )
+        fields.update(dedicated_deletion(spec, settings))
         fields["backoffLimit"] = settings.job_backoff_limit
         plan = dedicated_cluster_plan(job, job.cluster, image, settings)
         fields["rayClusterSpec"] = ray_cluster_spec(plan, settings)
+    if spec.queue_name:
+        labels.update(kueue_labels(spec))
+        fields["suspend"] = True  # Kueue unsuspends it on admission (and suspends it again on preemption)
     fields["entrypoint"] = f"voxray batch -f {BATCH_SPEC_KEY} --out {shlex.quote(out)}"
     if settings.job_active_deadline_seconds is not None:
         fields["activeDeadlineSeconds"] = settings.job_active_deadline_seconds

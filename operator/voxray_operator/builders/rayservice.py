@@ -83,5 +83,12 @@ def build_rayservice(
         name, spec, settings, replicas=replicas, credentials_revision=credentials_revision
     )
     return assemble_rayservice(
-        name, namespace, plan, settings, serve_config=config, hash_of_spec=spec_hash(spec), owner=owner
+        name,
+        namespace,
+        plan,
+        settings,
+        serve_config=config,
+        hash_of_spec=spec_hash(spec),
+        owner=owner,
+        upgrade=spec.upgrade,
     )

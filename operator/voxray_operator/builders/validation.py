@@ -20,9 +20,10 @@ from pydantic import ValidationError
 from voxray_operator.builders.errors import BuildError
 from voxray_operator.builders.generate import GenerationTarget
 from voxray_operator.builders.security import BatchAuditKey, batch_audit_key
-from voxray_operator.builders.workload import weights_claim
+from voxray_operator.builders.workload import autoscaler_enabled, weights_claim
 from voxray_runtime.models import speaker_map
 from voxray_runtime.spec.documents import SpecError, format_validation_error
+from voxray_runtime.spec.kuberay import INCREMENTAL
 from voxray_runtime.spec.speechbatch import SpeechBatchSpec
 from voxray_runtime.spec.textmodel import TextModelSpec
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
@@ -56,7 +57,21 @@ def parse_spec(kind: Kind, raw: Mapping[str, Any] | None) -> AnySpec:
         validate_voicemodel(spec)
     elif isinstance(spec, SpeechBatchSpec):
         validate_speechbatch(spec)
+    if isinstance(spec, VoiceModelSpec | TextModelSpec):
+        validate_upgrade(spec)
     return spec
+
+
+def validate_upgrade(spec: VoiceModelSpec | TextModelSpec) -> None:
+    """KubeRay's ``ValidateClusterUpgradeOptions``: an incremental upgrade needs Ray's autoscaler (the new
+    cluster grows by ``targetCapacity``), which voxray turns on when the replicas can change. The option
+    ranges and stepSizePercent <= maxSurgePercent are checked by the spec model itself."""
+    if spec.upgrade is not None and spec.upgrade.strategy == INCREMENTAL and not autoscaler_enabled(spec):
+        raise BuildError(
+            "KubeRay's NewClusterWithIncrementalUpgrade needs Ray's autoscaler: set replicas.max above "
+            "replicas.min or enable autoscaling, or use strategy NewCluster",
+            field="spec.upgrade.strategy",
+        )
 
 
 def validate_voicemodel(spec: VoiceModelSpec) -> None:
@@ -86,6 +101,39 @@ def validate_speechbatch(spec: SpeechBatchSpec) -> None:
     except VoiceError as exc:
         sub = exc.field if exc.field in {"avatars", "languages", "dialects", "genders"} else ""
         raise BuildError(str(exc), field="spec.variants" + (f".{sub}" if sub else "")) from None
+    validate_batch_cluster_options(spec)
+
+
+def validate_batch_cluster_options(spec: SpeechBatchSpec) -> None:
+    """Deletion rules and Kueue queueing as KubeRay v1.7 (``ValidateRayJobSpec``) and Kueue accept them.
+
+    - ``clusterSelector`` mode (``runOn.voiceModel``) supports neither suspend (so no Kueue) nor the
+      DeleteCluster / DeleteWorkers policies: the cluster is the VoiceModel's;
+    - a suspended RayJob must have ``shutdownAfterJobFinishes``, which KubeRay refuses together with
+      ``deletionRules``: a queued batch's cluster is deleted after the job (the operator's TTL).
+    """
+    on_model = spec.run_on.voice_model
+    if spec.queue_name and on_model:
+        raise BuildError(
+            f"a queued batch runs on its own Ray cluster: Kueue cannot admit a job onto VoiceModel "
+            f"{on_model!r}'s running cluster (KubeRay: the ClusterSelector mode doesn't support the "
+            "suspend operation); remove runOn.voiceModel or queueName",
+            field="spec.queueName",
+        )
+    if spec.deletion is not None and on_model:
+        raise BuildError(
+            f"deletion applies to the batch's own Ray cluster; VoiceModel {on_model!r}'s cluster is never "
+            "deleted by a batch (KubeRay: DeleteCluster / DeleteWorkers not supported when ClusterSelector "
+            "is set)",
+            field="spec.deletion",
+        )
+    if spec.deletion is not None and spec.queue_name:
+        raise BuildError(
+            "a queued batch's RayJob is created suspended, which KubeRay allows only with "
+            "shutdownAfterJobFinishes, and that excludes deletionRules: remove deletion (the cluster is "
+            "deleted after the job) or queueName",
+            field="spec.deletion",
+        )
 
 
 # ---- a SpeechBatch's RayJob: what it refers to, checked before anything is built -----------------------
@@ -222,9 +270,16 @@ def _one_weights_claim(models: Mapping[str, VoiceModelSpec]) -> str | None:
 
 def batch_warnings(spec: SpeechBatchSpec) -> list[str]:
     """What is allowed but probably not meant; handlers emit these as Warning events, render prints them."""
+    out = []
     if not spec.run_on.voice_model and not spec.output.volume_claim:
-        return [
+        out.append(
             "spec.output.volumeClaim is not set: the files go to an emptyDir of the batch's own Ray cluster "
             "and are lost when that cluster is deleted after the job"
-        ]
-    return []
+        )
+    deletion = spec.deletion
+    if deletion is not None and "DeleteNone" in (deletion.on_success.policy, deletion.on_failure.policy):
+        out.append(
+            "spec.deletion: DeleteNone keeps the batch's Ray cluster (and its GPUs) until the SpeechBatch is "
+            "deleted; DeleteWorkers keeps only the head for debugging"
+        )
+    return out

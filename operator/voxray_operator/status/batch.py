@@ -4,6 +4,14 @@ SpeechBatch ``TextModelReady`` (only for ``spec.generate.textModel``): False whi
 missing (TextModelNotFound), invalid (TextModelInvalid), not Ready (TextModelNotReady), has no key a batch
 could send (NoBatchCredentials) or its batch key Secret is unusable (SecretNotFound / SecretKeyNotFound);
 True (TextModelReady) once the RayJob was created against it.
+
+A queued batch (``spec.queueName``): its RayJob is created with ``suspend: true`` and the Kueue label;
+Kueue's mutating webhook and job reconciler keep it suspended until its Workload is admitted to the
+LocalQueue's ClusterQueue, then set ``suspend: false`` (and suspend it again when the Workload is
+preempted or evicted; KubeRay then deletes the cluster: Suspending, Suspended). So while the RayJob is
+suspended and not finished the batch is ``Queued`` with ``Admitted`` False (reason Queued, or Requeued once
+it had been admitted); once unsuspended ``Admitted`` is True and the phase follows KubeRay's
+jobDeploymentStatus (Initializing: Pending, Running...). Batches without a queue carry no Admitted condition.
 """
 
 from __future__ import annotations
@@ -14,11 +22,14 @@ from typing import Any
 
 from voxray_operator.api.speechbatch import BatchCounts, BatchOutputStatus, SpeechBatchStatus
 from voxray_operator.builders import GenerationTarget
+from voxray_operator.builders.rayjob import KUEUE_QUEUE_LABEL
 from voxray_operator.status.conditions import (
     Conditions,
+    ConditionStatus,
     ConditionType,
     Reason,
     Status,
+    get_condition,
     timestamp,
     with_condition,
 )
@@ -31,6 +42,8 @@ class BatchPhase(StrEnum):
     """``status.phase`` of a SpeechBatch (the CRD's enum)."""
 
     PENDING = "Pending"
+    #: waiting for Kueue to admit its RayJob (spec.queueName)
+    QUEUED = "Queued"
     RUNNING = "Running"
     SUCCEEDED = "Succeeded"
     FAILED = "Failed"
@@ -74,6 +87,44 @@ def _output(spec: SpeechBatchSpec | None, prev: Status) -> BatchOutputStatus | N
         )
     raw = prev.get("output")
     return BatchOutputStatus.model_validate(raw) if isinstance(raw, dict) else None
+
+
+def queue_of(rayjob: dict[str, Any] | None, spec: SpeechBatchSpec | None) -> str | None:
+    """The Kueue LocalQueue of the batch: its RayJob's label, else ``spec.queueName``."""
+    labels = dig(rayjob, "metadata", "labels") or {}
+    queue = labels.get(KUEUE_QUEUE_LABEL) if isinstance(labels, dict) else None
+    return str(queue) if queue else (spec.queue_name if spec is not None else None)
+
+
+def waits_for_kueue(rayjob: dict[str, Any] | None) -> bool:
+    """The RayJob exists, is suspended (not admitted, or preempted) and has not finished."""
+    return rayjob is not None and dig(rayjob, "spec", "suspend") is True and not _terminal(rayjob)
+
+
+def _admission(
+    conditions: Conditions, rayjob: dict[str, Any] | None, queue: str, prev: Status
+) -> tuple[str, str] | None:
+    """Set Admitted for a batch queued in ``queue``; (reason, message) of a batch still waiting, else None."""
+    if rayjob is None:
+        message = f"the RayJob is about to be created in Kueue LocalQueue {queue}"
+        conditions.set(ConditionType.ADMITTED, False, Reason.QUEUED, message)
+        return None
+    if waits_for_kueue(rayjob):
+        before = get_condition(prev.get("conditions"), ConditionType.ADMITTED) or {}
+        if before.get("status") == ConditionStatus.TRUE or before.get("reason") == Reason.REQUEUED:
+            reason, message = (
+                Reason.REQUEUED,
+                f"Kueue suspended the RayJob (preempted or evicted); waiting in LocalQueue {queue} to be "
+                "admitted again",
+            )
+        else:
+            reason, message = Reason.QUEUED, f"waiting for Kueue to admit the RayJob from LocalQueue {queue}"
+        conditions.set(ConditionType.ADMITTED, False, reason, message)
+        return reason, message
+    conditions.set(
+        ConditionType.ADMITTED, True, Reason.ADMITTED, f"Kueue admitted the RayJob from LocalQueue {queue}"
+    )
+    return None
 
 
 def _phase(rayjob: dict[str, Any] | None, counts: BatchCounts | None) -> tuple[BatchPhase, str, str]:
@@ -130,6 +181,10 @@ def speechbatch_status_from_rayjob(
     counts = _counts(progress, prev)
     phase, reason, message = _phase(rayjob, counts)
     conditions = Conditions(prev, generation=generation, now=now)
+    queue = queue_of(rayjob, spec)
+    queued = _admission(conditions, rayjob, queue, prev) if queue else None
+    if queued is not None:
+        phase, (reason, message) = BatchPhase.QUEUED, queued
     conditions.set(ConditionType.VALIDATION_FAILED, False, Reason.SPEC_VALID, "the spec is valid")
     running = phase == BatchPhase.RUNNING
     conditions.set(ConditionType.RUNNING, running, reason, message if running else "")
@@ -147,7 +202,7 @@ def speechbatch_status_from_rayjob(
 
     rj_status = (rayjob or {}).get("status") or {}
     start = rj_status.get("startTime") or prev.get("startTime")
-    if start is None and phase != BatchPhase.PENDING and rayjob is not None:
+    if start is None and phase not in (BatchPhase.PENDING, BatchPhase.QUEUED) and rayjob is not None:
         start = timestamp(now)
     finish: str | None = None
     if phase in FINAL_PHASES:

@@ -19,7 +19,7 @@ Status = dict[str, Any]
 
 
 class ConditionType(StrEnum):
-    """The condition types of VoiceModel, TextModel (the first six) and SpeechBatch (the last six)."""
+    """The condition types of VoiceModel, TextModel (the first six) and SpeechBatch (the last seven)."""
 
     READY = "Ready"
     PROGRESSING = "Progressing"
@@ -31,6 +31,8 @@ class ConditionType(StrEnum):
     COMPLETE = "Complete"
     FAILED = "Failed"
     TEXT_MODEL_READY = "TextModelReady"
+    #: a queued batch (spec.queueName): whether Kueue admitted its RayJob
+    ADMITTED = "Admitted"
 
 
 #: the condition types each kind carries
@@ -49,6 +51,7 @@ BATCH_CONDITIONS = (
     ConditionType.VALIDATION_FAILED,
     ConditionType.CREDENTIALS_READY,
     ConditionType.TEXT_MODEL_READY,
+    ConditionType.ADMITTED,
 )
 
 
@@ -81,6 +84,7 @@ class Reason(StrEnum):
     NOT_READY = "NotReady"
     UPGRADING = "Upgrading"
     UPGRADE_FAILING = "UpgradeFailing"
+    ROLLING_BACK = "RollingBack"
     RECONCILING = "Reconciling"
     # CredentialsReady
     AUTH_DISABLED = "AuthDisabled"
@@ -116,6 +120,10 @@ class Reason(StrEnum):
     KUBERAY_VALIDATION_FAILED = "KubeRayValidationFailed"
     NOT_FINISHED = "NotFinished"
     NO_FAILURE = "NoFailure"
+    # SpeechBatch: Admitted (Kueue), and the Queued phase
+    QUEUED = "Queued"
+    ADMITTED = "Admitted"
+    REQUEUED = "Requeued"
     # SpeechBatch: TextModelReady
     TEXT_MODEL_READY = "TextModelReady"
 

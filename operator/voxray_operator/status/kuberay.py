@@ -1,11 +1,14 @@
 """PURE: the parts of KubeRay's status that voxray reads (ray.io/v1, checked against its CRD schemas).
 
 - RayService: ``status.conditions`` (``Ready`` with reasons Initializing, InitializingTimeout,
-  ZeroServeEndpoints, NonZeroServeEndpoints; ``UpgradeInProgress``), ``status.observedGeneration``,
+  ZeroServeEndpoints, NonZeroServeEndpoints; ``UpgradeInProgress``; ``RollbackInProgress``, v1.7),
+  ``status.observedGeneration``,
   ``status.serviceStatus`` (``Running``; only where an older KubeRay sets no conditions),
   ``status.activeServiceStatus.applicationStatuses[app].status`` (NOT_STARTED, DEPLOYING, RUNNING,
   DEPLOY_FAILED, UNHEALTHY, DELETING) with ``message`` and ``serveDeploymentStatuses[dep].status``
-  (UPDATING, HEALTHY, UNHEALTHY), ``activeServiceStatus.rayClusterStatus.readyWorkerReplicas``.
+  (UPDATING, HEALTHY, UNHEALTHY), ``activeServiceStatus.rayClusterStatus.readyWorkerReplicas``; during an
+  upgrade ``pendingServiceStatus.rayClusterName``, and with NewClusterWithIncrementalUpgrade (v1.7) the
+  ``trafficRoutedPercent`` and ``targetCapacity`` of the active and pending clusters.
 - RayJob: ``status.jobDeploymentStatus`` (New, Initializing, Running, Complete, Failed, Suspending,
   Suspended, Retrying, Waiting, Scheduling, Scheduled, ValidationFailed), ``status.jobStatus`` (PENDING,
   RUNNING, STOPPED, SUCCEEDED, FAILED), ``reason``, ``message``, ``jobId``, ``startTime``, ``endTime``.
@@ -22,6 +25,7 @@ from voxray_runtime.serve.args import APP_NAME, INGRESS_DEPLOYMENT
 class RayServiceCondition(StrEnum):
     READY = "Ready"
     UPGRADE_IN_PROGRESS = "UpgradeInProgress"
+    ROLLBACK_IN_PROGRESS = "RollbackInProgress"
 
 
 class RayServiceReason(StrEnum):

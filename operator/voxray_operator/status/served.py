@@ -17,7 +17,13 @@ from enum import StrEnum
 from typing import Any
 
 from voxray_operator.api.textmodel import TextModelStatus
-from voxray_operator.api.voicemodel import CredentialsStatus, ReplicaStatus, ScalingRecord, VoiceModelStatus
+from voxray_operator.api.voicemodel import (
+    CredentialsStatus,
+    ReplicaStatus,
+    ScalingRecord,
+    UpgradeStatus,
+    VoiceModelStatus,
+)
 from voxray_operator.builders import (
     API_PREFIX,
     ServedSpec,
@@ -122,28 +128,66 @@ def _phase(rayservice: dict[str, Any], prev: Status) -> tuple[ServedPhase, str, 
     return ServedPhase.DEPLOYING, Reason.DEPLOYING, message, ready, deployments
 
 
+def _percent(rayservice: dict[str, Any], which: str, key: str) -> int | None:
+    value = dig(rayservice, "status", which, key)
+    return value if isinstance(value, int) and 0 <= value <= 100 else None
+
+
+def upgrade_status(rayservice: dict[str, Any], spec: ServedSpec) -> UpgradeStatus | None:
+    """The roll-out KubeRay performs now (UpgradeInProgress or RollbackInProgress True), else None."""
+    conditions = (rayservice.get("status") or {}).get("conditions")
+    upgrading = condition_is(conditions, RayServiceCondition.UPGRADE_IN_PROGRESS, ConditionStatus.TRUE)
+    rolling_back = condition_is(conditions, RayServiceCondition.ROLLBACK_IN_PROGRESS, ConditionStatus.TRUE)
+    if not (upgrading or rolling_back):
+        return None
+    pending = dig(rayservice, "status", "pendingServiceStatus", "rayClusterName")
+    return UpgradeStatus(
+        strategy=spec.upgrade.strategy if spec.upgrade is not None else "NewCluster",
+        rolling_back=rolling_back,
+        pending_ray_cluster_name=pending if isinstance(pending, str) and pending else None,
+        pending_traffic_percent=_percent(rayservice, "pendingServiceStatus", "trafficRoutedPercent"),
+        pending_target_capacity=_percent(rayservice, "pendingServiceStatus", "targetCapacity"),
+        active_traffic_percent=_percent(rayservice, "activeServiceStatus", "trafficRoutedPercent"),
+    )
+
+
+def upgrade_message(upgrade: UpgradeStatus) -> str:
+    """What the Progressing condition says of a roll-out (with the traffic split of an incremental one)."""
+    if upgrade.rolling_back:
+        text = "KubeRay is rolling back to the previous Ray cluster"
+    else:
+        text = "KubeRay is rolling out a new Ray cluster"
+    if upgrade.pending_traffic_percent is not None:
+        text += f": {upgrade.pending_traffic_percent}% of the traffic on the new cluster"
+        if upgrade.pending_target_capacity is not None:
+            text += f", its target capacity {upgrade.pending_target_capacity}%"
+    return text
+
+
 def _progressing(
-    conditions: Conditions, rayservice: dict[str, Any], phase: ServedPhase, message: str
+    conditions: Conditions,
+    rayservice: dict[str, Any],
+    phase: ServedPhase,
+    message: str,
+    upgrade: UpgradeStatus | None,
 ) -> None:
     meta = rayservice.get("metadata") or {}
     rs_status = rayservice.get("status") or {}
-    upgrading = condition_is(
-        rs_status.get("conditions"), RayServiceCondition.UPGRADE_IN_PROGRESS, ConditionStatus.TRUE
-    )
+    upgrading = upgrade is not None
     rs_generation = meta.get("generation")
     caught_up = rs_generation is None or rs_status.get("observedGeneration") == rs_generation
     pending_status, pending_message, _ = app_state(rayservice, "pendingServiceStatus")
-    if upgrading and pending_status == ServeStatus.DEPLOY_FAILED:
+    if upgrade is not None and upgrade.rolling_back:
+        conditions.set(ConditionType.PROGRESSING, True, Reason.ROLLING_BACK, upgrade_message(upgrade))
+    elif upgrading and pending_status == ServeStatus.DEPLOY_FAILED:
         conditions.set(
             ConditionType.PROGRESSING,
             True,
             Reason.UPGRADE_FAILING,
             pending_message or "the new Ray cluster's app failed to deploy",
         )
-    elif upgrading:
-        conditions.set(
-            ConditionType.PROGRESSING, True, Reason.UPGRADING, "KubeRay is rolling out a new Ray cluster"
-        )
+    elif upgrade is not None:
+        conditions.set(ConditionType.PROGRESSING, True, Reason.UPGRADING, upgrade_message(upgrade))
     elif not caught_up:
         conditions.set(
             ConditionType.PROGRESSING,
@@ -200,7 +244,8 @@ def voicemodel_status_from_rayservice(
 
     phase, reason, message, ready, deployments = _phase(rayservice, prev)
     conditions.set(ConditionType.READY, ready and phase in SERVING_PHASES, reason, message)
-    _progressing(conditions, rayservice, phase, message)
+    upgrade = upgrade_status(rayservice, spec)
+    _progressing(conditions, rayservice, phase, message, upgrade)
     troubled = phase in TROUBLED_PHASES
     conditions.set(
         ConditionType.DEGRADED,
@@ -235,6 +280,7 @@ def voicemodel_status_from_rayservice(
         spec_hash=spec_hash(spec),
         message=message,
         credentials=carry_credentials(prev),
+        upgrade=upgrade,
     )
     return _finish(status, conditions)
 

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from voxray_runtime.spec.common import SpecModel
+from voxray_runtime.spec.kuberay import LABEL_NAME, DeletionSpec
 from voxray_runtime.spec.voicemodel import AuditKeySecretRef
 
 AudioFormat = Literal["mp3", "wav", "flac", "opus"]
@@ -157,6 +158,13 @@ class SpeechBatchSpec(SpecModel):
     retention: RetentionSpec = RetentionSpec()
     #: cluster only: which audit HMAC key the driver hashes texts with (so they match the API's)
     audit: BatchAuditSpec = BatchAuditSpec()
+    #: cluster only: what KubeRay deletes when the job ends (RayJob deletionRules), on a dedicated cluster
+    deletion: DeletionSpec | None = None
+    #: cluster only: the Kueue LocalQueue of the RayJob (label ``kueue.x-k8s.io/queue-name``); the RayJob is
+    #: created suspended and starts when Kueue admits it (dedicated cluster only)
+    queue_name: str | None = Field(default=None, min_length=1, max_length=63, pattern=LABEL_NAME)
+    #: cluster only: the Kueue WorkloadPriorityClass (label ``kueue.x-k8s.io/priority-class``), with queueName
+    workload_priority_class: str | None = Field(default=None, min_length=1, max_length=63, pattern=LABEL_NAME)
 
     @model_validator(mode="after")
     def _one_source(self) -> SpeechBatchSpec:
@@ -164,4 +172,6 @@ class SpeechBatchSpec(SpecModel):
             raise ValueError(
                 "give exactly one of input (texts to speak) and generate (texts a TextModel writes)"
             )
+        if self.workload_priority_class and not self.queue_name:
+            raise ValueError("workloadPriorityClass needs queueName (it is a Kueue priority)")
         return self

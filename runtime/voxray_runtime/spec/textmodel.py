@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from voxray_runtime.spec.common import SpecModel
+from voxray_runtime.spec.kuberay import UpgradeSpec
 from voxray_runtime.spec.voicemodel import (
     AutoscalingSpec,
     ReplicasSpec,
@@ -89,6 +90,8 @@ class TextModelSpec(SpecModel):
     #: API authentication, limits, CORS and audit, as for a VoiceModel (prompts are never logged
     #: unless logText)
     security: SecuritySpec = SecuritySpec()
+    #: cluster only: how KubeRay rolls out a change of the model's Ray cluster (RayService upgradeStrategy)
+    upgrade: UpgradeSpec | None = None
 
     @model_validator(mode="after")
     def _check(self) -> TextModelSpec:

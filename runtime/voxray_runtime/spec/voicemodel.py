@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints, model_validator
 
 from voxray_runtime.spec.common import SpecModel
+from voxray_runtime.spec.kuberay import UpgradeSpec
 
 Engine = Literal["kokoro", "piper", "espeak", "vits"]
 Quantization = Literal["none", "int8", "fp16", "bf16"]
@@ -241,6 +242,8 @@ class VoiceModelSpec(SpecModel):
     image: str | None = Field(default=None, max_length=512)
     #: API authentication, limits, CORS, audit and retention (authentication is on by default)
     security: SecuritySpec = SecuritySpec()
+    #: cluster only: how KubeRay rolls out a change of the model's Ray cluster (RayService upgradeStrategy)
+    upgrade: UpgradeSpec | None = None
 
     @model_validator(mode="after")
     def _check(self) -> VoiceModelSpec:

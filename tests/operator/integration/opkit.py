@@ -173,6 +173,8 @@ class FakeKubeRay:
     #: RayJob name -> final jobStatus (SUCCEEDED / FAILED) once the test says it is done
     job_results: dict[str, str] = field(default_factory=dict)
     cluster_suffix: str = "x7k2p"
+    #: RayService name -> an upgrade KubeRay reports: extra conditions and a pendingServiceStatus
+    upgrades: dict[str, dict[str, Any]] = field(default_factory=dict)
     _task: asyncio.Task[None] | None = None
 
     async def _rayservice(self, rs: dict[str, Any]) -> None:
@@ -206,15 +208,36 @@ class FakeKubeRay:
                 "rayClusterStatus": {"readyWorkerReplicas": 1},
             },
         }
+        upgrade = self.upgrades.get(name)
+        if upgrade is not None:
+            want["conditions"] = want["conditions"] + upgrade["conditions"]
+            want["pendingServiceStatus"] = upgrade["pendingServiceStatus"]
         if {k: st.get(k) for k in want} != want:
             await self.api.patch_status(k8s.RAYSERVICES, meta["namespace"], name, want)
+
+    @staticmethod
+    def _suspension(rj: dict[str, Any], deployment: str | None) -> dict[str, Any] | None:
+        """KubeRay's suspend transitions (rayjob_controller.go): a suspended job goes Initializing / Running
+        -> Suspending -> Suspended (its cluster deleted) and stays; unsuspended, Suspended -> New."""
+        suspend = (rj.get("spec") or {}).get("suspend") is True
+        if suspend and deployment in ("Initializing", "Running"):
+            return {"jobDeploymentStatus": "Suspending"}
+        if deployment == "Suspending":  # the cluster is deleted whatever suspend says by then
+            return {"jobDeploymentStatus": "Suspended", "jobStatus": "NEW"}
+        if not suspend and deployment == "Suspended":
+            return {"jobDeploymentStatus": None, "jobStatus": "NEW"}
+        return None
 
     async def _rayjob(self, rj: dict[str, Any]) -> None:
         meta, st = rj["metadata"], rj.get("status") or {}
         name = meta["name"]
         deployment = st.get("jobDeploymentStatus")
-        want: dict[str, Any]
-        if deployment is None:
+        want: dict[str, Any] | None = self._suspension(rj, deployment)
+        if want is not None:
+            pass
+        elif deployment == "Suspended":
+            return
+        elif deployment is None:
             want = {"jobDeploymentStatus": "Initializing", "jobId": f"{name}-job-1"}
         elif deployment == "Initializing":
             want = {

@@ -126,14 +126,23 @@ def test_speechbatch_crd() -> None:
     # input or generate (exactly one, as the runtime model says)
     assert schema_of(crd)["properties"]["spec"]["required"] == ["variants"]
     assert "exactly one of" in props["input"]["x-kubernetes-validations"][0]["message"]
-    (rule,) = schema_of(crd)["properties"]["spec"]["x-kubernetes-validations"]
+    rule, *kuberay_rules = schema_of(crd)["properties"]["spec"]["x-kubernetes-validations"]
     assert rule["rule"] == "has(self.input) != has(self.generate)"
+    assert {"queueName", "deletion", "workloadPriorityClass"} <= set(props)
+    assert len(kuberay_rules) == 4  # Kueue and deletion rules: see tests/operator/schema/test_kuberay_options
     assert set(props["generate"]["properties"]) >= {"textModel", "brief", "count", "languages", "seed"}
     assert props["input"]["properties"]["items"]["items"]["properties"]["texts"]["additionalProperties"] == {
         "type": "string"
     }
     status = schema_of(crd)["properties"]["status"]["properties"]
-    assert status["phase"]["enum"] == ["Pending", "Running", "Succeeded", "Failed", "ValidationFailed"]
+    assert status["phase"]["enum"] == [
+        "Pending",
+        "Queued",
+        "Running",
+        "Succeeded",
+        "Failed",
+        "ValidationFailed",
+    ]
     assert set(status["counts"]["properties"]) == {"total", "done", "failed", "skipped"}
     assert set(status["output"]["properties"]) == {"volumeClaim", "path", "manifest"}
 

@@ -1,6 +1,6 @@
 -- Argo CD health of a voxray.io SpeechBatch, from the status the voxray operator writes:
--- phase (Pending, Running, Succeeded, Failed, ValidationFailed), conditions (Running, Complete, Failed,
--- ValidationFailed, TextModelReady) and counts (total, done, failed, skipped) from the batch driver's progress.
+-- phase (Pending, Queued, Running, Succeeded, Failed, ValidationFailed), conditions (Running, Complete, Failed,
+-- ValidationFailed, TextModelReady, Admitted) and counts (total, done, failed, skipped) from the batch driver's progress.
 -- A finished batch with failed files is Degraded: the manifest and failures.jsonl say which ones.
 local hs = {status = "Progressing", message = "Waiting for the voxray operator"}
 
@@ -52,6 +52,14 @@ if status.phase == "Succeeded" or (complete ~= nil and complete.status == "True"
     hs.status = "Healthy"
     hs.message = "Finished: " .. (counts(status) ~= "" and counts(status) or "done")
   end
+  return hs
+end
+
+-- queued in Kueue (spec.queueName): its RayJob is suspended until admitted (as Argo CD shows a suspended Job)
+local admitted = condition(status, "Admitted")
+if status.phase == "Queued" then
+  hs.status = "Suspended"
+  hs.message = (admitted ~= nil and admitted.message) or status.message or "Waiting for Kueue to admit the batch"
   return hs
 end
 

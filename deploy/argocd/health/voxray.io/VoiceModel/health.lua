@@ -1,6 +1,7 @@
 -- Argo CD health of a voxray.io VoiceModel, from the status the voxray operator writes:
 -- phase (Pending, Deploying, Ready, Degraded, Failed) and metav1 conditions (Ready, Progressing,
--- Degraded, ValidationFailed, ScalingActive, CredentialsReady) stamped with observedGeneration.
+-- Degraded, ValidationFailed, ScalingActive, CredentialsReady) stamped with observedGeneration; an upgrade
+-- by KubeRay (Progressing reason Upgrading / RollingBack) is Progressing, a failing one (UpgradeFailing) Degraded.
 local hs = {status = "Progressing", message = "Waiting for the voxray operator"}
 
 local function condition(status, ctype)
@@ -47,6 +48,22 @@ if status.phase == "Degraded" or (degraded ~= nil and degraded.status == "True")
   hs.status = "Degraded"
   hs.message = text(degraded, status.message or "The VoiceModel is degraded")
   return hs
+end
+
+-- KubeRay rolls out a new Ray cluster (spec.upgrade; status.upgrade says how far): the old one serves
+-- meanwhile. A new cluster whose Serve app fails to deploy stops the roll-out.
+local progressing = condition(status, "Progressing")
+if progressing ~= nil and progressing.status == "True" then
+  if progressing.reason == "UpgradeFailing" then
+    hs.status = "Degraded"
+    hs.message = "Upgrade failing: " .. text(progressing, "the new Ray cluster's app failed to deploy")
+    return hs
+  end
+  if progressing.reason == "Upgrading" or progressing.reason == "RollingBack" then
+    hs.status = "Progressing"
+    hs.message = "Upgrading: " .. text(progressing, "KubeRay is rolling out a new Ray cluster")
+    return hs
+  end
 end
 
 local ready = condition(status, "Ready")
