@@ -18,6 +18,7 @@ from voxray_runtime.commands.local import (
     start_local_ray,
     text_model_list,
 )
+from voxray_runtime.commands.ports import METRICS_ENV, PortInUseError, is_free, pick_free, plan_ports
 from voxray_runtime.commands.serve_security import serve_security
 from voxray_runtime.spec.documents import SpecError
 
@@ -145,6 +146,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 2
     for line in warnings:
         print(line, file=sys.stderr, flush=True)
+    if not (args.address or os.environ.get("RAY_ADDRESS")):
+        try:  # before Ray starts: a taken port is named at once, not after Ray's start-up timeout
+            ports = plan_ports(args.host, args.port, os.environ, is_free, pick_free)
+        except PortInUseError as exc:
+            print(f"voxray serve: {exc}", file=sys.stderr)
+            return 2
+        os.environ[METRICS_ENV] = str(ports.metrics_port)
+        if ports.note:
+            print(ports.note, file=sys.stderr, flush=True)
     if args.batch:
         start_local_ray(args.address, args.num_cpus)
         if _render_batch(args) == 2:
@@ -198,7 +208,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"  batch:    {out}/manifest.jsonl, {out}/summary.json")
     if args.generate:
         print(f"  post:     {out}/generated/posts.jsonl and its speech in {out}/generated/")
-    print(f"  metrics:  http://127.0.0.1:{os.environ.get('VOXRAY_METRICS_PORT', '8080')}/metrics")
+    print(f"  metrics:  http://127.0.0.1:{os.environ.get(METRICS_ENV, '8080')}/metrics")
     print("Ctrl-C stops.", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
