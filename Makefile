@@ -68,8 +68,8 @@ weights: $(STAMP) ## fetch the Kokoro voice style files (npm kokoro-js 1.2.1)
 test-tools: $(STAMP) ## axe-core (npm) for the Playground's accessibility test
 	@bash scripts/fetch_axe.sh $(AXE_DIR)
 
-run: install ## serve the API and the Playground on $(HOST):$(PORT) after rendering the hospitality batch (POSTS=N) into $(OUT) and one generated post with its speech
-	@echo "the Playground will be at http://$(HOST):$(PORT)/ once the batch is rendered"
+run: install ## serve the API and the Playground on $(HOST):$(PORT) while the hospitality batch (POSTS=N) renders into $(OUT), after one generated post with its speech
+	@echo "the Playground will be at http://$(HOST):$(PORT)/ in a minute; the batch renders in the background"
 	$(BIN)/voxray serve --host $(HOST) --port $(PORT) --output-dir $(OUT) \
 	  --batch examples/speechbatch-hospitality.yaml --posts $(POSTS) \
 	  --generate examples/speechbatch-generate.yaml

@@ -105,6 +105,7 @@ class Reporter:
                 BarColumn(),
                 MofNCompleteColumn(),
                 TextColumn("{task.fields[audio_min]:.1f} audio min"),
+                TextColumn("{task.fields[per_min]:.1f} files/min"),
                 TextColumn("{task.fields[failed]} failed"),
                 TimeElapsedColumn(),
                 TextColumn("ETA"),
@@ -115,7 +116,7 @@ class Reporter:
             self._bar.start()
             c = self.counters
             self._task = self._bar.add_task(
-                "rendering", total=c.total, completed=c.done, audio_min=0.0, failed=0
+                "rendering", total=c.total, completed=c.done, audio_min=0.0, failed=0, per_min=0.0
             )
         return self
 
@@ -139,12 +140,15 @@ class Reporter:
                 completed=c.done + c.failed,
                 audio_min=(c.audio_seconds + c.skipped_audio_seconds) / 60.0,
                 failed=c.failed,
+                per_min=c.rendered * 60.0 / max(self.elapsed(), 1e-9),
             )
         now = time.monotonic()
         due = force or finished or now - self._last_record >= PROGRESS_RECORD_S
         if self.on_progress is not None and due:
             self._last_record = now
             self.on_progress(asdict(c.progress(self.elapsed(), finished=finished)))
-        if self.mode != "none" and (force or finished or now - self._last_line >= self.interval_s):
+        # the machine-readable line is for logs (a RayJob driver's, which the operator reads); a terminal
+        # has the bar, which says the same for people
+        if self.mode == "plain" and (force or finished or now - self._last_line >= self.interval_s):
             self._last_line = now
             self.say(c.progress(self.elapsed(), finished=finished).line())

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import os
 import signal
 import sys
@@ -14,6 +15,7 @@ from pathlib import Path
 from voxray_runtime.commands.local import (
     DEFAULT_HOST,
     DEFAULT_PORT,
+    model_list,
     serve_app,
     start_local_ray,
     text_model_list,
@@ -105,13 +107,15 @@ def _retention_seconds(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
-def _render_batch(args: argparse.Namespace) -> int:
-    """``voxray serve --batch``: render the batch on the local Ray first, with every CPU it has."""
+def _render_batch(args: argparse.Namespace, cpus: float | None) -> int:
+    """``voxray serve --batch``: render the batch on the same Ray while the app serves; ``cpus`` are the
+    machine's cores given to the batch (its ceiling applies to them), beside the app's reservations."""
     out = Path(args.output_dir).resolve()
-    print(f"rendering {args.batch} into {out} (then serving) ...", flush=True)
     batch_argv = ["batch", "-f", args.batch, "--out", args.output_dir]
     if args.posts:
         batch_argv += ["--limit", str(args.posts)]
+    if cpus is not None:
+        batch_argv += ["--cpus", f"{cpus:g}"]
     if args.file:
         for f in args.file:
             batch_argv += ["-m", f]
@@ -122,6 +126,19 @@ def _render_batch(args: argparse.Namespace) -> int:
     state = "complete" if code == 0 else f"finished with failures (exit code {code}); rerun to retry them"
     print(f"batch {state}: files, manifest.jsonl and summary.json in {out}", flush=True)
     return code
+
+
+def app_reserved_cpus(args: argparse.Namespace) -> float:
+    """The CPUs the Serve app reserves in Ray: every model replica's and the ingress's."""
+    from voxray_runtime.models import NamedModel, NamedTextModel
+    from voxray_runtime.serve.args import AppArgs
+
+    total = float(AppArgs.model_fields["ingress_num_cpus"].default)
+    for m in [*model_list(args.file), *text_model_list(args.file, not args.no_text)]:
+        if isinstance(m, NamedModel | NamedTextModel):
+            r = m.spec.replicas
+            total += m.spec.resources.cpu * max(1, r.initial if r.initial is not None else r.min)
+    return total
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -155,10 +172,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
         os.environ[METRICS_ENV] = str(ports.metrics_port)
         if ports.note:
             print(ports.note, file=sys.stderr, flush=True)
+    local = not (args.address or os.environ.get("RAY_ADDRESS"))
+    batch_cpus: float | None = None
     if args.batch:
-        start_local_ray(args.address, args.num_cpus)
-        if _render_batch(args) == 2:
+        from voxray_runtime.batch.cli import load_speechbatch
+
+        try:  # a bad batch document fails before anything starts
+            load_speechbatch(Path(args.batch))
+        except (SpecError, OSError) as exc:
+            print(f"voxray serve: --batch {args.batch}: {exc}", file=sys.stderr)
             return 2
+        if local:
+            # the batch renders while the app serves: it gets the machine's cores (its utilisation ceiling
+            # keeps room for requests), the app's mostly idle replicas keep their own reservations
+            batch_cpus = float(args.num_cpus or os.cpu_count() or 2)
+            start_local_ray(None, math.ceil(batch_cpus + app_reserved_cpus(args)))
     if args.generate:
         from voxray_runtime.generation.show import show_generated_post
 
@@ -204,12 +232,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
     print(f"  docs:     {base}/docs")
     print(f"  audio:    {out} (store=true writes to {out}/speech/)")
-    if args.batch:
-        print(f"  batch:    {out}/manifest.jsonl, {out}/summary.json")
     if args.generate:
         print(f"  post:     {out}/generated/posts.jsonl and its speech in {out}/generated/")
     print(f"  metrics:  http://127.0.0.1:{os.environ.get(METRICS_ENV, '8080')}/metrics")
+    if args.batch:
+        from voxray_runtime.batch.audit import audit_destination
+
+        audit = audit_destination(os.environ, sys.stderr.isatty(), out) or "stderr"
+        print(
+            f"  batch:    rendering {args.batch} into {out} in the background (progress below and in the "
+            f"Playground's Batches panel; manifest.jsonl and summary.json there; audit events: {audit})"
+        )
     print("Ctrl-C stops.", flush=True)
+    if args.batch:
+        threading.Thread(target=_render_batch, args=(args, batch_cpus), name="batch", daemon=True).start()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with contextlib.suppress(KeyboardInterrupt):
