@@ -71,7 +71,6 @@ class TextJob:
     """A validated generation request, ready for a model replica."""
 
     model: TextModelEntry
-    route: TextRoute
     params: GenerationParams
     #: the raw prompt (completions) or the chat messages (chat)
     prompt: str | None = None
@@ -80,6 +79,11 @@ class TextJob:
     include_usage: bool = False
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     created: int = field(default_factory=lambda: int(time.time()))
+
+    @property
+    def route(self) -> TextRoute:
+        """``chat`` (the job carries messages) or ``completions`` (a prompt)."""
+        return "chat" if self.messages is not None else "completions"
 
     @property
     def prompt_text(self) -> str:
@@ -167,7 +171,6 @@ def _job(
     """A checked request's job: its route, sampling parameters and streaming as the request asks."""
     return TextJob(
         model=model,
-        route="chat" if isinstance(req, ChatCompletionRequest) else "completions",
         params=_params(req, model, max_tokens),
         prompt=prompt,
         messages=messages,
