@@ -4,44 +4,53 @@ catalog."""
 from __future__ import annotations
 
 import importlib.resources
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Generic, TypeVar
 
-from voxray_runtime.spec.documents import SpecError, iter_documents, load_documents
+from voxray_runtime.spec.documents import Document, SpecError, iter_documents, load_documents
 from voxray_runtime.spec.textmodel import TextModelSpec
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
 from voxray_runtime.voices.catalog import ENGINE_BINDINGS, Catalog, SpeakerDefault
 
+S = TypeVar("S", VoiceModelSpec, TextModelSpec)
+
 
 @dataclass(frozen=True)
-class NamedModel:
+class Named(Generic[S]):
+    """A model's spec under its metadata.name."""
+
     name: str
-    spec: VoiceModelSpec
+    spec: S
+
+
+class NamedModel(Named[VoiceModelSpec]):
+    """A VoiceModel."""
+
+
+class NamedTextModel(Named[TextModelSpec]):
+    """A TextModel."""
+
+
+def _bundled(filename: str) -> Iterator[Document]:
+    """The documents of a YAML file of the package's defaults/ folder."""
+    text = (importlib.resources.files("voxray_runtime") / "defaults" / filename).read_text("utf-8")
+    return iter_documents(text, source="bundled defaults: ")
 
 
 def default_models() -> list[NamedModel]:
     """The bundled VoiceModels (Kokoro, Piper joe, espeak-ng) covering all 18 avatars."""
-    text = (importlib.resources.files("voxray_runtime") / "defaults" / "voicemodels.yaml").read_text("utf-8")
     return [
-        NamedModel(d.name, d.spec)
-        for d in iter_documents(text, source="bundled defaults: ")
-        if isinstance(d.spec, VoiceModelSpec)
+        NamedModel(d.name, d.spec) for d in _bundled("voicemodels.yaml") if isinstance(d.spec, VoiceModelSpec)
     ]
-
-
-@dataclass(frozen=True)
-class NamedTextModel:
-    name: str
-    spec: TextModelSpec
 
 
 def default_text_models() -> list[NamedTextModel]:
     """The bundled TextModel: the packaged Gemma 3 270M GGUF on llama.cpp."""
-    text = (importlib.resources.files("voxray_runtime") / "defaults" / "textmodels.yaml").read_text("utf-8")
     return [
         NamedTextModel(d.name, d.spec)
-        for d in iter_documents(text, source="bundled defaults: ")
+        for d in _bundled("textmodels.yaml")
         if isinstance(d.spec, TextModelSpec)
     ]
 

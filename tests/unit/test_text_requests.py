@@ -150,7 +150,13 @@ def test_neutral_values_and_nulls_are_the_documents_defaults() -> None:
 def test_completion_max_tokens_defaults_to_16() -> None:
     for body in ({}, {"max_tokens": None}):
         req = CompletionRequest.model_validate({"model": MODEL.id, "prompt": "Once"} | body)
-        assert completion_job(req, MODEL).params.max_tokens == 16
+        job = completion_job(req, MODEL)
+        assert (job.params.max_tokens, job.route, job.prompt, job.messages) == (
+            16,
+            "completions",
+            "Once",
+            None,
+        )
     req = CompletionRequest.model_validate({"model": MODEL.id, "prompt": ["Once"], "max_tokens": 40})
     assert completion_job(req, MODEL).params.max_tokens == 40
 
@@ -173,6 +179,7 @@ def test_chat_job_defaults_and_mapping() -> None:
     assert job.params.max_tokens == 512  # the model's serving.maxTokens when the request gives none
     assert (job.params.stop, job.params.seed, job.stream, job.include_usage) == (("\n",), 3, True, True)
     assert job.prompt_text == "Be brief.\nHi"
+    assert (job.route, job.prompt) == ("chat", None)
 
 
 @pytest.mark.parametrize(

@@ -140,7 +140,6 @@ def test_vllm_request_carries_the_sampling_parameters() -> None:
     model = TextModelEntry("qwen", "qwen2.5", "vllm", 8192, 1024, 10_000)
     job = TextJob(
         model,
-        "chat",
         GenerationParams(max_tokens=9, temperature=0.2, top_p=0.9, stop=("\n",), seed=5),
         messages=[{"role": "user", "content": "Hi"}],
     )

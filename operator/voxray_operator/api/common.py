@@ -1,8 +1,9 @@
-"""Pieces shared by the VoiceModel and SpeechBatch CRD models: the status base and metav1 Conditions."""
+"""Pieces shared by the CRD models: the object envelope (apiVersion, kind, metadata, spec, status), the status
+base and metav1 Conditions."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -15,6 +16,7 @@ __all__ = [
     "VERSION",
     "Condition",
     "ConditionStatus",
+    "CustomResource",
     "StatusModel",
     "timestamp_field",
 ]
@@ -51,3 +53,19 @@ class Condition(StatusModel):
     observed_generation: int | None = Field(
         default=None, ge=0, description="metadata.generation the condition was computed for."
     )
+
+
+SpecT = TypeVar("SpecT", bound=BaseModel)
+StatusT = TypeVar("StatusT", bound=StatusModel)
+
+
+class CustomResource(BaseModel, Generic[SpecT, StatusT]):
+    """A voxray object as the API server stores it; each kind narrows ``kind`` to its own name."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    api_version: Literal["voxray.io/v1alpha1"] = Field(default="voxray.io/v1alpha1", alias="apiVersion")
+    kind: str
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    spec: SpecT
+    status: StatusT | None = None

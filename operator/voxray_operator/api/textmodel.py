@@ -6,21 +6,16 @@ OpenAI client needs: the base URL (``endpoint`` + ``/v1``) and the model id to s
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from voxray_operator.api.voicemodel import VoiceModelStatus
+from voxray_operator.api.common import CustomResource
+from voxray_operator.api.voicemodel import VOICEMODEL_CONDITION_TYPES, VoiceModelStatus
 from voxray_runtime.spec.textmodel import TextModelSpec
 
-TEXTMODEL_CONDITION_TYPES: tuple[str, ...] = (
-    "Ready",
-    "Progressing",
-    "Degraded",
-    "ValidationFailed",
-    "ScalingActive",
-    "CredentialsReady",
-)
+#: a TextModel is served like a VoiceModel: the same conditions
+TEXTMODEL_CONDITION_TYPES = VOICEMODEL_CONDITION_TYPES
 KIND = "TextModel"
 PLURAL = "textmodels"
 
@@ -37,13 +32,7 @@ class TextModelStatus(VoiceModelStatus):
     engine: str | None = Field(default=None, description="The engine serving it (llamacpp or vllm).")
 
 
-class TextModel(BaseModel):
+class TextModel(CustomResource[TextModelSpec, TextModelStatus]):
     """A text-generation model served by Ray Serve on KubeRay."""
 
-    model_config = ConfigDict(populate_by_name=True, extra="forbid")
-
-    api_version: Literal["voxray.io/v1alpha1"] = Field(default="voxray.io/v1alpha1", alias="apiVersion")
     kind: Literal["TextModel"] = "TextModel"
-    metadata: dict[str, Any] = Field(default_factory=dict)
-    spec: TextModelSpec
-    status: TextModelStatus | None = None

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from voxray_operator.api.common import Condition, StatusModel, timestamp_field
+from voxray_operator.api.common import Condition, CustomResource, StatusModel, timestamp_field
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
 VoiceModelPhase = Literal["Pending", "Deploying", "Ready", "Degraded", "Failed"]
 VoiceModelConditionType = Literal[
     "Ready", "Progressing", "Degraded", "ValidationFailed", "ScalingActive", "CredentialsReady"
 ]
-VOICEMODEL_CONDITION_TYPES: tuple[str, ...] = (
-    "Ready",
-    "Progressing",
-    "Degraded",
-    "ValidationFailed",
-    "ScalingActive",
-    "CredentialsReady",
-)
+VOICEMODEL_CONDITION_TYPES: tuple[str, ...] = get_args(VoiceModelConditionType)
 KIND = "VoiceModel"
 PLURAL = "voicemodels"
 
@@ -103,13 +96,7 @@ class VoiceModelStatus(StatusModel):
     message: str | None = Field(default=None, max_length=32768, description="Summary for humans.")
 
 
-class VoiceModel(BaseModel):
+class VoiceModel(CustomResource[VoiceModelSpec, VoiceModelStatus]):
     """A TTS model served by Ray Serve on KubeRay."""
 
-    model_config = ConfigDict(populate_by_name=True, extra="forbid")
-
-    api_version: Literal["voxray.io/v1alpha1"] = Field(default="voxray.io/v1alpha1", alias="apiVersion")
     kind: Literal["VoiceModel"] = "VoiceModel"
-    metadata: dict[str, Any] = Field(default_factory=dict)
-    spec: VoiceModelSpec
-    status: VoiceModelStatus | None = None

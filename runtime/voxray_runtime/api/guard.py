@@ -35,7 +35,7 @@ from voxray_runtime.api.text_service import TEXT_PATHS
 from voxray_runtime.security.audit import Action, AuditEvent, Outcome, emit
 from voxray_runtime.security.authn import Authenticator, AuthError
 from voxray_runtime.security.config import SecurityArgs
-from voxray_runtime.security.limits import ConcurrencyLimiter, RateLimiter
+from voxray_runtime.security.limits import ConcurrencyLimiter, LimitDecision, RateLimiter
 from voxray_runtime.security.logs import caller_var, request_id_var
 from voxray_runtime.security.principal import Principal
 
@@ -257,6 +257,11 @@ class ContextMiddleware:
         )
 
 
+def _too_many(slug: str, title: str, detail: str, decision: LimitDecision) -> Problem:
+    """A 429 for a limit the caller is over, saying in Retry-After when to try again."""
+    return Problem(429, slug, title, detail, headers={"Retry-After": str(decision.retry_after_s)})
+
+
 class GuardMiddleware:
     def __init__(
         self,
@@ -319,24 +324,19 @@ class GuardMiddleware:
         rpm = principal.requests_per_minute or self.settings.requests_per_minute
         rate = self.rate.acquire(principal.id, rpm)
         if not rate.allowed:
-            return Problem(
-                429,
-                "rate-limited",
-                "Too many requests",
-                f"caller {principal.id} is over its rate limit of {rpm} requests per minute; "
-                f"retry in {rate.retry_after_s} s",
-                headers={"Retry-After": str(rate.retry_after_s)},
+            over = f"caller {principal.id} is over its rate limit of {rpm} requests per minute"
+            return _too_many(
+                "rate-limited", "Too many requests", f"{over}; retry in {rate.retry_after_s} s", rate
             )
         limit = principal.max_concurrent or self.settings.max_concurrent
         conc = self.concurrency.acquire(principal.id, limit)
         if not conc.allowed:
-            return Problem(
-                429,
+            busy = f"caller {principal.id} already has {limit} requests in flight (its limit)"
+            return _too_many(
                 "too-many-concurrent",
                 "Too many concurrent requests",
-                f"caller {principal.id} already has {limit} requests in flight (its limit); "
-                "retry when one has finished",
-                headers={"Retry-After": str(conc.retry_after_s)},
+                f"{busy}; retry when one has finished",
+                conc,
             )
         if ctx is not None:
             ctx.cleanups.append(lambda: self.concurrency.release(principal.id))

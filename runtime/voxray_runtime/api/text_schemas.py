@@ -9,7 +9,7 @@ their neutral value; any other value is refused with a 400 naming the member and
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -181,18 +181,6 @@ class ChatChoice(BaseModel):
     logprobs: None = None
 
 
-class ChatCompletion(BaseModel):
-    id: str
-    object: Literal["chat.completion"] = "chat.completion"
-    created: int
-    model: str
-    choices: list[ChatChoice]
-    usage: UsageInfo
-    #: the model's serving configuration (spec and voxray version): with ``seed``, says when the same
-    #: request may give different text
-    system_fingerprint: str
-
-
 class CompletionChoice(BaseModel):
     index: int = 0
     text: str
@@ -200,14 +188,29 @@ class CompletionChoice(BaseModel):
     logprobs: None = None
 
 
-class TextCompletion(BaseModel):
+ChoiceT = TypeVar("ChoiceT", ChatChoice, CompletionChoice)
+
+
+class _Completion(BaseModel, Generic[ChoiceT]):
+    """OpenAI's response envelope, the same for chat and completions but for ``object`` and the choices."""
+
     id: str
-    object: Literal["text_completion"] = "text_completion"
+    object: str
     created: int
     model: str
-    choices: list[CompletionChoice]
+    choices: list[ChoiceT]
     usage: UsageInfo
+    #: the model's serving configuration (spec and voxray version): with ``seed``, says when the same
+    #: request may give different text
     system_fingerprint: str
+
+
+class ChatCompletion(_Completion[ChatChoice]):
+    object: Literal["chat.completion"] = "chat.completion"
+
+
+class TextCompletion(_Completion[CompletionChoice]):
+    object: Literal["text_completion"] = "text_completion"
 
 
 class TextModelInfo(BaseModel):

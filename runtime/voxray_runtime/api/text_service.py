@@ -71,7 +71,6 @@ class TextJob:
     """A validated generation request, ready for a model replica."""
 
     model: TextModelEntry
-    route: TextRoute
     params: GenerationParams
     #: the raw prompt (completions) or the chat messages (chat)
     prompt: str | None = None
@@ -80,6 +79,11 @@ class TextJob:
     include_usage: bool = False
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     created: int = field(default_factory=lambda: int(time.time()))
+
+    @property
+    def route(self) -> TextRoute:
+        """``chat`` (the job carries messages) or ``completions`` (a prompt)."""
+        return "chat" if self.messages is not None else "completions"
 
     @property
     def prompt_text(self) -> str:
@@ -156,6 +160,25 @@ def _check_length(text: str, model: TextModelEntry, field_name: str) -> None:
         )
 
 
+def _job(
+    req: ChatCompletionRequest | CompletionRequest,
+    model: TextModelEntry,
+    max_tokens: int | None,
+    *,
+    prompt: str | None = None,
+    messages: list[dict[str, str]] | None = None,
+) -> TextJob:
+    """A checked request's job: its route, sampling parameters and streaming as the request asks."""
+    return TextJob(
+        model=model,
+        params=_params(req, model, max_tokens),
+        prompt=prompt,
+        messages=messages,
+        stream=bool(req.stream),
+        include_usage=req.include_usage,
+    )
+
+
 def chat_job(req: ChatCompletionRequest, model: TextModelEntry) -> TextJob:
     """A chat request as a job (pure): raises a Problem naming the field for what cannot be served."""
     if not req.messages:
@@ -178,14 +201,7 @@ def chat_job(req: ChatCompletionRequest, model: TextModelEntry) -> TextJob:
         )
     _check_length("\n".join(m["content"] for m in messages), model, "messages")
     max_tokens = req.max_completion_tokens if req.max_completion_tokens is not None else req.max_tokens
-    return TextJob(
-        model=model,
-        route="chat",
-        params=_params(req, model, max_tokens),
-        messages=messages,
-        stream=bool(req.stream),
-        include_usage=req.include_usage,
-    )
+    return _job(req, model, max_tokens, messages=messages)
 
 
 def _check_message(i: int, m: ChatMessage) -> None:
@@ -228,14 +244,7 @@ def completion_job(req: CompletionRequest, model: TextModelEntry) -> TextJob:
         raise Problem(400, "invalid-request", "Invalid request", detail, field="prompt")
     _check_length(prompt, model, "prompt")
     max_tokens = COMPLETION_MAX_TOKENS if req.max_tokens is None else req.max_tokens
-    return TextJob(
-        model=model,
-        route="completions",
-        params=_params(req, model, max_tokens),
-        prompt=prompt,
-        stream=bool(req.stream),
-        include_usage=req.include_usage,
-    )
+    return _job(req, model, max_tokens, prompt=prompt)
 
 
 @dataclass

@@ -44,9 +44,9 @@ def hash_key(key: str) -> bytes:
 
 @dataclass(frozen=True)
 class KeyEntry:
-    """One key as kept in memory: its hash and what it may do; the plain key is gone."""
+    """One key as kept in memory: its hash and what it may do (its id is the principal's); the plain key is
+    gone."""
 
-    id: str
     digest: bytes
     principal: Principal
 
@@ -54,7 +54,6 @@ class KeyEntry:
 def _entry(k: ApiKey) -> KeyEntry:
     digest = hash_key(k.key) if k.key is not None else bytes.fromhex(k.sha256 or "")
     return KeyEntry(
-        id=k.id,
         digest=digest,
         principal=Principal(
             id=k.id,
@@ -71,7 +70,7 @@ class ApiKeyStore:
     """Hashed keys; :meth:`lookup` is the only way in."""
 
     def __init__(self, entries: list[KeyEntry]) -> None:
-        ids = [e.id for e in entries]
+        ids = [e.principal.id for e in entries]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             raise KeyFileError(f"duplicate key ids: {', '.join(dupes)}")
@@ -89,7 +88,7 @@ class ApiKeyStore:
 
     @property
     def ids(self) -> list[str]:
-        return [e.id for e in self._entries]
+        return [e.principal.id for e in self._entries]
 
     def lookup(self, presented: str) -> Principal | None:
         """The principal of the key, or ``None``. Compares against every entry (constant time)."""

@@ -35,38 +35,22 @@ from voxray_runtime.spec.textmodel import TextModelSpec
 STREAM_INTERVAL_S = 0.08
 
 
+def _error(status: int, slug: str, detail: str, **extra: Any) -> dict[str, Any]:
+    """An error event: the status the ingress answers with, a stable slug, the detail, and ``field`` or
+    ``retry_after_s`` where they apply."""
+    return {"event": "error", "status": status, "slug": slug, "detail": detail, **extra}
+
+
 def error_event(exc: Exception, prompt_field: str = "messages") -> dict[str, Any]:
     """The stream event for an engine error (what status the ingress answers with), pure."""
     if isinstance(exc, PromptTooLongError):
-        return {
-            "event": "error",
-            "status": 400,
-            "slug": "prompt-too-long",
-            "detail": str(exc),
-            "field": prompt_field,
-        }
+        return _error(400, "prompt-too-long", str(exc), field=prompt_field)
     if isinstance(exc, QueueFullError):
-        return {
-            "event": "error",
-            "status": 503,
-            "slug": "overloaded",
-            "detail": f"the text model is saturated: {exc}; retry shortly",
-            "retry_after_s": exc.retry_after_s,
-        }
+        detail = f"the text model is saturated: {exc}; retry shortly"
+        return _error(503, "overloaded", detail, retry_after_s=exc.retry_after_s)
     if isinstance(exc, NoChatTemplateError):
-        return {
-            "event": "error",
-            "status": 400,
-            "slug": "no-chat-template",
-            "detail": str(exc),
-            "field": "messages",
-        }
-    return {
-        "event": "error",
-        "status": 500,
-        "slug": "generation-failed",
-        "detail": f"generation failed: {exc}",
-    }
+        return _error(400, "no-chat-template", str(exc), field="messages")
+    return _error(500, "generation-failed", f"generation failed: {exc}")
 
 
 def request_of(payload: dict[str, Any]) -> str | list[dict[str, str]]:
@@ -171,12 +155,7 @@ class TextLLM:
                 return {**ev, "text": "".join(text), "prompt_tokens": prompt_tokens}
             else:
                 return ev
-        return {
-            "event": "error",
-            "status": 500,
-            "slug": "generation-failed",
-            "detail": "the generation ended early",
-        }
+        return _error(500, "generation-failed", "the generation ended early")
 
     def info(self) -> dict[str, Any]:
         i = self.engine.info

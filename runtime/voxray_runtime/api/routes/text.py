@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Response
 from fastapi.responses import StreamingResponse
 
 from voxray_runtime.api.deps import Caller, Context, SecurityStateDep, TextFrontendDep, TextMetricsDep
@@ -193,37 +193,46 @@ async def _answer(
     )
 
 
+class _Generation:
+    """What both generation routes use (the text frontend and metrics, the caller, the request's context
+    and security state), and the steps they share: note the text, resolve and authorize the model, answer."""
+
+    def __init__(
+        self,
+        text: TextFrontendDep,
+        metrics: TextMetricsDep,
+        caller: Caller,
+        ctx: Context,
+        security: SecurityStateDep,
+    ) -> None:
+        self.text, self.metrics, self.caller, self.ctx, self.security = text, metrics, caller, ctx, security
+
+    async def answer(
+        self, model_name: str, text: str, job_of: Callable[[TextModelEntry], TextJob]
+    ) -> Response | ChatCompletion | TextCompletion:
+        started = time.perf_counter()
+        self.ctx.action = "generate"
+        self.security.note_text(self.ctx, text)
+        model = self.text.resolve(model_name)
+        _authorize(self.caller, self.ctx, model)
+        return await _answer(self.text, self.metrics, self.ctx, job_of(model), started)
+
+
+Generation = Annotated[_Generation, Depends()]
+
+
 @router.post("/chat/completions", response_model=ChatCompletion, responses=_RESPONSES)
 async def chat_completions(
-    req: ChatCompletionRequest,
-    text: TextFrontendDep,
-    metrics: TextMetricsDep,
-    caller: Caller,
-    ctx: Context,
-    security: SecurityStateDep,
+    req: ChatCompletionRequest, generation: Generation
 ) -> Response | ChatCompletion | TextCompletion:
     """Chat (OpenAI-compatible): the messages are rendered with the model's own chat template."""
-    started = time.perf_counter()
-    ctx.action = "generate"
-    security.note_text(ctx, "\n".join(m.text for m in req.messages))
-    model = text.resolve(req.model)
-    _authorize(caller, ctx, model)
-    return await _answer(text, metrics, ctx, chat_job(req, model), started)
+    text = "\n".join(m.text for m in req.messages)
+    return await generation.answer(req.model, text, lambda model: chat_job(req, model))
 
 
 @router.post("/completions", response_model=TextCompletion, responses=_RESPONSES)
 async def completions(
-    req: CompletionRequest,
-    text: TextFrontendDep,
-    metrics: TextMetricsDep,
-    caller: Caller,
-    ctx: Context,
-    security: SecurityStateDep,
+    req: CompletionRequest, generation: Generation
 ) -> Response | ChatCompletion | TextCompletion:
     """Completion (OpenAI-compatible): the prompt is continued as it is."""
-    started = time.perf_counter()
-    ctx.action = "generate"
-    security.note_text(ctx, req.prompt_text)
-    model = text.resolve(req.model)
-    _authorize(caller, ctx, model)
-    return await _answer(text, metrics, ctx, completion_job(req, model), started)
+    return await generation.answer(req.model, req.prompt_text, lambda model: completion_job(req, model))

@@ -22,7 +22,7 @@ from types import ModuleType
 from typing import cast
 
 from voxray_runtime.engines.base import WeightsNotFoundError
-from voxray_runtime.engines.weights import cache_dir, describe, hub_snapshot, local_weights_path
+from voxray_runtime.engines.weights import cache_dir, describe, hub_snapshot, local_weights_path, sha256_file
 from voxray_runtime.spec.voicemodel import WeightsSpec
 from voxray_runtime.storage.atomic import fsync_dir, temp_name_for
 
@@ -43,14 +43,6 @@ class GgufFile:
     source: str
     #: the verified SHA-256 (packaged weights), else None
     sha256: str | None = None
-
-
-def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def check_magic(path: Path) -> None:
@@ -109,7 +101,7 @@ def packaged_gguf(folder: Path | None = None) -> GgufFile:
     target = (folder or cache_dir() / "text") / str(pkg.MODEL_NAME)
     source = f"{PACKAGED_GGUF_PACKAGE} ({pkg.MODEL_NAME})"
     if target.is_file():
-        actual = sha256_of(target)
+        actual = sha256_file(target)
         if actual == expected:
             return GgufFile(target, source, actual)
         # a damaged copy in the cache: build it again from the chunks rather than refuse to start
@@ -131,7 +123,7 @@ def packaged_gguf(folder: Path | None = None) -> GgufFile:
 def verify_packaged(path: Path) -> str:
     """Check ``path`` against the packaged SHA-256; returns it, or raises WeightsIntegrityError."""
     expected = packaged_sha256()
-    actual = sha256_of(path)
+    actual = sha256_file(path)
     if actual != expected:
         raise WeightsIntegrityError(
             f"{path} has SHA-256 {actual}, not the packaged {expected}: the file is damaged or not the "
