@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 
 from voxray_runtime.api.deps import Caller, Frontend
 from voxray_runtime.api.errors import Problem, problem_responses
@@ -137,10 +137,13 @@ async def batch_file(
     name: FileName,
     frontend: Frontend,
     caller: Caller,
-) -> FileResponse:
-    """One audio file of a run, as its manifest lists it."""
+) -> Response:
+    """One audio file of a run, as its manifest lists it (read whole from an object store output)."""
     try:
-        path, kind = await asyncio.to_thread(run_file, frontend.output_dir, run, name, caller.models)
+        found, kind = await asyncio.to_thread(run_file, frontend.output_dir, run, name, caller.models)
     except GalleryError as exc:
         raise _problem(exc) from None
-    return FileResponse(path, media_type=kind, headers={"Cache-Control": "private, no-store"})
+    headers = {"Cache-Control": "private, no-store"}
+    if isinstance(found, bytes):
+        return Response(found, media_type=kind, headers=headers)
+    return FileResponse(found, media_type=kind, headers=headers)
