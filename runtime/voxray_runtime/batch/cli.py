@@ -11,7 +11,7 @@ import os
 import sys
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -237,16 +237,16 @@ def prepare(args: argparse.Namespace) -> BatchSetup:
 def output_location(out: str | Path | None, spec: SpeechBatchSpec) -> Location:
     """Where the batch writes: ``--out``, else ``spec.output.path``, parsed as a URI (SpecError naming the
     flag or field for a scheme voxray does not write to). For ``s3://``, ``spec.output.s3`` points the
-    S3 SDK (endpoint, region) through the standard environment, which the Ray workers inherit."""
+    S3 SDK (endpoint, region, addressing) of the driver and of every worker (the location carries them);
+    credentials come from the standard chain (env, IRSA, Workload Identity), never from the spec."""
     field = "--out" if out is not None else "spec.output.path"
     try:
         location = parse_location(out if out is not None else spec.output.path, field="")
     except LocationError as exc:
         raise SpecError(str(exc), field=field) from None
-    if isinstance(location, ObjectPrefix):
-        from voxray_runtime.spec.storage import s3_env
-
-        os.environ.update(s3_env(spec.output.s3))
+    s3 = spec.output.s3
+    if isinstance(location, ObjectPrefix) and s3 is not None:
+        location = replace(location, endpoint=s3.endpoint, region=s3.region, path_style=s3.path_style)
     return location
 
 

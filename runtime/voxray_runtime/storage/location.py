@@ -11,9 +11,9 @@ A Windows-style drive (``C:\\audio``) is not a scheme: single letters are taken 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote, urlencode
 
 from voxray_runtime.storage.naming import NamingError
 
@@ -38,12 +38,16 @@ class ObjectPrefix:
     bucket: str
     prefix: str = ""
     scheme: str = "s3"
+    #: the endpoint, region and addressing of ``spec.output.s3`` (None: the standard environment's)
+    endpoint: str | None = None
+    region: str | None = None
+    path_style: bool = False
 
     def resolve(self) -> ObjectPrefix:
         return self
 
     def __truediv__(self, name: str) -> ObjectPrefix:
-        return ObjectPrefix(self.bucket, self.key(name), self.scheme)
+        return replace(self, prefix=self.key(name))
 
     def key(self, name: str) -> str:
         return f"{self.prefix}/{name}" if self.prefix else name
@@ -52,12 +56,22 @@ class ObjectPrefix:
     def name(self) -> str:
         return self.prefix.rsplit("/", 1)[-1] if self.prefix else self.bucket
 
+    @property
+    def uri(self) -> str:
+        """``s3://bucket/prefix`` alone."""
+        base = f"{self.scheme}://{self.bucket}"
+        return f"{base}/{self.prefix}" if self.prefix else base
+
     def __str__(self) -> str:
-        return (
-            f"{self.scheme}://{self.bucket}/{self.prefix}"
-            if self.prefix
-            else f"{self.scheme}://{self.bucket}"
-        )
+        """The URI, with the connection options as a query when there are any: the form a Ray worker
+        receives its output location in (:func:`parse_worker_location` reads it back)."""
+        opts = {
+            "endpoint": self.endpoint,
+            "region": self.region,
+            "addressing": "path" if self.path_style else None,
+        }
+        query = urlencode({k: v for k, v in opts.items() if v})
+        return f"{self.uri}?{query}" if query else self.uri
 
 
 Location = Path | ObjectPrefix
@@ -125,3 +139,18 @@ def check_location(value: str, field: str) -> str:
     """``value`` unchanged when :func:`parse_location` accepts it (for validators); else LocationError."""
     parse_location(value, field)
     return value
+
+
+def parse_worker_location(value: str) -> ObjectPrefix:
+    """An object location as ``str(ObjectPrefix)`` wrote it, connection options included."""
+    base, _, query = value.partition("?")
+    found = parse_location(base, field="output")
+    if not isinstance(found, ObjectPrefix):
+        raise LocationError(f"{value!r} is not an object store location")
+    opts = {k: v[-1] for k, v in parse_qs(query).items()}
+    return replace(
+        found,
+        endpoint=opts.get("endpoint"),
+        region=opts.get("region"),
+        path_style=opts.get("addressing") == "path",
+    )

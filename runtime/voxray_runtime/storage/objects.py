@@ -47,7 +47,7 @@ def checked_name(name: str) -> str:
 
 
 @functools.lru_cache(maxsize=8)
-def _client(endpoint: str | None, region: str | None) -> Any:
+def _client(endpoint: str | None, region: str | None, addressing: str) -> Any:
     import boto3
     from botocore.config import Config
 
@@ -55,18 +55,21 @@ def _client(endpoint: str | None, region: str | None) -> Any:
         retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
         connect_timeout=CONNECT_TIMEOUT_S,
         read_timeout=READ_TIMEOUT_S,
-        s3={"addressing_style": os.environ.get("VOXRAY_S3_ADDRESSING", "auto")},
+        s3={"addressing_style": addressing},
     )
     with _lock:  # boto3's default session is not thread-safe while it creates clients
         session = boto3.session.Session()
         return session.client("s3", endpoint_url=endpoint, region_name=region, config=config)
 
 
-def client() -> Any:
-    """The S3 client for the current environment (cached per endpoint and region)."""
-    endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or None
-    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None
-    return _client(endpoint, region)
+def client(root: ObjectPrefix) -> Any:
+    """The S3 client for ``root``: its own endpoint, region and addressing (``spec.output.s3``), else the
+    standard environment's (cached per endpoint, region and addressing)."""
+    env = os.environ
+    endpoint = root.endpoint or env.get("AWS_ENDPOINT_URL_S3") or env.get("AWS_ENDPOINT_URL") or None
+    region = root.region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None
+    addressing = "path" if root.path_style else env.get("VOXRAY_S3_ADDRESSING", "auto")
+    return _client(endpoint, region, addressing)
 
 
 def _error(exc: Exception, action: str, where: str) -> ObjectStoreError:
@@ -109,7 +112,7 @@ class ObjectStore:
         key = self.key(name)
         extra: dict[str, Any] = {"ContentType": content_type} if content_type else {}
         try:
-            client().put_object(Bucket=self.root.bucket, Key=key, Body=data, **extra)
+            client(self.root).put_object(Bucket=self.root.bucket, Key=key, Body=data, **extra)
         except Exception as exc:
             raise _error(exc, "writing", self.uri(name)) from None
         return self.uri(name)
@@ -117,7 +120,7 @@ class ObjectStore:
     def get(self, name: str) -> bytes | None:
         """The object's bytes, or None when it does not exist."""
         try:
-            body = client().get_object(Bucket=self.root.bucket, Key=self.key(name))["Body"]
+            body = client(self.root).get_object(Bucket=self.root.bucket, Key=self.key(name))["Body"]
             try:
                 return bytes(body.read())
             finally:
@@ -130,7 +133,7 @@ class ObjectStore:
     def size(self, name: str) -> int | None:
         """The object's size, or None when it does not exist."""
         try:
-            head = client().head_object(Bucket=self.root.bucket, Key=self.key(name))
+            head = client(self.root).head_object(Bucket=self.root.bucket, Key=self.key(name))
         except Exception as exc:
             if _not_found(exc):
                 return None
@@ -140,7 +143,7 @@ class ObjectStore:
     def modified(self, name: str) -> float | None:
         """The object's last-modified time (epoch seconds), or None when it does not exist."""
         try:
-            head = client().head_object(Bucket=self.root.bucket, Key=self.key(name))
+            head = client(self.root).head_object(Bucket=self.root.bucket, Key=self.key(name))
         except Exception as exc:
             if _not_found(exc):
                 return None
@@ -149,7 +152,7 @@ class ObjectStore:
 
     def delete(self, name: str) -> None:
         try:
-            client().delete_object(Bucket=self.root.bucket, Key=self.key(name))
+            client(self.root).delete_object(Bucket=self.root.bucket, Key=self.key(name))
         except Exception as exc:
             if not _not_found(exc):
                 raise _error(exc, "deleting", self.uri(name)) from None
@@ -159,7 +162,11 @@ class ObjectStore:
         base = self.root.prefix + "/" if self.root.prefix else ""
         prefix = base + (checked_name(under.strip("/")) + "/" if under.strip("/") else "")
         try:
-            pages = client().get_paginator("list_objects_v2").paginate(Bucket=self.root.bucket, Prefix=prefix)
+            pages = (
+                client(self.root)
+                .get_paginator("list_objects_v2")
+                .paginate(Bucket=self.root.bucket, Prefix=prefix)
+            )
             for page in pages:
                 for obj in page.get("Contents", []):
                     yield obj["Key"][len(base) :], int(obj["Size"])

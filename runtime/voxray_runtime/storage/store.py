@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
-from voxray_runtime.storage.location import Location, ObjectPrefix, is_object_uri, parse_location
+from voxray_runtime.storage.location import Location, ObjectPrefix, is_object_uri, parse_worker_location
 from voxray_runtime.storage.paths import check_output_name, resolve_output_path, write_output
 
 
@@ -79,7 +80,7 @@ def as_location(output_dir: str | os.PathLike[str] | ObjectPrefix) -> Location:
     if isinstance(output_dir, ObjectPrefix):
         return output_dir
     text = os.fspath(output_dir)
-    return parse_location(text) if is_object_uri(text) else Path(text)
+    return parse_worker_location(text) if is_object_uri(text) else Path(text)
 
 
 def store_output(output_dir: str | os.PathLike[str] | ObjectPrefix, name: str, data: bytes) -> str:
@@ -97,7 +98,7 @@ def resolve_location(output_dir: Location, name: str) -> Location:
 def split(location: ObjectPrefix) -> tuple[ObjectPrefix, str]:
     """An object's parent prefix and its name."""
     parent, _, name = location.prefix.rpartition("/")
-    return ObjectPrefix(location.bucket, parent, location.scheme), name
+    return replace(location, prefix=parent), name
 
 
 def write_location(location: Location, data: bytes) -> str:
