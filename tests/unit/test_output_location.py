@@ -81,7 +81,9 @@ def test_worker_location_carries_the_connection_options() -> None:
     root = ObjectPrefix(
         "posts", "run1", endpoint="http://127.0.0.1:9000", region="eu-west-1", path_style=True
     )
-    assert parse_worker_location(str(root)) == root
+    assert str(root) == "s3://posts/run1"
+    assert str(root.resolve()).startswith("s3://posts/run1?endpoint=http")
+    assert parse_worker_location(str(root.resolve())) == root
     assert parse_worker_location("s3://posts/run1") == ObjectPrefix("posts", "run1")
     assert root.uri == "s3://posts/run1"
 
@@ -89,6 +91,7 @@ def test_worker_location_carries_the_connection_options() -> None:
 @pytest.mark.parametrize(
     ("name", "ok"),
     [("a.mp3", True), (".voxray-batch-running", True), (".voxray-journal/m/x.json", True),
+     ("run1/.voxray-batch-running", True), ("run1/.other", False),
      (".hidden", False), ("../x", False), ("/abs", False), ("a/../../x", False)],
 )  # fmt: skip
 def test_object_names(name: str, ok: bool) -> None:

@@ -11,7 +11,7 @@ A Windows-style drive (``C:\\audio``) is not a scheme: single letters are taken 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlencode
 
@@ -44,7 +44,9 @@ class ObjectPrefix:
     path_style: bool = False
 
     def resolve(self) -> ObjectPrefix:
-        return self
+        """The form a Ray worker receives its output location in: ``str`` of it carries the connection
+        options (:func:`parse_worker_location` reads them back)."""
+        return WorkerPrefix(**{f.name: getattr(self, f.name) for f in fields(ObjectPrefix)})
 
     def __truediv__(self, name: str) -> ObjectPrefix:
         return replace(self, prefix=self.key(name))
@@ -63,8 +65,17 @@ class ObjectPrefix:
         return f"{base}/{self.prefix}" if self.prefix else base
 
     def __str__(self) -> str:
-        """The URI, with the connection options as a query when there are any: the form a Ray worker
-        receives its output location in (:func:`parse_worker_location` reads it back)."""
+        return self.uri
+
+
+@dataclass(frozen=True)
+class WorkerPrefix(ObjectPrefix):
+    """An :class:`ObjectPrefix` whose ``str`` is the URI with its connection options as a query."""
+
+    def resolve(self) -> ObjectPrefix:
+        return self
+
+    def __str__(self) -> str:
         opts = {
             "endpoint": self.endpoint,
             "region": self.region,

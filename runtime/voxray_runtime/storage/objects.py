@@ -42,7 +42,8 @@ _lock = threading.Lock()
 
 def checked_name(name: str) -> str:
     """``name`` when safe to store, or one of voxray's own (``.voxray-*``); else UnsafePathError."""
-    check_output_name(name[1:] if name.startswith(INTERNAL_PREFIX) else name)
+    segments = name.split("/")
+    check_output_name("/".join(s[1:] if s.startswith(INTERNAL_PREFIX) else s for s in segments))
     return name
 
 
