@@ -8,7 +8,7 @@ from pydantic import Field, field_validator, model_validator
 
 from voxray_runtime.spec.common import SpecModel
 from voxray_runtime.spec.kuberay import LABEL_NAME, DeletionSpec
-from voxray_runtime.spec.storage import S3OutputSpec, check_output_location
+from voxray_runtime.spec.storage import S3OutputSpec, WithS3Output, check_output_location
 from voxray_runtime.spec.voicemodel import AuditKeySecretRef
 
 AudioFormat = Literal["mp3", "wav", "flac", "opus"]
@@ -64,7 +64,7 @@ class VariantsSpec(SpecModel):
     genders: list[Literal["female", "male"]] | None = Field(default=None, max_length=2)
 
 
-class BatchOutputSpec(SpecModel):
+class BatchOutputSpec(WithS3Output):
     #: directory (local), path inside the output volume (cluster), or s3://bucket/prefix
     path: str = Field(default="audio-output", min_length=1, max_length=1024)
     #: the object store of an s3:// path: endpoint, region, credentials Secret

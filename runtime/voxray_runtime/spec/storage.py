@@ -10,7 +10,9 @@ instance metadata).
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Any
+
+from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 
 from voxray_runtime.spec.common import SpecModel
 
@@ -43,6 +45,20 @@ class S3OutputSpec(SpecModel):
     #: path-style requests (``endpoint/bucket/key``): what MinIO and Ceph usually need
     path_style: bool = False
     secret_ref: S3SecretRef | None = None
+
+
+class WithS3Output(SpecModel):
+    """An output spec with an optional ``s3`` block, left out of dumps while unset: the spec hash (and
+    every serialised spec) of an output that does not use an object store stays what it was."""
+
+    s3: S3OutputSpec | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_unset_s3(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        if self.s3 is None and isinstance(data, dict):
+            data.pop("s3", None)
+        return data
 
 
 def s3_env(s3: S3OutputSpec | None) -> dict[str, str]:

@@ -8,7 +8,7 @@ from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from voxray_runtime.spec.common import SpecModel
 from voxray_runtime.spec.kuberay import UpgradeSpec
-from voxray_runtime.spec.storage import S3OutputSpec, check_output_location
+from voxray_runtime.spec.storage import S3OutputSpec, WithS3Output, check_output_location
 
 Engine = Literal["kokoro", "piper", "espeak", "vits"]
 Quantization = Literal["none", "int8", "fp16", "bf16"]
@@ -121,7 +121,7 @@ class ServingSpec(SpecModel):
     int8_kernels: Literal["auto", "onnxruntime"] = "auto"
 
 
-class OutputSpec(SpecModel):
+class OutputSpec(WithS3Output):
     #: PVC for stored audio (store=true and batches); local runs use path directly
     volume_claim: str | None = Field(default=None, max_length=253)
     #: a path (in the volume) or s3://bucket/prefix; any other scheme is invalid
