@@ -77,3 +77,21 @@ def test_a_bucket_without_permission_stops_before_any_work(
     listed = s3.list_objects_v2(Bucket="locked")["Contents"]
     assert [(o["Key"], o["Size"]) for o in listed] == [("run1/post_01_female_en-GB.mp3", 14)]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["batch.yaml"]
+
+
+@pytest.mark.parametrize(
+    ("output_dir", "says"),
+    [("gs://x/y", "--output-dir: the scheme 'gs'"), ("s3://posts/run1", "lifecycle rule")],
+)
+def test_retention_refuses_what_it_cannot_sweep(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    output_dir: str,
+    says: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    args = build_parser().parse_args(["retention", "--output-dir", output_dir, "--ttl", "1h"])
+    assert args.func(args) == 2
+    assert says in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
