@@ -247,7 +247,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.batch:
         from voxray_runtime.batch.audit import audit_destination
 
-        audit = audit_destination(os.environ, sys.stderr.isatty(), out) or "stderr"
+        if isinstance(out, Path):
+            found = audit_destination(os.environ, sys.stderr.isatty(), out)
+        else:  # never audit events into an object store
+            found = audit_destination(os.environ, False, Path("."))
+        audit = str(found) if found is not None else "stderr"
         print(
             f"  batch:    rendering {args.batch} into {out} in the background (progress below and in the "
             f"Playground's Batches panel; manifest.jsonl and summary.json there; audit events: {audit})"
