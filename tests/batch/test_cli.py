@@ -23,7 +23,7 @@ def test_register_adds_batch_with_its_options() -> None:
     assert (args.file, args.limit, args.out, args.address, args.concurrency) == (
         Path("b.yaml"),
         3,
-        Path("o"),
+        "o",  # a URI, parsed by the batch (storage.location), not a Path
         "127.0.0.1:6379",
         2,
     )

@@ -56,6 +56,7 @@ from voxray_operator.builders.common import (
     unaliased,
 )
 from voxray_operator.builders.generate import GenerationTarget
+from voxray_operator.builders.object_output import is_object_path, object_store_env
 from voxray_operator.builders.validation import DedicatedCluster, OnVoiceModel, RayJobInput, validate_rayjob
 from voxray_operator.builders.workload import (
     gpu_scheduling,
@@ -198,10 +199,11 @@ def dedicated_cluster_plan(
         job.audit.volumes(), job.generation.volumes() if job.generation is not None else ([], [])
     )
     node_selector, tolerations = gpu_scheduling(models, settings)
+    env = runtime_env("pvc" if cluster.weights_claim else "packaged", BATCH_OUTPUT_MOUNT)
     return ClusterPlan(
         labels=common_labels(COMPONENT, speechbatch=job.name),
         image=image,
-        env=runtime_env("pvc" if cluster.weights_claim else "packaged", BATCH_OUTPUT_MOUNT),
+        env=env + object_store_env(job.spec.output.path, job.spec.output.s3),
         volumes=volumes,
         mounts=mounts,
         worker_resources=shared_worker_resources(models),
@@ -282,13 +284,21 @@ def assemble_rayjob(
     fields: dict[str, Any] = {"submissionMode": "K8sJobMode", "runtimeEnvYAML": _runtime_env(actor, text_env)}
     if isinstance(job.cluster, OnVoiceModel):
         vm = job.voice_models[job.cluster.voice_model]
-        out = _out_path(vm.output.path, spec.output.path)
+        out = (
+            spec.output.path
+            if is_object_path(spec.output.path)
+            else _out_path(vm.output.path, spec.output.path)
+        )
         image = spec.run_on.image or vm.image or settings.image
         labels[VOICEMODEL_LABEL] = label_value(job.cluster.voice_model)
         fields["clusterSelector"] = {CLUSTER_SELECTOR_KEY: job.cluster.cluster_name}
         fields["shutdownAfterJobFinishes"] = False
     else:
-        out = _out_path(BATCH_OUTPUT_MOUNT, spec.output.path)
+        out = (
+            spec.output.path
+            if is_object_path(spec.output.path)
+            else _out_path(BATCH_OUTPUT_MOUNT, spec.output.path)
+        )
         image = dedicated_image(job, settings)
         fields.update(dedicated_deletion(spec, settings))
         fields["backoffLimit"] = settings.job_backoff_limit

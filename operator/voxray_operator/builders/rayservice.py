@@ -13,6 +13,7 @@ from typing import Any
 
 from voxray_operator.builders.cluster import assemble_rayservice
 from voxray_operator.builders.common import spec_hash
+from voxray_operator.builders.object_output import is_object_path, object_store_env
 from voxray_operator.builders.serveconfig import serve_config, served_app_args
 from voxray_operator.builders.workload import (
     pod_volumes,
@@ -67,15 +68,15 @@ def build_rayservice(
     default ``spec.replicas.initial`` or ``spec.replicas.min``. ``owner``: the VoiceModel body, for a
     controller ownerReference.
     """
-    volumes = pod_volumes(
-        settings, weights=weights_claim(spec), output=(spec.output.volume_claim, spec.output.path)
-    )
+    output = None if is_object_path(spec.output.path) else (spec.output.volume_claim, spec.output.path)
+    volumes = pod_volumes(settings, weights=weights_claim(spec), output=output)
     plan = served_cluster_plan(
         "VoiceModel",
         name,
         spec,
         settings,
-        env=runtime_env(spec.weights.source, spec.output.path, model=name),
+        env=runtime_env(spec.weights.source, spec.output.path, model=name)
+        + object_store_env(spec.output.path, spec.output.s3),
         volumes=volumes,
         replicas=replicas,
     )

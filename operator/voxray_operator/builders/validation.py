@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from voxray_operator.builders.errors import BuildError
 from voxray_operator.builders.generate import GenerationTarget
+from voxray_operator.builders.object_output import is_object_path
 from voxray_operator.builders.security import BatchAuditKey, batch_audit_key
 from voxray_operator.builders.workload import autoscaler_enabled, weights_claim
 from voxray_runtime.models import speaker_map
@@ -233,13 +234,25 @@ def validate_rayjob(
         )
     vm = models[target]
     claim = vm.output.volume_claim
-    if not claim:
+    if is_object_path(spec.output.path):
+        if spec.output.s3 is not None and spec.output.s3.secret_ref is not None:
+            raise BuildError(
+                f"output.s3.secretRef is mounted on the batch's own Ray cluster; VoiceModel {target!r}'s "
+                "cluster writes with its own identity (IRSA, Workload Identity): leave secretRef out or run "
+                "on a dedicated cluster",
+                field="spec.output.s3.secretRef",
+            )
+    elif not claim:
         raise BuildError(
             f"VoiceModel {target!r} has no output.volumeClaim, so its cluster cannot keep the batch's "
             "files; give it one or run on a dedicated cluster",
             field="spec.runOn.voiceModel",
         )
-    if spec.output.volume_claim and spec.output.volume_claim != claim:
+    if (
+        spec.output.volume_claim
+        and spec.output.volume_claim != claim
+        and not is_object_path(spec.output.path)
+    ):
         raise BuildError(
             f"on VoiceModel {target!r}'s cluster the output volume is its PVC {claim!r} (mounted at "
             f"{vm.output.path}); set output.volumeClaim to {claim!r}, leave it out, or run on a "
@@ -271,7 +284,7 @@ def _one_weights_claim(models: Mapping[str, VoiceModelSpec]) -> str | None:
 def batch_warnings(spec: SpeechBatchSpec) -> list[str]:
     """What is allowed but probably not meant; handlers emit these as Warning events, render prints them."""
     out = []
-    if not spec.run_on.voice_model and not spec.output.volume_claim:
+    if not spec.run_on.voice_model and not spec.output.volume_claim and not is_object_path(spec.output.path):
         out.append(
             "spec.output.volumeClaim is not set: the files go to an emptyDir of the batch's own Ray cluster "
             "and are lost when that cluster is deleted after the job"

@@ -27,6 +27,7 @@ from voxray_runtime.api.schemas import (
 )
 from voxray_runtime.audio.encode import CONTENT_TYPES, MP3_BITRATES
 from voxray_runtime.speech.job import EmptyTextError, SpeechJob, SpeechResult
+from voxray_runtime.storage.location import Location
 from voxray_runtime.text import TextError
 from voxray_runtime.voices import OPENAI_VOICE_ALIASES, Catalog, VoiceBinding, VoiceError, resolve_avatar
 from voxray_runtime.voices.avatars import parse_avatar
@@ -87,7 +88,8 @@ class SpeechFrontend:
     catalog: Catalog
     backend: Backend
     max_text_chars: Mapping[str, int]
-    output_dir: Path
+    #: a local directory or an object store prefix (storage.location)
+    output_dir: Location
     default_bitrate_kbps: int = 64
     #: a cap over every model's own ``maxTextChars`` (the security settings' ``maxTextChars``)
     text_limit_cap: int | None = None
@@ -213,13 +215,14 @@ class SpeechFrontend:
 
     # ---- store=true --------------------------------------------------------------------------------
     def store(self, job: SpeechJob, out: SpeechResult, name: str | None, started: float) -> StoredSpeech:
-        from voxray_runtime.storage.paths import SymlinkEscapeError, UnsafePathError, write_output
+        from voxray_runtime.storage.paths import SymlinkEscapeError, UnsafePathError
+        from voxray_runtime.storage.store import store_output
 
         day = datetime.now(UTC).strftime("%Y-%m-%d")
         stem = name or f"{job.binding.avatar.name}-{job.request_id[:12]}"
         rel = Path("speech") / day / f"{stem}.{job.format}"
         try:
-            path = write_output(self.output_dir, rel.as_posix(), out.audio)
+            path = store_output(self.output_dir, rel.as_posix(), out.audio)
         except SymlinkEscapeError as exc:  # the volume is at fault, not the name
             _log.error("store refused: %s", exc)
             raise Problem(

@@ -11,7 +11,7 @@ import os
 import sys
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +19,7 @@ from voxray_runtime.commands import add_command
 from voxray_runtime.models import NamedModel
 from voxray_runtime.spec.documents import Document, SpecError, load_documents
 from voxray_runtime.spec.speechbatch import BatchItem, SpeechBatchSpec
+from voxray_runtime.storage.location import Location, LocationError, ObjectPrefix, parse_location
 
 #: the one-line help of ``voxray batch``
 HELP = "render a SpeechBatch into audio files and a manifest (resumable)"
@@ -39,7 +40,11 @@ EXIT_INTERRUPTED = 130
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-f", "--file", required=True, type=Path, help="SpeechBatch YAML document")
     parser.add_argument("--limit", type=int, default=None, help="render only the first N items (by index)")
-    parser.add_argument("--out", type=Path, default=None, help="output directory (default: spec.output.path)")
+    parser.add_argument(
+        "--out",
+        default=None,
+        help="output directory or s3://bucket/prefix (default: spec.output.path); other schemes are refused",
+    )
     parser.add_argument(
         "--address", default=None, help="Ray address to use (default: RAY_ADDRESS, else a local Ray)"
     )
@@ -132,7 +137,7 @@ class BatchSetup:
     doc: Document
     spec: SpeechBatchSpec
     models: list[NamedModel]
-    out: Path
+    out: Location
     plan: Plan | None = None
     generation: PreparedGeneration | None = None
     #: files the batch renders (known before the posts are written)
@@ -148,6 +153,7 @@ def run_batch(args: argparse.Namespace) -> int:
     from voxray_runtime.batch.driver import run_plan
     from voxray_runtime.batch.raypool import WorkerStartError
     from voxray_runtime.generation.client import TextModelError
+    from voxray_runtime.storage.objects import ObjectStoreError
     from voxray_runtime.storage.paths import UnsafePathError
 
     problem = check_flags(args)
@@ -179,7 +185,7 @@ def run_batch(args: argparse.Namespace) -> int:
     )
     try:
         summary = run_plan(plan, run_options(args, setup.doc, run_id, generation)).data
-    except (KeyboardInterrupt, WorkerStartError, UnsafePathError) as exc:
+    except (KeyboardInterrupt, WorkerStartError, UnsafePathError, ObjectStoreError) as exc:
         return stopped_status(exc)
     print_summary(summary, plan.summary_path)
     generation_failed = bool(generation and generation["failed"])
@@ -202,13 +208,19 @@ def prepare(args: argparse.Namespace) -> BatchSetup:
     assert isinstance(doc.spec, SpeechBatchSpec)
     spec = doc.spec
     models = batch_models(args.file, args.models)
-    out = args.out if args.out is not None else Path(spec.output.path)
+    out = output_location(args.out, spec)
     setup = BatchSetup(doc=doc, spec=spec, models=models, out=out)
     if spec.generate is None:
         setup.plan = _plan(args, setup, base_dir=args.file.parent)
         return setup
     from voxray_runtime.generation.batchstep import expected_posts, prepare_generation
 
+    if not isinstance(out, Path):
+        raise SpecError(
+            "spec.generate writes its posts to a local output; an object store output is not supported "
+            "for generated batches yet",
+            field="spec.output.path",
+        )
     # voices, languages and file names are checked against the posts to come, before any model loads
     setup.files_planned = len(_plan(args, setup, items=expected_posts(spec, args.limit)).work)
     setup.generation = prepare_generation(
@@ -220,6 +232,22 @@ def prepare(args: argparse.Namespace) -> BatchSetup:
         model_id=getattr(args, "text_model_id", None),
     )
     return setup
+
+
+def output_location(out: str | Path | None, spec: SpeechBatchSpec) -> Location:
+    """Where the batch writes: ``--out``, else ``spec.output.path``, parsed as a URI (SpecError naming the
+    flag or field for a scheme voxray does not write to). For ``s3://``, ``spec.output.s3`` points the
+    S3 SDK (endpoint, region, addressing) of the driver and of every worker (the location carries them);
+    credentials come from the standard chain (env, IRSA, Workload Identity), never from the spec."""
+    field = "--out" if out is not None else "spec.output.path"
+    try:
+        location = parse_location(out if out is not None else spec.output.path, field="")
+    except LocationError as exc:
+        raise SpecError(str(exc), field=field) from None
+    s3 = spec.output.s3
+    if isinstance(location, ObjectPrefix) and s3 is not None:
+        location = replace(location, endpoint=s3.endpoint, region=s3.region, path_style=s3.path_style)
+    return location
 
 
 def _plan(
@@ -235,11 +263,15 @@ def _plan(
     return build_plan(spec, models=models, output_dir=out, limit=args.limit, items=items, base_dir=base_dir)
 
 
-def open_audit(out: Path) -> str:
-    """Route the audit events (said on stderr when to a file); returns the run's id."""
+def open_audit(out: Location) -> str:
+    """Route the audit events (said on stderr when to a file; never into an object store); returns the
+    run's id."""
     from voxray_runtime.batch.audit import audit_destination, ensure_audit_stream
 
-    audit_file = audit_destination(os.environ, sys.stderr.isatty(), out)
+    local = isinstance(out, Path)
+    audit_file = audit_destination(
+        os.environ, sys.stderr.isatty() and local, out if isinstance(out, Path) else Path(".")
+    )
     ensure_audit_stream(audit_file)
     if audit_file is not None:
         print(f"audit events: {audit_file}", file=sys.stderr, flush=True)
@@ -290,6 +322,7 @@ def stopped_status(exc: BaseException) -> int:
     expects); any other error is raised again."""
     from voxray_runtime.batch.raypool import WorkerStartError
     from voxray_runtime.generation.client import TextModelError
+    from voxray_runtime.storage.objects import ObjectStoreError
     from voxray_runtime.storage.paths import UnsafePathError
 
     if isinstance(exc, KeyboardInterrupt):
@@ -301,13 +334,16 @@ def stopped_status(exc: BaseException) -> int:
     if isinstance(exc, WorkerStartError):
         print(f"error: {exc}; rerun the same command to resume", file=sys.stderr)
         return EXIT_FAILED
+    if isinstance(exc, ObjectStoreError):
+        print(f"error: object store: {exc}; files already written are kept, rerun to resume", file=sys.stderr)
+        return EXIT_FAILED
     if isinstance(exc, UnsafePathError):
         print(f"error: unsafe output path: {exc}", file=sys.stderr)
         return EXIT_FAILED
     raise exc
 
 
-def print_summary(summary: dict[str, Any], summary_path: Path) -> None:
+def print_summary(summary: dict[str, Any], summary_path: Location) -> None:
     """The closing line on stdout and each failure on stderr."""
     util = summary.get("utilisation") or {}
     print(

@@ -24,8 +24,10 @@ from voxray_runtime.batch.plan import Plan
 from voxray_runtime.batch.raypool import Design, WorkerStartError, ray_connection
 from voxray_runtime.batch.report import Counters, Reporter
 from voxray_runtime.batch.state import RunState, now_iso
-from voxray_runtime.storage.atomic import atomic_write_bytes, clean_temp_files, make_dirs
+from voxray_runtime.storage.atomic import clean_temp_files, make_dirs
+from voxray_runtime.storage.location import ObjectPrefix
 from voxray_runtime.storage.retention import BatchMarker
+from voxray_runtime.storage.store import write_location
 
 __all__ = ["Design", "RunOptions", "Summary", "WorkerStartError", "run_plan"]
 
@@ -64,7 +66,7 @@ def run_plan(plan: Plan, options: RunOptions | None = None) -> Summary:
     opts = options or RunOptions()
     t_start = time.monotonic()
     started_at = now_iso()
-    make_dirs(plan.output_dir)
+    prepare_output(plan)
     audit = BatchAudit(plan, name=opts.batch_name, namespace=opts.batch_namespace, run_id=opts.run_id)
     state = RunState(
         plan=plan,
@@ -94,7 +96,7 @@ def run_plan(plan: Plan, options: RunOptions | None = None) -> Summary:
 def _run(state: RunState, marker: BatchMarker) -> dict[str, Any]:
     plan, opts, counters = state.plan, state.options, state.counters
     out = plan.output_dir
-    stray = clean_temp_files(out)
+    stray = clean_temp_files(out) if not isinstance(out, ObjectPrefix) else []
     state.stray_removed = len(stray)
     entries = read_entries(plan.manifest_path)
     complete = complete_names(plan, entries)
@@ -123,11 +125,22 @@ def _run(state: RunState, marker: BatchMarker) -> dict[str, Any]:
                 state.ray = how
                 render(state, todo, reporter)
         final = compact(plan.manifest_path, out)
-        clean_temp_files(out)
+        if not isinstance(out, ObjectPrefix):
+            clean_temp_files(out)
         reporter.update(finished=True)
     summary = state.summary(final, wall=time.monotonic() - state.t_start)
     write_jsonl(plan.failures_path, counters.failures)
-    atomic_write_bytes(
-        plan.summary_path, (json.dumps(summary, indent=2, sort_keys=True) + "\n").encode("utf-8")
-    )
+    # the summary last: a reader that sees it sees the whole run (on objects, the manifest came before it)
+    write_location(plan.summary_path, (json.dumps(summary, indent=2, sort_keys=True) + "\n").encode("utf-8"))
     return summary
+
+
+def prepare_output(plan: Plan) -> None:
+    """Create the output directory, or check that the object store prefix takes writes (a clear
+    ObjectStoreError before any work when the bucket refuses)."""
+    if isinstance(plan.output_dir, ObjectPrefix):
+        from voxray_runtime.storage.objects import ObjectStore
+
+        ObjectStore(plan.output_dir).check_writable()
+    else:
+        make_dirs(plan.output_dir)

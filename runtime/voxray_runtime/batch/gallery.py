@@ -28,6 +28,7 @@ from typing import Any, Literal
 
 from voxray_runtime.batch.manifest import Entry, read_entries
 from voxray_runtime.batch.plan import FAILURES_FILE, SUMMARY_FILE
+from voxray_runtime.storage.location import Location, ObjectPrefix
 from voxray_runtime.storage.paths import UnsafePathError, check_output_name, resolve_output_path
 from voxray_runtime.storage.retention import BATCH_MARKER, MARKER_REFRESH_S, STORED_SPEECH_DIR
 
@@ -166,9 +167,13 @@ def _run_dir(output_dir: Path, run: str) -> Path | None:
     return _resolve(output_dir, run)
 
 
-def read_run(output_dir: Path, run: str, now: float | None = None) -> RunFiles | None:
+def read_run(output_dir: Location, run: str, now: float | None = None) -> RunFiles | None:
     """The run ``run`` (an id from :func:`find_runs`), or None when that directory holds no run."""
     check_run_id(run)
+    if isinstance(output_dir, ObjectPrefix):
+        from voxray_runtime.batch import gallery_objects
+
+        return gallery_objects.read_run(output_dir, run, now)
     directory = _run_dir(output_dir, run)
     if directory is None or not directory.is_dir():
         return None
@@ -239,8 +244,12 @@ def _candidates(root: Path) -> list[str]:
     return out
 
 
-def find_runs(output_dir: Path, allowed: frozenset[str] | None = None) -> list[RunFiles]:
+def find_runs(output_dir: Location, allowed: frozenset[str] | None = None) -> list[RunFiles]:
     """The runs in ``output_dir`` the caller may see, most recently updated first."""
+    if isinstance(output_dir, ObjectPrefix):
+        from voxray_runtime.batch import gallery_objects
+
+        return gallery_objects.find_runs(output_dir, allowed)
     root = Path(output_dir)
     if not root.is_dir():
         return []
@@ -256,9 +265,12 @@ def find_runs(output_dir: Path, allowed: frozenset[str] | None = None) -> list[R
     return runs[:MAX_RUNS]
 
 
-def run_file(output_dir: Path, run: str, name: str, allowed: frozenset[str] | None) -> tuple[Path, str]:
-    """The path and content type of the audio file ``name`` of run ``run``: it must be an audio file the
-    run's manifest lists, of a model the caller may use, inside the output directory."""
+def run_file(
+    output_dir: Location, run: str, name: str, allowed: frozenset[str] | None
+) -> tuple[Path | bytes, str]:
+    """The path (the bytes, on an object store) and content type of the audio file ``name`` of run
+    ``run``: it must be an audio file the run's manifest lists, of a model the caller may use, inside the
+    output directory."""
     check_run_id(run)
     try:
         check_output_name(name)
@@ -275,6 +287,13 @@ def run_file(output_dir: Path, run: str, name: str, allowed: frozenset[str] | No
     entry = found.entries.get(name)
     if entry is None or (allowed is not None and entry.get("model") not in allowed):
         raise GalleryError(404, f"run {run!r} lists no file {name!r}")
+    if isinstance(output_dir, ObjectPrefix):
+        from voxray_runtime.batch import gallery_objects
+
+        data = gallery_objects.read_file(output_dir, run, name)
+        if data is None:
+            raise GalleryError(404, f"the file {name!r} of run {run!r} is not in the output store")
+        return data, kind
     path = _resolve(output_dir, _name(run, name))
     if path is None or not path.is_file():
         raise GalleryError(404, f"the file {name!r} of run {run!r} is not in the output directory")

@@ -7,6 +7,12 @@ entry per name (the last), only entries whose file exists and matches (size, sha
 A file is *complete* for a planned item when the file exists and its entry matches the item: same
 size and sha256 of the bytes on disk, same text hash, same voice binding, format, bitrate and speed.
 Anything else is rendered again.
+
+On an object store (``s3://``) nothing can be appended: each entry is its own small object in a
+journal next to the manifest (``.voxray-journal/<manifest>/<sha256 of the name>.json``, written after
+the audio object it describes), read back by ``read_entries`` with the manifest, and ``compact`` writes
+the manifest whole (last), then removes the journal. The resume rule is the same: the object exists
+with the entry's size and sha256.
 """
 
 from __future__ import annotations
@@ -20,8 +26,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from voxray_runtime.batch.plan import Plan, WorkItem
-from voxray_runtime.storage.atomic import FILE_MODE, atomic_write_bytes, make_dirs
-from voxray_runtime.storage.paths import UnsafePathError, resolve_output_path
+from voxray_runtime.storage.atomic import FILE_MODE, make_dirs
+from voxray_runtime.storage.location import Location, ObjectPrefix
+from voxray_runtime.storage.paths import UnsafePathError
+from voxray_runtime.storage.store import open_store, resolve_location, split, write_location
 
 Entry = dict[str, Any]
 
@@ -56,29 +64,56 @@ def expected_fields(plan: Plan, work: WorkItem) -> dict[str, Any]:
     }
 
 
-def read_entries(path: Path) -> dict[str, Entry]:
-    """Entries by name, the last one winning; malformed lines (a killed writer's last line) skipped."""
-    out: dict[str, Entry] = {}
-    if not path.is_file():
-        return out
-    with path.open("r", encoding="utf-8", errors="replace") as f:
-        for line in f:
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                entry = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(entry, dict) and isinstance(entry.get("name"), str):
-                out[entry["name"]] = entry
+def parse_lines(text: str, out: dict[str, Entry]) -> dict[str, Entry]:
+    """Add the entries of JSON Lines ``text`` to ``out`` (last wins); malformed lines skipped."""
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+            out[entry["name"]] = entry
     return out
 
 
-def file_matches(output_dir: Path, entry: Mapping[str, Any]) -> bool:
+def journal(path: ObjectPrefix) -> tuple[ObjectPrefix, str]:
+    """The store of the manifest object's directory and the journal's folder name in it."""
+    parent, name = split(path)
+    return parent, f".voxray-journal/{name}"
+
+
+def read_entries(path: Location) -> dict[str, Entry]:
+    """Entries by name, the last one winning; malformed lines (a killed writer's last line) skipped."""
+    out: dict[str, Entry] = {}
+    if isinstance(path, ObjectPrefix):
+        parent, folder = journal(path)
+        store = open_store(parent)
+        data = store.get(split(path)[1])
+        if data is not None:
+            parse_lines(data.decode("utf-8", errors="replace"), out)
+        for name, _size in sorted(store.names(folder)):
+            line = store.get(name)
+            if line is not None:
+                parse_lines(line.decode("utf-8", errors="replace"), out)
+        return out
+    if not path.is_file():
+        return out
+    return parse_lines(path.read_text(encoding="utf-8", errors="replace"), out)
+
+
+def file_matches(output_dir: Location, entry: Mapping[str, Any]) -> bool:
     """The entry's file exists with the entry's size and sha256."""
     try:
-        path = resolve_output_path(output_dir, str(entry.get("name", "")))
+        if isinstance(output_dir, ObjectPrefix):
+            data = open_store(output_dir).get(str(entry.get("name", "")))
+            if data is None or len(data) != entry.get("size_bytes"):
+                return False
+            return hashlib.sha256(data).hexdigest() == entry.get("sha256")
+        path = resolve_location(output_dir, str(entry.get("name", "")))
+        assert isinstance(path, Path)
         if not path.is_file() or path.stat().st_size != entry.get("size_bytes"):
             return False
         return file_sha256(path) == entry.get("sha256")
@@ -101,9 +136,16 @@ def complete_names(plan: Plan, entries: Mapping[str, Entry]) -> set[str]:
 
 
 class ManifestWriter:
-    """Append-only, one fsynced line per entry; safe to kill at any moment. Mode 0640 whatever the umask."""
+    """Append-only, one fsynced line per entry; safe to kill at any moment. Mode 0640 whatever the umask.
+    On an object store, an :class:`ObjectManifestWriter` (journal objects)."""
 
-    def __init__(self, path: Path) -> None:
+    path: Location
+
+    def __new__(cls, path: Location) -> ManifestWriter:
+        return super().__new__(ObjectManifestWriter if isinstance(path, ObjectPrefix) else cls)
+
+    def __init__(self, path: Location) -> None:
+        assert isinstance(path, Path)
         make_dirs(path.parent)
         self.path = path
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), FILE_MODE)
@@ -132,15 +174,45 @@ class ManifestWriter:
         self.close()
 
 
-def compact(path: Path, output_dir: Path, verify: bool = True) -> dict[str, Entry]:
-    """Rewrite the manifest: last entry per name, only files that exist and match; returns the kept."""
+class ObjectManifestWriter(ManifestWriter):
+    """The manifest on an object store: one journal object per entry, written whole."""
+
+    def __init__(self, path: Location) -> None:
+        assert isinstance(path, ObjectPrefix)
+        self.path = path
+        parent, self._folder = journal(path)
+        self._store = open_store(parent)
+
+    def append(self, entry: Mapping[str, Any]) -> None:
+        digest = hashlib.sha256(str(entry["name"]).encode("utf-8")).hexdigest()[:32]
+        line = json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n"
+        self._store.put(f"{self._folder}/{digest}.json", line.encode("utf-8"))
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> ObjectManifestWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def compact(path: Location, output_dir: Location, verify: bool = True) -> dict[str, Entry]:
+    """Rewrite the manifest: last entry per name, only files that exist and match; returns the kept.
+    On an object store the journal is removed once the manifest object is written."""
     entries = read_entries(path)
     kept = {n: e for n, e in entries.items() if not verify or file_matches(output_dir, e)}
     data = "".join(json.dumps(kept[n], ensure_ascii=False, sort_keys=True) + "\n" for n in sorted(kept))
-    atomic_write_bytes(path, data.encode("utf-8"))
+    write_location(path, data.encode("utf-8"))
+    if isinstance(path, ObjectPrefix):
+        parent, folder = journal(path)
+        store = open_store(parent)
+        for name, _size in list(store.names(folder)):
+            store.delete(name)
     return kept
 
 
-def write_jsonl(path: Path, rows: Iterable[Mapping[str, Any]]) -> None:
+def write_jsonl(path: Location, rows: Iterable[Mapping[str, Any]]) -> None:
     data = "".join(json.dumps(dict(r), ensure_ascii=False, sort_keys=True) + "\n" for r in rows)
-    atomic_write_bytes(path, data.encode("utf-8"))
+    write_location(path, data.encode("utf-8"))

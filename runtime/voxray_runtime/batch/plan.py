@@ -18,8 +18,10 @@ from voxray_runtime.generation.records import POSTS_FILE
 from voxray_runtime.models import NamedModel, catalog_for
 from voxray_runtime.spec.documents import SpecError
 from voxray_runtime.spec.speechbatch import MP3_BITRATES, BatchItem, BatchOutputSpec, SpeechBatchSpec
+from voxray_runtime.storage.location import Location
 from voxray_runtime.storage.naming import NamingError, extension_for, render_name
-from voxray_runtime.storage.paths import check_output_name, resolve_output_path
+from voxray_runtime.storage.paths import check_output_name
+from voxray_runtime.storage.store import resolve_location
 from voxray_runtime.voices.avatars import LANGUAGES, Avatar, VoiceError, expand_variants
 from voxray_runtime.voices.catalog import Catalog, VoiceBinding
 
@@ -64,23 +66,24 @@ class Plan:
     #: the VoiceModels that speak at least one planned file, in resolution order
     models: tuple[NamedModel, ...]
     work: tuple[WorkItem, ...]
-    output_dir: Path
+    #: a local directory or an object store prefix (``s3://bucket/prefix``)
+    output_dir: Location
     format: str
     bitrate_kbps: int | None
     speed: float
 
     # resolved under the output directory (UnsafePathError when a symlink there leads outside)
     @property
-    def manifest_path(self) -> Path:
-        return resolve_output_path(self.output_dir, self.spec.output.manifest)
+    def manifest_path(self) -> Location:
+        return resolve_location(self.output_dir, self.spec.output.manifest)
 
     @property
-    def summary_path(self) -> Path:
-        return resolve_output_path(self.output_dir, SUMMARY_FILE)
+    def summary_path(self) -> Location:
+        return resolve_location(self.output_dir, SUMMARY_FILE)
 
     @property
-    def failures_path(self) -> Path:
-        return resolve_output_path(self.output_dir, FAILURES_FILE)
+    def failures_path(self) -> Location:
+        return resolve_location(self.output_dir, FAILURES_FILE)
 
 
 def select_models(spec: SpeechBatchSpec, available: Sequence[NamedModel]) -> list[NamedModel]:
@@ -259,7 +262,7 @@ def build_plan(
     spec: SpeechBatchSpec,
     *,
     models: Sequence[NamedModel],
-    output_dir: Path,
+    output_dir: Location,
     limit: int | None = None,
     base_dir: Path | None = None,
     items: Sequence[BatchItem] | None = None,

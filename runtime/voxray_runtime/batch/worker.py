@@ -25,7 +25,7 @@ from voxray_runtime.engines.base import Engine
 from voxray_runtime.models import NamedModel
 from voxray_runtime.speech.assembly import encode_speech, render
 from voxray_runtime.speech.job import SpeechJob
-from voxray_runtime.storage.paths import write_output
+from voxray_runtime.storage.store import store_output
 from voxray_runtime.voices.catalog import VoiceBinding
 
 
@@ -110,7 +110,7 @@ def render_one(
     out = encode_speech(speech, job)
     data = out.audio
     t2 = time.perf_counter()
-    write_output(settings.output_dir, work.name, data)
+    store_output(settings.output_dir, work.name, data)
     t3 = time.perf_counter()
     voice = binding.describe()
     return {

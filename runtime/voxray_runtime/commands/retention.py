@@ -18,6 +18,10 @@ def cmd_retention(args: argparse.Namespace) -> int:
         ttl = parse_duration(args.ttl)
         if ttl < MIN_TTL_S:
             raise ValueError(f"--ttl must be at least {MIN_TTL_S:g} s")
+        from voxray_runtime.storage.location import ObjectPrefix, parse_location
+
+        if isinstance(parse_location(args.output_dir, field="--output-dir"), ObjectPrefix):
+            raise ValueError("--output-dir: an object store expires objects by the bucket's lifecycle rule")
         report = sweep(args.output_dir, ttl, under=args.under, dry_run=args.dry_run)
     except ValueError as exc:  # UnsafePathError (a bad --under) included
         print(f"voxray retention: {exc}", file=sys.stderr)

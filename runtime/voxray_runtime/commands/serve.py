@@ -23,6 +23,7 @@ from voxray_runtime.commands.local import (
 from voxray_runtime.commands.ports import METRICS_ENV, PortInUseError, is_free, pick_free, plan_ports
 from voxray_runtime.commands.serve_security import serve_security
 from voxray_runtime.spec.documents import SpecError
+from voxray_runtime.storage.location import LocationError, ObjectPrefix, parse_location
 
 
 def add_serve_arguments(p: argparse.ArgumentParser) -> None:
@@ -110,7 +111,7 @@ def _retention_seconds(text: str) -> int:
 def _render_batch(args: argparse.Namespace, cpus: float | None) -> int:
     """``voxray serve --batch``: render the batch on the same Ray while the app serves; ``cpus`` are the
     machine's cores given to the batch (its ceiling applies to them), beside the app's reservations."""
-    out = Path(args.output_dir).resolve()
+    out = parse_location(args.output_dir).resolve()
     batch_argv = ["batch", "-f", args.batch, "--out", args.output_dir]
     if args.posts:
         batch_argv += ["--limit", str(args.posts)]
@@ -142,6 +143,14 @@ def app_reserved_cpus(args: argparse.Namespace) -> float:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    try:
+        location = parse_location(args.output_dir, field="--output-dir")
+    except LocationError as exc:
+        print(f"voxray serve: {exc}", file=sys.stderr)
+        return 2
+    if args.generate and isinstance(location, ObjectPrefix):
+        print("voxray serve: --generate writes a local folder; give it a local --output-dir", file=sys.stderr)
+        return 2
     try:
         security, warnings = serve_security(
             args.host,
@@ -208,7 +217,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except SpecError as exc:
         print(f"voxray serve: {exc}", file=sys.stderr)
         return 2
-    out = Path(args.output_dir).resolve()
+    out = location.resolve()
     key = " -H 'Authorization: Bearer <key>'" if security.auth == "required" else ""
     print(f"voxray is serving on {base} (authentication {security.auth})")
     print(f"  playground: {base}/  (speak, compare voices, browse batches in a browser)")
@@ -238,7 +247,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.batch:
         from voxray_runtime.batch.audit import audit_destination
 
-        audit = audit_destination(os.environ, sys.stderr.isatty(), out) or "stderr"
+        if isinstance(out, Path):
+            found = audit_destination(os.environ, sys.stderr.isatty(), out)
+        else:  # never audit events into an object store
+            found = audit_destination(os.environ, False, Path("."))
+        audit = str(found) if found is not None else "stderr"
         print(
             f"  batch:    rendering {args.batch} into {out} in the background (progress below and in the "
             f"Playground's Batches panel; manifest.jsonl and summary.json there; audit events: {audit})"

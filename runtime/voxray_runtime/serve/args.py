@@ -6,7 +6,7 @@ truth.
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from voxray_runtime.security.config import SecurityArgs
 from voxray_runtime.spec.common import SpecModel
@@ -51,6 +51,14 @@ class AppArgs(SpecModel):
     text_models: list[TextModelArgs] = Field(default_factory=list, max_length=16)
     #: where store=true writes audio (the output volume's mount path on a cluster)
     output_dir: str = Field(default="/data/audio", min_length=1)
+
+    @field_validator("output_dir")
+    @classmethod
+    def _output_dir(cls, value: str) -> str:
+        from voxray_runtime.storage.location import check_location
+
+        return check_location(value, "")
+
     #: ingress replicas and its concurrency cap (requests beyond it get 503 + Retry-After)
     ingress_replicas: int = Field(default=1, ge=1, le=100)
     ingress_max_ongoing_requests: int = Field(default=256, ge=1, le=10_000)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Mapping
-from pathlib import Path
 from typing import Any, cast
 
 from ray import serve
@@ -26,6 +25,7 @@ from voxray_runtime.serve.args import AppArgs
 from voxray_runtime.serve.metrics import ServeMetrics, ServeTextMetrics
 from voxray_runtime.serve.text_backend import HandleTextBackend
 from voxray_runtime.speech.job import SpeechJob, SpeechResult
+from voxray_runtime.storage.location import ObjectPrefix, parse_location
 from voxray_runtime.storage.retention import RetentionSweeper
 from voxray_runtime.voices import Catalog
 
@@ -159,7 +159,7 @@ class Ingress:
                 handles, catalog, app_args.request_timeout_s, app_args.request_timeout_per_char_s
             ),
             max_text_chars={m.name: m.spec.serving.max_text_chars for m in models},
-            output_dir=Path(app_args.output_dir),
+            output_dir=parse_location(app_args.output_dir, field="outputDir"),
             default_bitrate_kbps=app_args.default_bitrate_kbps,
             text_limit_cap=self.security.max_text_chars,
         )
@@ -175,7 +175,11 @@ class Ingress:
         line = describe_security(self.security, self.authenticator)
         (_log.info if self.authenticator.required else _log.warning)(line)
         self.retention: RetentionSweeper | None = None
-        if self.security.retention_seconds is not None:
+        if self.security.retention_seconds is not None and isinstance(self.frontend.output_dir, ObjectPrefix):
+            _log.warning(
+                "retention of stored speech in %s is the bucket's lifecycle rule", app_args.output_dir
+            )
+        elif self.security.retention_seconds is not None:
             # stored speech older than the TTL is deleted by periodic sweeps (idempotent across replicas)
             self.retention = RetentionSweeper(app_args.output_dir, self.security.retention_seconds)
 

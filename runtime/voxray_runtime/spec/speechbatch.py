@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from voxray_runtime.spec.common import SpecModel
 from voxray_runtime.spec.kuberay import LABEL_NAME, DeletionSpec
+from voxray_runtime.spec.storage import S3OutputSpec, WithS3Output, check_output_location
 from voxray_runtime.spec.voicemodel import AuditKeySecretRef
 
 AudioFormat = Literal["mp3", "wav", "flac", "opus"]
@@ -63,9 +64,11 @@ class VariantsSpec(SpecModel):
     genders: list[Literal["female", "male"]] | None = Field(default=None, max_length=2)
 
 
-class BatchOutputSpec(SpecModel):
-    #: directory (local) or path inside the output volume (cluster)
+class BatchOutputSpec(WithS3Output):
+    #: directory (local), path inside the output volume (cluster), or s3://bucket/prefix
     path: str = Field(default="audio-output", min_length=1, max_length=1024)
+    #: the object store of an s3:// path: endpoint, region, credentials Secret
+    s3: S3OutputSpec | None = None
     #: PVC that receives the files on a cluster
     volume_claim: str | None = Field(default=None, max_length=253)
     file_name_template: str = Field(default=DEFAULT_TEMPLATE, min_length=5, max_length=255)
@@ -73,8 +76,16 @@ class BatchOutputSpec(SpecModel):
     bitrate_kbps: int = 64
     manifest: str = Field(default="manifest.jsonl", min_length=1, max_length=255)
 
+    @field_validator("path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        from voxray_runtime.storage.location import check_location
+
+        return check_location(value, "")
+
     @model_validator(mode="after")
     def _check(self) -> BatchOutputSpec:
+        check_output_location(self.path, self.s3, self.volume_claim)
         if self.format == "mp3" and self.bitrate_kbps not in MP3_BITRATES:
             raise ValueError(
                 f"output.bitrateKbps {self.bitrate_kbps} is not an MP3 bitrate; use one of "

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from voxray_runtime.spec.common import SpecModel
 from voxray_runtime.spec.kuberay import UpgradeSpec
+from voxray_runtime.spec.storage import S3OutputSpec, WithS3Output, check_output_location
 
 Engine = Literal["kokoro", "piper", "espeak", "vits"]
 Quantization = Literal["none", "int8", "fp16", "bf16"]
@@ -120,10 +121,25 @@ class ServingSpec(SpecModel):
     int8_kernels: Literal["auto", "onnxruntime"] = "auto"
 
 
-class OutputSpec(SpecModel):
+class OutputSpec(WithS3Output):
     #: PVC for stored audio (store=true and batches); local runs use path directly
     volume_claim: str | None = Field(default=None, max_length=253)
+    #: a path (in the volume) or s3://bucket/prefix; any other scheme is invalid
     path: str = Field(default="/data/audio", min_length=1, max_length=1024)
+    #: the object store of an s3:// path: endpoint, region, credentials Secret
+    s3: S3OutputSpec | None = None
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        from voxray_runtime.storage.location import check_location
+
+        return check_location(value, "")
+
+    @model_validator(mode="after")
+    def _check(self) -> OutputSpec:
+        check_output_location(self.path, self.s3, self.volume_claim)
+        return self
 
 
 #: a Secret name (DNS-1123 subdomain) and a key inside it

@@ -5,11 +5,13 @@ summary), fetch one of its audio files. Everything is read through the one outpu
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 
 from voxray_runtime.api.deps import Caller, Frontend
 from voxray_runtime.api.errors import Problem, problem_responses
@@ -31,6 +33,10 @@ from voxray_runtime.batch.gallery import (
     run_file,
     visible,
 )
+from voxray_runtime.storage.objects import ObjectStoreError
+
+_T = TypeVar("_T")
+_log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/v1/batches", tags=["batches"])
 
@@ -47,13 +53,23 @@ FileName = Annotated[
     str, Query(min_length=1, max_length=1024, description="a file name from the run's manifest")
 ]
 _BINARY = {"type": "string", "format": "binary"}
-_ERRORS = problem_responses(400, 401, 404, 413, 422, 429, 500, 503)
+_ERRORS = problem_responses(400, 401, 404, 413, 422, 429, 500, 502, 503)
 
 
 def _problem(exc: GalleryError) -> Problem:
     slug = "not-found" if exc.status == 404 else "invalid-request"
     title = "Not found" if exc.status == 404 else "Invalid request"
     return Problem(exc.status, slug, title, exc.detail, field=exc.field)
+
+
+async def _read(fn: Callable[..., _T], *args: Any) -> _T:
+    """``fn(*args)`` in a thread; an object store that cannot be read is a 502 (the detail is logged)."""
+    try:
+        return await asyncio.to_thread(fn, *args)
+    except ObjectStoreError as exc:
+        _log.error("batch output store: %s", exc)
+        detail = "the batch output store could not be read"
+        raise Problem(502, "storage-failed", "Storage failed", detail) from None
 
 
 def _iso(ts: float) -> str:
@@ -87,7 +103,7 @@ def _info(run: RunFiles, allowed: frozenset[str] | None) -> BatchRunInfo:
 async def list_batches(frontend: Frontend, caller: Caller) -> BatchRunsResponse:
     """Batch runs found in the output directory (a directory with a manifest, a summary.json or a
     running driver's marker, up to two levels down), most recently updated first."""
-    runs = await asyncio.to_thread(find_runs, frontend.output_dir, caller.models)
+    runs = await _read(find_runs, frontend.output_dir, caller.models)
     infos = [_info(r, caller.models) for r in runs]
     return BatchRunsResponse(count=len(infos), runs=infos)
 
@@ -97,7 +113,7 @@ async def read_batch(run: RunId, frontend: Frontend, caller: Caller) -> BatchRun
     """One run: its files (the manifest's entries, sorted by name), failures with their reasons, the
     driver's progress while it runs, and its summary once finished."""
     try:
-        found = await asyncio.to_thread(read_run, frontend.output_dir, run)
+        found = await _read(read_run, frontend.output_dir, run)
     except GalleryError as exc:
         raise _problem(exc) from None
     allowed = caller.models
@@ -137,10 +153,13 @@ async def batch_file(
     name: FileName,
     frontend: Frontend,
     caller: Caller,
-) -> FileResponse:
-    """One audio file of a run, as its manifest lists it."""
+) -> Response:
+    """One audio file of a run, as its manifest lists it (read whole from an object store output)."""
     try:
-        path, kind = await asyncio.to_thread(run_file, frontend.output_dir, run, name, caller.models)
+        found, kind = await _read(run_file, frontend.output_dir, run, name, caller.models)
     except GalleryError as exc:
         raise _problem(exc) from None
-    return FileResponse(path, media_type=kind, headers={"Cache-Control": "private, no-store"})
+    headers = {"Cache-Control": "private, no-store"}
+    if isinstance(found, bytes):
+        return Response(found, media_type=kind, headers=headers)
+    return FileResponse(found, media_type=kind, headers=headers)
