@@ -33,7 +33,7 @@ AR_KOKORO = "Hindi-accented Modern Standard Arabic, no dialect"
 AR_ESPEAK = "espeak-ng formant voice speaking diacritized Modern Standard Arabic, no dialect"
 #: Kokoro's Arabic voices, chosen by Whisper base CER on the evaluation sentences (docs/arabic.md)
 AR_KOKORO_FEMALE = "hf_beta"
-AR_KOKORO_MALE = "hm_omega"
+AR_KOKORO_MALE = "hm_psi"
 
 
 #: Default speakers per engine. Kokoro speaker names are its voice-style files; espeak-ng names are
