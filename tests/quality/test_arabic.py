@@ -12,9 +12,9 @@ from voxray_runtime.evaluation import bounds
 from voxray_runtime.evaluation import metrics as m
 from voxray_runtime.evaluation.checkers import Recognizer, to_16k
 from voxray_runtime.evaluation.corpus import load_sentence_set
-from voxray_runtime.evaluation.runner import synthesize
+from voxray_runtime.evaluation.rendering import synthesize
 from voxray_runtime.models import catalog_for, default_models
-from voxray_runtime.serve.worker import ModelWorker
+from voxray_runtime.speech.worker import ModelWorker
 from voxray_runtime.voices import ALL_AVATARS, VoiceBinding, parse_avatar
 
 pytestmark = pytest.mark.quality
