@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from voxray_runtime.voices.avatars import ALL_AVATARS, Avatar, VoiceError, parse_avatar
+from voxray_runtime.voices.blend import speaker_of
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,27 @@ def default_binding(engine: str, avatar: Avatar, model: str) -> VoiceBinding | N
     return VoiceBinding(avatar, model, engine, found.speaker, found.engine_language, found.fallback)
 
 
+def custom_binding(
+    model: str,
+    engine: str,
+    name: str,
+    gender: str,
+    language: str,
+    dialect: str | None,
+    blend: Mapping[str, float],
+) -> VoiceBinding:
+    """A custom avatar as one model speaks it: its blend as the speaker, and the engine language and declared
+    fallback of the built-in avatar of the same gender and locale (an Arabic brand voice is still
+    Hindi-accented Modern Standard Arabic, and says so)."""
+    avatar = Avatar(gender, language, dialect, custom=name)
+    base = ENGINE_BINDINGS.get(engine, {}).get(Avatar(gender, language, dialect).name)
+    if base is None:
+        raise VoiceError(
+            f"engine {engine} speaks no {gender}_{avatar.locale}: avatar {name} cannot", field="avatars"
+        )
+    return VoiceBinding(avatar, model, engine, speaker_of(blend), base.engine_language, base.fallback)
+
+
 class Catalog:
     """All bindings of the models being served, with the resolution rule in one place.
 
@@ -187,8 +209,24 @@ class Catalog:
         return list(self._bindings)
 
     def avatars(self) -> list[Avatar]:
+        """The built-in avatars served, in catalog order, then the custom ones in the order declared."""
         have = {b.avatar for b in self._bindings}
-        return [a for a in ALL_AVATARS if a in have]
+        customs = dict.fromkeys(b.avatar for b in self._bindings if b.avatar.is_custom)
+        return [a for a in ALL_AVATARS if a in have] + list(customs)
+
+    def find(self, name: str) -> Avatar:
+        """A built-in avatar (``parse_avatar``) or a custom one served here, by name (case-insensitive)."""
+        key = name.strip().lower()
+        for b in self._bindings:
+            if b.avatar.is_custom and b.avatar.name.lower() == key:
+                return b.avatar
+        try:
+            return parse_avatar(name)
+        except VoiceError as exc:
+            customs = [a.name for a in self.avatars() if a.is_custom]
+            if not customs:
+                raise
+            raise VoiceError(f"{exc}; custom avatars: {', '.join(customs)}", field=exc.field) from None
 
     def resolve(self, avatar: Avatar, model: str | None = None) -> VoiceBinding:
         candidates = [b for b in self._bindings if b.avatar == avatar]
