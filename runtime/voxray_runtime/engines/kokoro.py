@@ -44,7 +44,13 @@ from voxray_runtime.engines.base import (
     to_pcm,
 )
 from voxray_runtime.engines.kokoro_blend import blend_styles
-from voxray_runtime.engines.kokoro_phonemes import CLAUSE_MAPS, identity, join_clauses, script_runs
+from voxray_runtime.engines.kokoro_phonemes import (
+    CLAUSE_MAPS,
+    identity,
+    join_clauses,
+    script_runs,
+    split_inline_ipa,
+)
 from voxray_runtime.engines.kokoro_weights import (
     HUB_PATTERNS,
     MAX_TOKENS,
@@ -121,7 +127,11 @@ class _Phonemizer:
             self._espeak = EspeakPhonemizer()  # loads espeak-ng's data once for the process
 
     def __call__(self, language: str, text: str) -> str:
-        """All sentences of ``text`` as one NFC phoneme string, sentences joined by a space."""
+        """All sentences of ``text`` as one NFC phoneme string, sentences joined by a space; phonemes written
+        inline as ``[[ipa]]`` go in as they are."""
+        if "[[" in text:
+            pieces = split_inline_ipa(text)
+            return " ".join(p if ipa else self(language, p) for p, ipa in pieces if p)
         runs = script_runs(text, language, LATIN_LANGUAGE)
         return " ".join(p for p in (self._clauses(r.language, r.text) for r in runs) if p)
 

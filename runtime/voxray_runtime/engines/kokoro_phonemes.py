@@ -71,6 +71,24 @@ def join_clauses(clauses: Iterable[Clause], clause_map: Callable[[str], str] = i
     return unicodedata.normalize("NFC", " ".join(sentences))
 
 
+#: phonemes given as written inside a chunk (SSML ``<phoneme>``, a lexicon's IPA entry): ``[[kəˈsɑːr]]``
+INLINE_IPA = re.compile(r"\[\[([^\[\]]{1,400})\]\]")
+
+
+def split_inline_ipa(text: str) -> list[tuple[str, bool]]:
+    """``"The [[kəˈsɑːr]] awaits"`` -> ``[("The", False), ("kəˈsɑːr", True), ("awaits", False)]``."""
+    out: list[tuple[str, bool]] = []
+    pos = 0
+    for m in INLINE_IPA.finditer(text):
+        if text[pos : m.start()].strip():
+            out.append((text[pos : m.start()].strip(), False))
+        out.append((unicodedata.normalize("NFC", m.group(1).strip()), True))
+        pos = m.end()
+    if text[pos:].strip() or not out:
+        out.append((text[pos:].strip() if out else text, False))
+    return out
+
+
 # ---- script runs --------------------------------------------------------------------------------------
 #: languages written in a non-Latin script, in which Latin-script words are names or English words
 NON_LATIN_LANGUAGES = frozenset({"ar", "ur", "hi"})

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from voxray_runtime.voices.avatars import ALL_AVATARS, Avatar, VoiceError, parse_avatar
-from voxray_runtime.voices.blend import speaker_of
+from voxray_runtime.voices.blend import parse_blend, speaker_of
 
 
 @dataclass(frozen=True)
@@ -213,6 +213,27 @@ class Catalog:
         have = {b.avatar for b in self._bindings}
         customs = dict.fromkeys(b.avatar for b in self._bindings if b.avatar.is_custom)
         return [a for a in ALL_AVATARS if a in have] + list(customs)
+
+    def blend(self, text: str, model: str | None = None) -> VoiceBinding:
+        """An inline blend (``bf_emma(2)+bf_isabella(1)``) spoken by a Kokoro model (``model`` or the first
+        served): the locale and gender are the first voice's (``bf_`` British female...)."""
+        weights = parse_blend(text)
+        first = next(iter(weights))
+        prefix = {"a": ("en", "en-US"), "b": ("en", "en-GB"), "e": ("es", None), "h": ("hi", None)}
+        if first[:1] not in prefix or first[1:3] not in ("f_", "m_"):
+            raise VoiceError(f"voice blend {text!r}: {first} is not a Kokoro voice (af_, bm_, ef_, hf_...)")
+        language, dialect = prefix[first[0]]
+        gender = "female" if first[1] == "f" else "male"
+        kokoro = [
+            m for m in self._models if any(b.model == m and b.engine == "kokoro" for b in self._bindings)
+        ]
+        if model is not None and model not in kokoro:
+            raise VoiceError(f"model {model!r} is not a Kokoro model: voice blends need one", field="model")
+        if not kokoro:
+            raise VoiceError("no Kokoro model is served: voice blends need one")
+        speaker = speaker_of(weights)
+        binding = custom_binding(model or kokoro[0], "kokoro", speaker, gender, language, dialect, weights)
+        return binding
 
     def find(self, name: str) -> Avatar:
         """A built-in avatar (``parse_avatar``) or a custom one served here, by name (case-insensitive)."""
