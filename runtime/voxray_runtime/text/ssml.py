@@ -26,8 +26,8 @@ from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidd
 from defusedxml.ElementTree import DefusedXMLParser, ParseError
 
 from voxray_runtime.text.language import SUPPORTED_LANGUAGES, Locale, resolve_locale
-from voxray_runtime.text.lexicon import LEXICON
-from voxray_runtime.text.numerals import cardinal, digit_words, ordinal_words, year_words
+from voxray_runtime.text.numerals import cardinal, digit_words, ordinal_words
+from voxray_runtime.text.say_as import read_date_as, read_telephone, read_time_as, region_of
 from voxray_runtime.text.segments import (
     MAX_BREAK_S,
     MAX_RATE,
@@ -58,7 +58,6 @@ RATES: dict[str, float] = {
     "x-fast": 1.5,
 }
 SAY_AS = ("characters", "spell-out", "cardinal", "number", "ordinal", "date", "time", "telephone")
-DATE_FORMATS = ("dmy", "mdy", "ymd", "dm", "md", "y")
 ELEMENTS = ("speak", "p", "s", "break", "say-as", "sub", "phoneme", "prosody", "lang")
 #: elements holding text only
 _LEAVES = frozenset({"say-as", "sub", "phoneme", "break"})
@@ -77,7 +76,6 @@ _ATTRIBUTES: dict[str, frozenset[str]] = {
 _XML_NS = "{http://www.w3.org/XML/1998/namespace}"
 _TIME = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s)\s*$")
 _RATE = re.compile(r"^\s*([+-])?(\d+(?:\.\d+)?)\s*(%)?\s*$")
-_CLOCK = re.compile(r"^\s*(\d{1,2})(?::(\d{2}))?(?::(\d{2}))?\s*(?:([AaPp])\.?\s?[Mm]\.?)?\s*$")
 
 
 class SsmlError(ValueError):
@@ -285,71 +283,14 @@ class _Builder:
                 raise self.fail(f"say-as {kind}: {text!r} is not a whole number")
             words = ordinal_words(int(digits), lang) if kind == "ordinal" else cardinal(int(digits), lang)
         elif kind == "telephone":
-            words = _telephone(text, lang)
+            words = read_telephone(text, lang)
         elif kind == "date":
-            words = _date(text, frame.attrib.get("format"), Locale(lang, _region(frame.dialect)))
+            words = read_date_as(text, frame.attrib.get("format"), Locale(lang, region_of(frame.dialect)))
         else:
-            words = _time(text, Locale(lang, _region(frame.dialect)))
+            words = read_time_as(text, Locale(lang, region_of(frame.dialect)))
         if words is None:
             raise self.fail(f"say-as {kind}: cannot read {text!r}")
         return TextSegment(words, frame.language, frame.dialect, frame.rate)
-
-
-def _region(dialect: str | None) -> str | None:
-    return dialect.split("-", 1)[1].upper() if dialect and "-" in dialect else None
-
-
-def _telephone(text: str, language: str) -> str | None:
-    groups = re.findall(r"\d+", text)
-    if not groups or re.search(r"[^\d\s()+.\-/]", text):
-        return None
-    spoken = ", ".join(digit_words(g, language) for g in groups)
-    return f"{LEXICON[language].plus} {spoken}" if text.strip().startswith("+") else spoken
-
-
-def _date(text: str, fmt: str | None, locale: Locale) -> str | None:
-    from voxray_runtime.text.dates import read_date
-
-    parts = [int(p) for p in re.findall(r"\d+", text)]
-    if not parts or re.search(r"[^\d\s/.\-]", text):
-        return None
-    if fmt is None:
-        if len(parts) == 3 and parts[0] > 31:
-            fmt = "ymd"
-        else:
-            fmt = ("mdy" if locale.month_first else "dmy")[: len(parts)] if len(parts) > 1 else "y"
-    if fmt not in DATE_FORMATS or len(fmt) != len(parts):
-        return None
-    field_of = dict(zip(fmt, parts, strict=True))
-    if fmt == "y":
-        return year_words(field_of["y"], locale.language)
-    day, month, year = field_of["d"], field_of["m"], field_of.get("y")
-    if year is not None and year < 100:
-        year += 2000 if year < 70 else 1900
-    if not (1 <= month <= 12 and 1 <= day <= 31):
-        return None
-    return read_date(day, month, year, locale, month_first=fmt.startswith("m"))
-
-
-def _time(text: str, locale: Locale) -> str | None:
-    from voxray_runtime.text.times import ClockTime, read_time
-
-    m = _CLOCK.match(text)
-    if m is None:
-        return None
-    written, minute = m.group(1), int(m.group(2) or 0)
-    hour, second = int(written), int(m.group(3)) if m.group(3) else None
-    period = None if m.group(4) is None else ("am" if m.group(4) in "Aa" else "pm")
-    if minute > 59 or (second is not None and second > 59):
-        return None
-    if period is not None:
-        if not 1 <= hour <= 12:
-            return None
-        hour = hour % 12 + (12 if period == "pm" else 0)
-    elif hour > 23:
-        return None
-    twenty_four = period is None and (hour == 0 or hour >= 13 or written.startswith("0"))
-    return read_time(ClockTime(hour, minute, second, period, twenty_four), locale)
 
 
 def _offset_position(document: str, offset: int) -> tuple[int, int]:
