@@ -32,7 +32,7 @@ _UR_KOKORO = "no Urdu neural voice exists; a Kokoro Hindi voice speaks Urdu phon
 AR_KOKORO = "Hindi-accented Modern Standard Arabic, no dialect"
 #: the further fallback, when no Kokoro model is served
 AR_ESPEAK = "espeak-ng formant voice speaking diacritized Modern Standard Arabic, no dialect"
-#: Kokoro's Arabic voices, chosen by Whisper base CER on the evaluation sentences (docs/arabic.md)
+#: Kokoro's Arabic voices, chosen by Whisper base CER on the evaluation sentences (docs/brand-voices.md)
 AR_KOKORO_FEMALE = "hf_beta"
 AR_KOKORO_MALE = "hm_psi"
 
