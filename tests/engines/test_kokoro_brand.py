@@ -12,6 +12,7 @@ from voxray_runtime.engines.kokoro import LATIN_LANGUAGE, KokoroEngine, _Phonemi
 from voxray_runtime.engines.kokoro_blend import blend_styles
 from voxray_runtime.engines.kokoro_weights import load_style
 from voxray_runtime.engines.weights import kokoro_voices_dir
+from voxray_runtime.voices.blend import KOKORO_PACKAGED_VOICES
 
 #: mixed-script posts: (language, post, the Latin-script names in it)
 POSTS = [
@@ -78,3 +79,8 @@ def test_blend_of_an_unknown_voice_is_refused(kokoro: KokoroEngine) -> None:
         kokoro.synthesize("Hello.", speaker="bf_emma(1)+zz_nobody(1)", language="en")
     with pytest.raises(UnknownSpeakerError, match="weight"):
         kokoro.synthesize("Hello.", speaker="bf_emma(0)+bf_isabella(1)", language="en")
+
+
+def test_the_declared_voice_list_is_the_engines(kokoro: KokoroEngine) -> None:
+    """Blends are validated against this list before any engine runs: it must be the packaged voices."""
+    assert set(kokoro.info.speakers) == KOKORO_PACKAGED_VOICES

@@ -175,7 +175,8 @@ async def test_openai_inline_blend(client: httpx.AsyncClient, backend: WorkerBac
     wav(r)
     assert r.headers["x-voxray-speaker"] == "bf_emma(0.6667)+bf_isabella(0.3333)"
     before = len(backend.jobs)
-    bad = await client.post("/v1/audio/speech", json={**body, "voice": "bf_emma(0)+bf_isabella(1)"})
-    assert bad.status_code == 400
-    assert "voice" in bad.text
+    for voice in ("bf_emma(0)+bf_isabella(1)", "bf_emma(1)+zz_nobody(1)", "bf_emma(2"):
+        bad = await client.post("/v1/audio/speech", json={**body, "voice": voice})
+        assert bad.status_code == 400, voice
+        assert "voice" in bad.text
     assert len(backend.jobs) == before

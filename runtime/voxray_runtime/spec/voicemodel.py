@@ -9,6 +9,7 @@ from pydantic import Field, StringConstraints, model_validator
 from voxray_runtime.spec.common import SpecModel
 from voxray_runtime.spec.kuberay import UpgradeSpec
 from voxray_runtime.voices.avatars import ALL_AVATARS, DIALECTS
+from voxray_runtime.voices.blend import KOKORO_PACKAGED_VOICES
 from voxray_runtime.voices.catalog import OPENAI_VOICE_ALIASES
 
 Engine = Literal["kokoro", "piper", "espeak", "vits"]
@@ -60,38 +61,6 @@ class VoiceEntry(SpecModel):
     fallback: str | None = Field(default=None, max_length=300)
 
 
-#: the voice style files the packaged Kokoro weights carry (npm kokoro-js 1.2.1): what a blend may use
-#: when ``weights.source`` is packaged (other sources are checked when the engine loads)
-KOKORO_PACKAGED_VOICES: frozenset[str] = frozenset(
-    {
-        *(
-            f"af_{n}"
-            for n in [
-                "alloy",
-                "aoede",
-                "bella",
-                "heart",
-                "jessica",
-                "kore",
-                "nicole",
-                "nova",
-                "river",
-                "sarah",
-                "sky",
-            ]
-        ),
-        *(f"am_{n}" for n in ["adam", "echo", "eric", "fenrir", "liam", "michael", "onyx", "puck", "santa"]),
-        *(f"bf_{n}" for n in ["alice", "emma", "isabella", "lily"]),
-        *(f"bm_{n}" for n in ["daniel", "fable", "george", "lewis"]),
-        "ef_dora",
-        "em_alex",
-        "em_santa",
-        "hf_alpha",
-        "hf_beta",
-        "hm_omega",
-        "hm_psi",
-    }
-)
 #: a custom avatar's name: letters, digits, "_" and "-" (matched case-insensitively, like built-in names)
 AVATAR_NAME = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"
 

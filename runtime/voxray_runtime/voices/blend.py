@@ -13,6 +13,39 @@ from collections.abc import Mapping
 
 from voxray_runtime.voices.avatars import VoiceError
 
+#: the voice style files the packaged Kokoro weights carry (npm kokoro-js 1.2.1): what a blend may use
+#: when ``weights.source`` is packaged (other sources are checked when the engine loads), and what an
+#: inline blend may name (Kokoro-82M v1.0's English, Spanish and Hindi voices)
+KOKORO_PACKAGED_VOICES: frozenset[str] = frozenset(
+    {
+        *(
+            f"af_{n}"
+            for n in [
+                "alloy",
+                "aoede",
+                "bella",
+                "heart",
+                "jessica",
+                "kore",
+                "nicole",
+                "nova",
+                "river",
+                "sarah",
+                "sky",
+            ]
+        ),
+        *(f"am_{n}" for n in ["adam", "echo", "eric", "fenrir", "liam", "michael", "onyx", "puck", "santa"]),
+        *(f"bf_{n}" for n in ["alice", "emma", "isabella", "lily"]),
+        *(f"bm_{n}" for n in ["daniel", "fable", "george", "lewis"]),
+        "ef_dora",
+        "em_alex",
+        "em_santa",
+        "hf_alpha",
+        "hf_beta",
+        "hm_omega",
+        "hm_psi",
+    }
+)
 MAX_VOICES = 8
 _VOICE = r"[a-z][a-z0-9_]{0,63}"
 _TERM = re.compile(rf"^\s*({_VOICE})\s*(?:\(\s*([0-9]+(?:\.[0-9]+)?)\s*\))?\s*$")

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from voxray_runtime.voices.avatars import ALL_AVATARS, Avatar, VoiceError, parse_avatar
-from voxray_runtime.voices.blend import parse_blend, speaker_of
+from voxray_runtime.voices.blend import KOKORO_PACKAGED_VOICES, parse_blend, speaker_of
 
 
 @dataclass(frozen=True)
@@ -218,6 +218,12 @@ class Catalog:
         """An inline blend (``bf_emma(2)+bf_isabella(1)``) spoken by a Kokoro model (``model`` or the first
         served): the locale and gender are the first voice's (``bf_`` British female...)."""
         weights = parse_blend(text)
+        unknown = sorted(set(weights) - KOKORO_PACKAGED_VOICES)
+        if unknown:
+            raise VoiceError(
+                f"voice blend {text!r}: no Kokoro voice {', '.join(unknown)}; voices: "
+                + ", ".join(sorted(KOKORO_PACKAGED_VOICES))
+            )
         first = next(iter(weights))
         prefix = {"a": ("en", "en-US"), "b": ("en", "en-GB"), "e": ("es", None), "h": ("hi", None)}
         if first[:1] not in prefix or first[1:3] not in ("f_", "m_"):
