@@ -84,6 +84,8 @@ LICENSE = "Apache-2.0"
 #: what the int8 kernel check speaks ("hello world", espeak-ng en-us): short, so the check is quick
 PROBE_PHONEMES = "həlˈoʊ wˈɜːld"
 _OWN_ESPEAK_LOCK = threading.Lock()
+#: style tables kept per engine (0.5 MB each): the voices, and blends up to this count
+MAX_CACHED_STYLES = 128
 
 #: what other modules and the tests take from here (the weights' readers live in kokoro_weights)
 __all__ = [
@@ -339,6 +341,8 @@ class KokoroEngine:
             except VoiceError as exc:
                 raise UnknownSpeakerError(str(exc)) from None
             tables = [self._style(voice) for voice in weights]
+            if len(self._styles) >= MAX_CACHED_STYLES:  # inline blends are many: keep the voices, drop blends
+                self._styles = {k: v for k, v in self._styles.items() if not is_blend(k)}
             style = self._styles[speaker] = blend_styles(tables, list(weights.values()))
         if style is None:
             if speaker not in self._info.speakers:
