@@ -12,7 +12,7 @@ from typing import Generic, TypeVar
 from voxray_runtime.spec.documents import Document, SpecError, iter_documents, load_documents
 from voxray_runtime.spec.textmodel import TextModelSpec
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
-from voxray_runtime.voices.catalog import ENGINE_BINDINGS, Catalog, SpeakerDefault
+from voxray_runtime.voices.catalog import ENGINE_BINDINGS, Catalog, SpeakerDefault, custom_binding
 
 S = TypeVar("S", VoiceModelSpec, TextModelSpec)
 
@@ -113,4 +113,18 @@ def speaker_map(spec: VoiceModelSpec) -> dict[str, SpeakerDefault] | None:
 
 def catalog_for(models: Sequence[NamedModel]) -> Catalog:
     """The catalog of everything these models serve, in their order (first listed wins)."""
-    return Catalog.from_models((m.name, m.spec.engine, speaker_map(m.spec)) for m in models)
+    built_in = Catalog.from_models((m.name, m.spec.engine, speaker_map(m.spec)) for m in models)
+    customs = [
+        custom_binding(
+            m.name,
+            m.spec.engine,
+            a.name,
+            a.gender,
+            a.language,
+            a.locale if "-" in a.locale else None,
+            a.blend,
+        )
+        for m in models
+        for a in m.spec.avatars
+    ]
+    return Catalog([*built_in.bindings, *customs]) if customs else built_in

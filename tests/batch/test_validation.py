@@ -212,8 +212,8 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
         "female_ar-EG are not served by the VoiceModels piper-joe",
     ),
     (
-        "Arabic not served by Kokoro",
-        short_spec(voiceModels=["kokoro"], variants={"languages": ["ar"]}),
+        "Arabic not served by Piper",
+        short_spec(voiceModels=["piper-joe"], variants={"languages": ["ar"]}),
         "spec.variants",
         "not served",
     ),
@@ -237,7 +237,7 @@ def test_valid_spec_plans_all_files(tmp_path: Path) -> None:
     plan = build_plan(doc.spec, models=default_models(), output_dir=tmp_path)
     assert len(plan.work) == 36
     assert plan.work[0].name == "post_01_female_en-US.mp3"
-    assert {m.name for m in plan.models} == {"kokoro", "espeak"}
+    assert {m.name for m in plan.models} == {"kokoro"}  # Arabic too, since Kokoro speaks it
     assert len({w.name for w in plan.work}) == 36
 
 

@@ -18,8 +18,10 @@ GUARDED: tuple[tuple[str, str | None], ...] = (
     ("male_en-US", "piper-joe"),  # Piper (full precision, as bundled)
     ("female_es", None),  # Kokoro
     ("male_es", None),  # Kokoro
-    ("female_ar-SA", None),  # espeak-ng
-    ("male_ar-SA", None),  # espeak-ng
+    ("female_ar-SA", None),  # Kokoro (Hindi voices, mapped Arabic phonemes)
+    ("male_ar-SA", None),  # Kokoro
+    ("female_ar-SA", "espeak"),  # espeak-ng, the further fallback
+    ("male_ar-SA", "espeak"),  # espeak-ng
 )
 #: one sentence of the evaluation set (v1 "tea": fricatives, a cluster, a number word) per avatar
 SENTENCE_ID = "tea"

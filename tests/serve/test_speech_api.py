@@ -65,8 +65,10 @@ def test_voices_listing_covers_18_avatars_and_declares_fallbacks(serve_url: str)
     assert by_avatar["female_en-GB"]["fallback"] is False
     assert by_avatar["female_en-AU"]["fallback"] is True
     assert "British" in by_avatar["female_en-AU"]["fallback_reason"]
-    assert by_avatar["male_ar-EG"]["engine"] == "espeak"
+    assert by_avatar["male_ar-EG"]["engine"] == "kokoro"
     assert by_avatar["male_ar-EG"]["fallback"] is True
+    assert by_avatar["male_ar-EG"]["fallback_reason"] == "Hindi-accented Modern Standard Arabic, no dialect"
+    assert any(alt["model"] == "espeak" for alt in by_avatar["male_ar-EG"]["alternatives"])
     assert by_avatar["female_ur"]["engine"] == "kokoro"
     assert by_avatar["female_ur"]["fallback"] is True
     # espeak also speaks Urdu and English: listed as alternatives that a client can pin

@@ -17,12 +17,12 @@ EXPECTED = {
     "male_en-GB": ("kokoro", "bm_george", False),
     "female_en-AU": ("kokoro", "bf_isabella", True),
     "male_en-AU": ("kokoro", "bm_lewis", True),
-    "female_ar-SA": ("espeak", "ar+f3", True),
-    "male_ar-SA": ("espeak", "ar+m3", True),
-    "female_ar-EG": ("espeak", "ar+f3", True),
-    "male_ar-EG": ("espeak", "ar+m3", True),
-    "female_ar-AE": ("espeak", "ar+f3", True),
-    "male_ar-AE": ("espeak", "ar+m3", True),
+    "female_ar-SA": ("kokoro", "hf_beta", True),
+    "male_ar-SA": ("kokoro", "hm_psi", True),
+    "female_ar-EG": ("kokoro", "hf_beta", True),
+    "male_ar-EG": ("kokoro", "hm_psi", True),
+    "female_ar-AE": ("kokoro", "hf_beta", True),
+    "male_ar-AE": ("kokoro", "hm_psi", True),
     "female_es": ("kokoro", "ef_dora", False),
     "male_es": ("kokoro", "em_alex", False),
     "female_hi": ("kokoro", "hf_alpha", False),
@@ -95,6 +95,19 @@ def test_explicit_voice_without_default_speaker_is_an_error() -> None:
 
 def test_describe_says_what_was_used(catalog: Catalog) -> None:
     d = catalog.resolve(parse_avatar("male_ar-EG")).describe()
-    assert d["engine"] == "espeak"
+    assert d["engine"] == "kokoro"
     assert d["fallback"] is True
-    assert "Egyptian" in str(d["fallback_reason"])
+    assert d["fallback_reason"] == "Hindi-accented Modern Standard Arabic, no dialect"
+
+
+@pytest.mark.parametrize("avatar", [a.name for a in ALL_AVATARS if a.language == "ar"])
+def test_arabic_is_kokoro_first_then_espeak(catalog: Catalog, avatar: str) -> None:
+    """Every Arabic avatar says exactly what it is; espeak-ng stays the further fallback, pinnable."""
+    kokoro = catalog.resolve(parse_avatar(avatar))
+    assert (kokoro.engine, kokoro.engine_language) == ("kokoro", "ar")
+    assert kokoro.fallback == "Hindi-accented Modern Standard Arabic, no dialect"
+    espeak = catalog.resolve(parse_avatar(avatar), "espeak")
+    assert espeak.speaker.startswith("ar+")
+    assert "no dialect" in str(espeak.fallback)
+    alone = catalog_for([m for m in default_models() if m.name == "espeak"]).resolve(parse_avatar(avatar))
+    assert alone.engine == "espeak"

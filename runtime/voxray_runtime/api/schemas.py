@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from voxray_runtime.api.text_schemas import TextModelInfo
+from voxray_runtime.spec.lexicon import LexiconEntry, check_unique
 
 OpenAIFormat = Literal["mp3", "opus", "aac", "flac", "wav", "pcm"]
 NativeFormat = Literal["mp3", "opus", "flac", "wav", "pcm"]
@@ -24,8 +25,9 @@ class OpenAISpeechRequest(BaseModel):
     input: str = Field(description="the text to speak")
     voice: str = Field(
         min_length=1,
-        max_length=64,
-        description='an OpenAI voice name or a voxray avatar, as a string or as {"id": ...}',
+        max_length=400,
+        description="an OpenAI voice name, a voxray avatar (built-in or custom), or a Kokoro voice blend "
+        '("bf_emma(2)+bf_isabella(1)"), as a string or as {"id": ...}',
     )
     response_format: OpenAIFormat = "mp3"
     speed: float = Field(default=1.0, ge=0.25, le=4.0)
@@ -56,7 +58,9 @@ class NativeSpeechRequest(BaseModel):
     language: str | None = Field(default=None, max_length=8, examples=["en", "ar", "es", "hi", "ur"])
     dialect: str | None = Field(default=None, max_length=16, examples=["en-GB", "ar-EG"])
     gender: Literal["female", "male"] | None = None
-    avatar: str | None = Field(default=None, max_length=32, examples=["female_en-GB"])
+    avatar: str | None = Field(
+        default=None, max_length=63, examples=["female_en-GB", "concierge_female_en-GB"]
+    )
     model: str | None = Field(default=None, max_length=253, description="pin a VoiceModel")
     format: NativeFormat = "mp3"
     bitrate_kbps: int | None = Field(default=None, ge=32, le=160)
@@ -67,6 +71,17 @@ class NativeSpeechRequest(BaseModel):
     name: str | None = Field(
         default=None, min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
     )
+    #: ``ssml``: the text is an SSML document (speak, p, s, break, say-as, sub, phoneme, prosody rate, lang)
+    text_type: Literal["text", "ssml"] = "text"
+    #: pronunciation entries for this request ({text, language, alias} or {text, language, ipa}): whole
+    #: words, case-insensitive unless case_sensitive; they win over a lexicon's entry of the same text
+    pronunciations: list[LexiconEntry] = Field(default_factory=list, max_length=200)
+
+    @field_validator("pronunciations")
+    @classmethod
+    def _unique_entries(cls, entries: list[LexiconEntry]) -> list[LexiconEntry]:
+        check_unique(entries, where="pronunciations")
+        return entries
 
 
 class VoiceInfo(BaseModel):
@@ -79,6 +94,8 @@ class VoiceInfo(BaseModel):
     speaker: str
     fallback: bool
     fallback_reason: str | None
+    #: a brand voice (a VoiceModel's ``spec.avatars``, or an inline blend) rather than a built-in avatar
+    custom: bool = False
 
 
 class VoiceListing(VoiceInfo):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,10 +27,15 @@ from voxray_runtime.api.schemas import (
 )
 from voxray_runtime.audio.encode import CONTENT_TYPES, MP3_BITRATES
 from voxray_runtime.speech.job import EmptyTextError, SpeechJob, SpeechResult
+from voxray_runtime.speech.markup import job_for_segments
 from voxray_runtime.storage.location import Location
 from voxray_runtime.text import TextError
+from voxray_runtime.text.pronounce import Entry, apply_pronunciations
+from voxray_runtime.text.segments import Segment, TextSegment
+from voxray_runtime.text.ssml import SsmlError, parse_ssml
 from voxray_runtime.voices import OPENAI_VOICE_ALIASES, Catalog, VoiceBinding, VoiceError, resolve_avatar
-from voxray_runtime.voices.avatars import parse_avatar
+from voxray_runtime.voices.avatars import Avatar
+from voxray_runtime.voices.blend import is_blend
 
 _log = logging.getLogger("voxray.api")
 
@@ -65,7 +70,7 @@ class Backend(Protocol):
 
 
 def voice_info(b: VoiceBinding) -> VoiceInfo:
-    return VoiceInfo.model_validate(b.describe())
+    return VoiceInfo.model_validate({**b.describe(), "custom": b.avatar.is_custom})
 
 
 def voice_headers(b: VoiceBinding) -> dict[str, str]:
@@ -133,17 +138,30 @@ class SpeechFrontend:
 
     def openai_binding(self, req: OpenAISpeechRequest, allowed: frozenset[str] | None = None) -> VoiceBinding:
         name = OPENAI_VOICE_ALIASES.get(req.voice.lower(), req.voice)
-        return self._resolve(lambda: parse_avatar(name), req.model, "voice", allowed)
+        if is_blend(name):  # "bf_emma(2)+bf_isabella(1)", as Kokoro-FastAPI takes it
+            try:
+                return self.catalog.blend(name, self._model(req.model))
+            except VoiceError as exc:
+                raise Problem(400, "unknown-voice", "Unknown voice", str(exc), field=exc.field) from exc
+        return self._resolve(lambda: self.catalog.find(name), req.model, "voice", allowed)
 
     def native_binding(self, req: NativeSpeechRequest, allowed: frozenset[str] | None = None) -> VoiceBinding:
-        return self._resolve(
-            lambda: resolve_avatar(
+        return self._resolve(lambda: self._native_avatar(req), req.model, "avatar", allowed)
+
+    def _native_avatar(self, req: NativeSpeechRequest) -> Avatar:
+        """A custom avatar by name, or a built-in one from the avatar or language, dialect and gender."""
+        found = self.catalog.find(req.avatar) if req.avatar else None
+        if found is None or not found.is_custom:
+            return resolve_avatar(
                 language=req.language, dialect=req.dialect, gender=req.gender, avatar=req.avatar
-            ),
-            req.model,
-            "avatar",
-            allowed,
-        )
+            )
+        if req.language and req.language.lower() != found.language:
+            raise VoiceError(
+                f"avatar {found.name} speaks {found.language}, not {req.language}", field="language"
+            )
+        if req.gender and req.gender != found.gender:
+            raise VoiceError(f"avatar {found.name} is {found.gender}, not {req.gender}", field="gender")
+        return found
 
     def text_limit(self, model: str) -> int:
         limit = self.max_text_chars.get(model, 5000)
@@ -151,7 +169,16 @@ class SpeechFrontend:
 
     # ---- job building -----------------------------------------------------------------------------
     def job(
-        self, binding: VoiceBinding, text: str, speed: float, fmt: str, bitrate: int | None, text_field: str
+        self,
+        binding: VoiceBinding,
+        text: str,
+        speed: float,
+        fmt: str,
+        bitrate: int | None,
+        text_field: str,
+        *,
+        text_type: str = "text",
+        pronunciations: Sequence[Entry] = (),
     ) -> SpeechJob:
         limit = self.text_limit(binding.model)
         if not text.strip():
@@ -181,9 +208,35 @@ class SpeechFrontend:
                 "bitrate_kbps",
             )
         try:
+            if text_type == "ssml" or pronunciations:
+                return self._marked_job(binding, text, speed, fmt, rate, text_type, pronunciations)
             return SpeechJob.for_text(binding, text, speed=speed, format=fmt, bitrate_kbps=rate)
-        except (EmptyTextError, TextError) as exc:
+        except SsmlError as exc:
+            raise Problem(400, "invalid-ssml", "Invalid SSML", str(exc), field=text_field) from exc
+        except (EmptyTextError, TextError, VoiceError) as exc:
             raise Problem(400, "unspeakable-text", "Nothing to speak", str(exc), field=text_field) from exc
+
+    @staticmethod
+    def _marked_job(
+        binding: VoiceBinding,
+        text: str,
+        speed: float,
+        fmt: str,
+        rate: int,
+        text_type: str,
+        pronunciations: Sequence[Entry],
+    ) -> SpeechJob:
+        """SSML parsed (safely, before anything else) and pronunciation entries applied: segments -> job."""
+        language, dialect = binding.avatar.language, binding.avatar.dialect
+        segments: list[Segment] = (
+            parse_ssml(text, language, dialect)
+            if text_type == "ssml"
+            else [TextSegment(text, language, dialect)]
+        )
+        segments = apply_pronunciations(segments, pronunciations)
+        return job_for_segments(
+            binding, segments, speed=speed, format=fmt, bitrate_kbps=rate, chars=len(text)
+        )
 
     # ---- listings ----------------------------------------------------------------------------------
     def voices(self, allowed: frozenset[str] | None = None) -> list[VoiceListing]:

@@ -103,16 +103,28 @@ def select_models(spec: SpeechBatchSpec, available: Sequence[NamedModel]) -> lis
     return [by_name[n] for n in dict.fromkeys(spec.voice_models)]
 
 
-def select_avatars(spec: SpeechBatchSpec) -> tuple[Avatar, ...]:
+def select_avatars(spec: SpeechBatchSpec, catalog: Catalog | None = None) -> tuple[Avatar, ...]:
+    """The avatars to render: built-in ones as :func:`expand_variants` selects them, then the custom avatars
+    (brand voices) of the VoiceModels that ``variants.avatars`` names, in the order given."""
     v = spec.variants
     if v.all and (v.avatars or v.languages or v.dialects or v.genders):
         raise SpecError(
             "all: true renders every avatar; leave avatars/languages/dialects/genders out",
             field="spec.variants.all",
         )
+    customs: list[Avatar] = []
+    built_in: list[str] = []
+    for name in v.avatars or []:
+        found = _custom(catalog, name)
+        if found is not None:
+            customs.append(found)
+        else:
+            built_in.append(name)
+    if customs and not (built_in or v.languages or v.dialects or v.all):
+        return tuple(dict.fromkeys(customs))
     try:
-        return expand_variants(
-            avatars=v.avatars,
+        chosen = expand_variants(
+            avatars=built_in or None,
             languages=v.languages,
             dialects=v.dialects,
             genders=v.genders,
@@ -120,6 +132,17 @@ def select_avatars(spec: SpeechBatchSpec) -> tuple[Avatar, ...]:
         )
     except VoiceError as exc:
         raise SpecError(str(exc), field=_VARIANT_FIELDS.get(exc.field, "spec.variants")) from None
+    return tuple(dict.fromkeys([*chosen, *customs]))
+
+
+def _custom(catalog: Catalog | None, name: str) -> Avatar | None:
+    if catalog is None:
+        return None
+    try:
+        found = catalog.find(name)
+    except VoiceError:
+        return None
+    return found if found.is_custom else None
 
 
 def resolve_bindings(
@@ -273,8 +296,8 @@ def build_plan(
     before any text is written, the posts it will write: ``generation.records.expected_items``).
     """
     chosen = select_models(spec, models)
-    avatars = select_avatars(spec)
     catalog = catalog_for(chosen)
+    avatars = select_avatars(spec, catalog)
     bindings = resolve_bindings(avatars, catalog, [m.name for m in chosen])
     check_output(spec.output)
     if limit is not None and limit < 1:

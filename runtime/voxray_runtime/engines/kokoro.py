@@ -11,7 +11,9 @@ Weights, by ``weights.source``:
   ``onnx-community/Kokoro-82M-v1.0-ONNX``.
 
 Phonemes come from piper-tts's bundled espeak-ng (``EspeakPhonemizer``), which is what Kokoro v1.0 was
-trained on for es/hi and close to its English G2P. Mapping espeak's English diphthongs and affricates to
+trained on for es/hi and close to its English G2P. Arabic (which Kokoro was not trained on) is espeak-ng's
+``ar`` phonemes mapped to Kokoro's symbols, spoken by a Hindi voice: Hindi-accented Modern Standard
+Arabic (:mod:`~voxray_runtime.engines.kokoro_phonemes`). Mapping espeak's English diphthongs and affricates to
 misaki's single symbols (A, I, O, ʤ...) was measured with a Whisper round trip and did not help, so the
 espeak phonemes go in as they are.
 """
@@ -41,6 +43,14 @@ from voxray_runtime.engines.base import (
     synthesize_each,
     to_pcm,
 )
+from voxray_runtime.engines.kokoro_blend import blend_styles
+from voxray_runtime.engines.kokoro_phonemes import (
+    CLAUSE_MAPS,
+    identity,
+    join_clauses,
+    script_runs,
+    split_inline_ipa,
+)
 from voxray_runtime.engines.kokoro_weights import (
     HUB_PATTERNS,
     MAX_TOKENS,
@@ -63,13 +73,19 @@ from voxray_runtime.engines.weights import (
     require_dir,
 )
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
+from voxray_runtime.voices.avatars import VoiceError
+from voxray_runtime.voices.blend import is_blend, parse_blend
 
 SAMPLE_RATE = 24_000
-LANGUAGES = frozenset({"en-us", "en", "es", "hi", "ur"})
+LANGUAGES = frozenset({"en-us", "en", "es", "hi", "ur", "ar"})
+#: the phonemizer of Latin-script words inside Arabic, Urdu or Hindi text (hotel and brand names)
+LATIN_LANGUAGE = "en-us"
 LICENSE = "Apache-2.0"
 #: what the int8 kernel check speaks ("hello world", espeak-ng en-us): short, so the check is quick
 PROBE_PHONEMES = "həlˈoʊ wˈɜːld"
 _OWN_ESPEAK_LOCK = threading.Lock()
+#: style tables kept per engine (0.5 MB each): the voices, and blends up to this count
+MAX_CACHED_STYLES = 128
 
 #: what other modules and the tests take from here (the weights' readers live in kokoro_weights)
 __all__ = [
@@ -101,18 +117,33 @@ def _espeak_lock() -> threading.Lock:
 
 
 class _Phonemizer:
+    """espeak-ng through piper-tts, clause by clause: Arabic clauses mapped to Kokoro's symbols
+    (``kokoro_phonemes.map_arabic``), Latin-script runs inside Arabic, Urdu or Hindi text read by the
+    English phonemizer (``kokoro_phonemes.script_runs``)."""
+
     def __init__(self) -> None:
         from piper.phonemize_espeak import EspeakPhonemizer
 
         self._lock = _espeak_lock()
         with self._lock:
-            self._espeak = EspeakPhonemizer()
+            self._espeak = EspeakPhonemizer()  # loads espeak-ng's data once for the process
 
     def __call__(self, language: str, text: str) -> str:
-        """All sentences of ``text`` as one NFC phoneme string, sentences joined by a space."""
+        """All sentences of ``text`` as one NFC phoneme string, sentences joined by a space; phonemes written
+        inline as ``[[ipa]]`` go in as they are."""
+        if "[[" in text:
+            pieces = split_inline_ipa(text)
+            return " ".join(p if ipa else self(language, p) for p, ipa in pieces if p)
+        runs = script_runs(text, language, LATIN_LANGUAGE)
+        return " ".join(p for p in (self._clauses(r.language, r.text) for r in runs) if p)
+
+    def _clauses(self, language: str, text: str) -> str:
+        from piper import espeakbridge
+
         with self._lock:
-            sentences: list[list[str]] = self._espeak.phonemize(language, text)
-        return unicodedata.normalize("NFC", " ".join("".join(s) for s in sentences if s))
+            espeakbridge.set_voice(language)
+            clauses: list[tuple[str, str, bool]] = espeakbridge.get_phonemes(text)
+        return join_clauses(clauses, CLAUSE_MAPS.get(language, identity))
 
 
 def phonemes_to_ids(phonemes: str, vocab: Mapping[str, int]) -> list[int]:
@@ -162,7 +193,8 @@ def split_tokens(ids: Sequence[int], *, space: int, limit: int = MAX_TOKENS) -> 
 
 
 class KokoroEngine:
-    """Kokoro-82M: 24 kHz, en-US/en-GB/es/hi voices (Urdu spoken by the Hindi voices from ``ur`` phonemes).
+    """Kokoro-82M: 24 kHz, en-US/en-GB/es/hi voices (Urdu and Arabic spoken by the Hindi voices from
+    ``ur`` / mapped ``ar`` phonemes).
 
     Not batched: the graph takes one token sequence, and the style vector is picked by each input's token
     count, so inputs of different lengths cannot share a forward pass; ``synthesize_batch`` runs them one
@@ -287,8 +319,10 @@ class KokoroEngine:
         return self._info
 
     def synthesize(self, text: str, *, speaker: str, language: str, speed: float = 1.0) -> PCM:
-        check_request(self._info, speaker, language, speed)
-        style = self._style(speaker)
+        style = self._style(speaker)  # a voice, or a blend whose voices are each checked
+        check_request(
+            self._info, next(iter(parse_blend(speaker))) if is_blend(speaker) else speaker, language, speed
+        )
         ids = phonemes_to_ids(self._phonemize(language, text), self._vocab)
         if not ids:
             return empty_pcm()
@@ -299,7 +333,17 @@ class KokoroEngine:
         return synthesize_each(self, requests)
 
     def _style(self, speaker: str) -> StyleTable:
+        """A voice's style table, or a blend's (``bf_emma(0.7)+bf_isabella(0.3)``): the weighted mean."""
         style = self._styles.get(speaker)
+        if style is None and is_blend(speaker):
+            try:
+                weights = parse_blend(speaker)
+            except VoiceError as exc:
+                raise UnknownSpeakerError(str(exc)) from None
+            tables = [self._style(voice) for voice in weights]
+            if len(self._styles) >= MAX_CACHED_STYLES:  # inline blends are many: keep the voices, drop blends
+                self._styles = {k: v for k, v in self._styles.items() if not is_blend(k)}
+            style = self._styles[speaker] = blend_styles(tables, list(weights.values()))
         if style is None:
             if speaker not in self._info.speakers:
                 raise UnknownSpeakerError(f"engine kokoro has no speaker {speaker!r}")

@@ -207,10 +207,24 @@ def _fallback_lines(gap: dict[str, Any]) -> list[str]:
                 f"{fmt(e['p_en'])} |"
             )
         lines.append("")
+    if gap.get("arabic_avatars"):
+        lines += [
+            "**Arabic CER per avatar** (no Arabic voice exists: Kokoro's Hindi voices speak espeak-ng's "
+            "Arabic phonemes, mapped; espeak-ng's formant voice is the further fallback).",
+            "",
+            "| avatar | model | speaker | CER | espeak-ng CER | fallback reason |",
+            "|---|---|---|---:|---:|---|",
+        ]
+        for e in gap["arabic_avatars"]:
+            lines.append(
+                f"| {e['avatar']} | {e['model']} | {e['speaker']} | {fmt(e['cer'])} | "
+                f"{fmt(e['espeak_cer'])} | {e['fallback_reason']} |"
+            )
+        lines.append("")
     if gap.get("arabic"):
         lines += [
-            "**Arabic dialects** (ar-SA, ar-EG, ar-AE: no neural Arabic, no dialect voice; one espeak-ng "
-            "voice per gender speaking Modern Standard Arabic).",
+            "**Arabic dialects** (ar-SA, ar-EG, ar-AE: no Arabic voice, no dialect voice; one voice per "
+            "gender speaking Modern Standard Arabic).",
             "",
             "| gender | dialects | distinct renders | same-sentence cos between dialects | CER | p(ar) "
             "| detected | loops | same espeak voice: en-US CER, es CER |",

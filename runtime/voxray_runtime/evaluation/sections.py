@@ -15,7 +15,15 @@ from voxray_runtime.speech.worker import ModelWorker
 from voxray_runtime.voices import Avatar, VoiceBinding, parse_avatar
 
 #: espeak-ng voices measured as controls: (avatar, why)
-CONTROL_AVATARS = ("female_en-US", "female_es", "female_hi", "female_ur", "male_ur")
+CONTROL_AVATARS = (
+    "female_en-US",
+    "female_es",
+    "female_hi",
+    "female_ur",
+    "male_ur",
+    "female_ar-SA",  # espeak-ng Arabic: the further fallback, and what the Arabic avatars were before Kokoro
+    "male_ar-SA",
+)
 
 
 def evaluate_avatars(
@@ -173,7 +181,21 @@ def fallback_gap(
             }
         )
     out["en_au"] = en_au
-    # -- Arabic dialects: one espeak-ng voice per gender for three dialects
+    # -- Arabic: per avatar, the served voice's CER beside espeak-ng's (the further fallback, and before)
+    out["arabic_avatars"] = [
+        {
+            "avatar": name,
+            "model": row["model"],
+            "engine": row["engine"],
+            "speaker": row["speaker"],
+            "cer": row["cer"],
+            "espeak_cer": ctrl[esp].row["cer"] if (esp := f"{row['gender']}_ar-SA") in ctrl else None,
+            "fallback_reason": row["fallback_reason"],
+        }
+        for name, got in measured.items()
+        if (row := got.row)["language"] == "ar"
+    ]
+    # -- Arabic dialects: one voice per gender for three dialects
     arabic = []
     for gender in ("female", "male"):
         rows = [measured[f"{gender}_{d}"] for d in ("ar-SA", "ar-EG", "ar-AE") if f"{gender}_{d}" in measured]

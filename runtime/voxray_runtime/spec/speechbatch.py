@@ -14,7 +14,8 @@ from voxray_runtime.spec.voicemodel import AuditKeySecretRef
 AudioFormat = Literal["mp3", "wav", "flac", "opus"]
 #: MP3 bitrates (kbps) valid for speech at 16-24 kHz (MPEG-2 layer III stops at 160 kbps)
 MP3_BITRATES: tuple[int, ...] = (32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160)
-DEFAULT_TEMPLATE = "post_{index:02d}_{gender}_{locale}.{ext}"
+#: ``{avatar}`` is ``{gender}_{locale}`` for the 18 built-in avatars and a custom avatar's own name
+DEFAULT_TEMPLATE = "post_{index:02d}_{avatar}.{ext}"
 
 
 class BatchItem(SpecModel):

@@ -9,6 +9,9 @@ from pydantic import Field, StringConstraints, field_validator, model_validator
 from voxray_runtime.spec.common import SpecModel
 from voxray_runtime.spec.kuberay import UpgradeSpec
 from voxray_runtime.spec.storage import S3OutputSpec, WithS3Output, check_output_location
+from voxray_runtime.voices.avatars import ALL_AVATARS, DIALECTS
+from voxray_runtime.voices.blend import KOKORO_PACKAGED_VOICES
+from voxray_runtime.voices.catalog import OPENAI_VOICE_ALIASES
 
 Engine = Literal["kokoro", "piper", "espeak", "vits"]
 Quantization = Literal["none", "int8", "fp16", "bf16"]
@@ -57,6 +60,58 @@ class VoiceEntry(SpecModel):
     engine_language: str | None = Field(default=None, max_length=16)
     #: declare this binding an approximation, with the reason shown to users
     fallback: str | None = Field(default=None, max_length=300)
+
+
+#: a custom avatar's name: letters, digits, "_" and "-" (matched case-insensitively, like built-in names)
+AVATAR_NAME = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"
+
+
+class CustomAvatar(SpecModel):
+    """A brand voice: a named avatar speaking a locale with a blend of the engine's voices (Kokoro styles)."""
+
+    name: str = Field(pattern=AVATAR_NAME, max_length=63)
+    language: Literal["en", "ar", "es", "hi", "ur"]
+    #: the locale's dialect where the language has them (en-US, en-GB, en-AU, ar-SA, ar-EG, ar-AE)
+    dialect: str | None = Field(default=None, max_length=8)
+    gender: Literal["female", "male"]
+    #: engine voice -> weight (> 0; normalised to sum 1), at most 8 voices
+    blend: dict[str, float] = Field(min_length=1, max_length=8)
+
+    @model_validator(mode="after")
+    def _check(self) -> CustomAvatar:
+        dialects = DIALECTS[self.language]
+        if self.dialect is not None and self.dialect not in dialects:
+            known = ", ".join(dialects) or "none (the language has one locale)"
+            raise ValueError(f"avatar {self.name}: dialect {self.dialect!r} is not one of {known}")
+        bad = [f"{v} ({w:g})" for v, w in self.blend.items() if not w > 0]
+        if bad:
+            raise ValueError(f"avatar {self.name}: blend weights must be > 0: {', '.join(bad)}")
+        return self
+
+    @property
+    def locale(self) -> str:
+        return self.dialect or (DIALECTS[self.language] or (self.language,))[0]
+
+
+def _check_avatars(spec: VoiceModelSpec) -> None:
+    """Names unique and clear of built-in avatars, OpenAI voice names and engine voices; voices known."""
+    if spec.avatars and spec.engine != "kokoro":
+        raise ValueError(f"avatars (voice blends) need engine kokoro, not {spec.engine}")
+    taken = {a.name.lower(): "a built-in avatar" for a in ALL_AVATARS}
+    taken.update({n: "an OpenAI voice name" for n in OPENAI_VOICE_ALIASES})
+    taken.update({v: "a Kokoro voice" for v in KOKORO_PACKAGED_VOICES})
+    for i, a in enumerate(spec.avatars):
+        key = a.name.lower()
+        if key in taken:
+            raise ValueError(f"avatars[{i}].name {a.name!r} is already {taken[key]}; choose another name")
+        taken[key] = f"the name of avatars[{i}] (names are matched case-insensitively)"
+        if spec.weights.source == "packaged":
+            unknown = sorted(set(a.blend) - KOKORO_PACKAGED_VOICES)
+            if unknown:
+                raise ValueError(
+                    f"avatars[{i}] ({a.name}): no Kokoro voice {', '.join(unknown)}; voices: "
+                    + ", ".join(sorted(KOKORO_PACKAGED_VOICES))
+                )
 
 
 class ReplicasSpec(SpecModel):
@@ -260,6 +315,8 @@ class VoiceModelSpec(SpecModel):
     security: SecuritySpec = SecuritySpec()
     #: cluster only: how KubeRay rolls out a change of the model's Ray cluster (RayService upgradeStrategy)
     upgrade: UpgradeSpec | None = None
+    #: brand voices beside the built-in avatars: named blends of the engine's voices (engine kokoro)
+    avatars: list[CustomAvatar] = Field(default_factory=list, max_length=64)
 
     @model_validator(mode="after")
     def _check(self) -> VoiceModelSpec:
@@ -273,6 +330,7 @@ class VoiceModelSpec(SpecModel):
             raise ValueError("voices is required for engine vits: name the avatars the checkpoint speaks")
         if self.autoscaling.enabled and self.replicas.max < 1:
             raise ValueError("autoscaling needs replicas.max >= 1")
+        _check_avatars(self)
         return self
 
     @property

@@ -61,9 +61,18 @@ def speak_batch(engine: Engine, reqs: Sequence[SynthesisRequest]) -> list[PCM]:
     return [trim(p, rate) for p in engine.synthesize_batch(reqs)]
 
 
-def join(parts: Sequence[PCM], sample_rate: int, speed: float = 1.0) -> PCM:
-    """The chunks of a job, a sentence pause between each two."""
-    return concat_with_pauses(parts, sample_rate, sentence_pause_s(speed))
+def join(
+    parts: Sequence[PCM], sample_rate: int, speed: float = 1.0, pauses: Sequence[float] | None = None
+) -> PCM:
+    """The chunks of a job, a sentence pause between each two (or the job's own pauses, in seconds)."""
+    if pauses is None:
+        return concat_with_pauses(parts, sample_rate, sentence_pause_s(speed))
+    pieces: list[PCM] = []
+    for i, part in enumerate(parts):
+        pieces.append(part)
+        if i < len(parts) - 1:
+            pieces.append(silence(pauses[i], sample_rate))
+    return np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.float32)
 
 
 @dataclass(frozen=True)
@@ -81,16 +90,22 @@ class Speech:
         return duration_seconds(self.pcm, self.sample_rate)
 
 
-def assemble(parts: Sequence[PCM], sample_rate: int, speed: float, synth_s: float) -> Speech:
+def assemble(
+    parts: Sequence[PCM],
+    sample_rate: int,
+    speed: float,
+    synth_s: float,
+    pauses: Sequence[float] | None = None,
+) -> Speech:
     """Trimmed chunks -> the job's speech."""
-    return Speech(join(parts, sample_rate, speed), sample_rate, synth_s, len(parts))
+    return Speech(join(parts, sample_rate, speed, pauses), sample_rate, synth_s, len(parts))
 
 
 def render(engine: Engine, job: SpeechJob) -> Speech:
     """The job's speech, chunk after chunk through one engine."""
     t0 = time.perf_counter()
     parts = [speak(engine, r) for r in job.requests()]
-    return assemble(parts, engine.info.sample_rate, job.speed, time.perf_counter() - t0)
+    return assemble(parts, engine.info.sample_rate, job.speed, time.perf_counter() - t0, job.pauses())
 
 
 def encode_audio(pcm: PCM, sample_rate: int, fmt: str, bitrate_kbps: int) -> tuple[bytes, int]:
@@ -121,12 +136,20 @@ class StreamAssembler:
     def __init__(self, sample_rate: int, job: SpeechJob) -> None:
         self.sample_rate = sample_rate
         self.speed = job.speed
+        self._pauses = job.pauses()
+        self._index = 0
         self._encoder = Mp3StreamEncoder(sample_rate, job.bitrate_kbps) if job.format == "mp3" else None
 
     def piece(self, pcm: PCM, *, last: bool) -> bytes:
         """The bytes of one trimmed chunk (the pause after it included); the last one flushes."""
         if not last:
-            pcm = np.concatenate([pcm, sentence_gap(self.sample_rate, self.speed)])
+            gap = (
+                sentence_gap(self.sample_rate, self.speed)
+                if self._pauses is None
+                else silence(self._pauses[self._index], self.sample_rate)
+            )
+            pcm = np.concatenate([pcm, gap])
+        self._index += 1
         if self._encoder is None:
             return float_to_int16(resample_linear(pcm, self.sample_rate, PCM_RATE)).tobytes()
         data = self._encoder.feed(pcm)

@@ -25,6 +25,16 @@ def text_chunks(text: str, binding: VoiceBinding, max_chars: int = MAX_CHUNK_CHA
     return tuple(chunks)
 
 
+@dataclass(frozen=True)
+class ChunkPlan:
+    """How one chunk of a marked-up job is spoken: the engine language (``ipa``: phonemes as written), the
+    speed, and the seconds of silence after it (a ``break``, or the sentence pause)."""
+
+    language: str
+    speed: float
+    pause_after_s: float
+
+
 def new_request_id() -> str:
     return uuid.uuid4().hex
 
@@ -45,6 +55,9 @@ class SpeechJob:
     #: characters of the text as the caller sent it (request timeouts and metrics scale with it)
     chars: int = 0
     request_id: str = field(default_factory=new_request_id)
+    #: per chunk, for SSML and pronunciations (:meth:`for_segments`); empty: every chunk in the voice's
+    #: language at ``speed`` with the sentence pause between
+    plan: tuple[ChunkPlan, ...] = ()
 
     @classmethod
     def for_text(
@@ -83,7 +96,16 @@ class SpeechJob:
 
     def requests(self) -> list[SynthesisRequest]:
         """One engine request per chunk, in order."""
+        if self.plan:
+            return [
+                SynthesisRequest(c, self.speaker, p.language, p.speed)
+                for c, p in zip(self.chunks, self.plan, strict=True)
+            ]
         return [SynthesisRequest(c, self.speaker, self.engine_language, self.speed) for c in self.chunks]
+
+    def pauses(self) -> list[float] | None:
+        """Seconds of silence after each chunk but the last (None: the sentence pause everywhere)."""
+        return [p.pause_after_s for p in self.plan[:-1]] if self.plan else None
 
 
 @dataclass(frozen=True)

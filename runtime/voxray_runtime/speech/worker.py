@@ -47,7 +47,9 @@ class ModelWorker:
 
     def finish(self, job: SpeechJob, parts: Sequence[PCM], synth_s: float) -> SpeechResult:
         """The result of a job whose chunks were synthesized elsewhere (on the replica's sessions)."""
-        return assembly.encode_speech(assembly.assemble(parts, self.rate, job.speed, synth_s), job)
+        return assembly.encode_speech(
+            assembly.assemble(parts, self.rate, job.speed, synth_s, job.pauses()), job
+        )
 
     def stream(self, job: SpeechJob) -> Iterator[bytes]:
         """MP3 (or raw PCM) bytes, sentence by sentence: the first bytes leave after the first chunk."""

@@ -39,6 +39,8 @@ class Avatar:
     gender: str
     language: str
     dialect: str | None = None
+    #: a custom avatar's own name (a VoiceModel's ``spec.avatars``); None for the 18 built-in ones
+    custom: str | None = None
 
     @property
     def locale(self) -> str:
@@ -46,7 +48,11 @@ class Avatar:
 
     @property
     def name(self) -> str:
-        return f"{self.gender}_{self.locale}"
+        return self.custom or f"{self.gender}_{self.locale}"
+
+    @property
+    def is_custom(self) -> bool:
+        return self.custom is not None
 
     def __str__(self) -> str:
         return self.name

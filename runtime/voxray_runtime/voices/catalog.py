@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from voxray_runtime.voices.avatars import ALL_AVATARS, Avatar, VoiceError, parse_avatar
+from voxray_runtime.voices.blend import KOKORO_PACKAGED_VOICES, parse_blend, speaker_of
 
 
 @dataclass(frozen=True)
@@ -27,11 +28,13 @@ _EN_AU = "no Australian English voice exists in the packaged weights; British En
 _UR_KOKORO = "no Urdu neural voice exists; a Kokoro Hindi voice speaks Urdu phonemes (espeak-ng 'ur')"
 
 
-def _ar_dialect(dialect: str) -> str:
-    return (
-        f"no neural Arabic and no {dialect} voice exists in the packaged weights; "
-        "espeak-ng formant voice speaking diacritized Modern Standard Arabic"
-    )
+#: what the Arabic avatars are, said exactly so wherever a voice is shown (listing, headers, manifests)
+AR_KOKORO = "Hindi-accented Modern Standard Arabic, no dialect"
+#: the further fallback, when no Kokoro model is served
+AR_ESPEAK = "espeak-ng formant voice speaking diacritized Modern Standard Arabic, no dialect"
+#: Kokoro's Arabic voices, chosen by Whisper base CER on the evaluation sentences (docs/brand-voices.md)
+AR_KOKORO_FEMALE = "hf_beta"
+AR_KOKORO_MALE = "hm_psi"
 
 
 #: Default speakers per engine. Kokoro speaker names are its voice-style files; espeak-ng names are
@@ -50,6 +53,12 @@ ENGINE_BINDINGS: dict[str, dict[str, SpeakerDefault]] = {
         "male_hi": SpeakerDefault("hm_omega", "hi"),
         "female_ur": SpeakerDefault("hf_beta", "ur", _UR_KOKORO),
         "male_ur": SpeakerDefault("hm_psi", "ur", _UR_KOKORO),
+        # no Arabic voice exists: a Hindi voice speaks espeak-ng's Arabic phonemes, mapped (kokoro_phonemes)
+        **{
+            f"{gender}_{dialect}": SpeakerDefault(speaker, "ar", AR_KOKORO)
+            for dialect in ("ar-SA", "ar-EG", "ar-AE")
+            for gender, speaker in (("female", AR_KOKORO_FEMALE), ("male", AR_KOKORO_MALE))
+        },
     },
     "piper": {
         "male_en-US": SpeakerDefault("en_US-joe-medium", "en-us"),
@@ -61,12 +70,12 @@ ENGINE_BINDINGS: dict[str, dict[str, SpeakerDefault]] = {
         "male_en-GB": SpeakerDefault("en+m3", "en"),
         "female_en-AU": SpeakerDefault("en+f3", "en", _EN_AU),
         "male_en-AU": SpeakerDefault("en+m3", "en", _EN_AU),
-        "female_ar-SA": SpeakerDefault("ar+f3", "ar", _ar_dialect("Saudi (ar-SA)")),
-        "male_ar-SA": SpeakerDefault("ar+m3", "ar", _ar_dialect("Saudi (ar-SA)")),
-        "female_ar-EG": SpeakerDefault("ar+f3", "ar", _ar_dialect("Egyptian (ar-EG)")),
-        "male_ar-EG": SpeakerDefault("ar+m3", "ar", _ar_dialect("Egyptian (ar-EG)")),
-        "female_ar-AE": SpeakerDefault("ar+f3", "ar", _ar_dialect("Emirati (ar-AE)")),
-        "male_ar-AE": SpeakerDefault("ar+m3", "ar", _ar_dialect("Emirati (ar-AE)")),
+        "female_ar-SA": SpeakerDefault("ar+f3", "ar", AR_ESPEAK),
+        "male_ar-SA": SpeakerDefault("ar+m3", "ar", AR_ESPEAK),
+        "female_ar-EG": SpeakerDefault("ar+f3", "ar", AR_ESPEAK),
+        "male_ar-EG": SpeakerDefault("ar+m3", "ar", AR_ESPEAK),
+        "female_ar-AE": SpeakerDefault("ar+f3", "ar", AR_ESPEAK),
+        "male_ar-AE": SpeakerDefault("ar+m3", "ar", AR_ESPEAK),
         "female_es": SpeakerDefault("es+f3", "es"),
         "male_es": SpeakerDefault("es+m3", "es"),
         "female_hi": SpeakerDefault("hi+f3", "hi"),
@@ -135,6 +144,27 @@ def default_binding(engine: str, avatar: Avatar, model: str) -> VoiceBinding | N
     return VoiceBinding(avatar, model, engine, found.speaker, found.engine_language, found.fallback)
 
 
+def custom_binding(
+    model: str,
+    engine: str,
+    name: str,
+    gender: str,
+    language: str,
+    dialect: str | None,
+    blend: Mapping[str, float],
+) -> VoiceBinding:
+    """A custom avatar as one model speaks it: its blend as the speaker, and the engine language and declared
+    fallback of the built-in avatar of the same gender and locale (an Arabic brand voice is still
+    Hindi-accented Modern Standard Arabic, and says so)."""
+    avatar = Avatar(gender, language, dialect, custom=name)
+    base = ENGINE_BINDINGS.get(engine, {}).get(Avatar(gender, language, dialect).name)
+    if base is None:
+        raise VoiceError(
+            f"engine {engine} speaks no {gender}_{avatar.locale}: avatar {name} cannot", field="avatars"
+        )
+    return VoiceBinding(avatar, model, engine, speaker_of(blend), base.engine_language, base.fallback)
+
+
 class Catalog:
     """All bindings of the models being served, with the resolution rule in one place.
 
@@ -179,8 +209,51 @@ class Catalog:
         return list(self._bindings)
 
     def avatars(self) -> list[Avatar]:
+        """The built-in avatars served, in catalog order, then the custom ones in the order declared."""
         have = {b.avatar for b in self._bindings}
-        return [a for a in ALL_AVATARS if a in have]
+        customs = dict.fromkeys(b.avatar for b in self._bindings if b.avatar.is_custom)
+        return [a for a in ALL_AVATARS if a in have] + list(customs)
+
+    def blend(self, text: str, model: str | None = None) -> VoiceBinding:
+        """An inline blend (``bf_emma(2)+bf_isabella(1)``) spoken by a Kokoro model (``model`` or the first
+        served): the locale and gender are the first voice's (``bf_`` British female...)."""
+        weights = parse_blend(text)
+        unknown = sorted(set(weights) - KOKORO_PACKAGED_VOICES)
+        if unknown:
+            raise VoiceError(
+                f"voice blend {text!r}: no Kokoro voice {', '.join(unknown)}; voices: "
+                + ", ".join(sorted(KOKORO_PACKAGED_VOICES))
+            )
+        first = next(iter(weights))
+        prefix = {"a": ("en", "en-US"), "b": ("en", "en-GB"), "e": ("es", None), "h": ("hi", None)}
+        if first[:1] not in prefix or first[1:3] not in ("f_", "m_"):
+            raise VoiceError(f"voice blend {text!r}: {first} is not a Kokoro voice (af_, bm_, ef_, hf_...)")
+        language, dialect = prefix[first[0]]
+        gender = "female" if first[1] == "f" else "male"
+        kokoro = [
+            m for m in self._models if any(b.model == m and b.engine == "kokoro" for b in self._bindings)
+        ]
+        if model is not None and model not in kokoro:
+            raise VoiceError(f"model {model!r} is not a Kokoro model: voice blends need one", field="model")
+        if not kokoro:
+            raise VoiceError("no Kokoro model is served: voice blends need one")
+        speaker = speaker_of(weights)
+        binding = custom_binding(model or kokoro[0], "kokoro", speaker, gender, language, dialect, weights)
+        return binding
+
+    def find(self, name: str) -> Avatar:
+        """A built-in avatar (``parse_avatar``) or a custom one served here, by name (case-insensitive)."""
+        key = name.strip().lower()
+        for b in self._bindings:
+            if b.avatar.is_custom and b.avatar.name.lower() == key:
+                return b.avatar
+        try:
+            return parse_avatar(name)
+        except VoiceError as exc:
+            customs = [a.name for a in self.avatars() if a.is_custom]
+            if not customs:
+                raise
+            raise VoiceError(f"{exc}; custom avatars: {', '.join(customs)}", field=exc.field) from None
 
     def resolve(self, avatar: Avatar, model: str | None = None) -> VoiceBinding:
         candidates = [b for b in self._bindings if b.avatar == avatar]

@@ -244,7 +244,16 @@ async def native_speech(
         _deny(check_scope(caller, "store"))
     binding = frontend.native_binding(req, caller.models)
     _authorize(caller, ctx, binding)
-    job = frontend.job(binding, req.text, req.speed, req.format, req.bitrate_kbps, "text")
+    job = frontend.job(
+        binding,
+        req.text,
+        req.speed,
+        req.format,
+        req.bitrate_kbps,
+        "text",
+        text_type=req.text_type,
+        pronunciations=req.pronunciations,
+    )
     if req.stream:
         if req.store:
             raise Problem(

@@ -1,0 +1,95 @@
+"""Lexicon: a brand's pronunciation entries, per language, with a version the manifests record.
+
+An entry says a word (or several) as other text (``alias``) or as phonemes (``ipa``). Matching is on whole
+words, case-insensitive unless the entry sets ``caseSensitive`` (the rules in full:
+:mod:`voxray_runtime.text.pronounce`). The same document is a ``Lexicon`` custom resource and a local file
+(``-f``); requests add entries inline (``pronunciations``) in the same form.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, model_validator
+
+from voxray_runtime.spec.common import SpecModel
+
+Language = Literal["en", "ar", "es", "hi", "ur"]
+#: what an entry matches: no leading or trailing space, no line break, at most 100 characters
+EntryText = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^\S(?:[^\n\r\t]*\S)?$")]
+#: IPA: no markup characters, at most 200 characters
+Ipa = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^<>&\"\n\r\t]+$")]
+MAX_ENTRIES = 5000
+
+
+class LexiconEntry(SpecModel):
+    """Say ``text`` as ``alias`` (other text in the same language) or as ``ipa`` (phonemes)."""
+
+    text: EntryText
+    language: Language
+    alias: str | None = Field(default=None, min_length=1, max_length=200)
+    ipa: Ipa | None = None
+    #: match only as written (default: case-insensitive)
+    case_sensitive: bool = False
+
+    @model_validator(mode="after")
+    def _one_of(self) -> LexiconEntry:
+        if (self.alias is None) == (self.ipa is None):
+            raise ValueError(f"entry {self.text!r}: give exactly one of alias or ipa")
+        if self.alias is not None and not self.alias.strip():
+            raise ValueError(f"entry {self.text!r}: alias is blank")
+        return self
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """What two entries must not share: language and text (case-folded unless case-sensitive)."""
+        return (self.language, self.text if self.case_sensitive else self.text.casefold())
+
+    def digest(self) -> str:
+        """A short hash of the entry (what the resume rule compares to find changed entries)."""
+        return _hash(self.to_wire())
+
+
+class LexiconSpec(SpecModel):
+    entries: list[LexiconEntry] = Field(default_factory=list, max_length=MAX_ENTRIES)
+
+    @model_validator(mode="after")
+    def _unique(self) -> LexiconSpec:
+        check_unique(self.entries, where="entries")
+        return self
+
+    @property
+    def version(self) -> str:
+        """``sha256:`` + 16 hex digits over the entries in a canonical order: equal sets, equal versions."""
+        return entries_version(self.entries)
+
+
+def check_unique(entries: Sequence[LexiconEntry], *, where: str) -> None:
+    seen: dict[tuple[str, str], int] = {}
+    for i, e in enumerate(entries):
+        if e.key in seen:
+            raise ValueError(
+                f"{where}[{i}] ({e.text!r}, {e.language}) repeats {where}[{seen[e.key]}]"
+                + ("" if e.case_sensitive else " (matching is case-insensitive)")
+            )
+        seen[e.key] = i
+
+
+def _hash(data: object) -> str:
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def entries_version(entries: Iterable[LexiconEntry]) -> str:
+    return _hash(sorted(e.digest() for e in entries))
+
+
+def changed_entries(old: Iterable[LexiconEntry], new: Iterable[LexiconEntry]) -> list[LexiconEntry]:
+    """Entries added, removed or changed between two versions (an item whose text uses one re-renders)."""
+    before = {e.key: e for e in old}
+    after = {e.key: e for e in new}
+    out = [e for k, e in after.items() if k not in before or before[k].digest() != e.digest()]
+    return out + [e for k, e in before.items() if k not in after]
