@@ -43,6 +43,10 @@ class RunOptions:
     progress: str = "auto"
     progress_interval_s: float = 5.0
     stream: TextIO | None = None
+    #: custom Ray resources each worker asks for on top of its CPUs (e.g. a node label resource)
+    worker_resources: dict[str, float] | None = None
+    #: seconds one file may take before its call is abandoned and retried; default: from its text
+    item_timeout_s: float | None = None
     #: the SpeechBatch's name and namespace: who the audit events name (see batch/audit.py)
     batch_name: str | None = None
     batch_namespace: str | None = None

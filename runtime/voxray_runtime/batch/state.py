@@ -84,6 +84,20 @@ class RunState:
     utilisation: UtilisationInfo | None = None
     #: seconds from the pool's start to its shutdown
     work_seconds: float = 0.0
+    #: failed attempts that were retried, with their reason (``retried`` in summary.json)
+    retried: list[dict[str, Any]] = field(default_factory=list)
+    #: workers lost, replaced, back or retired (``pool_changes``)
+    pool_changes: list[dict[str, Any]] = field(default_factory=list)
+    #: Ray node id -> files rendered there in this run (``nodes``)
+    nodes: dict[str, int] = field(default_factory=dict)
+
+    def record_retry(
+        self, work: WorkItem, result: RenderResult | None, error_type: str, error: str, attempt: int
+    ) -> None:
+        """Attempt ``attempt`` of a file failed and the file is tried again."""
+        row = failure_row(work, result, error_type, error, attempt)
+        row["attempt"] = row.pop("attempts")
+        self.retried.append(row)
 
     def record_failure(
         self, work: WorkItem, result: RenderResult | None, error_type: str, error: str, attempts: int
@@ -130,6 +144,9 @@ class RunState:
             "workers": self.workers,
             "utilisation": self.utilisation.as_dict() if self.utilisation is not None else None,
             "failures": counters.failures,
+            "retried": self.retried,
+            "pool_changes": self.pool_changes,
+            "nodes": dict(sorted(self.nodes.items())),
             "bytes_written": self.audit.bytes_written,
             "audit": {"run_id": self.audit.run_id, "actor": self.audit.actor},
         }
@@ -152,4 +169,5 @@ def failure_row(
         "error": error,
         "attempts": attempts,
         "worker": result.worker if result else None,
+        "node": result.node if result else None,
     }
