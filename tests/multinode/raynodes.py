@@ -40,6 +40,18 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def free_ports(n: int) -> list[int]:
+    """``n`` distinct free ports (all held open while chosen, so none is handed out twice)."""
+    socks = [socket.socket() for _ in range(n)]
+    try:
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        return [int(s.getsockname()[1]) for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
 def node_env() -> dict[str, str]:
     env = dict(os.environ)
     env.update(HEALTH_ENV)
@@ -84,25 +96,31 @@ class RayNodes:
         return f"127.0.0.1:{self.port}"
 
     def _start(self, node: Node, head: bool) -> None:
+        om, metrics, agent, agent_grpc, env_agent, client = free_ports(6)
         args = [
             RAY, "start", "--disable-usage-stats", "--node-ip-address=127.0.0.1",
             f"--num-cpus={node.cpus:g}", f"--resources={json.dumps({node.resource: 1})}",
-            f"--node-manager-port={node.node_manager_port}", f"--object-manager-port={free_port()}",
-            f"--metrics-export-port={free_port()}", f"--dashboard-agent-listen-port={free_port()}",
-            f"--dashboard-agent-grpc-port={free_port()}", f"--runtime-env-agent-port={free_port()}",
+            f"--node-manager-port={node.node_manager_port}", f"--object-manager-port={om}",
+            f"--metrics-export-port={metrics}", f"--dashboard-agent-listen-port={agent}",
+            f"--dashboard-agent-grpc-port={agent_grpc}", f"--runtime-env-agent-port={env_agent}",
             f"--temp-dir={node.temp_dir}",
         ]  # fmt: skip
         if head:
             args += ["--head", f"--port={self.port}", "--include-dashboard=false"]
-            args += [f"--ray-client-server-port={free_port()}"]
+            args += [f"--ray-client-server-port={client}"]
         else:
             args += [f"--address={self.address}"]
         done = subprocess.run(args, env=node_env(), capture_output=True, text=True, timeout=START_TIMEOUT_S)
         if done.returncode != 0:
             raise RuntimeError(f"ray start ({node.name}) failed: {done.stdout[-2000:]} {done.stderr[-2000:]}")
 
+    def _port(self) -> int:
+        """A node manager port no node of this cluster uses (it names the node's raylet)."""
+        used = {n.node_manager_port for n in self.nodes.values()} | {self.port}
+        return next(p for p in free_ports(4) if p not in used)
+
     def add(self, name: str, cpus: float = 1.0, head: bool = False) -> Node:
-        node = Node(name, cpus, free_port(), self.root)
+        node = Node(name, cpus, self._port(), self.root)
         self.nodes[name] = node
         self._start(node, head)
         return node
@@ -136,7 +154,7 @@ class RayNodes:
         deadline = time.monotonic() + 30
         while old.raylet() is not None and time.monotonic() < deadline:
             time.sleep(0.2)
-        node = Node(name, old.cpus, free_port(), self.root)
+        node = Node(name, old.cpus, self._port(), self.root)
         self.nodes[name] = node
         self._start(node, head=False)
         return node

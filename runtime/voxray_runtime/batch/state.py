@@ -76,6 +76,8 @@ class RunState:
     t_start: float
     started_at: str
     stray_removed: int = 0
+    #: files of failed items removed because no manifest entry vouches for them (written by lost workers)
+    orphans_removed: int = 0
     #: how Ray was reached (``existing``, ``address ...``, ``local``); None when nothing was rendered
     ray: str | None = None
     pool: PoolInfo | None = None
@@ -131,6 +133,7 @@ class RunState:
             "failed": counters.failed,
             "missing": len(planned - present),
             "stray_temp_files_removed": self.stray_removed,
+            "unlisted_files_of_failed_items_removed": self.orphans_removed,
             "audio_seconds": round(counters.audio_seconds, 3),
             "audio_seconds_all_files": round(sum(float(final[n].get("duration_s", 0.0)) for n in present), 3),
             "wall_seconds": round(wall, 3),
