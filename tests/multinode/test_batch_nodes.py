@@ -49,13 +49,11 @@ def test_batch_spreads_over_nodes_and_survives_a_lost_node(
     )  # fmt: skip
     log = Output(proc)
     eventually(lambda: len(list(out.glob("*.mp3"))) >= 8, timeout_s=180, what="8 files written")
+    # the node does not come back during the batch: its worker's replacement cannot be placed (each
+    # node has 1 CPU, held by its own worker), so the pool works on with the two workers left
     whole.kill("w1")
-    # a replaced machine comes back while the batch runs: the pool grows back onto it
-    whole.restart("w1")
-    t_back = time.monotonic()
     code = finish(proc, log, timeout_s=180)
-    t_end = time.monotonic()
-    wall = t_end - t0
+    wall = time.monotonic() - t0
     assert code == EXIT_OK, log.text()[-4000:]
 
     entries, summary = check_output(out, expected)
@@ -75,8 +73,6 @@ def test_batch_spreads_over_nodes_and_survives_a_lost_node(
     assert all(e["attempts"] >= 2 for e in entries if e["name"] in retried)
     assert (out / "failures.jsonl").read_text() == ""
     assert "lost" in log.text()
-    if t_end - t_back > 15:  # the new node was up well before the end: a replacement worker started there
-        assert any(c["event"] == "back" for c in summary["pool_changes"]), facts
     print(f"36 files, node lost after 8: {wall:.1f} s; retried {sorted(retried)}; nodes {summary['nodes']}")
 
 
