@@ -119,6 +119,14 @@ def test_worker_killed_mid_item_batch_completes(
     counts = (summary["total"], summary["files"], summary["rendered"], summary["failed"], summary["missing"])
     assert counts == (len(expected), len(expected), len(expected), 0, 0)
     assert (out / "failures.jsonl").read_text() == ""
+    # summary.json says what was retried and why, and that the pool lost and replaced a worker
+    assert summary["retried"], summary
+    for row in summary["retried"]:
+        assert row["error_type"], row
+        assert row["error"], row
+    changes = [c["event"] for c in summary["pool_changes"]]
+    assert "lost" in changes, summary["pool_changes"]
+    assert "replaced" in changes, summary["pool_changes"]
 
     # the audit trail: who, per file what and where, never the text
     events = [json.loads(line) for line in audit_lines]

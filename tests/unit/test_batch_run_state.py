@@ -10,7 +10,7 @@ import pytest
 
 from voxray_runtime.batch.audit import BatchAudit
 from voxray_runtime.batch.driver import RunOptions
-from voxray_runtime.batch.feed import TICK_S, WorkQueue
+from voxray_runtime.batch.feed import TICK_S, Flight, WorkQueue
 from voxray_runtime.batch.plan import Plan, build_plan
 from voxray_runtime.batch.report import Counters
 from voxray_runtime.batch.state import UTILISATION_METHOD, PoolInfo, RunState, UtilisationInfo
@@ -121,8 +121,35 @@ def test_record_failure(plan: Plan) -> None:
             "error": "nothing to say",
             "attempts": 2,
             "worker": None,
+            "node": None,
         }
     ]
+
+
+def test_record_retry_keeps_the_reason_and_the_summary_lists_it(plan: Plan) -> None:
+    state = _state(plan)
+    work = plan.work[1]
+    state.record_retry(work, None, "ActorDiedError", "The actor died because its node died", 1)
+    state.nodes = {"node-b": 2, "node-a": 1}
+    state.pool_changes = [{"event": "lost", "slot": 0, "reason": "ActorDiedError", "at": 1.0}]
+    summary = state.summary({}, wall=1.0)
+    assert summary["retried"] == [
+        {
+            "name": work.name,
+            "index": work.index,
+            "id": work.id,
+            "avatar": work.binding.avatar.name,
+            "model": work.binding.model,
+            "error_type": "ActorDiedError",
+            "error": "The actor died because its node died",
+            "attempt": 1,
+            "worker": None,
+            "node": None,
+        }
+    ]
+    assert list(summary["nodes"]) == ["node-a", "node-b"]
+    assert summary["pool_changes"][0]["event"] == "lost"
+    assert state.counters.failed == 0
 
 
 def test_work_queue_backoff_and_pauses(plan: Plan) -> None:
@@ -143,3 +170,26 @@ def test_work_queue_backoff_and_pauses(plan: Plan) -> None:
     queue.release_due(float("inf"))
     assert list(queue.pending) == [(first, 2), (second, 3)]
     assert not queue.delayed
+
+
+def test_work_queue_flights_land_once_and_expire_by_deadline(plan: Plan) -> None:
+    queue = WorkQueue.of(plan.work[2:4])
+    a, b = plan.work[:2]
+    queue.inflight["ref-a"] = Flight(slot=0, generation=0, work=a, attempt=1, due=10.0, deadline_s=10.0)
+    queue.inflight["ref-b"] = Flight(slot=0, generation=1, work=b, attempt=2, due=30.0, deadline_s=20.0)
+    queue.per_slot = {(0, 0): 1, (0, 1): 1}
+    assert queue.overdue(9.9) == []
+    assert queue.overdue(10.0) == ["ref-a"]
+    flight = queue.land("ref-a")
+    assert flight is not None
+    assert flight.work == a
+    assert queue.per_slot == {(0, 0): 0, (0, 1): 1}
+    # a ref abandoned at its deadline that resolves later is no longer waited on
+    assert queue.land("ref-a") is None
+    assert queue.per_slot == {(0, 0): 0, (0, 1): 1}
+    queue.retry_later(a, 2, wait_s=1000.0)
+    waiting = queue.drain_waiting()
+    assert [w.name for w, _ in waiting] == [plan.work[2].name, plan.work[3].name, a.name]
+    assert not queue.pending
+    assert not queue.delayed
+    assert queue.busy()  # b is still in flight

@@ -7,6 +7,7 @@ could not finish, 2 when the SpeechBatch (or a VoiceModel) is invalid: nothing w
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import uuid
@@ -71,6 +72,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="CPUs given to the batch, which the ceiling applies to (default: the CPUs Ray has free)",
     )
     parser.add_argument(
+        "--worker-resources",
+        type=_resources,
+        default=None,
+        metavar="JSON",
+        help="custom Ray resources each worker asks for, e.g. '{\"tts-node\": 1}' (placement on such nodes)",
+    )
+    parser.add_argument(
+        "--item-timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="seconds one file may take before its call is abandoned and retried (default: from its text)",
+    )
+    parser.add_argument(
         "--design",
         choices=("actors", "tasks"),
         default="actors",
@@ -95,6 +110,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="auto",
         help="display: a bar on a terminal, plain voxray-progress lines otherwise (auto)",
     )
+
+
+def _resources(text: str) -> dict[str, float]:
+    try:
+        value = json.loads(text)
+        if not isinstance(value, dict) or not value:
+            raise ValueError
+        out = {str(k): float(v) for k, v in value.items()}
+    except (ValueError, TypeError) as exc:
+        raise argparse.ArgumentTypeError('a JSON object of resource amounts, e.g. {"tts-node": 1}') from exc
+    if any(v <= 0 for v in out.values()):
+        raise argparse.ArgumentTypeError("resource amounts must be positive")
+    return out
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -194,10 +222,10 @@ def run_batch(args: argparse.Namespace) -> int:
 
 def check_flags(args: argparse.Namespace) -> str | None:
     """What is wrong with the numeric flags, if anything."""
-    for flag in ("concurrency", "threads", "cpus"):
+    for flag in ("concurrency", "threads", "cpus", "item_timeout"):
         value = getattr(args, flag, None)
         if value is not None and value <= 0:
-            return f"--{flag} must be positive"
+            return f"--{flag.replace('_', '-')} must be positive"
     return None
 
 
@@ -304,6 +332,8 @@ def run_options(
         threads=args.threads,
         cpus=getattr(args, "cpus", None),
         design=args.design,
+        worker_resources=getattr(args, "worker_resources", None),
+        item_timeout_s=getattr(args, "item_timeout", None),
         progress=args.progress,
         batch_name=doc.name,
         batch_namespace=doc.namespace,

@@ -43,6 +43,10 @@ class RunOptions:
     progress: str = "auto"
     progress_interval_s: float = 5.0
     stream: TextIO | None = None
+    #: custom Ray resources each worker asks for on top of its CPUs (e.g. a node label resource)
+    worker_resources: dict[str, float] | None = None
+    #: seconds one file may take before its call is abandoned and retried; default: from its text
+    item_timeout_s: float | None = None
     #: the SpeechBatch's name and namespace: who the audit events name (see batch/audit.py)
     batch_name: str | None = None
     batch_namespace: str | None = None
@@ -93,6 +97,21 @@ def run_plan(plan: Plan, options: RunOptions | None = None) -> Summary:
     return Summary(summary)
 
 
+def remove_unlisted(plan: Plan, final: dict[str, Any], failed: list[str]) -> int:
+    """Delete the files of failed items that the manifest does not list: a worker given up on (its node
+    declared dead, its call past its deadline) may still have written one. Returns how many."""
+    out = plan.output_dir
+    if isinstance(out, ObjectPrefix):  # not swept on object stores yet (a rerun overwrites such an object)
+        return 0
+    removed = 0
+    for name in failed:
+        path = out / name
+        if name not in final and path.is_file():
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
 def _run(state: RunState, marker: BatchMarker) -> dict[str, Any]:
     plan, opts, counters = state.plan, state.options, state.counters
     out = plan.output_dir
@@ -127,6 +146,12 @@ def _run(state: RunState, marker: BatchMarker) -> dict[str, Any]:
         final = compact(plan.manifest_path, out)
         if not isinstance(out, ObjectPrefix):
             clean_temp_files(out)
+            state.orphans_removed = remove_unlisted(plan, final, [f["name"] for f in counters.failures])
+        if state.orphans_removed:
+            reporter.say(
+                f"removed {state.orphans_removed} file(s) of failed items written by workers given up on "
+                "(lost nodes, abandoned calls): a failed file is absent, a rerun renders it"
+            )
         reporter.update(finished=True)
     summary = state.summary(final, wall=time.monotonic() - state.t_start)
     write_jsonl(plan.failures_path, counters.failures)

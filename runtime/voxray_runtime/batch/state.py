@@ -76,6 +76,8 @@ class RunState:
     t_start: float
     started_at: str
     stray_removed: int = 0
+    #: files of failed items removed because no manifest entry vouches for them (written by lost workers)
+    orphans_removed: int = 0
     #: how Ray was reached (``existing``, ``address ...``, ``local``); None when nothing was rendered
     ray: str | None = None
     pool: PoolInfo | None = None
@@ -84,6 +86,20 @@ class RunState:
     utilisation: UtilisationInfo | None = None
     #: seconds from the pool's start to its shutdown
     work_seconds: float = 0.0
+    #: failed attempts that were retried, with their reason (``retried`` in summary.json)
+    retried: list[dict[str, Any]] = field(default_factory=list)
+    #: workers lost, replaced, back or retired (``pool_changes``)
+    pool_changes: list[dict[str, Any]] = field(default_factory=list)
+    #: Ray node id -> files rendered there in this run (``nodes``)
+    nodes: dict[str, int] = field(default_factory=dict)
+
+    def record_retry(
+        self, work: WorkItem, result: RenderResult | None, error_type: str, error: str, attempt: int
+    ) -> None:
+        """Attempt ``attempt`` of a file failed and the file is tried again."""
+        row = failure_row(work, result, error_type, error, attempt)
+        row["attempt"] = row.pop("attempts")
+        self.retried.append(row)
 
     def record_failure(
         self, work: WorkItem, result: RenderResult | None, error_type: str, error: str, attempts: int
@@ -117,6 +133,7 @@ class RunState:
             "failed": counters.failed,
             "missing": len(planned - present),
             "stray_temp_files_removed": self.stray_removed,
+            "unlisted_files_of_failed_items_removed": self.orphans_removed,
             "audio_seconds": round(counters.audio_seconds, 3),
             "audio_seconds_all_files": round(sum(float(final[n].get("duration_s", 0.0)) for n in present), 3),
             "wall_seconds": round(wall, 3),
@@ -130,6 +147,9 @@ class RunState:
             "workers": self.workers,
             "utilisation": self.utilisation.as_dict() if self.utilisation is not None else None,
             "failures": counters.failures,
+            "retried": self.retried,
+            "pool_changes": self.pool_changes,
+            "nodes": dict(sorted(self.nodes.items())),
             "bytes_written": self.audit.bytes_written,
             "audit": {"run_id": self.audit.run_id, "actor": self.audit.actor},
         }
@@ -152,4 +172,5 @@ def failure_row(
         "error": error,
         "attempts": attempts,
         "worker": result.worker if result else None,
+        "node": result.node if result else None,
     }
