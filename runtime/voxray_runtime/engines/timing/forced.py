@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from voxray_runtime.captions.words import word_key
 from voxray_runtime.engines.timing.mapping import Unit
 
 WINDOW_S = 30.0
@@ -61,7 +62,8 @@ class ForcedAligner:
         )
         tokens = tokenizer.encode(" " + " ".join(words))
         (aligned,) = model.find_alignment(tokenizer, [tokens], encoded, frames)
-        units = [Unit(len(str(w["word"]).strip()), float(w["start"]), float(w["end"])) for w in aligned]
+        # Whisper splits punctuation off as words of its own: only words with letters or digits count
+        units = [Unit(len(word_key(str(w["word"]))), float(w["start"]), float(w["end"])) for w in aligned]
         end = pcm.size / rate
         return [Unit(u.size, min(u.start, end), min(max(u.end, u.start), end)) for u in units if u.size]
 
