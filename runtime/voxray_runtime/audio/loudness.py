@@ -155,17 +155,16 @@ def gain_db_for(measured_lufs: float, target: LoudnessTarget) -> float:
     return min(MAX_GAIN_DB, target.integrated_lufs - measured_lufs)
 
 
-def _block_need(pcm: npt.NDArray[np.float64], block: int, ceiling: float) -> npt.NDArray[np.float64]:
-    """Per control block, the gain that keeps the block's oversampled peak at ``ceiling`` (1 where under)."""
-    up = np.abs(oversampled(pcm))
+def _block_need(
+    up: npt.NDArray[np.float64], size: int, block: int, ceiling: float
+) -> npt.NDArray[np.float64]:
+    """Per control block of ``block`` samples, the gain that keeps the block's peak at ``ceiling`` (1 where
+    under); ``up`` is the magnitude of the ``size``-sample signal oversampled 4x."""
     per = block * OVERSAMPLE
-    n_blocks = -(-pcm.size // block)
+    n_blocks = -(-size // block)
     padded = np.zeros(n_blocks * per)
     padded[: min(up.size, padded.size)] = up[: padded.size]
     peaks = padded.reshape(n_blocks, per).max(axis=1)
-    sample_peaks = np.zeros(n_blocks * block)
-    sample_peaks[: pcm.size] = np.abs(pcm)
-    peaks = np.maximum(peaks, sample_peaks.reshape(n_blocks, block).max(axis=1))
     need: npt.NDArray[np.float64] = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-12))
     return need
 
@@ -219,12 +218,35 @@ def limit(
     Audio already under the ceiling comes back unchanged (same samples).
     """
     x = np.asarray(pcm, dtype=np.float64).reshape(-1)
+    up = np.abs(oversampled(x))
+    y, reduction, _ = _limit(x, up, rate, ceiling_dbtp, lookahead_s, release_s, block_s)
+    return y, reduction
+
+
+def _limit(
+    x: npt.NDArray[np.float64],
+    up: npt.NDArray[np.float64],
+    rate: int,
+    ceiling_dbtp: float,
+    lookahead_s: float = 0.005,
+    release_s: float = 0.15,
+    block_s: float = 0.001,
+) -> tuple[PCM, float, float]:
+    """:func:`limit` with ``x``'s oversampled magnitude given (oversampling is linear: a gained signal's
+    is the gained magnitude); also returns the result's true peak (linear)."""
     ceiling = db_to_gain(ceiling_dbtp - LIMIT_MARGIN_DB)
-    if x.size == 0 or true_peak(x) <= ceiling:
-        return np.asarray(x, dtype=np.float32), 0.0
+    peak_in = float(max(np.max(up), np.max(np.abs(x)))) if x.size else 0.0
+    if peak_in <= ceiling:
+        return np.asarray(x, dtype=np.float32), 0.0, peak_in
     block = max(1, round(block_s * rate))
+    sample_need = np.zeros(-(-x.size // block) * block)
+    sample_need[: x.size] = np.abs(x)
+    need = np.minimum(
+        _block_need(up, x.size, block, ceiling),
+        np.minimum(1.0, ceiling / np.maximum(sample_need.reshape(-1, block).max(axis=1), 1e-12)),
+    )
     gain = limiter_gain(
-        _block_need(x, block, ceiling),
+        need,
         attack_blocks=max(1, round(lookahead_s / block_s)),
         release_blocks=release_s / block_s,
     )
@@ -233,10 +255,12 @@ def limit(
     y = x * per_sample
     # the gain curve modulates the signal a little: a last static trim keeps the promise exactly
     peak = true_peak(y)
+    trim = 1.0
     if peak > ceiling:
-        y *= ceiling / peak
-    deepest = gain_to_db(float(np.min(per_sample) * min(1.0, ceiling / max(peak, 1e-12))))
-    return y.astype(np.float32), min(0.0, deepest)
+        trim = ceiling / peak
+        y *= trim
+        peak = ceiling
+    return y.astype(np.float32), min(0.0, gain_to_db(float(np.min(per_sample)) * trim)), peak
 
 
 def normalize(pcm: npt.ArrayLike, rate: int, target: LoudnessTarget | None = None) -> Normalized:
@@ -247,17 +271,20 @@ def normalize(pcm: npt.ArrayLike, rate: int, target: LoudnessTarget | None = Non
     """
     target = target or LoudnessTarget()
     x = np.asarray(pcm, dtype=np.float32).reshape(-1)
-    before = measure(x, rate)
+    x64 = x.astype(np.float64)
+    up = np.abs(oversampled(x64))
+    peak = float(max(np.max(up), np.max(np.abs(x64)))) if x.size else 0.0
+    before = Loudness(integrated_loudness(x, rate), gain_to_db(peak))
     if not math.isfinite(before.integrated_lufs):
         return Normalized(x.copy(), before, before, 0.0, 0.0)
     gain = gain_db_for(before.integrated_lufs, target)
-    y, limited = limit(x * db_to_gain(gain), rate, target.true_peak_dbtp)
-    after = measure(y, rate)
+    y, limited, peak = _limit(x64 * db_to_gain(gain), up * db_to_gain(gain), rate, target.true_peak_dbtp)
+    after = Loudness(integrated_loudness(y, rate), gain_to_db(peak))
     for _ in range(CORRECTIONS):
         shortfall = target.integrated_lufs - after.integrated_lufs
         if limited >= 0 or shortfall <= CLOSE_ENOUGH_LU or gain + shortfall > MAX_GAIN_DB:
             break
         gain += shortfall
-        y, limited = limit(x * db_to_gain(gain), rate, target.true_peak_dbtp)
-        after = measure(y, rate)
+        y, limited, peak = _limit(x64 * db_to_gain(gain), up * db_to_gain(gain), rate, target.true_peak_dbtp)
+        after = Loudness(integrated_loudness(y, rate), gain_to_db(peak))
     return Normalized(y, before, after, gain, limited)
