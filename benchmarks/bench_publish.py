@@ -19,8 +19,8 @@ from voxray_runtime.engines.registry import load_engine
 from voxray_runtime.engines.timing.forced import ForcedAligner
 from voxray_runtime.evaluation.checkers import whisper_base_dir
 from voxray_runtime.models import catalog_for, default_models
-from voxray_runtime.pipeline import text_chunks
-from voxray_runtime.publish import PublishOptions, finish, synthesize_timed_chunks
+from voxray_runtime.speech.job import SpeechJob
+from voxray_runtime.speech.publish import Publish, publish, speak_timed
 from voxray_runtime.voices.avatars import ALL_AVATARS
 
 RESULTS = Path(__file__).parent / "results"
@@ -58,16 +58,20 @@ def main() -> None:
         binding = catalog.resolve(avatar)
         engine = engines[binding.model]
         text = TEXTS[avatar.language]
-        chunks = text_chunks(text, binding)
+        spec = Publish(text, avatar.language, avatar.dialect, captions=("srt", "vtt"))
+        job = SpeechJob.for_text(binding, text, publish=spec)
+        timed_here = hasattr(engine, "synthesize_timed")
         c0 = time.process_time()
-        timed = list(synthesize_timed_chunks(engine, binding, chunks, aligner=aligner))
+        parts = [speak_timed(engine, r, None if timed_here else aligner) for r in job.requests()]
         render_cpu = time.process_time() - c0
-        synth_wall = sum(c.synth_seconds for c in timed)
         c1 = time.process_time()
-        done = finish(text, timed, sample_rate=engine.info.sample_rate, language=avatar.language,
-                      dialect=avatar.dialect, options=PublishOptions(captions=("srt", "vtt")))  # fmt: skip
+        done = publish(parts, engine.info.sample_rate, job.speed, spec)
         finish_cpu = time.process_time() - c1
-        before = ebur128(np.concatenate([c.pcm for c in timed]), engine.info.sample_rate)
+        gap = np.zeros(round(0.28 * engine.info.sample_rate), np.float32)
+        joined = [
+            p for i, part in enumerate(parts) for p in ([part.pcm, gap] if i < len(parts) - 1 else [part.pcm])
+        ]
+        before = ebur128(np.concatenate(joined), engine.info.sample_rate)
         after = ebur128(done.pcm, engine.info.sample_rate)
         rows.append({
             "avatar": avatar.name, "model": binding.model, "timing": done.timing,
@@ -76,8 +80,8 @@ def main() -> None:
             "after_lufs": round(done.loudness.integrated_lufs, 2),
             "after_dbtp": round(done.loudness.true_peak_dbtp, 2),
             "ffmpeg_before_lufs": before[0], "ffmpeg_after_lufs": after[0], "ffmpeg_after_dbtp": after[1],
-            "render_cpu_s": round(render_cpu, 3), "synth_wall_s": round(synth_wall, 3),
-            "loudness_s": round(done.loudness_seconds, 4), "captions_s": round(done.captions_seconds, 4),
+            "render_cpu_s": round(render_cpu, 3),
+            "loudness_s": round(done.loudness_s, 4), "captions_s": round(done.captions_s, 4),
             "finish_cpu_s": round(finish_cpu, 4), "cues": len(done.cues),
         })  # fmt: skip
         print(json.dumps(rows[-1], ensure_ascii=False), flush=True)

@@ -14,8 +14,8 @@ from voxray_runtime.audio.loudness import LoudnessTarget
 from voxray_runtime.engines.base import Engine
 from voxray_runtime.engines.registry import load_engine
 from voxray_runtime.models import catalog_for, default_models
-from voxray_runtime.pipeline import text_chunks
-from voxray_runtime.publish import PublishOptions, finish, synthesize_timed_chunks
+from voxray_runtime.speech.job import SpeechJob
+from voxray_runtime.speech.publish import Publish, publish, speak_timed
 from voxray_runtime.voices.avatars import ALL_AVATARS
 from voxray_runtime.voices.catalog import Catalog
 
@@ -60,9 +60,10 @@ def test_every_avatar_lands_on_the_target(
         binding = catalog.resolve(avatar)
         engine = engines[binding.model]
         text = TEXTS[avatar.language]
-        chunks = list(synthesize_timed_chunks(engine, binding, text_chunks(text, binding)))
-        done = finish(text, chunks, sample_rate=engine.info.sample_rate, language=avatar.language,
-                      dialect=avatar.dialect, options=PublishOptions(loudness=target, captions=("srt",)))  # fmt: skip
+        spec = Publish(text, avatar.language, avatar.dialect, loudness=target, captions=("srt",))
+        job = SpeechJob.for_text(binding, text, publish=spec)
+        parts = [speak_timed(engine, r) for r in job.requests()]
+        done = publish(parts, engine.info.sample_rate, job.speed, spec)
         lufs, peak = ebur128(done.pcm, engine.info.sample_rate)
         readings[avatar.name] = (lufs, peak)
         assert abs(lufs - target.integrated_lufs) <= 1.0, (avatar.name, lufs)

@@ -18,7 +18,7 @@ from voxray_runtime.engines.piper import PiperEngine
 from voxray_runtime.engines.timing import place, synthesize_timed, trim_timed
 from voxray_runtime.engines.timing.forced import ForcedAligner
 from voxray_runtime.evaluation.checkers import whisper_base_dir
-from voxray_runtime.pipeline import sentence_gap
+from voxray_runtime.speech.assembly import sentence_gap
 from voxray_runtime.text import prepare
 
 pytestmark = pytest.mark.slow
