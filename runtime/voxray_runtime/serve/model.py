@@ -79,8 +79,8 @@ class TTSModel:
             return await self._batched(req)
         return await self._sessions.run(_chunk(req), lead=lead, started=started)
 
-    async def _chunk_timed(self, req: SynthesisRequest) -> TimedPart:
-        return await self._sessions.run(lambda w: w.chunk_timed(req))
+    async def _chunk_timed(self, req: SynthesisRequest, timed: bool) -> TimedPart:
+        return await self._sessions.run(lambda w: w.chunk_timed(req, timed))
 
     def _track(self, delta: int) -> None:
         self._queue += delta
@@ -92,7 +92,8 @@ class TTSModel:
             t0 = time.perf_counter()
             loop = asyncio.get_running_loop()
             if job.publish is not None:  # word timing, loudness, captions (speech/publish.py)
-                timed = list(await asyncio.gather(*(self._chunk_timed(r) for r in job.requests())))
+                want = job.publish.timed
+                timed = list(await asyncio.gather(*(self._chunk_timed(r, want) for r in job.requests())))
                 synth_s = time.perf_counter() - t0
                 return await loop.run_in_executor(
                     self._encode_pool, self.worker.finish_timed, job, timed, synth_s

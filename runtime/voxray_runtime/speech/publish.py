@@ -21,7 +21,7 @@ from voxray_runtime.audio.pcm import PCM, silence
 from voxray_runtime.captions import Cue, TimedWord, align_written, build_cues, render
 from voxray_runtime.engines.base import Engine, SynthesisRequest
 from voxray_runtime.engines.timing import Aligner, place, synthesize_timed, trim_timed
-from voxray_runtime.speech.assembly import encode_audio, sentence_gap
+from voxray_runtime.speech.assembly import encode_audio, sentence_gap, speak
 from voxray_runtime.speech.job import SpeechJob, SpeechResult
 
 CAPTION_FORMATS = ("srt", "vtt")
@@ -37,6 +37,13 @@ class Publish:
     dialect: str | None = None
     loudness: LoudnessTarget | None = field(default_factory=LoudnessTarget)
     captions: tuple[str, ...] = ()
+    #: the words are wanted (the captioned route) even without a caption file
+    words: bool = False
+
+    @property
+    def timed(self) -> bool:
+        """Whether the chunks need word timing (captions or words asked for); loudness alone does not."""
+        return self.words or bool(self.captions)
 
 
 @dataclass(frozen=True)
@@ -66,8 +73,13 @@ class Published:
     captions_s: float
 
 
-def speak_timed(engine: Engine, req: SynthesisRequest, aligner: Aligner | None = None) -> TimedPart:
-    """One chunk through the engine with its words timed, trimmed like :func:`.assembly.speak`."""
+def speak_timed(
+    engine: Engine, req: SynthesisRequest, aligner: Aligner | None = None, *, timed: bool = True
+) -> TimedPart:
+    """One chunk through the engine with its words timed (``timed``), trimmed like
+    :func:`.assembly.speak`."""
+    if not timed:
+        return TimedPart(speak(engine, req), (), "none")
     pcm, words, source = synthesize_timed(
         engine, req.text, speaker=req.speaker, language=req.language, speed=req.speed, aligner=aligner
     )
@@ -101,9 +113,13 @@ def publish(
         out, gain = joined, 0.0
         source = delivered = measure(joined, sample_rate)
     t1 = time.perf_counter()
-    words = align_written(spec.text, place(placed, sample_rate), spec.language, spec.dialect)
-    cues = build_cues(words, spec.language)
-    captions = {fmt: render(cues, spec.language, fmt) for fmt in spec.captions}
+    words: list[TimedWord] = []
+    cues: list[Cue] = []
+    captions: dict[str, str] = {}
+    if spec.timed:
+        words = align_written(spec.text, place(placed, sample_rate), spec.language, spec.dialect)
+        cues = build_cues(words, spec.language)
+        captions = {fmt: render(cues, spec.language, fmt) for fmt in spec.captions}
     t2 = time.perf_counter()
     timings = {p.timing for p in parts}
     timing = next(iter(timings)) if len(timings) == 1 else "mixed"
@@ -135,7 +151,7 @@ def run(engine: Engine, job: SpeechJob, aligner: Aligner | None = None) -> Speec
     """A publish job, chunk after chunk through one engine."""
     assert job.publish is not None
     t0 = time.perf_counter()
-    parts = [speak_timed(engine, r, aligner) for r in job.requests()]
+    parts = [speak_timed(engine, r, aligner, timed=job.publish.timed) for r in job.requests()]
     synth_s = time.perf_counter() - t0
     done = publish(parts, engine.info.sample_rate, job.speed, job.publish, job.pauses())
     return result(done, job, synth_s, len(parts))

@@ -47,9 +47,10 @@ class ModelWorker:
                 self._aligner = None
         return self._aligner if not isinstance(self._aligner, bool) else None
 
-    def chunk_timed(self, req: SynthesisRequest) -> publish.TimedPart:
-        timed = hasattr(self.engine, "synthesize_timed")
-        return publish.speak_timed(self.engine, req, None if timed else self.aligner())
+    def chunk_timed(self, req: SynthesisRequest, timed: bool = True) -> publish.TimedPart:
+        own = hasattr(self.engine, "synthesize_timed")
+        aligner = None if own or not timed else self.aligner()
+        return publish.speak_timed(self.engine, req, aligner, timed=timed)
 
     def finish_timed(
         self, job: SpeechJob, parts: Sequence[publish.TimedPart], synth_s: float
@@ -72,7 +73,8 @@ class ModelWorker:
 
     def run(self, job: SpeechJob) -> SpeechResult:
         if job.publish is not None:
-            aligner = None if hasattr(self.engine, "synthesize_timed") else self.aligner()
+            own = hasattr(self.engine, "synthesize_timed")
+            aligner = None if own or not job.publish.timed else self.aligner()
             return publish.run(self.engine, job, aligner)
         return assembly.encode_speech(self.render(job), job)
 
