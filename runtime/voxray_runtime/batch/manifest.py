@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from voxray_runtime.batch.plan import Plan, WorkItem
+from voxray_runtime.batch.publishing import captions_complete, settings_of, target_field
 from voxray_runtime.storage.atomic import FILE_MODE, make_dirs
 from voxray_runtime.storage.location import Location, ObjectPrefix
 from voxray_runtime.storage.paths import UnsafePathError
@@ -127,6 +128,11 @@ def is_complete(plan: Plan, work: WorkItem, entry: Mapping[str, Any] | None) -> 
     want = expected_fields(plan, work)
     if any(entry.get(k) != v for k, v in want.items()):
         return False
+    formats, loudness = settings_of(plan.spec.output)
+    if formats and not captions_complete(plan.output_dir, entry, formats):
+        return False  # a file whose captions are missing is not complete
+    if entry.get("loudness_target") != target_field(loudness):
+        return False  # rendered to another loudness target (or with loudness off): render again
     return file_matches(plan.output_dir, entry)
 
 
