@@ -110,3 +110,19 @@ def test_refusals_name_the_field(
     r = httpx.post(f"{serve_url}{route}", json={"text": TEXT, "avatar": "female_en-US", **body}, timeout=60)
     assert r.status_code == status, r.text
     assert field in r.text
+
+
+def test_streams_and_openai_speech_are_normalised_too(serve_url: str) -> None:
+    # a stream: one gain per voice (learnt from its files, else from the first sentence), held
+    r = httpx.post(
+        f"{serve_url}/v1/speech", json={"text": TEXT, "avatar": "female_en-GB", "stream": True}, timeout=180
+    )
+    assert r.status_code == 200, r.text
+    pcm, rate = decode_mp3(r.content)
+    assert abs(integrated_loudness(pcm, rate) + 16.0) <= 2.0
+    r = httpx.post(
+        f"{serve_url}/v1/audio/speech", json={"model": "tts-1", "input": TEXT, "voice": "onyx"}, timeout=180
+    )
+    assert r.status_code == 200, r.text
+    pcm, rate = decode_mp3(r.content)
+    assert abs(integrated_loudness(pcm, rate) + 16.0) <= 1.0

@@ -22,18 +22,16 @@ from voxray_runtime.voices import VoiceBinding
 def publish_spec(
     req: NativeSpeechRequest, binding: VoiceBinding, *, captions: tuple[str, ...] | None = None
 ) -> Publish | None:
-    """The publish spec of a native request (None for a stream: it is sent as it is made)."""
-    if req.stream:
-        if req.captions:
-            raise Problem(
-                400,
-                "invalid-request",
-                "Invalid request",
-                "captions need the whole file: they cannot be combined with stream",
-                field="captions",
-            )
-        return None
-    if req.captions and not req.store and captions is None:
+    """The publish spec of a native request (a stream gets its loudness only: one gain per voice)."""
+    if req.stream and req.captions:
+        raise Problem(
+            400,
+            "invalid-request",
+            "Invalid request",
+            "captions need the whole file: they cannot be combined with stream",
+            field="captions",
+        )
+    if req.captions and not req.store and captions is None and not req.stream:
         raise Problem(
             400,
             "invalid-request",
@@ -69,3 +67,8 @@ def write_captions(output_dir: Location, audio: Path, captions: dict[str, str]) 
             rel = audio.with_suffix(f".{fmt}").as_posix()
             written[fmt] = store_output(output_dir, rel, captions[fmt].encode("utf-8"))
     return written
+
+
+def default_publish(text: str, binding: VoiceBinding) -> Publish:
+    """What OpenAI's speech route publishes: the audio at the default loudness, nothing beside it."""
+    return Publish(text, binding.avatar.language, binding.avatar.dialect)

@@ -121,9 +121,12 @@ class TTSModel:
             await asyncio.wait([pending[0], waiter], return_when=asyncio.FIRST_COMPLETED)
             pending += [asyncio.ensure_future(self._chunk(r)) for r in reqs[1:]]
             out = StreamAssembler(self.worker.rate, job)
+            loud = self.worker.stream_loudness(job)  # one gain per voice, held (speech/publish.py)
             for i, fut in enumerate(pending):
                 pcm = await fut
                 last = i == len(pending) - 1
+                if loud is not None:
+                    pcm = await loop.run_in_executor(self._encode_pool, loud.apply, pcm)
                 piece = await loop.run_in_executor(self._encode_pool, partial(out.piece, pcm, last=last))
                 if piece:
                     yield piece

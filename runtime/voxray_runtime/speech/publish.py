@@ -16,7 +16,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from voxray_runtime.audio.loudness import Loudness, LoudnessTarget, measure, normalize
+from voxray_runtime.audio.loudness import (
+    Loudness,
+    LoudnessTarget,
+    db_to_gain,
+    gain_db_for,
+    integrated_loudness,
+    limit,
+    measure,
+    normalize,
+)
 from voxray_runtime.audio.pcm import PCM, silence
 from voxray_runtime.captions import Cue, TimedWord, align_written, build_cues, render
 from voxray_runtime.engines.base import Engine, SynthesisRequest
@@ -155,3 +164,38 @@ def run(engine: Engine, job: SpeechJob, aligner: Aligner | None = None) -> Speec
     synth_s = time.perf_counter() - t0
     done = publish(parts, engine.info.sample_rate, job.speed, job.publish, job.pauses())
     return result(done, job, synth_s, len(parts))
+
+
+class StreamLoudness:
+    """Loudness for a stream, which cannot be measured whole before it is sent: one gain for the whole
+    stream, decided per voice (from the voice's measured level on earlier files, else from the first
+    sentence) and held, so nothing pumps; each chunk then goes through the true-peak limiter (chunks end
+    in a pause, so the limiter never acts across a boundary)."""
+
+    def __init__(self, target: LoudnessTarget, rate: int, voice_lufs: float | None) -> None:
+        self.target = target
+        self.rate = rate
+        self.gain_db: float | None = None if voice_lufs is None else gain_db_for(voice_lufs, target)
+
+    def apply(self, pcm: PCM) -> PCM:
+        if self.gain_db is None:
+            self.gain_db = gain_db_for(integrated_loudness(pcm, self.rate), self.target)
+        out, _ = limit(pcm * db_to_gain(self.gain_db), self.rate, self.target.true_peak_dbtp)
+        return out
+
+
+class VoiceLevels:
+    """Each voice's own level (LUFS, a running mean over the files it spoke), for stream gains."""
+
+    def __init__(self) -> None:
+        self._lufs: dict[str, float] = {}
+
+    def get(self, speaker: str) -> float | None:
+        return self._lufs.get(speaker)
+
+    def note(self, speaker: str, measured: Loudness) -> None:
+        if not np.isfinite(measured.integrated_lufs):
+            return
+        known = self._lufs.get(speaker)
+        value = measured.integrated_lufs
+        self._lufs[speaker] = value if known is None else 0.8 * known + 0.2 * value

@@ -31,6 +31,8 @@ class ModelWorker:
         self.engine: Engine = load_engine(spec, threads=threads or default_threads(spec), device=device)
         self.rate = self.engine.info.sample_rate
         self._aligner: Aligner | bool | None = False  # False: not loaded yet
+        #: each voice's own level, learnt from the files it spoke: the gain a stream of it starts with
+        self.levels = publish.VoiceLevels()
 
     # ---- publish-ready jobs (word timing, loudness, captions: speech/publish.py) ---------------------
     def aligner(self) -> Aligner | None:
@@ -57,7 +59,14 @@ class ModelWorker:
     ) -> SpeechResult:
         assert job.publish is not None
         done = publish.publish(parts, self.rate, job.speed, job.publish, job.pauses())
+        self.levels.note(job.speaker, done.source_loudness)
         return publish.result(done, job, synth_s, len(parts))
+
+    def stream_loudness(self, job: SpeechJob) -> publish.StreamLoudness | None:
+        """The stream's loudness (None: sent at the engine's level)."""
+        if job.publish is None or job.publish.loudness is None:
+            return None
+        return publish.StreamLoudness(job.publish.loudness, self.rate, self.levels.get(job.speaker))
 
     # ---- per chunk ----------------------------------------------------------------------------------
     def chunk(self, req: SynthesisRequest) -> PCM:
@@ -87,9 +96,11 @@ class ModelWorker:
     def stream(self, job: SpeechJob) -> Iterator[bytes]:
         """MP3 (or raw PCM) bytes, sentence by sentence: the first bytes leave after the first chunk."""
         out = assembly.StreamAssembler(self.rate, job)
+        loud = self.stream_loudness(job)
         reqs = job.requests()
         for i, r in enumerate(reqs):
-            data = out.piece(self.chunk(r), last=i == len(reqs) - 1)
+            pcm = self.chunk(r)
+            data = out.piece(pcm if loud is None else loud.apply(pcm), last=i == len(reqs) - 1)
             if data:
                 yield data
 

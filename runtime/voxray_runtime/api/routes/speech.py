@@ -15,7 +15,7 @@ from voxray_runtime.api.errors import Problem, problem_responses
 from voxray_runtime.api.guard import RequestContext
 from voxray_runtime.api.metrics import ApiMetrics
 from voxray_runtime.api.openai_compat import instructions_support, unsupported
-from voxray_runtime.api.publishing import loudness_reading, publish_spec
+from voxray_runtime.api.publishing import default_publish, loudness_reading, publish_spec
 from voxray_runtime.api.schemas import (
     CaptionedSpeech,
     NativeSpeechRequest,
@@ -214,7 +214,15 @@ async def openai_speech(
         raise voice from exc
     _authorize(caller, ctx, binding)
     _check_instructions(req, binding)
-    job = frontend.job(binding, req.input, req.speed, req.response_format, None, "input")
+    job = frontend.job(
+        binding,
+        req.input,
+        req.speed,
+        req.response_format,
+        None,
+        "input",
+        publish=default_publish(req.input, binding),
+    )
     if req.stream_format == "sse":
         # formats that cannot be sent as they are made are made first (a failure is then a plain 4xx/5xx)
         whole = None if job.format in _STREAMED else (await _run(frontend, job)).audio
