@@ -54,6 +54,7 @@ def main() -> None:
     engines = {m.name: load_engine(m.spec, threads=2) for m in models}
     aligner = ForcedAligner.from_folder(whisper_base_dir(), threads=2)
     rows = []
+    excerpts: dict[str, str] = {}
     for avatar in ALL_AVATARS:
         binding = catalog.resolve(avatar)
         engine = engines[binding.model]
@@ -85,6 +86,8 @@ def main() -> None:
             "finish_cpu_s": round(finish_cpu, 4), "cues": len(done.cues),
         })  # fmt: skip
         print(json.dumps(rows[-1], ensure_ascii=False), flush=True)
+        if avatar.name in ("female_en-US", "female_es", "male_ar-EG"):
+            excerpts[avatar.name] = done.captions["srt"]
     spread = lambda key: round(max(r[key] for r in rows) - min(r[key] for r in rows), 2)  # noqa: E731
     model_timed = [r for r in rows if r["timing"] == "model"]
     summary = {
@@ -102,7 +105,7 @@ def main() -> None:
     print(json.dumps(summary))
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "publish.json").write_text(
-        json.dumps({"summary": summary, "rows": rows}, ensure_ascii=False, indent=1)
+        json.dumps({"summary": summary, "rows": rows, "srt": excerpts}, ensure_ascii=False, indent=1)
     )
     lines = ["# Publish-ready speech: loudness and captions on the 18 avatars", "",
              "| avatar | model | timing | s | LUFS before (ffmpeg) | LUFS after (ffmpeg) | dBTP after (ffmpeg) | render CPU s | loudness+captions CPU s |",
@@ -113,6 +116,8 @@ def main() -> None:
             f"{r['ffmpeg_after_lufs']} | {r['ffmpeg_after_dbtp']} | {r['render_cpu_s']} | {r['finish_cpu_s']} |"
         )
     lines += ["", "```", json.dumps(summary, indent=1), "```", ""]
+    for name, text in excerpts.items():
+        lines += [f"SRT of {name}:", "", "```", text.strip(), "```", ""]
     (RESULTS / "publish.md").write_text("\n".join(lines))
 
 
