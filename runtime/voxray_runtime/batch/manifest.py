@@ -62,6 +62,8 @@ def expected_fields(plan: Plan, work: WorkItem) -> dict[str, Any]:
         "format": plan.format,
         "bitrate_kbps": plan.bitrate_kbps,
         "speed": plan.speed,
+        # rendered to another loudness target (or with loudness off): rendered again
+        "loudness_target": target_field(settings_of(plan.spec.output)[1]),
     }
 
 
@@ -128,11 +130,9 @@ def is_complete(plan: Plan, work: WorkItem, entry: Mapping[str, Any] | None) -> 
     want = expected_fields(plan, work)
     if any(entry.get(k) != v for k, v in want.items()):
         return False
-    formats, loudness = settings_of(plan.spec.output)
+    formats = settings_of(plan.spec.output)[0]
     if formats and not captions_complete(plan.output_dir, entry, formats):
         return False  # a file whose captions are missing is not complete
-    if entry.get("loudness_target") != target_field(loudness):
-        return False  # rendered to another loudness target (or with loudness off): render again
     return file_matches(plan.output_dir, entry)
 
 
