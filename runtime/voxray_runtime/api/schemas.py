@@ -82,6 +82,7 @@ class NativeSpeechRequest(BaseModel):
     def _unique_entries(cls, entries: list[LexiconEntry]) -> list[LexiconEntry]:
         check_unique(entries, where="pronunciations")
         return entries
+
     #: caption files written beside the stored audio (store=true), same stem
     captions: list[Literal["srt", "vtt"]] = Field(default_factory=list, max_length=2)
     #: "on": normalised to ``loudness_lufs`` (default -16 LUFS) under ``true_peak_dbtp`` (default -1
