@@ -65,8 +65,8 @@ from voxray_runtime.engines.kokoro_weights import (
     packaged_vocab,
     read_vocab,
 )
-from voxray_runtime.engines.timing.kokoro import phoneme_units, with_durations
-from voxray_runtime.engines.timing.mapping import TimedPCM, Unit
+from voxray_runtime.engines.timing.kokoro import run_timed, with_durations
+from voxray_runtime.engines.timing.mapping import TimedPCM
 from voxray_runtime.engines.weights import (
     describe,
     hub_snapshot,
@@ -340,22 +340,17 @@ class KokoroEngine:
     def synthesize_timed(self, text: str, *, speaker: str, language: str, speed: float = 1.0) -> TimedPCM:
         """``synthesize``'s audio (the same samples) and the phoneme words' times from the predictor, or
         None where this graph has no duration output (then the caller force-aligns)."""
-        check_request(self._info, speaker, language, speed)
-        style = self._style(speaker)
+        style = self._style(speaker)  # a voice, or a blend whose voices are each checked
+        check_request(
+            self._info, next(iter(parse_blend(speaker))) if is_blend(speaker) else speaker, language, speed
+        )
         ids = phonemes_to_ids(self._phonemize(language, text), self._vocab)
         if not ids:
             return empty_pcm(), []
-        pieces: list[npt.NDArray[np.float32]] = []
-        units: list[Unit] | None = [] if self._durations else None
-        offset = 0
-        for chunk in split_tokens(ids, space=self._vocab[" "]):
-            outputs = self._session.run(None, _feeds(self._tokens_input, chunk, style, speed))
-            audio = np.asarray(outputs[0], dtype=np.float32).reshape(-1)
-            if units is not None:
-                units += phoneme_units(chunk, outputs[1], self._vocab, offset_s=offset / SAMPLE_RATE)
-            pieces.append(audio)
-            offset += audio.size
-        return to_pcm(np.concatenate(pieces), engine="kokoro"), units
+        chunks = split_tokens(ids, space=self._vocab[" "])
+        run = lambda chunk: self._session.run(None, _feeds(self._tokens_input, chunk, style, speed))  # noqa: E731
+        pcm, units = run_timed(run, chunks, self._vocab, bool(self._durations))
+        return to_pcm(pcm, engine="kokoro"), units
 
     def _style(self, speaker: str) -> StyleTable:
         """A voice's style table, or a blend's (``bf_emma(0.7)+bf_isabella(0.3)``): the weighted mean."""

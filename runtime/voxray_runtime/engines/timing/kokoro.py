@@ -14,7 +14,7 @@ A word's time is then exact arithmetic: the frames before its first phoneme to t
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -111,3 +111,24 @@ def phoneme_units(
     if first is not None:
         units.append(Unit(size, float(edges[first]), float(edges[last + 1])))
     return units
+
+
+def run_timed(
+    run: Callable[[Sequence[int]], Sequence[Any]],
+    chunks: Sequence[Sequence[int]],
+    vocab: Mapping[str, int],
+    timed: bool,
+) -> tuple[npt.NDArray[np.float32], list[Unit] | None]:
+    """Each token chunk through ``run`` (the session's outputs: audio, then frames where ``timed``), the
+    audio joined and the phoneme words placed at the sample where their chunk starts."""
+    pieces: list[npt.NDArray[np.float32]] = []
+    units: list[Unit] | None = [] if timed else None
+    offset = 0
+    for chunk in chunks:
+        outputs = run(chunk)
+        audio = np.asarray(outputs[0], dtype=np.float32).reshape(-1)
+        if units is not None:
+            units += phoneme_units(chunk, outputs[1], vocab, offset_s=offset / 24_000)
+        pieces.append(audio)
+        offset += audio.size
+    return np.concatenate(pieces), units
