@@ -50,7 +50,8 @@ def test_arabic_captions_are_marked_right_to_left(serve_url: str) -> None:
     )
     assert r.status_code == 200, r.text
     body = r.json()
-    assert body["timing"] in ("aligned", "letters")
+    # Kokoro speaks Arabic since main's brand merge (timed by the model); espeak-ng's words are aligned
+    assert body["timing"] in ("model", "aligned")
     assert "\u200f" in body["srt"]
     assert "\u2066WiFi\u2069" in body["vtt"]
 
