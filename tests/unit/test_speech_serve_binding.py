@@ -21,10 +21,28 @@ def test_replicas_are_bound_to_validated_specs(tmp_path: Path) -> None:
     }
     app = build_app(args)
     ingress: Any = app._bound_deployment  # Ray Serve's bound deployment: its init args as given to bind
-    app_args, handles, _text = ingress.init_args
+    app_args, handles, _text, stt = ingress.init_args
+    assert stt is None  # no speech recognition asked for
     assert isinstance(app_args, AppArgs)
     assert app_args.models[0].spec == VoiceModelSpec.model_validate(spec)
     name, model_spec, device = handles["es"]._bound_deployment.init_args
     assert (name, device) == ("es", "cpu")
     assert isinstance(model_spec, VoiceModelSpec)
     assert model_spec is app_args.models[0].spec
+
+
+def test_speech_recognition_gets_its_own_deployment(tmp_path: Path) -> None:
+    args = {
+        "models": [{"name": "es", "spec": {"engine": "espeak"}}],
+        "stt": {"replicas": 2, "max_seconds": 120},
+        "output_dir": str(tmp_path),
+        "security": {"auth": "disabled"},
+    }
+    ingress: Any = build_app(args)._bound_deployment
+    app_args, _handles, _text, stt = ingress.init_args
+    deployment = stt._bound_deployment
+    assert deployment.name == "STT-whisper-base"
+    assert deployment.num_replicas == 2
+    (stt_args,) = deployment.init_args
+    assert stt_args is app_args.stt
+    assert stt_args.max_seconds == 120

@@ -19,9 +19,19 @@ from voxray_runtime.api.deps import SecurityState, documented_auth
 from voxray_runtime.api.errors import install_error_handlers, problem_schemas
 from voxray_runtime.api.guard import REQUEST_ID_HEADER, ContextMiddleware, GuardMiddleware
 from voxray_runtime.api.metrics import ApiMetrics, NullMetrics, NullTextMetrics, TextMetrics
-from voxray_runtime.api.routes import batches, caller, health, playground, speech, text, voices
+from voxray_runtime.api.routes import (
+    batches,
+    caller,
+    health,
+    playground,
+    speech,
+    text,
+    transcriptions,
+    voices,
+)
 from voxray_runtime.api.service import SpeechFrontend
 from voxray_runtime.api.text_service import TextFrontend
+from voxray_runtime.api.transcription import TranscriptionFrontend
 from voxray_runtime.security.audit import load_hmac_key
 from voxray_runtime.security.authn import Authenticator
 from voxray_runtime.security.config import SecurityArgs
@@ -50,6 +60,7 @@ def create_app(
     authenticator: Authenticator | None = None,
     text_frontend: TextFrontend | None = None,
     text_metrics: TextMetrics | None = None,
+    transcription: TranscriptionFrontend | None = None,
 ) -> FastAPI:
     """``security`` absent means auth disabled with the default limits (in-process use only);
     ``text_frontend`` absent: no TextModel is served (the text routes answer unknown-model)."""
@@ -69,11 +80,13 @@ def create_app(
     app.state.metrics = metrics or NullMetrics()
     app.state.text = text_frontend
     app.state.text_metrics = text_metrics or NullTextMetrics()
+    app.state.transcription = transcription
     app.state.security = SecurityState(settings, load_hmac_key(settings.audit_hmac_key_file))
     install_error_handlers(app)
     documented = [Depends(documented_auth)] if authenticator.required else []
     app.include_router(speech.router, dependencies=documented)
     app.include_router(text.router, dependencies=documented)
+    app.include_router(transcriptions.router, dependencies=documented)
     app.include_router(voices.router, dependencies=documented)
     app.include_router(batches.router, dependencies=documented)
     app.include_router(caller.router, dependencies=documented)
@@ -88,6 +101,7 @@ def create_app(
         authenticator=authenticator,
         rate=RateLimiter(),
         concurrency=ConcurrencyLimiter(),
+        upload_bytes=transcription.limits.max_bytes if transcription is not None else 0,
     )
     app.add_middleware(CountMiddleware, recorder=app.state.metrics, text_recorder=app.state.text_metrics)
     if settings.cors_allow_origins:

@@ -51,6 +51,8 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 
 #: requests that synthesize speech: audited
 SPEECH_PATHS = {"/v1/audio/speech": "openai", "/v1/speech": "native"}
+#: routes that take an upload (their body limit is the upload limit)
+UPLOAD_PATHS = frozenset({"/v1/audio/transcriptions"})
 #: every audited route (speech and text generation) by path
 AUDITED_PATHS: dict[str, str] = {**SPEECH_PATHS, **TEXT_PATHS}
 
@@ -270,8 +272,10 @@ class GuardMiddleware:
         authenticator: Authenticator,
         rate: RateLimiter | None = None,
         concurrency: ConcurrencyLimiter | None = None,
+        upload_bytes: int = 0,
     ) -> None:
         self.app = app
+        self.upload_bytes = upload_bytes
         self.settings = settings
         self.auth = authenticator
         self.rate = rate or RateLimiter()
@@ -306,13 +310,15 @@ class GuardMiddleware:
             ctx.principal = principal
         caller_var.set(principal.id)
 
-        refused = self._declared_too_big(headers) or self._limit(principal, ctx)
+        upload = path in UPLOAD_PATHS  # an upload route's limit is its upload's, form fields aside
+        limit = max(self.settings.max_body_bytes, self.upload_bytes + 65536 if upload else 0)
+        refused = self._declared_too_big(headers, limit) or self._limit(principal, ctx)
         if refused is not None:
             if ctx:
                 ctx.problem = refused.slug
             await send_problem(send, refused, instance, scope)
             return
-        messages, too_big = await self._read_body(receive)
+        messages, too_big = await self._read_body(receive, limit)
         if too_big is not None:
             if ctx:
                 ctx.problem = too_big.slug
@@ -344,8 +350,7 @@ class GuardMiddleware:
             self.concurrency.release(principal.id)
         return None
 
-    def _too_big(self, size: str) -> Problem:
-        limit = self.settings.max_body_bytes
+    def _too_big(self, size: str, limit: int) -> Problem:
         return Problem(
             413,
             "body-too-large",
@@ -354,7 +359,7 @@ class GuardMiddleware:
             field="body",
         )
 
-    def _declared_too_big(self, headers: Headers) -> Problem | None:
+    def _declared_too_big(self, headers: Headers, limit: int) -> Problem | None:
         declared = headers.get("content-length")
         if declared is None:
             return None
@@ -362,16 +367,15 @@ class GuardMiddleware:
             return Problem(
                 400, "invalid-request", "Invalid request", "the Content-Length header is not a number"
             )
-        if int(declared) > self.settings.max_body_bytes:
-            return self._too_big(f"{int(declared)} bytes")
+        if int(declared) > limit:
+            return self._too_big(f"{int(declared)} bytes", limit)
         return None
 
-    async def _read_body(self, receive: Receive) -> tuple[list[Message], Problem | None]:
+    async def _read_body(self, receive: Receive, limit: int) -> tuple[list[Message], Problem | None]:
         """Read the body up to the limit, counting the bytes as they arrive (a chunked body has no
         Content-Length): past the limit, stop reading and refuse with 413."""
         messages: list[Message] = []
         seen = 0
-        limit = self.settings.max_body_bytes
         while True:
             message = await receive()
             messages.append(message)
@@ -379,7 +383,7 @@ class GuardMiddleware:
                 return messages, None
             seen += len(message.get("body", b""))
             if seen > limit:
-                return messages, self._too_big(f"over {limit} bytes")
+                return messages, self._too_big(f"over {limit} bytes", limit)
             if not message.get("more_body", False):
                 return messages, None
 

@@ -83,6 +83,14 @@ class NativeSpeechRequest(BaseModel):
         check_unique(entries, where="pronunciations")
         return entries
 
+    #: caption files written beside the stored audio (store=true), same stem
+    captions: list[Literal["srt", "vtt"]] = Field(default_factory=list, max_length=2)
+    #: "on": normalised to ``loudness_lufs`` (default -16 LUFS) under ``true_peak_dbtp`` (default -1
+    #: dBTP); "off": the engine's own level. Streams are sent at the engine's level.
+    loudness: Literal["on", "off"] = "on"
+    loudness_lufs: float | None = Field(default=None, ge=-40.0, le=-5.0)
+    true_peak_dbtp: float | None = Field(default=None, ge=-12.0, le=0.0)
+
 
 class VoiceInfo(BaseModel):
     avatar: str
@@ -147,6 +155,36 @@ class Timings(BaseModel):
     rtf: float
 
 
+class LoudnessReading(BaseModel):
+    """Measured after normalisation (ITU-R BS.1770 integrated loudness; 4x oversampled true peak);
+    null for silence."""
+
+    integrated_lufs: float | None
+    true_peak_dbtp: float | None
+
+
+class TimedWordOut(BaseModel):
+    text: str
+    start: float
+    end: float
+
+
+class CaptionedSpeech(BaseModel):
+    """``POST /v1/speech/captioned``: the audio (base64) with its words timed and its captions."""
+
+    audio: str
+    format: str
+    sample_rate: int
+    duration_s: float
+    words: list[TimedWordOut]
+    srt: str
+    vtt: str
+    loudness: LoudnessReading | None
+    #: how the words were timed: model (the engine's own durations), aligned (forced alignment), letters
+    timing: str | None
+    voice: VoiceInfo
+
+
 class StoredSpeech(BaseModel):
     path: str
     relative_path: str
@@ -159,6 +197,9 @@ class StoredSpeech(BaseModel):
     chunks: int
     voice: VoiceInfo
     timings: Timings
+    #: caption format -> the path of the file written beside the audio
+    captions: dict[str, str] = Field(default_factory=dict)
+    loudness: LoudnessReading | None = None
 
 
 class Health(BaseModel):

@@ -10,12 +10,13 @@ import hashlib
 import logging
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 from voxray_runtime.api.errors import Problem, bad_request
+from voxray_runtime.api.publishing import loudness_reading, write_captions
 from voxray_runtime.api.schemas import (
     ModelInfo,
     NativeSpeechRequest,
@@ -28,6 +29,7 @@ from voxray_runtime.api.schemas import (
 from voxray_runtime.audio.encode import CONTENT_TYPES, MP3_BITRATES
 from voxray_runtime.speech.job import EmptyTextError, SpeechJob, SpeechResult
 from voxray_runtime.speech.markup import job_for_segments
+from voxray_runtime.speech.publish import Publish
 from voxray_runtime.storage.location import Location
 from voxray_runtime.text import TextError
 from voxray_runtime.text.pronounce import Entry, apply_pronunciations
@@ -179,6 +181,7 @@ class SpeechFrontend:
         *,
         text_type: str = "text",
         pronunciations: Sequence[Entry] = (),
+        publish: Publish | None = None,
     ) -> SpeechJob:
         limit = self.text_limit(binding.model)
         if not text.strip():
@@ -209,8 +212,11 @@ class SpeechFrontend:
             )
         try:
             if text_type == "ssml" or pronunciations:
-                return self._marked_job(binding, text, speed, fmt, rate, text_type, pronunciations)
-            return SpeechJob.for_text(binding, text, speed=speed, format=fmt, bitrate_kbps=rate)
+                job = self._marked_job(binding, text, speed, fmt, rate, text_type, pronunciations)
+                return replace(job, publish=publish)
+            return SpeechJob.for_text(
+                binding, text, speed=speed, format=fmt, bitrate_kbps=rate, publish=publish
+            )
         except SsmlError as exc:
             raise Problem(400, "invalid-ssml", "Invalid SSML", str(exc), field=text_field) from exc
         except (EmptyTextError, TextError, VoiceError) as exc:
@@ -290,6 +296,7 @@ class SpeechFrontend:
             raise Problem(
                 507, "storage-failed", "Storage failed", f"could not write {rel} to the audio output: {exc}"
             ) from exc
+        captions = write_captions(self.output_dir, rel, out.captions)
         total = time.perf_counter() - started
         return StoredSpeech(
             path=str(path),
@@ -308,6 +315,8 @@ class SpeechFrontend:
                 total_s=round(total, 4),
                 rtf=round(out.rtf, 4),
             ),
+            captions=captions,
+            loudness=loudness_reading(out.loudness),
         )
 
 

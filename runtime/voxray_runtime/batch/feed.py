@@ -23,6 +23,7 @@ from voxray_runtime.batch.deadline import Stall, item_deadline_s
 from voxray_runtime.batch.manifest import ManifestWriter, is_complete, read_entries
 from voxray_runtime.batch.plan import Plan, WorkItem
 from voxray_runtime.batch.policy import PoolSize, UtilisationMeter, next_attempt, size_pool
+from voxray_runtime.batch.publishing import settings_of
 from voxray_runtime.batch.raypool import Pool, available_cpus, driver_node, is_actor_death, make_pool
 from voxray_runtime.batch.report import Reporter
 from voxray_runtime.batch.state import PoolInfo, RunState, UtilisationInfo
@@ -59,12 +60,15 @@ def plan_pool(plan: Plan, state: RunState, items: int) -> PoolPlan:
         threads=opts.threads,
         ray_cpus=min(cpus, free),
     )
+    captions, loudness = settings_of(plan.spec.output)
     settings = RenderSettings(
         output_dir=str(plan.output_dir.resolve()),
         format=plan.format,
         bitrate_kbps=plan.bitrate_kbps,
         speed=plan.speed,
         threads=size.threads,
+        captions=captions,
+        loudness=loudness,
     )
     return PoolPlan(size=size, settings=settings, cpus=cpus, ceiling=ceiling)
 

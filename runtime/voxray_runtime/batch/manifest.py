@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from voxray_runtime.batch.plan import Plan, WorkItem
+from voxray_runtime.batch.publishing import captions_complete, settings_of, target_field
 from voxray_runtime.storage.atomic import FILE_MODE, make_dirs
 from voxray_runtime.storage.location import Location, ObjectPrefix
 from voxray_runtime.storage.paths import UnsafePathError
@@ -61,6 +62,8 @@ def expected_fields(plan: Plan, work: WorkItem) -> dict[str, Any]:
         "format": plan.format,
         "bitrate_kbps": plan.bitrate_kbps,
         "speed": plan.speed,
+        # rendered to another loudness target (or with loudness off): rendered again
+        "loudness_target": target_field(settings_of(plan.spec.output)[1]),
     }
 
 
@@ -127,6 +130,9 @@ def is_complete(plan: Plan, work: WorkItem, entry: Mapping[str, Any] | None) -> 
     want = expected_fields(plan, work)
     if any(entry.get(k) != v for k, v in want.items()):
         return False
+    formats = settings_of(plan.spec.output)[0]
+    if formats and not captions_complete(plan.output_dir, entry, formats):
+        return False  # a file whose captions are missing is not complete
     return file_matches(plan.output_dir, entry)
 
 

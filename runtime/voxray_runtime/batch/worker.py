@@ -15,16 +15,21 @@ import os
 import socket
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from math import inf
 from typing import Any
 
 import numpy as np
 
+from voxray_runtime.audio.loudness import LoudnessTarget
 from voxray_runtime.batch.plan import WorkItem
+from voxray_runtime.batch.publishing import aligner_for, caption_name, publish_fields
 from voxray_runtime.engines.base import Engine
 from voxray_runtime.models import NamedModel
 from voxray_runtime.speech.assembly import encode_speech, render
 from voxray_runtime.speech.job import SpeechJob
+from voxray_runtime.speech.publish import Publish
+from voxray_runtime.speech.publish import run as publish_job
 from voxray_runtime.storage.store import store_output
 from voxray_runtime.voices.catalog import VoiceBinding
 
@@ -37,6 +42,9 @@ class RenderSettings:
     speed: float
     threads: int
     device: str = "cpu"
+    #: caption formats written beside each file; the loudness target (None: the engine's own level)
+    captions: tuple[str, ...] = ()
+    loudness: LoudnessTarget | None = None
 
 
 @dataclass(frozen=True)
@@ -104,13 +112,24 @@ def render_one(
         bitrate_kbps=settings.bitrate_kbps or 64,
         request_id=work.id,
     )
-    speech = render(engine, job)
-    if speech.pcm.size == 0 or not np.any(np.abs(speech.pcm) > 1e-3):
-        raise RuntimeError(f"engine {binding.engine} produced no audible audio")
-    out = encode_speech(speech, job)
+    if settings.captions or settings.loudness is not None:  # publish-ready: timing, loudness, captions
+        lang, dialect = binding.avatar.language, binding.avatar.dialect
+        spec = Publish(work.text, lang, dialect, settings.loudness, settings.captions)
+        out = publish_job(engine, replace(job, publish=spec), aligner_for(engine, spec))
+        source = out.source_loudness
+        if out.duration_s == 0 or source is None or source.integrated_lufs == -inf:
+            raise RuntimeError(f"engine {binding.engine} produced no audible audio")
+    else:
+        speech = render(engine, job)
+        if speech.pcm.size == 0 or not np.any(np.abs(speech.pcm) > 1e-3):
+            raise RuntimeError(f"engine {binding.engine} produced no audible audio")
+        out = encode_speech(speech, job)
     data = out.audio
     t2 = time.perf_counter()
     store_output(settings.output_dir, work.name, data)
+    captions = {fmt: caption_name(work.name, fmt) for fmt in out.captions}
+    for fmt, name in captions.items():  # after the audio: a file counts only when its captions exist
+        store_output(settings.output_dir, name, out.captions[fmt].encode("utf-8"))
     t3 = time.perf_counter()
     voice = binding.describe()
     return {
@@ -136,6 +155,7 @@ def render_one(
         },
         "attempts": attempt,
         "worker": worker,
+        **publish_fields(out, captions, settings.loudness),
     }
 
 

@@ -85,6 +85,7 @@ def serve_app(
     num_cpus: int | None = None,
     timeout_s: float = 600.0,
     with_text: bool = True,
+    with_stt: bool = True,
 ) -> str:
     """Start Serve with the app on host:port; returns the base URL once ``GET /healthz`` answers.
 
@@ -102,6 +103,8 @@ def serve_app(
         {
             "models": [{"name": m.name, "spec": m.spec} for m in models],
             "text_models": [{"name": m.name, "spec": m.spec} for m in text_models],
+            # speech recognition (Whisper base) beside the voices unless --no-stt
+            "stt": {} if with_stt else None,
             "output_dir": str(Path(output_dir).resolve()),
             "security": security,
         }

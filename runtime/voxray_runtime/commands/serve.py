@@ -56,6 +56,11 @@ def add_serve_arguments(p: argparse.ArgumentParser) -> None:
         help="leave out the bundled TextModel (Gemma 3 270M on llama.cpp); with -f, files decide",
     )
     p.add_argument(
+        "--no-stt",
+        action="store_true",
+        help="leave out speech recognition (Whisper base behind POST /v1/audio/transcriptions)",
+    )
+    p.add_argument(
         "--generate",
         default=None,
         metavar="FILE",
@@ -213,6 +218,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             address=args.address,
             num_cpus=args.num_cpus,
             with_text=not args.no_text,
+            with_stt=not args.no_stt,
         )
     except SpecError as exc:
         print(f"voxray serve: {exc}", file=sys.stderr)

@@ -65,6 +65,8 @@ from voxray_runtime.engines.kokoro_weights import (
     packaged_vocab,
     read_vocab,
 )
+from voxray_runtime.engines.timing.kokoro import run_timed, with_durations
+from voxray_runtime.engines.timing.mapping import TimedPCM
 from voxray_runtime.engines.weights import (
     describe,
     hub_snapshot,
@@ -221,8 +223,10 @@ class KokoroEngine:
         self._voices_dir = voices_dir
         self._styles: dict[str, StyleTable] = {}
         self._probe_speaker = speakers[0]
+        # word timing: the duration predictor's frames as a second output (engines/timing/kokoro.py)
+        graph, self._durations = with_durations(model)
         self._session, int8_gemm_convs = onnx_session(
-            model, threads=threads, device=device, int8_probe=self._probe if int8_gemm else None
+            graph, threads=threads, device=device, int8_probe=self._probe if int8_gemm else None
         )
         self._tokens_input = _tokens_input(self._session)
         self._phonemize = _Phonemizer()
@@ -331,6 +335,22 @@ class KokoroEngine:
 
     def synthesize_batch(self, requests: Sequence[SynthesisRequest]) -> list[PCM]:
         return synthesize_each(self, requests)
+
+    # --- word timing (engines/timing): the same audio, with each phoneme word's time -------------------
+    def synthesize_timed(self, text: str, *, speaker: str, language: str, speed: float = 1.0) -> TimedPCM:
+        """``synthesize``'s audio (the same samples) and the phoneme words' times from the predictor, or
+        None where this graph has no duration output (then the caller force-aligns)."""
+        style = self._style(speaker)  # a voice, or a blend whose voices are each checked
+        check_request(
+            self._info, next(iter(parse_blend(speaker))) if is_blend(speaker) else speaker, language, speed
+        )
+        ids = phonemes_to_ids(self._phonemize(language, text), self._vocab)
+        if not ids:
+            return empty_pcm(), []
+        chunks = split_tokens(ids, space=self._vocab[" "])
+        run = lambda chunk: self._session.run(None, _feeds(self._tokens_input, chunk, style, speed))  # noqa: E731
+        pcm, units = run_timed(run, chunks, self._vocab, bool(self._durations))
+        return to_pcm(pcm, engine="kokoro"), units
 
     def _style(self, speaker: str) -> StyleTable:
         """A voice's style table, or a blend's (``bf_emma(0.7)+bf_isabella(0.3)``): the weighted mean."""

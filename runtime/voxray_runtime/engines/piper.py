@@ -39,6 +39,8 @@ from voxray_runtime.engines.base import (
     synthesize_each,
     to_pcm,
 )
+from voxray_runtime.engines.timing.mapping import TimedPCM, Unit
+from voxray_runtime.engines.timing.piper import phoneme_units, with_alignment
 from voxray_runtime.engines.weights import (
     cache_dir,
     describe,
@@ -164,8 +166,10 @@ class PiperEngine:
         graph = int8_graph(model, cache) if quantization == "int8" else model
         # the int8 graph keeps its ConvIntegers: rewritten, onnxruntime fuses its float work differently
         # and the audio moves (engines/int8_conv.py)
+        # word timing: the phoneme frames as a second output (engines/timing/piper.py)
+        timed_graph, self._aligned = with_alignment(graph)
         self._voice = PiperVoice(
-            session=inference_session(graph, threads=threads, device=device),
+            session=inference_session(timed_graph, threads=threads, device=device),
             config=PiperConfig.from_dict(raw),
         )
         self._noise = (noise_scale, noise_w_scale)
@@ -239,20 +243,45 @@ class PiperEngine:
         return self._info
 
     def synthesize(self, text: str, *, speaker: str, language: str, speed: float = 1.0) -> PCM:
-        from piper import SynthesisConfig
-
         check_request(self._info, speaker, language, speed)
-        config = SynthesisConfig(
-            speaker_id=self._speaker_ids[speaker],
-            length_scale=self._voice.config.length_scale / speed,
-            noise_scale=self._noise[0],
-            noise_w_scale=self._noise[1],
-            normalize_audio=False,  # keep the voice's own level: no per-sentence gain jumps
-        )
-        chunks = [chunk.audio_float_array for chunk in self._voice.synthesize(text, config)]
+        chunks = [
+            chunk.audio_float_array for chunk in self._voice.synthesize(text, self._config(speaker, speed))
+        ]
         if not chunks:
             return empty_pcm()
         return to_pcm(np.concatenate(chunks), engine="piper")
 
     def synthesize_batch(self, requests: Sequence[SynthesisRequest]) -> list[PCM]:
         return synthesize_each(self, requests)
+
+    # --- word timing (engines/timing): the same audio, with each phoneme word's time -------------------
+    def synthesize_timed(self, text: str, *, speaker: str, language: str, speed: float = 1.0) -> TimedPCM:
+        """``synthesize``'s audio and the phoneme words' times from the voice's own alignment (None where
+        the voice gives none: the caller force-aligns)."""
+        check_request(self._info, speaker, language, speed)
+        rate = self._info.sample_rate
+        pieces: list[PCM] = []
+        units: list[Unit] | None = [] if self._aligned else None
+        offset = 0
+        for chunk in self._voice.synthesize(text, self._config(speaker, speed), include_alignments=True):
+            if units is not None:
+                if chunk.phoneme_alignments is None:
+                    units = None
+                else:
+                    units += phoneme_units(chunk.phoneme_alignments, offset_s=offset / rate, sample_rate=rate)
+            pieces.append(chunk.audio_float_array)
+            offset += len(chunk.audio_float_array)
+        if not pieces:
+            return empty_pcm(), []
+        return to_pcm(np.concatenate(pieces), engine="piper"), units
+
+    def _config(self, speaker: str, speed: float) -> Any:
+        from piper import SynthesisConfig
+
+        return SynthesisConfig(
+            speaker_id=self._speaker_ids[speaker],
+            length_scale=self._voice.config.length_scale / speed,
+            noise_scale=self._noise[0],
+            noise_w_scale=self._noise[1],
+            normalize_audio=False,  # keep the voice's own level: no per-sentence gain jumps
+        )

@@ -42,6 +42,19 @@ def build_app(args: dict[str, Any]) -> Application:
 
             text = serve.deployment(**text_model_options(t, app_args))(TextLLM)
             text_handles[t.name] = text.bind(t.name, t.spec)
+    stt_handle = None
+    if app_args.stt is not None:  # speech recognition: its own deployment, replicas and limits
+        from voxray_runtime.serve.args import stt_deployment_name
+        from voxray_runtime.serve.stt import STTModel
+
+        s = app_args.stt
+        stt = serve.deployment(
+            name=stt_deployment_name(s.name),
+            num_replicas=s.replicas,
+            max_ongoing_requests=s.max_ongoing_requests,
+            ray_actor_options={"num_cpus": s.num_cpus},
+        )(STTModel)
+        stt_handle = stt.bind(s)
     ingress = serve.deployment(**ingress_options(app_args))(Ingress)
-    app: Application = ingress.bind(app_args, handles, text_handles)
+    app: Application = ingress.bind(app_args, handles, text_handles, stt_handle)
     return app

@@ -25,6 +25,11 @@ def model_deployment_name(model: str) -> str:
     return f"TTS-{model}"
 
 
+def stt_deployment_name(model: str) -> str:
+    """Serve deployment of the speech-recognition model."""
+    return f"STT-{model}"
+
+
 def text_deployment_name(model: str) -> str:
     """Serve deployment of one TextModel: what the autoscaler patches in serveConfigV2."""
     return f"LLM-{model}"
@@ -44,11 +49,28 @@ class TextModelArgs(SpecModel):
     spec: TextModelSpec
 
 
+class SttArgs(SpecModel):
+    """The speech-recognition model served beside the voices (``POST /v1/audio/transcriptions``):
+    Whisper base from PyPI (``packaged``), or a CTranslate2 Whisper folder (``path``)."""
+
+    name: str = Field(default="whisper-base", min_length=1, max_length=253, pattern=RESOURCE_NAME)
+    path: str | None = None
+    replicas: int = Field(default=1, ge=1, le=100)
+    num_cpus: float = Field(default=0.5, ge=0, le=64)
+    threads: int = Field(default=2, ge=1, le=64)
+    max_ongoing_requests: int = Field(default=4, ge=1, le=1000)
+    #: uploads over this many bytes get 413, longer than this many seconds 400
+    max_bytes: int = Field(default=25 * 1024 * 1024, ge=1024, le=1 << 30)
+    max_seconds: float = Field(default=600.0, gt=0, le=7200)
+
+
 class AppArgs(SpecModel):
     #: VoiceModels served (speech routes)
     models: list[ModelArgs] = Field(default_factory=list, max_length=32)
     #: TextModels served (OpenAI chat/completions routes); an app serves at least one model of either
     text_models: list[TextModelArgs] = Field(default_factory=list, max_length=16)
+    #: speech recognition served beside the voices (None: no transcription route)
+    stt: SttArgs | None = None
     #: where store=true writes audio (the output volume's mount path on a cluster)
     output_dir: str = Field(default="/data/audio", min_length=1)
 

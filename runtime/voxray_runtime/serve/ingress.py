@@ -16,6 +16,9 @@ from voxray_runtime.api.app import create_app
 from voxray_runtime.api.schemas import ModelInfo
 from voxray_runtime.api.service import BackendOverloadedError, BackendTimeoutError, SpeechFrontend
 from voxray_runtime.api.text_service import TextFrontend, TextModelEntry
+from voxray_runtime.api.transcription import TranscriptionFrontend
+from voxray_runtime.engines.stt.decode import AudioLimits
+from voxray_runtime.engines.stt.whisper import Transcript
 from voxray_runtime.models import NamedModel, catalog_for
 from voxray_runtime.security.audit import configure_audit_stream
 from voxray_runtime.security.authn import Authenticator
@@ -144,6 +147,7 @@ class Ingress:
         app_args: AppArgs,
         handles: dict[str, DeploymentHandle[Any]],
         text_handles: dict[str, DeploymentHandle[Any]] | None = None,
+        stt_handle: DeploymentHandle[Any] | None = None,
     ) -> None:
         """``app_args`` come validated from the app builder (they are not parsed again here)."""
         self.security = app_args.security
@@ -172,6 +176,15 @@ class Ingress:
                 HandleTextBackend(text_handles or {}, entries, app_args.request_timeout_s),
             )
         self.text_metrics = ServeTextMetrics()
+        self.transcription: TranscriptionFrontend | None = None
+        if app_args.stt is not None and stt_handle is not None:
+            handle = stt_handle
+
+            async def transcribe(pcm: Any, options: dict[str, Any]) -> Transcript:
+                return cast(Transcript, await handle.transcribe.remote(pcm, options))
+
+            limits = AudioLimits(app_args.stt.max_bytes, app_args.stt.max_seconds)
+            self.transcription = TranscriptionFrontend(app_args.stt.name, limits, transcribe)
         line = describe_security(self.security, self.authenticator)
         (_log.info if self.authenticator.required else _log.warning)(line)
         self.retention: RetentionSweeper | None = None
@@ -185,5 +198,11 @@ class Ingress:
 
     def __serve_build_asgi_app__(self) -> Any:
         return create_app(
-            self.frontend, self.metrics, self.security, self.authenticator, self.text, self.text_metrics
+            self.frontend,
+            self.metrics,
+            self.security,
+            self.authenticator,
+            self.text,
+            self.text_metrics,
+            self.transcription,
         )

@@ -27,6 +27,7 @@ from voxray_runtime.spec.voicemodel import VoiceModelSpec
 from voxray_runtime.speech.assembly import StreamAssembler
 from voxray_runtime.speech.job import SpeechJob, SpeechResult
 from voxray_runtime.speech.layout import replica_layout
+from voxray_runtime.speech.publish import TimedPart
 from voxray_runtime.speech.sessions import SessionPool
 from voxray_runtime.speech.worker import ModelWorker
 
@@ -78,6 +79,9 @@ class TTSModel:
             return await self._batched(req)
         return await self._sessions.run(_chunk(req), lead=lead, started=started)
 
+    async def _chunk_timed(self, req: SynthesisRequest, timed: bool) -> TimedPart:
+        return await self._sessions.run(lambda w: w.chunk_timed(req, timed))
+
     def _track(self, delta: int) -> None:
         self._queue += delta
         self._queue_gauge.set(float(self._queue))
@@ -86,9 +90,16 @@ class TTSModel:
         self._track(1)
         try:
             t0 = time.perf_counter()
+            loop = asyncio.get_running_loop()
+            if job.publish is not None:  # word timing, loudness, captions (speech/publish.py)
+                want = job.publish.timed
+                timed = list(await asyncio.gather(*(self._chunk_timed(r, want) for r in job.requests())))
+                synth_s = time.perf_counter() - t0
+                return await loop.run_in_executor(
+                    self._encode_pool, self.worker.finish_timed, job, timed, synth_s
+                )
             parts = list(await asyncio.gather(*(self._chunk(r) for r in job.requests())))
             synth_s = time.perf_counter() - t0
-            loop = asyncio.get_running_loop()
             return await loop.run_in_executor(self._encode_pool, self.worker.finish, job, parts, synth_s)
         finally:
             self._track(-1)
@@ -110,9 +121,12 @@ class TTSModel:
             await asyncio.wait([pending[0], waiter], return_when=asyncio.FIRST_COMPLETED)
             pending += [asyncio.ensure_future(self._chunk(r)) for r in reqs[1:]]
             out = StreamAssembler(self.worker.rate, job)
+            loud = self.worker.stream_loudness(job)  # one gain per voice, held (speech/publish.py)
             for i, fut in enumerate(pending):
                 pcm = await fut
                 last = i == len(pending) - 1
+                if loud is not None:
+                    pcm = await loop.run_in_executor(self._encode_pool, loud.apply, pcm)
                 piece = await loop.run_in_executor(self._encode_pool, partial(out.piece, pcm, last=last))
                 if piece:
                     yield piece

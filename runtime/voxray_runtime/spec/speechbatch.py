@@ -65,6 +65,15 @@ class VariantsSpec(SpecModel):
     genders: list[Literal["female", "male"]] | None = Field(default=None, max_length=2)
 
 
+class LoudnessSpec(SpecModel):
+    """Every file normalised to a target integrated loudness (ITU-R BS.1770 / EBU R128) under a true-peak
+    ceiling; ``enabled: false`` keeps each engine's own level."""
+
+    enabled: bool = True
+    target_lufs: float = Field(default=-16.0, ge=-40.0, le=-5.0)
+    true_peak_dbtp: float = Field(default=-1.0, ge=-12.0, le=0.0)
+
+
 class BatchOutputSpec(WithS3Output):
     #: directory (local), path inside the output volume (cluster), or s3://bucket/prefix
     path: str = Field(default="audio-output", min_length=1, max_length=1024)
@@ -76,6 +85,9 @@ class BatchOutputSpec(WithS3Output):
     format: AudioFormat = "mp3"
     bitrate_kbps: int = 64
     manifest: str = Field(default="manifest.jsonl", min_length=1, max_length=255)
+    #: caption files beside each audio file, same stem (``post_01_female_en-US.srt``)
+    captions: list[Literal["srt", "vtt"]] = Field(default_factory=list, max_length=2)
+    loudness: LoudnessSpec = Field(default_factory=LoudnessSpec)
 
     @field_validator("path")
     @classmethod

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from voxray_runtime.engines.base import SynthesisRequest
 from voxray_runtime.text import prepare
 from voxray_runtime.voices.catalog import VoiceBinding
+
+if TYPE_CHECKING:
+    from voxray_runtime.audio.loudness import Loudness
+    from voxray_runtime.captions import TimedWord
+    from voxray_runtime.speech.publish import Publish
 
 #: longest chunk handed to an engine, in characters (Kokoro's 510-token window fits ~300 chars)
 MAX_CHUNK_CHARS = 300
@@ -58,6 +64,8 @@ class SpeechJob:
     #: per chunk, for SSML and pronunciations (:meth:`for_segments`); empty: every chunk in the voice's
     #: language at ``speed`` with the sentence pause between
     plan: tuple[ChunkPlan, ...] = ()
+    #: publish-ready output (word timing, loudness target, captions); None: the plain audio
+    publish: Publish | None = None
 
     @classmethod
     def for_text(
@@ -69,6 +77,7 @@ class SpeechJob:
         format: str = "mp3",
         bitrate_kbps: int = 64,
         request_id: str | None = None,
+        publish: Publish | None = None,
     ) -> SpeechJob:
         """The job for ``text`` (normalised and chunked for the voice; :class:`EmptyTextError` or
         :class:`~voxray_runtime.text.TextError` when nothing can be spoken)."""
@@ -80,6 +89,7 @@ class SpeechJob:
             bitrate_kbps,
             len(text),
             request_id or new_request_id(),
+            publish=publish,
         )
 
     @property
@@ -118,6 +128,12 @@ class SpeechResult:
     synth_s: float
     encode_s: float
     chunks: int
+    #: publish jobs: the written words timed, captions by format, loudness delivered and the engine's own
+    words: tuple[TimedWord, ...] = ()
+    captions: dict[str, str] = field(default_factory=dict)
+    loudness: Loudness | None = None
+    source_loudness: Loudness | None = None
+    timing: str | None = None
 
     @property
     def rtf(self) -> float:

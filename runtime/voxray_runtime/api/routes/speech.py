@@ -15,13 +15,21 @@ from voxray_runtime.api.errors import Problem, problem_responses
 from voxray_runtime.api.guard import RequestContext
 from voxray_runtime.api.metrics import ApiMetrics
 from voxray_runtime.api.openai_compat import instructions_support, unsupported
-from voxray_runtime.api.schemas import NativeSpeechRequest, OpenAISpeechRequest, StoredSpeech
+from voxray_runtime.api.publishing import default_publish, loudness_reading, publish_spec
+from voxray_runtime.api.schemas import (
+    CaptionedSpeech,
+    NativeSpeechRequest,
+    OpenAISpeechRequest,
+    StoredSpeech,
+    TimedWordOut,
+)
 from voxray_runtime.api.service import (
     BackendOverloadedError,
     BackendTimeoutError,
     SpeechFrontend,
     content_type,
     voice_headers,
+    voice_info,
 )
 from voxray_runtime.security.principal import Denial, Principal, check_model, check_scope
 from voxray_runtime.speech.job import SpeechJob, SpeechResult
@@ -206,7 +214,15 @@ async def openai_speech(
         raise voice from exc
     _authorize(caller, ctx, binding)
     _check_instructions(req, binding)
-    job = frontend.job(binding, req.input, req.speed, req.response_format, None, "input")
+    job = frontend.job(
+        binding,
+        req.input,
+        req.speed,
+        req.response_format,
+        None,
+        "input",
+        publish=default_publish(req.input, binding),
+    )
     if req.stream_format == "sse":
         # formats that cannot be sent as they are made are made first (a failure is then a plain 4xx/5xx)
         whole = None if job.format in _STREAMED else (await _run(frontend, job)).audio
@@ -244,6 +260,7 @@ async def native_speech(
         _deny(check_scope(caller, "store"))
     binding = frontend.native_binding(req, caller.models)
     _authorize(caller, ctx, binding)
+    spec = publish_spec(req, binding)
     job = frontend.job(
         binding,
         req.text,
@@ -253,6 +270,7 @@ async def native_speech(
         "text",
         text_type=req.text_type,
         pronunciations=req.pronunciations,
+        publish=spec,
     )
     if req.stream:
         if req.store:
@@ -272,3 +290,57 @@ async def native_speech(
         ctx.stored_bytes = stored.bytes
         return stored
     return _audio_response(job, out)
+
+
+@router.post(
+    "/speech/captioned",
+    response_model=CaptionedSpeech,
+    responses=problem_responses(400, 401, 403, 413, 422, 429, 500, 503, 504),
+)
+async def captioned_speech(
+    req: NativeSpeechRequest,
+    frontend: Frontend,
+    metrics: Metrics,
+    caller: Caller,
+    ctx: Context,
+    security: SecurityStateDep,
+) -> CaptionedSpeech:
+    """The ``/v1/speech`` body answered as JSON: the audio (base64), its words timed (the text as
+    written), SRT and WebVTT captions, and the loudness it was delivered at."""
+    started = time.perf_counter()
+    security.note_text(ctx, req.text)
+    _deny(check_scope(caller, "speech"))
+    if req.stream or req.store:
+        field = "stream" if req.stream else "store"
+        raise Problem(
+            400, "invalid-request", "Invalid request", f"{field} is not available on /v1/speech/captioned",
+            field=field,
+        )  # fmt: skip
+    binding = frontend.native_binding(req, caller.models)
+    _authorize(caller, ctx, binding)
+    spec = publish_spec(req, binding, captions=("srt", "vtt"))
+    job = frontend.job(
+        binding,
+        req.text,
+        req.speed,
+        req.format,
+        req.bitrate_kbps,
+        "text",
+        text_type=req.text_type,
+        pronunciations=req.pronunciations,
+        publish=spec,
+    )
+    out = await _run(frontend, job)
+    _record(metrics, "captioned", job, out, started)
+    return CaptionedSpeech(
+        audio=base64.b64encode(out.audio).decode("ascii"),
+        format=job.format,
+        sample_rate=out.sample_rate,
+        duration_s=round(out.duration_s, 3),
+        words=[TimedWordOut(text=w.text, start=round(w.start, 3), end=round(w.end, 3)) for w in out.words],
+        srt=out.captions.get("srt", ""),
+        vtt=out.captions.get("vtt", ""),
+        loudness=loudness_reading(out.loudness),
+        timing=out.timing,
+        voice=voice_info(job.binding),
+    )
