@@ -27,8 +27,9 @@ from typing import Any
 
 from common import machine, machine_line, write_results
 
-from voxray_runtime.batch.driver import Design, RunOptions, run_plan
+from voxray_runtime.batch.driver import RunOptions, run_plan
 from voxray_runtime.batch.plan import Plan, build_plan
+from voxray_runtime.batch.raypool import Design
 from voxray_runtime.batch.worker import RenderSettings, load_engines, render_one
 from voxray_runtime.models import default_models
 from voxray_runtime.spec.documents import parse_document

@@ -21,7 +21,7 @@ from voxray_runtime.batch.audit import BatchAudit
 from voxray_runtime.batch.feed import render
 from voxray_runtime.batch.manifest import compact, complete_names, read_entries, write_jsonl
 from voxray_runtime.batch.plan import Plan
-from voxray_runtime.batch.raypool import Design, WorkerStartError, ray_connection
+from voxray_runtime.batch.raypool import Design, ray_connection
 from voxray_runtime.batch.report import Counters, Reporter
 from voxray_runtime.batch.state import RunState, now_iso
 from voxray_runtime.storage.atomic import clean_temp_files, make_dirs
@@ -29,7 +29,7 @@ from voxray_runtime.storage.location import ObjectPrefix
 from voxray_runtime.storage.retention import BatchMarker
 from voxray_runtime.storage.store import write_location
 
-__all__ = ["Design", "RunOptions", "Summary", "WorkerStartError", "run_plan"]
+__all__ = ["RunOptions", "Summary", "run_plan"]
 
 
 @dataclass
