@@ -18,7 +18,6 @@ from typing import Any
 
 from voxray_runtime.batch.gallery import (
     DEFAULT_MANIFEST,
-    MAX_ENTRIES,
     MAX_JSON_BYTES,
     MAX_RUN_DEPTH,
     MAX_RUNS,
@@ -26,7 +25,8 @@ from voxray_runtime.batch.gallery import (
     RunFiles,
     _name,
     check_run_id,
-    run_models,
+    jsonl_rows,
+    run_files,
 )
 from voxray_runtime.batch.manifest import read_entries
 from voxray_runtime.batch.plan import FAILURES_FILE, SUMMARY_FILE
@@ -51,15 +51,7 @@ def _json(store: ObjectStore, name: str) -> Any:
 def _jsonl(store: ObjectStore, name: str) -> list[dict[str, Any]]:
     size = store.size(name)
     data = store.get(name) if size is not None and size <= MAX_JSON_BYTES else None
-    rows: list[dict[str, Any]] = []
-    for line in (data or b"").decode("utf-8", errors="replace").splitlines():
-        try:
-            row = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(row, dict):
-            rows.append(row)
-    return rows
+    return jsonl_rows((data or b"").decode("utf-8", errors="replace"))
 
 
 def read_run(root: ObjectPrefix, run: str, now: float | None = None) -> RunFiles | None:
@@ -87,25 +79,11 @@ def read_run(root: ObjectPrefix, run: str, now: float | None = None) -> RunFiles
     entries = read_entries(root / manifest_name)
     if summary is None and marker is None and not entries and store.size(manifest_name) is None:
         return None
-    if len(entries) > MAX_ENTRIES:
-        entries = dict(sorted(entries.items())[:MAX_ENTRIES])
     failures = _jsonl(store, _name(run, FAILURES_FILE))
-    if not failures and summary and isinstance(summary.get("failures"), list):
-        failures = [f for f in summary["failures"] if isinstance(f, dict)]
     stamps = [
         t for t in (store.modified(manifest_name), marker_time, store.modified(_name(run, SUMMARY_FILE))) if t
     ]
-    return RunFiles(
-        id=run,
-        summary=summary,
-        entries=entries,
-        failures=failures,
-        marker=marker,
-        marker_age_s=marker_age,
-        updated=max(stamps, default=0.0),
-        manifest=manifest,
-        models=run_models(summary, entries.values()),
-    )
+    return run_files(run, manifest, summary, marker, marker_age, entries, failures, max(stamps, default=0.0))
 
 
 def candidates(names: list[str]) -> list[str]:
