@@ -193,11 +193,7 @@ def read_run(output_dir: Location, run: str, now: float | None = None) -> RunFil
         marker_age = (now if now is not None else time.time()) - marker_path.stat().st_mtime
         found = _json(marker_path)
         marker = found if isinstance(found, dict) else {}
-    manifest = DEFAULT_MANIFEST
-    for source in (summary.get("batch") if summary else None, marker):
-        if isinstance(source, Mapping) and isinstance(source.get("manifest"), str):
-            manifest = source["manifest"]
-            break
+    manifest = run_manifest(summary, marker)
     manifest_path = _resolve(output_dir, _name(run, manifest))
     if summary is None and marker is None and (manifest_path is None or not manifest_path.is_file()):
         return None
@@ -210,6 +206,14 @@ def read_run(output_dir: Location, run: str, now: float | None = None) -> RunFil
     ]
     updated = max(stamps, default=directory.stat().st_mtime)
     return run_files(run, manifest, summary, marker, marker_age, entries, failures, updated)
+
+
+def run_manifest(summary: dict[str, Any] | None, marker: dict[str, Any] | None) -> str:
+    """The run's manifest file: as its summary's ``batch`` says, else its marker, else the default."""
+    for source in (summary.get("batch") if summary else None, marker):
+        if isinstance(source, Mapping) and isinstance(source.get("manifest"), str):
+            return str(source["manifest"])
+    return DEFAULT_MANIFEST
 
 
 def run_files(

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping
 from typing import Any
 
 from voxray_runtime.batch.gallery import (
@@ -27,6 +26,7 @@ from voxray_runtime.batch.gallery import (
     check_run_id,
     jsonl_rows,
     run_files,
+    run_manifest,
 )
 from voxray_runtime.batch.manifest import read_entries
 from voxray_runtime.batch.plan import FAILURES_FILE, SUMMARY_FILE
@@ -70,11 +70,7 @@ def read_run(root: ObjectPrefix, run: str, now: float | None = None) -> RunFiles
         marker_age = (now if now is not None else time.time()) - marker_time
         found = _json(store, marker_name)
         marker = found if isinstance(found, dict) else {}
-    manifest = DEFAULT_MANIFEST
-    for source in (summary.get("batch") if summary else None, marker):
-        if isinstance(source, Mapping) and isinstance(source.get("manifest"), str):
-            manifest = source["manifest"]
-            break
+    manifest = run_manifest(summary, marker)
     manifest_name = _name(run, manifest)
     entries = read_entries(root / manifest_name)
     if summary is None and marker is None and not entries and store.size(manifest_name) is None:
