@@ -355,21 +355,22 @@ def stopped_status(exc: BaseException) -> int:
     from voxray_runtime.storage.objects import ObjectStoreError
     from voxray_runtime.storage.paths import UnsafePathError
 
-    if isinstance(exc, KeyboardInterrupt):
-        print("interrupted: rerun the same command to resume", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    if isinstance(exc, TextModelError):
-        print(f"error: the TextModel failed: {exc}; rerun the same command to resume", file=sys.stderr)
-        return EXIT_FAILED
-    if isinstance(exc, WorkerStartError):
-        print(f"error: {exc}; rerun the same command to resume", file=sys.stderr)
-        return EXIT_FAILED
-    if isinstance(exc, ObjectStoreError):
-        print(f"error: object store: {exc}; files already written are kept, rerun to resume", file=sys.stderr)
-        return EXIT_FAILED
-    if isinstance(exc, UnsafePathError):
-        print(f"error: unsafe output path: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+    #: (what stopped the run, the line on stderr, the exit status), first match wins
+    stops: tuple[tuple[type[BaseException], str, int], ...] = (
+        (KeyboardInterrupt, "interrupted: rerun the same command to resume", EXIT_INTERRUPTED),
+        (TextModelError, "error: the TextModel failed: {exc}; rerun the same command to resume", EXIT_FAILED),
+        (WorkerStartError, "error: {exc}; rerun the same command to resume", EXIT_FAILED),
+        (
+            ObjectStoreError,
+            "error: object store: {exc}; files already written are kept, rerun to resume",
+            EXIT_FAILED,
+        ),
+        (UnsafePathError, "error: unsafe output path: {exc}", EXIT_FAILED),
+    )
+    for kind, line, status in stops:
+        if isinstance(exc, kind):
+            print(line.format(exc=exc), file=sys.stderr)
+            return status
     raise exc
 
 

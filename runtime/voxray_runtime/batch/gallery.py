@@ -150,8 +150,13 @@ def _json(path: Path | None) -> Any:
 def _jsonl(path: Path | None) -> list[dict[str, Any]]:
     if path is None or not path.is_file() or path.stat().st_size > MAX_JSON_BYTES:
         return []
-    rows = []
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+    return jsonl_rows(path.read_text(encoding="utf-8", errors="replace"))
+
+
+def jsonl_rows(text: str) -> list[dict[str, Any]]:
+    """The JSON objects of a JSON-lines text; a line that is not one is skipped."""
+    rows: list[dict[str, Any]] = []
+    for line in text.splitlines():
         try:
             row = json.loads(line)
         except ValueError:
@@ -188,25 +193,45 @@ def read_run(output_dir: Location, run: str, now: float | None = None) -> RunFil
         marker_age = (now if now is not None else time.time()) - marker_path.stat().st_mtime
         found = _json(marker_path)
         marker = found if isinstance(found, dict) else {}
-    manifest = DEFAULT_MANIFEST
-    for source in (summary.get("batch") if summary else None, marker):
-        if isinstance(source, Mapping) and isinstance(source.get("manifest"), str):
-            manifest = source["manifest"]
-            break
+    manifest = run_manifest(summary, marker)
     manifest_path = _resolve(output_dir, _name(run, manifest))
     if summary is None and marker is None and (manifest_path is None or not manifest_path.is_file()):
         return None
     entries = read_entries(manifest_path) if manifest_path is not None else {}
-    if len(entries) > MAX_ENTRIES:
-        entries = dict(sorted(entries.items())[:MAX_ENTRIES])
     failures = _jsonl(_resolve(output_dir, _name(run, FAILURES_FILE)))
-    if not failures and summary and isinstance(summary.get("failures"), list):
-        failures = [f for f in summary["failures"] if isinstance(f, dict)]
     stamps = [
         p.stat().st_mtime
         for p in (manifest_path, marker_path, directory / SUMMARY_FILE)
         if p is not None and p.is_file()
     ]
+    updated = max(stamps, default=directory.stat().st_mtime)
+    return run_files(run, manifest, summary, marker, marker_age, entries, failures, updated)
+
+
+def run_manifest(summary: dict[str, Any] | None, marker: dict[str, Any] | None) -> str:
+    """The run's manifest file: as its summary's ``batch`` says, else its marker, else the default."""
+    for source in (summary.get("batch") if summary else None, marker):
+        if isinstance(source, Mapping) and isinstance(source.get("manifest"), str):
+            return str(source["manifest"])
+    return DEFAULT_MANIFEST
+
+
+def run_files(
+    run: str,
+    manifest: str,
+    summary: dict[str, Any] | None,
+    marker: dict[str, Any] | None,
+    marker_age: float | None,
+    entries: dict[str, Entry],
+    failures: list[dict[str, Any]],
+    updated: float,
+) -> RunFiles:
+    """A run's files as read (from a directory or an object prefix): the manifest capped at
+    MAX_ENTRIES, the failures from ``summary.json`` when there is no failures file. Pure."""
+    if len(entries) > MAX_ENTRIES:
+        entries = dict(sorted(entries.items())[:MAX_ENTRIES])
+    if not failures and summary and isinstance(summary.get("failures"), list):
+        failures = [f for f in summary["failures"] if isinstance(f, dict)]
     return RunFiles(
         id=run,
         summary=summary,
@@ -214,7 +239,7 @@ def read_run(output_dir: Location, run: str, now: float | None = None) -> RunFil
         failures=failures,
         marker=marker,
         marker_age_s=marker_age,
-        updated=max(stamps, default=directory.stat().st_mtime),
+        updated=updated,
         manifest=manifest,
         models=run_models(summary, entries.values()),
     )

@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping
 from typing import Any
 
 from voxray_runtime.batch.gallery import (
     DEFAULT_MANIFEST,
-    MAX_ENTRIES,
     MAX_JSON_BYTES,
     MAX_RUN_DEPTH,
     MAX_RUNS,
@@ -26,7 +24,9 @@ from voxray_runtime.batch.gallery import (
     RunFiles,
     _name,
     check_run_id,
-    run_models,
+    jsonl_rows,
+    run_files,
+    run_manifest,
 )
 from voxray_runtime.batch.manifest import read_entries
 from voxray_runtime.batch.plan import FAILURES_FILE, SUMMARY_FILE
@@ -51,15 +51,7 @@ def _json(store: ObjectStore, name: str) -> Any:
 def _jsonl(store: ObjectStore, name: str) -> list[dict[str, Any]]:
     size = store.size(name)
     data = store.get(name) if size is not None and size <= MAX_JSON_BYTES else None
-    rows: list[dict[str, Any]] = []
-    for line in (data or b"").decode("utf-8", errors="replace").splitlines():
-        try:
-            row = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(row, dict):
-            rows.append(row)
-    return rows
+    return jsonl_rows((data or b"").decode("utf-8", errors="replace"))
 
 
 def read_run(root: ObjectPrefix, run: str, now: float | None = None) -> RunFiles | None:
@@ -78,34 +70,16 @@ def read_run(root: ObjectPrefix, run: str, now: float | None = None) -> RunFiles
         marker_age = (now if now is not None else time.time()) - marker_time
         found = _json(store, marker_name)
         marker = found if isinstance(found, dict) else {}
-    manifest = DEFAULT_MANIFEST
-    for source in (summary.get("batch") if summary else None, marker):
-        if isinstance(source, Mapping) and isinstance(source.get("manifest"), str):
-            manifest = source["manifest"]
-            break
+    manifest = run_manifest(summary, marker)
     manifest_name = _name(run, manifest)
     entries = read_entries(root / manifest_name)
     if summary is None and marker is None and not entries and store.size(manifest_name) is None:
         return None
-    if len(entries) > MAX_ENTRIES:
-        entries = dict(sorted(entries.items())[:MAX_ENTRIES])
     failures = _jsonl(store, _name(run, FAILURES_FILE))
-    if not failures and summary and isinstance(summary.get("failures"), list):
-        failures = [f for f in summary["failures"] if isinstance(f, dict)]
     stamps = [
         t for t in (store.modified(manifest_name), marker_time, store.modified(_name(run, SUMMARY_FILE))) if t
     ]
-    return RunFiles(
-        id=run,
-        summary=summary,
-        entries=entries,
-        failures=failures,
-        marker=marker,
-        marker_age_s=marker_age,
-        updated=max(stamps, default=0.0),
-        manifest=manifest,
-        models=run_models(summary, entries.values()),
-    )
+    return run_files(run, manifest, summary, marker, marker_age, entries, failures, max(stamps, default=0.0))
 
 
 def candidates(names: list[str]) -> list[str]:

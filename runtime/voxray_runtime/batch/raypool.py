@@ -128,6 +128,11 @@ class Pool:
     #: (event, slot, reason) as they happened: lost, replaced, back, retired (summary.json pool_changes)
     events: list[dict[str, Any]]
 
+    def _setup(self, size: PoolSize, resources: dict[str, float] | None) -> None:
+        self.size = size
+        self.request = _resources(size, resources)
+        self.events = []
+
     def generation(self, slot: int) -> int:
         return 0
 
@@ -174,6 +179,19 @@ def _resources(size: PoolSize, extra: dict[str, float] | None) -> dict[str, floa
     return {"CPU": size.cpus_per_worker, **(extra or {})}
 
 
+def _spread(target: Any, size: PoolSize, resources: dict[str, float] | None, **options: Any) -> Any:
+    """``target`` as a Ray remote asking for the pool's resources, SPREAD over the nodes: a node lost
+    takes as few of the pool's workers with it as the cluster allows."""
+    import ray
+
+    return ray.remote(target).options(
+        num_cpus=size.cpus_per_worker,
+        resources=dict(resources or {}),
+        scheduling_strategy="SPREAD",
+        **options,
+    )
+
+
 class ActorPool(Pool):
     def __init__(
         self,
@@ -182,21 +200,10 @@ class ActorPool(Pool):
         settings: RenderSettings,
         resources: dict[str, float] | None = None,
     ) -> None:
-        import ray
-
         from voxray_runtime.batch.worker import SynthWorker
 
-        self.size = size
-        self.request = _resources(size, resources)
-        self.events = []
-        # SPREAD: a node lost takes as few of the pool's workers with it as the cluster allows
-        self._cls = ray.remote(SynthWorker).options(
-            num_cpus=size.cpus_per_worker,
-            resources=dict(resources or {}),
-            max_restarts=0,
-            max_concurrency=1,
-            scheduling_strategy="SPREAD",
-        )
+        self._setup(size, resources)
+        self._cls = _spread(SynthWorker, size, resources, max_restarts=0, max_concurrency=1)
         self._args = (list(plan.models), settings)
         n = size.workers
         self._generation = [0] * n
@@ -340,15 +347,8 @@ class TaskPool(Pool):
 
         from voxray_runtime.batch.worker import render_task
 
-        self.size = size
-        self.request = _resources(size, resources)
-        self.events = []
-        self._fn = ray.remote(render_task).options(
-            num_cpus=size.cpus_per_worker,
-            resources=dict(resources or {}),
-            max_retries=0,
-            scheduling_strategy="SPREAD",
-        )
+        self._setup(size, resources)
+        self._fn = _spread(render_task, size, resources, max_retries=0)
         self._models: Any = ray.put(list(plan.models))
         self._settings = settings
         self._placeable = True

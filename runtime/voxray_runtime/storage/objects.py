@@ -131,25 +131,25 @@ class ObjectStore:
                 return None
             raise _error(exc, "reading", self.uri(name)) from None
 
-    def size(self, name: str) -> int | None:
-        """The object's size, or None when it does not exist."""
+    def _head(self, name: str) -> dict[str, Any] | None:
+        """The object's HEAD response, or None when it does not exist."""
         try:
-            head = client(self.root).head_object(Bucket=self.root.bucket, Key=self.key(name))
+            head: dict[str, Any] = client(self.root).head_object(Bucket=self.root.bucket, Key=self.key(name))
         except Exception as exc:
             if _not_found(exc):
                 return None
             raise _error(exc, "reading", self.uri(name)) from None
-        return int(head["ContentLength"])
+        return head
+
+    def size(self, name: str) -> int | None:
+        """The object's size, or None when it does not exist."""
+        head = self._head(name)
+        return None if head is None else int(head["ContentLength"])
 
     def modified(self, name: str) -> float | None:
         """The object's last-modified time (epoch seconds), or None when it does not exist."""
-        try:
-            head = client(self.root).head_object(Bucket=self.root.bucket, Key=self.key(name))
-        except Exception as exc:
-            if _not_found(exc):
-                return None
-            raise _error(exc, "reading", self.uri(name)) from None
-        return float(head["LastModified"].timestamp())
+        head = self._head(name)
+        return None if head is None else float(head["LastModified"].timestamp())
 
     def delete(self, name: str) -> None:
         try:

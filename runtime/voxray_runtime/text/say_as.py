@@ -9,7 +9,7 @@ from voxray_runtime.text.dates import read_date
 from voxray_runtime.text.language import Locale
 from voxray_runtime.text.lexicon import LEXICON
 from voxray_runtime.text.numerals import digit_words, year_words
-from voxray_runtime.text.times import ClockTime, read_time
+from voxray_runtime.text.times import clock_time, read_time
 
 DATE_FORMATS = ("dmy", "mdy", "ymd", "dm", "md", "y")
 _CLOCK = re.compile(r"^\s*(\d{1,2})(?::(\d{2}))?(?::(\d{2}))?\s*(?:([AaPp])\.?\s?[Mm]\.?)?\s*$")
@@ -54,15 +54,7 @@ def read_time_as(text: str, locale: Locale) -> str | None:
     if m is None:
         return None
     written, minute = m.group(1), int(m.group(2) or 0)
-    hour, second = int(written), int(m.group(3)) if m.group(3) else None
+    second = int(m.group(3)) if m.group(3) else None
     period = None if m.group(4) is None else ("am" if m.group(4) in "Aa" else "pm")
-    if minute > 59 or (second is not None and second > 59):
-        return None
-    if period is not None:
-        if not 1 <= hour <= 12:
-            return None
-        hour = hour % 12 + (12 if period == "pm" else 0)
-    elif hour > 23:
-        return None
-    twenty_four = period is None and (hour == 0 or hour >= 13 or written.startswith("0"))
-    return read_time(ClockTime(hour, minute, second, period, twenty_four), locale)
+    time = clock_time(written, minute, second, period)
+    return None if time is None else read_time(time, locale)

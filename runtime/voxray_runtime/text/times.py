@@ -255,7 +255,6 @@ _READERS: dict[str, Callable[[ClockTime], str]] = {
 def parse_time(match: re.Match[str]) -> ClockTime | None:
     """Validate a matched time; ``None`` when it is not a possible clock reading."""
     written_hour = match.group("hour")
-    hour = int(written_hour)
     minute = int(match.group("minute") or 0)
     second = int(match.group("second")) if match.groupdict().get("second") else None
     period: str | None = None
@@ -263,6 +262,12 @@ def parse_time(match: re.Match[str]) -> ClockTime | None:
         period = "am" if match.group("period") in "Aa" else "pm"
     elif match.groupdict().get("arabic_period"):
         period = "am" if match.group("arabic_period") == "ص" else "pm"
+    return clock_time(written_hour, minute, second, period)
+
+
+def clock_time(written_hour: str, minute: int, second: int | None, period: str | None) -> ClockTime | None:
+    """The clock reading of a written hour, minute, second and am/pm; ``None`` when impossible."""
+    hour = int(written_hour)
     if minute > 59 or (second is not None and second > 59):
         return None
     if period is not None:

@@ -69,6 +69,30 @@ def _authorize(caller: Principal, ctx: RequestContext, binding: VoiceBinding) ->
     _deny(check_model(caller, binding.model))
 
 
+def _native_job(
+    frontend: SpeechFrontend,
+    caller: Principal,
+    ctx: RequestContext,
+    req: NativeSpeechRequest,
+    *,
+    captions: tuple[str, ...] | None = None,
+) -> SpeechJob:
+    """The speech job of a native request: its voice resolved and authorized, its publish spec."""
+    binding = frontend.native_binding(req, caller.models)
+    _authorize(caller, ctx, binding)
+    return frontend.job(
+        binding,
+        req.text,
+        req.speed,
+        req.format,
+        req.bitrate_kbps,
+        "text",
+        text_type=req.text_type,
+        pronunciations=req.pronunciations,
+        publish=publish_spec(req, binding, captions=captions),
+    )
+
+
 async def _run(frontend: SpeechFrontend, job: SpeechJob) -> SpeechResult:
     try:
         return await frontend.backend.synthesize(job)
@@ -258,20 +282,7 @@ async def native_speech(
     _deny(check_scope(caller, "speech"))
     if req.store:
         _deny(check_scope(caller, "store"))
-    binding = frontend.native_binding(req, caller.models)
-    _authorize(caller, ctx, binding)
-    spec = publish_spec(req, binding)
-    job = frontend.job(
-        binding,
-        req.text,
-        req.speed,
-        req.format,
-        req.bitrate_kbps,
-        "text",
-        text_type=req.text_type,
-        pronunciations=req.pronunciations,
-        publish=spec,
-    )
+    job = _native_job(frontend, caller, ctx, req)
     if req.stream:
         if req.store:
             raise Problem(
@@ -316,20 +327,7 @@ async def captioned_speech(
             400, "invalid-request", "Invalid request", f"{field} is not available on /v1/speech/captioned",
             field=field,
         )  # fmt: skip
-    binding = frontend.native_binding(req, caller.models)
-    _authorize(caller, ctx, binding)
-    spec = publish_spec(req, binding, captions=("srt", "vtt"))
-    job = frontend.job(
-        binding,
-        req.text,
-        req.speed,
-        req.format,
-        req.bitrate_kbps,
-        "text",
-        text_type=req.text_type,
-        pronunciations=req.pronunciations,
-        publish=spec,
-    )
+    job = _native_job(frontend, caller, ctx, req, captions=("srt", "vtt"))
     out = await _run(frontend, job)
     _record(metrics, "captioned", job, out, started)
     return CaptionedSpeech(
