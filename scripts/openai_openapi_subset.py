@@ -17,6 +17,7 @@ from typing import Any
 
 OPERATIONS = {
     "/audio/speech": ["post"],
+    "/audio/transcriptions": ["post"],
     "/chat/completions": ["post"],
     "/completions": ["post"],
     "/models": ["get"],

@@ -83,8 +83,8 @@ def operation(path: str, method: str) -> dict[str, Any]:
     return op
 
 
-def request_schema(path: str) -> str:
-    ref: str = operation(path, "post")["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+def request_schema(path: str, media: str = "application/json") -> str:
+    ref: str = operation(path, "post")["requestBody"]["content"][media]["schema"]["$ref"]
     return ref.rsplit("/", 1)[-1]
 
 
@@ -220,11 +220,15 @@ class Case:
 
 
 def cases(
-    path: str, base: dict[str, Any], per_member: int = 3, more: dict[str, int] | None = None
+    path: str,
+    base: dict[str, Any],
+    per_member: int = 3,
+    more: dict[str, int] | None = None,
+    media: str = "application/json",
 ) -> list[Case]:
     """The base request, then for each member of the request schema a few of its values (and, for an
     optional member of the base, its absence). Only requests valid against the schema are kept."""
-    schema_name = request_schema(path)
+    schema_name = request_schema(path, media)
     props, required = properties({"$ref": f"#/components/schemas/{schema_name}"})
     out = [Case("base", base, must_accept=True)]
     for member, sub in props.items():

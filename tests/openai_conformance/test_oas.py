@@ -20,6 +20,7 @@ def test_vendored_document_is_openais_3_1_description_version_2_3_0() -> None:
     assert raw["info"]["license"]["name"] == "MIT"
     assert set(raw["paths"]) == {
         "/audio/speech",
+        "/audio/transcriptions",
         "/chat/completions",
         "/completions",
         "/models",

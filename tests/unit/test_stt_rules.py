@@ -174,3 +174,9 @@ def test_bad_formats(fmt: str, granularities: tuple[str, ...], field: str) -> No
     with pytest.raises(BadOptionError) as caught:
         render(TRANSCRIPT, fmt, granularities)
     assert caught.value.field == field
+
+
+@pytest.mark.parametrize("fmt", ["json", "text", "srt", "vtt"])
+def test_the_default_granularity_goes_with_any_format(fmt: str) -> None:
+    # OpenAI's document gives timestamp_granularities the default ["segment"]: a client may send it
+    assert render(TRANSCRIPT, fmt, ("segment",))

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, Response
 
 from voxray_runtime.api.deps import Caller, Context
 from voxray_runtime.api.errors import Problem, problem_responses
+from voxray_runtime.api.openai_compat import unsupported
 from voxray_runtime.api.transcription import TranscriptionFrontend
 from voxray_runtime.engines.stt.errors import TranscriptionError
 from voxray_runtime.engines.stt.formats import CONTENT_TYPES, check_format, render, wants_words
@@ -29,6 +30,38 @@ _RESPONSES: dict[int | str, dict[str, object]] = {
     },
     **problem_responses(400, 401, 403, 404, 413, 422, 429, 500, 503, 504, openai=True),
 }
+
+
+#: the members of OpenAI's CreateTranscriptionRequest that Whisper here honours; any other member sent
+#: (languages, keywords, include, chunking_strategy, known_speaker_*, stream true) is refused by name
+#: rather than silently ignored
+_HONOURED = {
+    "file",
+    "model",
+    "language",
+    "prompt",
+    "response_format",
+    "temperature",
+    "timestamp_granularities",
+}
+
+
+async def _refuse_unhonoured(request: Request) -> None:
+    form = await request.form()  # already parsed for the parameters: Starlette keeps it
+    for key in form:
+        member = key.split("[", 1)[0]
+        if member in _HONOURED:
+            continue
+        values = form.getlist(key)
+        if member == "stream" and all(v in ("false", "") for v in values):
+            continue
+        shown = values[0] if len(values) == 1 else values
+        reason = (
+            "transcripts are sent whole (Whisper does not stream)"
+            if member == "stream"
+            else f"Whisper honours only {', '.join(sorted(_HONOURED))}"
+        )
+        raise unsupported(member, shown, reason)
 
 
 def _frontend(request: Request) -> TranscriptionFrontend:
@@ -63,6 +96,7 @@ async def transcriptions(
     denial = check_scope(caller, "speech")
     if denial is not None:
         raise Problem(denial.status, denial.slug, denial.title, denial.detail, field=denial.field)
+    await _refuse_unhonoured(request)
     frontend = _frontend(request)
     if not frontend.accepts(model):
         raise Problem(

@@ -37,7 +37,9 @@ def check_format(response_format: str, granularities: Sequence[str]) -> None:
         raise BadOptionError(
             "timestamp_granularities", f"timestamp_granularities {unknown} unknown; use word and/or segment"
         )
-    if granularities and response_format != "verbose_json":
+    # ["segment"] is the document's default, which a client may send with any format: only other
+    # granularities need verbose_json
+    if any(g != "segment" for g in granularities) and response_format != "verbose_json":
         raise BadOptionError(
             "timestamp_granularities", "timestamp_granularities needs response_format verbose_json"
         )
