@@ -4,6 +4,7 @@ happens), hand the posts to speech planning."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,7 +130,10 @@ def generate_for_batch(prepared: PreparedGeneration, step: BatchStep) -> Generat
             print(message, flush=True)
 
     def progress(done: int, total: int) -> None:
-        say(Progress(total=step.files_planned, done=0, failed=0, posts_total=total, posts_done=done).line())
+        # the machine-readable line is for logs the operator reads; a terminal has the "wrote post" lines
+        if not sys.stdout.isatty():
+            line = Progress(total=step.files_planned, done=0, failed=0, posts_total=total, posts_done=done)
+            say(line.line())
 
     with BatchMarker(prepared.output_dir):
         result = prepared.run(say=say, audit=audit, max_attempts=step.max_attempts, progress=progress)
