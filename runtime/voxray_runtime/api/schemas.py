@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from voxray_runtime.api.text_schemas import TextModelInfo
-from voxray_runtime.spec.lexicon import LexiconEntry, check_unique
+from voxray_runtime.spec.lexicon import LexiconEntry
 
 OpenAIFormat = Literal["mp3", "opus", "aac", "flac", "wav", "pcm"]
 NativeFormat = Literal["mp3", "opus", "flac", "wav", "pcm"]
@@ -75,13 +75,8 @@ class NativeSpeechRequest(BaseModel):
     text_type: Literal["text", "ssml"] = "text"
     #: pronunciation entries for this request ({text, language, alias} or {text, language, ipa}): whole
     #: words, case-insensitive unless case_sensitive; they win over a lexicon's entry of the same text
+    #: (two entries of one text and language are refused with a 400 before anything is spoken)
     pronunciations: list[LexiconEntry] = Field(default_factory=list, max_length=200)
-
-    @field_validator("pronunciations")
-    @classmethod
-    def _unique_entries(cls, entries: list[LexiconEntry]) -> list[LexiconEntry]:
-        check_unique(entries, where="pronunciations")
-        return entries
 
     #: caption files written beside the stored audio (store=true), same stem
     captions: list[Literal["srt", "vtt"]] = Field(default_factory=list, max_length=2)

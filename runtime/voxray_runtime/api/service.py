@@ -27,6 +27,7 @@ from voxray_runtime.api.schemas import (
     VoiceListing,
 )
 from voxray_runtime.audio.encode import CONTENT_TYPES, MP3_BITRATES
+from voxray_runtime.spec.lexicon import check_unique
 from voxray_runtime.speech.job import EmptyTextError, SpeechJob, SpeechResult
 from voxray_runtime.speech.markup import job_for_segments
 from voxray_runtime.speech.publish import Publish
@@ -210,6 +211,10 @@ class SpeechFrontend:
                 f"bitrate {rate} kbps is not an MP3 bitrate; use one of {sorted(MP3_BITRATES)}",
                 "bitrate_kbps",
             )
+        try:  # what the request schema cannot say (one entry per text and language) is a 400, as SSML's
+            check_unique(pronunciations, where="pronunciations")
+        except ValueError as exc:
+            raise bad_request(str(exc), "pronunciations") from exc
         try:
             if text_type == "ssml" or pronunciations:
                 job = self._marked_job(binding, text, speed, fmt, rate, text_type, pronunciations)

@@ -11,9 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, Protocol
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from voxray_runtime.spec.common import SpecModel
 
@@ -25,8 +25,34 @@ Ipa = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^
 MAX_ENTRIES = 5000
 
 
+class EntryLike(Protocol):
+    """What uniqueness looks at in an entry (a LexiconEntry, or a request's pronunciation)."""
+
+    @property
+    def text(self) -> str: ...
+    @property
+    def language(self) -> str: ...
+    @property
+    def case_sensitive(self) -> bool: ...
+
+
+def _one_of_alias_or_ipa(schema: dict[str, Any]) -> None:
+    """The schema says what the validator checks: exactly one of ``alias`` and ``ipa``, neither null."""
+    props = schema.get("properties", {})
+    for name in ("alias", "ipa"):
+        branches = props.get(name, {}).pop("anyOf", None)
+        if branches:
+            props[name].update(next(b for b in branches if b.get("type") != "null"))
+        props.get(name, {}).pop("default", None)
+    if "alias" in props:  # not blank: at least one character that is not white space
+        props["alias"]["pattern"] = r"\S"
+    schema["oneOf"] = [{"required": ["alias"]}, {"required": ["ipa"]}]
+
+
 class LexiconEntry(SpecModel):
     """Say ``text`` as ``alias`` (other text in the same language) or as ``ipa`` (phonemes)."""
+
+    model_config = ConfigDict(json_schema_extra=_one_of_alias_or_ipa)
 
     text: EntryText
     language: Language
@@ -45,8 +71,7 @@ class LexiconEntry(SpecModel):
 
     @property
     def key(self) -> tuple[str, str]:
-        """What two entries must not share: language and text (case-folded unless case-sensitive)."""
-        return (self.language, self.text if self.case_sensitive else self.text.casefold())
+        return entry_key(self)
 
     def digest(self) -> str:
         """A short hash of the entry (what the resume rule compares to find changed entries)."""
@@ -67,15 +92,21 @@ class LexiconSpec(SpecModel):
         return entries_version(self.entries)
 
 
-def check_unique(entries: Sequence[LexiconEntry], *, where: str) -> None:
+def entry_key(e: EntryLike) -> tuple[str, str]:
+    """What two entries must not share: language and text (case-folded unless case-sensitive)."""
+    return (e.language, e.text if e.case_sensitive else e.text.casefold())
+
+
+def check_unique(entries: Sequence[EntryLike], *, where: str) -> None:
     seen: dict[tuple[str, str], int] = {}
     for i, e in enumerate(entries):
-        if e.key in seen:
+        key = entry_key(e)
+        if key in seen:
             raise ValueError(
-                f"{where}[{i}] ({e.text!r}, {e.language}) repeats {where}[{seen[e.key]}]"
+                f"{where}[{i}] ({e.text!r}, {e.language}) repeats {where}[{seen[key]}]"
                 + ("" if e.case_sensitive else " (matching is case-insensitive)")
             )
-        seen[e.key] = i
+        seen[key] = i
 
 
 def _hash(data: object) -> str:
