@@ -40,13 +40,20 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def free_ports(n: int) -> list[int]:
-    """``n`` distinct free ports (all held open while chosen, so none is handed out twice)."""
-    socks = [socket.socket() for _ in range(n)]
+def free_ports(n: int, avoid: frozenset[int] = frozenset()) -> list[int]:
+    """``n`` distinct free ports, none in ``avoid`` (ports chosen for this cluster but not bound yet):
+    all held open while chosen, so none is handed out twice."""
+    socks: list[socket.socket] = []
+    ports: list[int] = []
     try:
-        for s in socks:
+        while len(ports) < n:
+            s = socket.socket()
+            socks.append(s)
             s.bind(("127.0.0.1", 0))
-        return [int(s.getsockname()[1]) for s in socks]
+            port = int(s.getsockname()[1])
+            if port not in avoid:
+                ports.append(port)
+        return ports
     finally:
         for s in socks:
             s.close()
@@ -96,7 +103,8 @@ class RayNodes:
         return f"127.0.0.1:{self.port}"
 
     def _start(self, node: Node, head: bool) -> None:
-        om, metrics, agent, agent_grpc, env_agent, client = free_ports(6)
+        chosen = frozenset({self.port} | {n.node_manager_port for n in self.nodes.values()})
+        om, metrics, agent, agent_grpc, env_agent, client = free_ports(6, avoid=chosen)
         args = [
             RAY, "start", "--disable-usage-stats", "--node-ip-address=127.0.0.1",
             f"--num-cpus={node.cpus:g}", f"--resources={json.dumps({node.resource: 1})}",
@@ -116,8 +124,8 @@ class RayNodes:
 
     def _port(self) -> int:
         """A node manager port no node of this cluster uses (it names the node's raylet)."""
-        used = {n.node_manager_port for n in self.nodes.values()} | {self.port}
-        return next(p for p in free_ports(4) if p not in used)
+        used = frozenset({n.node_manager_port for n in self.nodes.values()} | {self.port})
+        return free_ports(1, avoid=used)[0]
 
     def add(self, name: str, cpus: float = 1.0, head: bool = False) -> Node:
         node = Node(name, cpus, self._port(), self.root)
