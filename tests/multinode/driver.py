@@ -8,10 +8,8 @@ import os
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from tests.faults.faultkit import assert_valid_mp3
 from voxray_runtime.storage.atomic import is_temp_name
@@ -20,7 +18,6 @@ from voxray_runtime.storage.retention import BATCH_MARKER
 from .raynodes import node_env
 
 REPO = Path(__file__).resolve().parents[2]
-T = TypeVar("T")
 
 
 def voxray(*args: str) -> subprocess.Popen[str]:
@@ -50,17 +47,6 @@ class Output:
 
     def text(self) -> str:
         return "".join(self.lines)
-
-
-def eventually(probe: Callable[[], T | None], *, timeout_s: float, what: str, poll_s: float = 0.1) -> T:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
-        time.sleep(poll_s)
 
 
 def finish(proc: subprocess.Popen[str], out: Output, timeout_s: float) -> int:

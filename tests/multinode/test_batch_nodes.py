@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 
 from tests.batch.helpers import SHORT_POSTS, write_doc
+from tests.faults.faultkit import eventually
 from voxray_runtime.batch.cli import EXIT_FAILED, EXIT_OK, load_speechbatch
 from voxray_runtime.voices.avatars import ALL_AVATARS
 
-from .driver import Output, check_output, eventually, finish, voxray
+from .driver import Output, check_output, finish, voxray
 from .raynodes import RayNodes
 
 pytestmark = [pytest.mark.multinode, pytest.mark.timeout(420)]

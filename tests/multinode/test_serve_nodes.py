@@ -18,7 +18,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .driver import Output, eventually, voxray
+from tests.faults.faultkit import eventually
+
+from .driver import Output, voxray
 from .raynodes import RayNodes, free_port, node_env
 
 pytestmark = [pytest.mark.multinode, pytest.mark.timeout(300)]
