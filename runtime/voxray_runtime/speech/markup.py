@@ -1,14 +1,20 @@
 """A job from segments (SSML, pronunciation entries): text normalised per segment in its own language and
 spoken by the same voice with that language's phonemizer, phonemes as written, breaks as silences.
 
+Phonemes go inline as ``[[...]]``, in the form each engine reads: IPA for Kokoro and Piper (espeak-ng's
+IPA, code points), espeak-ng's own mnemonics for espeak (engines/espeak_ipa.py converts them).
+
 Pure: no engine runs here. Everything that cannot be spoken is refused before a replica sees the job:
-a language the voice's engine has no phonemizer for, phonemes for an engine that takes none.
+a language the voice's engine has no phonemizer for, an IPA symbol the engine has no phoneme for,
+phonemes for an engine that takes none.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
+from voxray_runtime.engines.espeak_ipa import IPAError, to_espeak, to_piper
 from voxray_runtime.speech.assembly import sentence_pause_s
 from voxray_runtime.speech.job import MAX_CHUNK_CHARS, ChunkPlan, EmptyTextError, SpeechJob, new_request_id
 from voxray_runtime.text import normalize, split_sentences
@@ -17,7 +23,32 @@ from voxray_runtime.voices.avatars import DIALECTS, Avatar, VoiceError
 from voxray_runtime.voices.catalog import ENGINE_BINDINGS, VoiceBinding
 
 #: engines that speak phoneme segments
-PHONEME_ENGINES = frozenset({"kokoro"})
+PHONEME_ENGINES = frozenset({"kokoro", "piper", "espeak"})
+#: a phoneme block stands in a chunk as one private-use token while sentences are cut: its ``.``, ``?`` or
+#: spaces (espeak-ng's ``l.``, ``?``; word breaks) must not end a sentence or be a cut point
+_SLOT = re.compile("\ue000(\\d+)\ue001")
+
+
+def phoneme_block(binding: VoiceBinding, seg: PhonemeSegment, language: str) -> str:
+    """``seg`` inline as ``[[...]]`` in what the voice's engine reads, or a 4xx :class:`VoiceError`."""
+    engine = binding.engine
+    if engine not in PHONEME_ENGINES:
+        raise VoiceError(
+            f"voice {binding.avatar.name} ({engine}) cannot speak phonemes ({seg.text!r}): its engine reads "
+            f"text only; phonemes are spoken by {', '.join(sorted(PHONEME_ENGINES))} voices. Use an alias, "
+            "or one of those voices",
+            field="text",
+        )
+    try:
+        if engine == "espeak":
+            return f"[[{to_espeak(seg.ipa, language)}]]"
+        if engine == "piper":
+            return f"[[{to_piper(seg.ipa, language)}]]"
+    except IPAError as exc:
+        raise VoiceError(
+            f"voice {binding.avatar.name} ({engine}) cannot speak {seg.text!r}: {exc}", field="text"
+        ) from exc
+    return f"[[{seg.ipa}]]"
 
 
 def engine_language(binding: VoiceBinding, language: str, dialect: str | None) -> str:
@@ -65,20 +96,16 @@ def job_for_segments(
         first = run[0]
         lang = engine_language(binding, first.language, first.dialect)
         parts: list[str] = []
+        blocks: list[str] = []
         for seg in run:
             if isinstance(seg, PhonemeSegment):
-                if binding.engine not in PHONEME_ENGINES:
-                    raise VoiceError(
-                        f"voice {binding.avatar.name} ({binding.engine}) cannot speak phonemes "
-                        f"({seg.text!r}); "
-                        "use an alias, or a Kokoro voice",
-                        field="text",
-                    )
-                parts.append(f"[[{seg.ipa}]]")
+                blocks.append(phoneme_block(binding, seg, lang))
+                parts.append(f"\ue000{len(blocks) - 1}\ue001")
             else:
                 parts.append(normalize(seg.text, seg.language, seg.dialect))
         rate = min(4.0, max(0.25, speed * first.rate))
-        for piece in split_sentences(" ".join(p for p in parts if p.strip()), first.language, max_chars):
+        for cut in split_sentences(" ".join(p for p in parts if p.strip()), first.language, max_chars):
+            piece = _SLOT.sub(lambda m: blocks[int(m.group(1))], cut)
             if any(c.isalnum() for c in piece):
                 chunks.append(piece)
                 plan.append(ChunkPlan(lang, rate, default_pause))
