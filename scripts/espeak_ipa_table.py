@@ -7,7 +7,7 @@ Asked of the installed espeak-ng itself (Debian's 1.51), never typed by hand:
 1. in context: sentences of each language (the evaluation sentences, ``SENTENCES`` below, and for English
    the words of docs/*.md) are read with ``-x --sep=_`` (mnemonics) and ``--ipa --sep=_`` (IPA), and
    the two phoneme lists zipped; a mnemonic's most frequent IPA wins, and for one IPA symbol the mnemonic
-   espeak-ng uses most;
+   espeak-ng uses most (``OVERRIDES`` aside);
 2. alone: every mnemonic of every phoneme table in espeak-ng-data/phontab is read as ``[[mnemonic]]``;
    where espeak-ng keeps it as one phoneme of that language, its IPA fills symbols step 1 never met.
 """
@@ -53,6 +53,9 @@ SENTENCES: dict[str, tuple[str, ...]] = {
         "ذهب الطالب إلى المدرسة صباحا وقرأ كتابا عن الصحراء.",
     ),
 }
+#: where the most used mnemonic is the wrong one to write: en's ``r`` is ``ɹ`` only before a vowel (espeak-ng
+#: writes it so), its ``r-`` everywhere (espeak-ng turns ``r-`` before a vowel into ``r`` itself)
+OVERRIDES: dict[str, dict[str, str]] = {"en-us": {"ɹ": "r-"}, "en": {"ɹ": "r-"}}
 _STRESS = str.maketrans("", "", "'ˈ,ˌ")
 #: IPA that espeak-ng prints for a mnemonic alone but is no symbol: digits, its own marks, doubled output
 _JUNK = re.compile(r"[0-9\-.^]|(.)\1")
@@ -135,6 +138,7 @@ def table(language: str, names: list[str]) -> dict[str, str]:
     out = {ipa: max(ms, key=lambda m: (ms[m], -len(m))) for ipa, ms in uses.items()}
     with ThreadPoolExecutor(4) as pool:
         single = [r for r in pool.map(lambda m: alone(language, m), names) if r]
+    out.update(OVERRIDES.get(language, {}))
     for m, ipa in sorted(single, key=lambda r: (bool(re.search(r"[#0-9]", r[0])), len(r[0]), r[0])):
         out.setdefault(ipa, m)
     return dict(sorted(out.items()))

@@ -3,7 +3,9 @@ packaged hospitality posts (``packaged:hospitality``).
 
 A JSON Lines item is ``{"index": 1, "id": "...", "texts": {"en": "...", "ar": "..."}}``; other keys
 (``channel``, ``topic``...) are allowed and ignored. Items are ordered by index; ``limit`` keeps the
-first N.
+first N. ``"textType": "ssml"`` makes every text of the item an SSML document: each is parsed (the same
+safe parser as /v1/speech) when the items load, so a bad document fails the batch before any speech, with
+its line and column.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pydantic import ValidationError
 
 from voxray_runtime.spec.documents import SpecError
 from voxray_runtime.spec.speechbatch import BatchItem, InputSpec
+from voxray_runtime.text.ssml import parse_ssml
 
 T = TypeVar("T")
 
@@ -50,16 +53,30 @@ def parse_item(raw: Any, where: str) -> BatchItem:
     """One JSON object -> BatchItem; ValueError naming ``where`` (e.g. ``line 3``) when malformed."""
     if not isinstance(raw, dict):
         raise ValueError(f"{where}: an item must be a JSON object with index and texts")
-    fields = {k: raw[k] for k in ("index", "id", "texts") if k in raw}
+    fields = {k: raw[k] for k in ("index", "id", "texts", "textType") if k in raw}
     if "id" in fields and fields["id"] is not None:
         fields["id"] = str(fields["id"])
     try:
-        return BatchItem.model_validate(fields)
+        item = BatchItem.model_validate(fields)
     except ValidationError as exc:
         errs = "; ".join(
             ".".join(str(p) for p in e["loc"]) + ": " + str(e["msg"]) for e in exc.errors(include_url=False)
         )
         raise ValueError(f"{where}: {errs}") from None
+    check_ssml(item, where)
+    return item
+
+
+def check_ssml(item: BatchItem, where: str) -> None:
+    """Each SSML text of ``item`` parsed in its language; ValueError naming ``where``, the language, and the
+    document's line and column. Plain texts pass untouched."""
+    if item.text_type != "ssml":
+        return
+    for language, text in item.texts.items():
+        try:
+            parse_ssml(text, language)
+        except ValueError as exc:  # SsmlError, or TextError for a language the text front end lacks
+            raise ValueError(f"{where}: texts.{language}: {exc}") from None
 
 
 def parse_json_lines(lines: Iterable[str], source: str, parse: Callable[[Any, str], T]) -> list[T]:
@@ -105,6 +122,11 @@ def load_items(spec: InputSpec, *, base_dir: Path | None = None, limit: int | No
     field = "spec.input.items"
     if spec.items is not None:
         items: Sequence[BatchItem] = spec.items
+        for pos, inline in enumerate(items):
+            try:
+                check_ssml(inline, f"item {pos} (index {inline.index})")
+            except ValueError as exc:
+                raise SpecError(str(exc), field=f"{field}.{pos}.texts") from None
     elif spec.file is not None:
         field = "spec.input.file"
         if spec.file.startswith(PACKAGED_PREFIX):

@@ -52,6 +52,8 @@ class WorkItem:
     binding: VoiceBinding
     text: str
     text_sha256: str
+    #: ``ssml``: ``text`` is an SSML document (its item's ``textType``)
+    text_type: str = "text"
 
     @property
     def avatar(self) -> Avatar:
@@ -343,6 +345,7 @@ def build_plan(
                     binding=bindings[avatar],
                     text=text,
                     text_sha256=text_sha256(text),
+                    text_type=item.text_type or "text",
                 )
             )
     used = {b.model for b in bindings.values()}

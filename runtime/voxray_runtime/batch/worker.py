@@ -28,9 +28,12 @@ from voxray_runtime.engines.base import Engine
 from voxray_runtime.models import NamedModel
 from voxray_runtime.speech.assembly import encode_speech, render
 from voxray_runtime.speech.job import SpeechJob
+from voxray_runtime.speech.markup import job_for_segments
 from voxray_runtime.speech.publish import Publish
 from voxray_runtime.speech.publish import run as publish_job
 from voxray_runtime.storage.store import store_output
+from voxray_runtime.text.segments import plain_text
+from voxray_runtime.text.ssml import parse_ssml
 from voxray_runtime.voices.catalog import VoiceBinding
 
 
@@ -97,6 +100,22 @@ def engine_for(engines: Mapping[str, Engine], binding: VoiceBinding) -> Engine:
         raise KeyError(f"model {binding.model} is not loaded here") from None
 
 
+def speech_job(work: WorkItem, settings: RenderSettings) -> tuple[SpeechJob, str]:
+    """The job for ``work`` and the text its captions show: an SSML text goes through the same parser and
+    segment job as /v1/speech (breaks as silences, phonemes, languages), captioned by its text content."""
+    binding = work.binding
+    options: dict[str, Any] = {
+        "speed": settings.speed,
+        "format": settings.format,
+        "bitrate_kbps": settings.bitrate_kbps or 64,
+        "request_id": work.id,
+    }
+    if work.text_type != "ssml":
+        return SpeechJob.for_text(binding, work.text, **options), work.text
+    segments = parse_ssml(work.text, binding.avatar.language, binding.avatar.dialect)
+    return job_for_segments(binding, segments, chars=len(work.text), **options), plain_text(segments)
+
+
 def render_one(
     engines: Mapping[str, Engine], work: WorkItem, settings: RenderSettings, *, attempt: int, worker: str
 ) -> dict[str, Any]:
@@ -104,17 +123,10 @@ def render_one(
     t0 = time.perf_counter()
     binding = work.binding
     engine = engine_for(engines, binding)
-    job = SpeechJob.for_text(
-        binding,
-        work.text,
-        speed=settings.speed,
-        format=settings.format,
-        bitrate_kbps=settings.bitrate_kbps or 64,
-        request_id=work.id,
-    )
+    job, written = speech_job(work, settings)
     if settings.captions or settings.loudness is not None:  # publish-ready: timing, loudness, captions
         lang, dialect = binding.avatar.language, binding.avatar.dialect
-        spec = Publish(work.text, lang, dialect, settings.loudness, settings.captions)
+        spec = Publish(written, lang, dialect, settings.loudness, settings.captions)
         out = publish_job(engine, replace(job, publish=spec), aligner_for(engine, spec))
         source = out.source_loudness
         if out.duration_s == 0 or source is None or source.integrated_lufs == -inf:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SerializerFunctionWrapHandler, field_validator, model_serializer, model_validator
 
 from voxray_runtime.spec.common import SpecModel
 from voxray_runtime.spec.kuberay import LABEL_NAME, DeletionSpec
@@ -24,6 +24,18 @@ class BatchItem(SpecModel):
     index: int = Field(ge=0, le=10_000_000)
     id: str | None = Field(default=None, max_length=200)
     texts: dict[str, str] = Field(min_length=1)
+    #: ``ssml``: every text is an SSML document (``<speak>...</speak>``), parsed safely as /v1/speech does;
+    #: absent or ``text``: plain text (absent keeps the spec's hash of batches written before)
+    text_type: Literal["text", "ssml"] | None = None
+
+    @model_serializer(mode="wrap")
+    def _absent_text_type(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """An absent textType stays absent in every dump (the operator's spec hash included)."""
+        data: dict[str, Any] = handler(self)
+        if self.text_type is None:
+            data.pop("textType", None)
+            data.pop("text_type", None)
+        return data
 
 
 class ConfigMapRef(SpecModel):
