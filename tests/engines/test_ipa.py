@@ -29,16 +29,21 @@ def espeak_ipa(language: str, text: str) -> list[str]:
     done = subprocess.run(
         ["espeak-ng", "-q", "-v", language, "--ipa", text], capture_output=True, text=True, check=True
     )
-    return [w.replace("ˈ", "").replace("ˌ", "") for w in done.stdout.split()]
+    return done.stdout.split()
+
+
+def unstressed(words: list[str]) -> list[str]:
+    return [w.replace("ˈ", "").replace("ˌ", "") for w in words]
 
 
 @pytest.mark.parametrize("language", sorted(SENTENCES))
 def test_espeak_ng_reads_back_the_ipa_it_wrote(language: str) -> None:
-    """Every word of a sentence: espeak-ng's IPA -> our mnemonics -> espeak-ng's IPA again (stress aside)."""
+    """Every word of a sentence: espeak-ng's IPA -> our mnemonics -> espeak-ng's IPA again. Stress marks
+    go in (Hindi's ``ʌ`` is its stressed ``V``) but are not compared: espeak-ng moves them to the vowel."""
     words = espeak_ipa(language, SENTENCES[language])
     assert words
     back = [" ".join(espeak_ipa(language, f"[[{to_espeak(w, language)}]]")) for w in words]
-    assert back == words
+    assert unstressed(back) == unstressed(words)
 
 
 @pytest.fixture(scope="module")
