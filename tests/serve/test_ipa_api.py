@@ -94,3 +94,13 @@ async def test_an_ipa_symbol_without_a_phoneme_is_a_400_naming_it(
     assert r.status_code == 400
     assert "U+01C3 LATIN LETTER RETROFLEX CLICK" in r.json()["detail"]
     assert len(backend.jobs) == before
+
+
+async def test_ssml_captions_show_the_text_not_the_markup(client: httpx.AsyncClient) -> None:
+    ssml = '<speak>Welcome to our hotel.<break time="500ms"/>Enjoy your stay.</speak>'
+    body = {"text": ssml, "text_type": "ssml", "avatar": "male_en-US", "model": "piper-joe"}
+    r = await client.post("/v1/speech/captioned", json=body)
+    assert r.status_code == 200, r.text
+    said = " ".join(w["text"] for w in r.json()["words"])
+    assert said == "Welcome to our hotel. Enjoy your stay."
+    assert "<" not in r.json()["srt"]

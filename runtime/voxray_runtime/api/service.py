@@ -34,7 +34,7 @@ from voxray_runtime.speech.publish import Publish
 from voxray_runtime.storage.location import Location
 from voxray_runtime.text import TextError
 from voxray_runtime.text.pronounce import Entry, apply_pronunciations
-from voxray_runtime.text.segments import Segment, TextSegment
+from voxray_runtime.text.segments import Segment, TextSegment, plain_text
 from voxray_runtime.text.ssml import SsmlError, parse_ssml
 from voxray_runtime.voices import OPENAI_VOICE_ALIASES, Catalog, VoiceBinding, VoiceError, resolve_avatar
 from voxray_runtime.voices.avatars import Avatar
@@ -218,6 +218,9 @@ class SpeechFrontend:
         try:
             if text_type == "ssml" or pronunciations:
                 job = self._marked_job(binding, text, speed, fmt, rate, text_type, pronunciations)
+                if publish is not None and text_type == "ssml":  # captions show the text, not the markup
+                    said = plain_text(parse_ssml(text, binding.avatar.language, binding.avatar.dialect))
+                    publish = replace(publish, text=said)
                 return replace(job, publish=publish)
             return SpeechJob.for_text(
                 binding, text, speed=speed, format=fmt, bitrate_kbps=rate, publish=publish
