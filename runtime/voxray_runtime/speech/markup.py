@@ -25,8 +25,9 @@ from voxray_runtime.voices.catalog import ENGINE_BINDINGS, VoiceBinding
 #: engines that speak phoneme segments
 PHONEME_ENGINES = frozenset({"kokoro", "piper", "espeak"})
 #: a phoneme block stands in a chunk as one private-use token while sentences are cut: its ``.``, ``?`` or
-#: spaces (espeak-ng's ``l.``, ``?``; word breaks) must not end a sentence or be a cut point
-_SLOT = re.compile("\ue000(\\d+)\ue001")
+#: spaces (espeak-ng's ``l.``, ``?``; word breaks) must not end a sentence or be a cut point; padded to the
+#: block's length, so that chunk sizes count it whole
+_SLOT = re.compile("\ue000(\\d+)\ue001\ue002*")
 
 
 def phoneme_block(binding: VoiceBinding, seg: PhonemeSegment, language: str) -> str:
@@ -100,7 +101,7 @@ def job_for_segments(
         for seg in run:
             if isinstance(seg, PhonemeSegment):
                 blocks.append(phoneme_block(binding, seg, lang))
-                parts.append(f"\ue000{len(blocks) - 1}\ue001")
+                parts.append(f"\ue000{len(blocks) - 1}\ue001".ljust(len(blocks[-1]), "\ue002"))
             else:
                 parts.append(normalize(seg.text, seg.language, seg.dialect))
         rate = min(4.0, max(0.25, speed * first.rate))
