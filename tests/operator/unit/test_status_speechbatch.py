@@ -182,3 +182,47 @@ def test_validation_failure_keeps_a_serving_voicemodel_ready_condition() -> None
     assert ready is not None
     assert ready["status"] == "True"
     assert out["endpoint"] == prev["endpoint"]
+
+
+def test_quality_counts_and_condition() -> None:
+    """The driver's ``qa`` counts become status.quality and the QualityChecked condition: pending while
+    it runs, failed as soon as one file failed its check, passed when it ends with none failed."""
+    running = derive(
+        rayjob("Running", "RUNNING"),
+        progress=Progress(
+            total=4, done=2, failed=0, qa={"checked": 2, "passed": 2, "failed": 0, "unchecked": 0}
+        ),
+    )
+    assert running["quality"] == {"checked": 2, "passed": 2, "failed": 0, "unchecked": 0}
+    cond = get_condition(running["conditions"], "QualityChecked")
+    assert cond is not None and (cond["status"], cond["reason"]) == ("False", "QualityPending")
+    done = derive(
+        rayjob("Complete", "SUCCEEDED"),
+        progress=Progress(
+            total=4,
+            done=4,
+            failed=0,
+            finished=True,
+            qa={"checked": 3, "passed": 3, "failed": 0, "unchecked": 1},
+        ),
+        previous=running,
+    )
+    cond = get_condition(done["conditions"], "QualityChecked")
+    assert cond is not None and (cond["status"], cond["reason"]) == ("True", "QualityPassed")
+    assert "3 checked, 3 passed, 0 failed, 1 unchecked" in cond["message"]
+    failed = derive(
+        rayjob("Complete", "SUCCEEDED"),
+        progress=Progress(
+            total=4,
+            done=4,
+            failed=0,
+            finished=True,
+            qa={"checked": 4, "passed": 3, "failed": 1, "unchecked": 0},
+        ),
+    )
+    cond = get_condition(failed["conditions"], "QualityChecked")
+    assert cond is not None and (cond["status"], cond["reason"]) == ("False", "QualityFailed")
+    assert "summary.json" in cond["message"]
+    # no counts from the driver (quality.check off, or an older driver): no condition, no field
+    plain = derive(rayjob("Running", "RUNNING"), progress=Progress(total=4, done=1, failed=0))
+    assert "quality" not in plain and get_condition(plain["conditions"], "QualityChecked") is None
