@@ -74,7 +74,9 @@ def test_verdict_rows() -> None:
     passed = verdict_row(judge, 0.04, "fine", renders=1)
     assert passed == {"checker": "whisper-base", "cer": 0.04, "bound": 0.3, "verdict": "passed", "renders": 1}
     failed = verdict_row(judge, 0.91234, "Excuse me", renders=2)
-    assert failed["verdict"] == "failed" and failed["cer"] == 0.9123 and failed["transcript"] == "Excuse me"
+    assert failed["verdict"] == "failed"
+    assert failed["cer"] == 0.9123
+    assert failed["transcript"] == "Excuse me"
     assert verdict_row(judge, 0.3, "x", renders=1)["verdict"] == "passed"  # the bound itself passes
     unchecked = unchecked_row("why")
     assert unchecked == {"checker": "whisper-base", "verdict": "unchecked", "reason": "why"}
@@ -105,7 +107,8 @@ def test_counts_and_summary() -> None:
         {"name": "f2.mp3", "avatar": "female_en-US", "cer": 0.9, "bound": 0.3, "transcript": "heard"}
     ]
     assert summary["unchecked_reasons"] == {"no bound": 1}
-    assert summary["bounds"]["en"] == 0.2 and summary["bounds"]["ar"] == BOUNDS["ar"].value
+    assert summary["bounds"]["en"] == 0.2
+    assert summary["bounds"]["ar"] == BOUNDS["ar"].value
 
 
 def test_progress_line_carries_the_counts() -> None:
@@ -113,14 +116,16 @@ def test_progress_line_carries_the_counts() -> None:
     line = Progress(total=10, done=8, failed=0, qa=qa).line()
     assert '"qa":{"checked":6,"failed":1,"passed":5,"unchecked":2}' in line
     parsed = parse_progress("x\n" + line + "\n")
-    assert parsed is not None and parsed.qa == qa
+    assert parsed is not None
+    assert parsed.qa == qa
     plain = Progress(total=10, done=8, failed=0).line()
     assert '"qa"' not in plain
     assert parse_progress(plain) == Progress(total=10, done=8, failed=0)
 
 
 def test_quality_spec() -> None:
-    assert QualitySpec().check is True and QualitySpec().checker == "whisper-base"
+    assert QualitySpec().check is True
+    assert QualitySpec().checker == "whisper-base"
     assert QualitySpec.model_validate({"check": False, "bounds": {"en": 0.2}}).bounds == {"en": 0.2}
     for bad in ({"bounds": {"en": 0}}, {"bounds": {"en": 3}}, {"bounds": {"e1": 0.2}}, {"checker": "x"}):
         with pytest.raises(ValidationError):

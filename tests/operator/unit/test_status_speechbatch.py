@@ -195,7 +195,8 @@ def test_quality_counts_and_condition() -> None:
     )
     assert running["quality"] == {"checked": 2, "passed": 2, "failed": 0, "unchecked": 0}
     cond = get_condition(running["conditions"], "QualityChecked")
-    assert cond is not None and (cond["status"], cond["reason"]) == ("False", "QualityPending")
+    assert cond is not None
+    assert (cond["status"], cond["reason"]) == ("False", "QualityPending")
     done = derive(
         rayjob("Complete", "SUCCEEDED"),
         progress=Progress(
@@ -208,7 +209,8 @@ def test_quality_counts_and_condition() -> None:
         previous=running,
     )
     cond = get_condition(done["conditions"], "QualityChecked")
-    assert cond is not None and (cond["status"], cond["reason"]) == ("True", "QualityPassed")
+    assert cond is not None
+    assert (cond["status"], cond["reason"]) == ("True", "QualityPassed")
     assert "3 checked, 3 passed, 0 failed, 1 unchecked" in cond["message"]
     failed = derive(
         rayjob("Complete", "SUCCEEDED"),
@@ -221,8 +223,10 @@ def test_quality_counts_and_condition() -> None:
         ),
     )
     cond = get_condition(failed["conditions"], "QualityChecked")
-    assert cond is not None and (cond["status"], cond["reason"]) == ("False", "QualityFailed")
+    assert cond is not None
+    assert (cond["status"], cond["reason"]) == ("False", "QualityFailed")
     assert "summary.json" in cond["message"]
     # no counts from the driver (quality.check off, or an older driver): no condition, no field
     plain = derive(rayjob("Running", "RUNNING"), progress=Progress(total=4, done=1, failed=0))
-    assert "quality" not in plain and get_condition(plain["conditions"], "QualityChecked") is None
+    assert "quality" not in plain
+    assert get_condition(plain["conditions"], "QualityChecked") is None
