@@ -25,7 +25,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench_batch import machine_info
+from bench_batch import machine_info, throughput
 from common import machine_line, write_results
 
 from voxray_runtime.batch.driver import RunOptions, run_plan
@@ -65,13 +65,7 @@ def run(config: str, posts: int, avatars: list[str]) -> dict[str, Any]:
     util = s["utilisation"] or {}
     return {
         "config": config,
-        "files": s["files"],
-        "failed": s["failed"],
-        "audio_seconds": s["audio_seconds"],
-        "wall_seconds": s["wall_seconds"],
-        "work_seconds": s["work_seconds"],
-        "audio_seconds_per_wall_second": s["audio_seconds_per_wall_second"],
-        "audio_seconds_per_work_second": s["audio_seconds_per_work_second"],
+        **throughput(s),
         "worker_cpu_seconds": util.get("worker_cpu_seconds"),
         "utilisation": util.get("observed"),
         "render_cpu_seconds": round(render_cpu, 2),
