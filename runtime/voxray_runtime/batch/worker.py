@@ -24,7 +24,7 @@ import numpy as np
 from voxray_runtime.audio.loudness import LoudnessTarget
 from voxray_runtime.batch.plan import WorkItem
 from voxray_runtime.batch.publishing import aligner_for, caption_name, publish_fields
-from voxray_runtime.batch.qa_check import checked_render
+from voxray_runtime.batch.qa_check import checked_render, recognizer
 from voxray_runtime.engines.base import Engine
 from voxray_runtime.models import NamedModel
 from voxray_runtime.speech.assembly import encode_speech, render
@@ -214,6 +214,8 @@ class SynthWorker:
         t0 = time.perf_counter()
         self.settings = settings
         self.engines = load_engines(models, settings.threads, settings.device)
+        if settings.quality is not None:  # the checker loads with the engines, not on the first file
+            recognizer(settings.threads)
         self.load_seconds = time.perf_counter() - t0
         self.name = f"w{worker_id}@{socket.gethostname()}:{os.getpid()}"
 
