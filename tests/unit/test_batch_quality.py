@@ -15,6 +15,7 @@ from voxray_runtime.batch.quality import (
     cer,
     counts_of,
     judge_for,
+    quality_line,
     quality_summary,
     row_valid,
     unchecked_row,
@@ -107,6 +108,10 @@ def test_counts_and_summary() -> None:
         {"name": "f2.mp3", "avatar": "female_en-US", "cer": 0.9, "bound": 0.3, "transcript": "heard"}
     ]
     assert summary["unchecked_reasons"] == {"no bound": 1}
+    said = quality_line(counts_of(entries))
+    assert said.startswith("quality (whisper-base): 3 checked, 2 passed, 1 failed, 1 unchecked")
+    assert "quality.failed_files" in said
+    assert "failed_files" not in quality_line(QaCounts(passed=2))
     assert summary["bounds"]["en"] == 0.2
     assert summary["bounds"]["ar"] == BOUNDS["ar"].value
 

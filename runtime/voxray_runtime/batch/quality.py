@@ -157,6 +157,13 @@ class QaCounts:
         }
 
 
+def quality_line(counts: QaCounts) -> str:
+    """What a run says of its files' checks when it ends."""
+    line = f"quality ({CHECKER}): {counts.checked} checked, {counts.passed} passed, {counts.failed} failed"
+    line += f", {counts.unchecked} unchecked"
+    return line + (" (failed files: summary.json quality.failed_files)" if counts.failed else "")
+
+
 def counts_of(entries: Iterable[Mapping[str, Any]]) -> QaCounts:
     counts = QaCounts()
     for entry in entries:
