@@ -48,7 +48,10 @@ def check_file(work: WorkItem, audio: bytes, judge: Judge, threads: int, renders
     """The ``qa`` row of one written file."""
     if not judge.checked:
         return unchecked_row(judge.reason)
-    transcript = transcribe(audio, judge.language, threads)
+    try:
+        transcript = transcribe(audio, judge.language, threads)
+    except Exception as exc:  # the checker's own failure never fails the file it was checking
+        return unchecked_row(f"checker error: {type(exc).__name__}: {exc}")
     if transcript is None:
         return unchecked_row(str(recognizer(threads)))
     rate = cer(work.text, transcript, judge.language, work.binding.avatar.dialect)
