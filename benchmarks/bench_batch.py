@@ -128,6 +128,22 @@ def _cpu() -> float:
     return t.user + t.system + t.children_user + t.children_system
 
 
+THROUGHPUT_KEYS = (
+    "files",
+    "failed",
+    "audio_seconds",
+    "wall_seconds",
+    "work_seconds",
+    "audio_seconds_per_wall_second",
+    "audio_seconds_per_work_second",
+)
+
+
+def throughput(summary: dict[str, Any]) -> dict[str, Any]:
+    """A run's files and throughput, from its summary.json."""
+    return {k: summary[k] for k in THROUGHPUT_KEYS}
+
+
 def batch(plan: Plan, d: DesignSpec) -> dict[str, Any]:
     out = Path(tempfile.mkdtemp(prefix=f"vxr-bench-{d.name}-"))
     try:
@@ -143,13 +159,7 @@ def batch(plan: Plan, d: DesignSpec) -> dict[str, Any]:
         "what": d.what,
         "workers": pool.get("workers"),
         "threads": pool.get("threads_per_worker"),
-        "files": s["files"],
-        "failed": s["failed"],
-        "audio_seconds": s["audio_seconds"],
-        "wall_seconds": s["wall_seconds"],
-        "work_seconds": s["work_seconds"],
-        "audio_seconds_per_wall_second": s["audio_seconds_per_wall_second"],
-        "audio_seconds_per_work_second": s["audio_seconds_per_work_second"],
+        **throughput(s),
         "files_per_minute": s["files_per_minute"],
         "utilisation": util.get("observed"),
         "utilisation_peak_window": util.get("peak_window"),

@@ -12,6 +12,7 @@ BENCHES = [
     "bench_runtime.py",
     "bench_kokoro_peer.py",
     "bench_batch.py",
+    "bench_batch_steps.py",
     "bench_operator.py",
     "bench_load.py",
     "bench_playground.py",

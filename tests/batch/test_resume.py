@@ -1,5 +1,6 @@
 """Resume after a real kill: ``voxray batch`` in a subprocess (on the session Ray, so no second Ray
-starts) is killed with SIGKILL once a few files exist; the rerun ends with exactly the full set."""
+starts) is killed with SIGKILL once a few files exist; the rerun ends with exactly the full set, every
+manifest row with its captions and its quality verdict, and summary.json's quality counts those rows."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 
 from voxray_runtime.batch.cli import EXIT_OK, run_batch
+from voxray_runtime.batch.quality import counts_of, row_valid
 from voxray_runtime.storage.atomic import is_temp_name
 
 from .helpers import SHORT_POSTS, write_doc
@@ -28,7 +30,12 @@ POSTS = [*SHORT_POSTS, {**SHORT_POSTS[0], "index": 3, "id": "post_03"}]
 
 
 def test_kill_9_then_rerun_gives_exactly_the_full_set(ray_cluster: dict[str, Any], tmp_path: Path) -> None:
-    spec = {"input": {"items": POSTS}, "variants": {"avatars": AVATARS}, "concurrency": 2}
+    spec = {
+        "input": {"items": POSTS},
+        "variants": {"avatars": AVATARS},
+        "concurrency": 2,
+        "output": {"captions": ["srt"]},
+    }
     path = write_doc(tmp_path / "batch.yaml", spec)
     out = tmp_path / "out"
     expected = {f"post_{i:02d}_{a}.mp3" for i in (1, 2, 3) for a in AVATARS}
@@ -68,8 +75,16 @@ def test_kill_9_then_rerun_gives_exactly_the_full_set(ray_cluster: dict[str, Any
     for e in entries:
         data = (out / e["name"]).read_bytes()
         assert (e["size_bytes"], e["sha256"]) == (len(data), hashlib.sha256(data).hexdigest())
+        assert row_valid(e["qa"]), e["name"]  # checked (or unchecked with its reason) before it was listed
+        assert (out / e["captions"]["srt"]).is_file(), e["name"]
+    assert {p.name for p in out.glob("*.srt")} == {e["captions"]["srt"] for e in entries}
     summary = json.loads((out / "summary.json").read_text())
     assert summary["files"] == len(expected)
     assert summary["skipped"] + summary["rendered"] == len(expected)
     assert summary["skipped"] >= 1
     assert summary["stray_temp_files_removed"] >= 1
+    quality = summary["quality"]
+    assert {k: quality[k] for k in ("checked", "passed", "failed", "unchecked")} == counts_of(
+        entries
+    ).as_dict()
+    assert quality["checked"] + quality["unchecked"] == len(expected)

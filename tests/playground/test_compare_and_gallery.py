@@ -22,7 +22,7 @@ AVATARS = ["female_en-GB", "male_ar-EG"]
 def batch(serve_url: str, output_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One post in two voices (a true one and a fallback), rendered by the real batch driver into the
     served output directory."""
-    spec = short_spec(variants={"avatars": AVATARS})
+    spec = short_spec(variants={"avatars": AVATARS}, quality={"check": True})
     doc = write_doc(tmp_path_factory.mktemp("gallery") / "batch.yaml", spec)
     out = output_dir / RUN
     args = argparse.Namespace(
@@ -70,6 +70,9 @@ def test_the_gallery_lists_the_batch_and_plays_a_file(page: Any, serve_url: str,
     assert sorted(cells) == names
     assert "2 files" in page.inner_text("#batch-summary")
     assert "complete" in page.inner_text("#batch-summary")
+    # each file shows its quality verdict, and the run its counts
+    assert page.locator("#batch-grid [data-testid=qa-badge]").count() == 2
+    assert "quality: 2 checked" in page.inner_text("#batch-summary")
     # the fallback file says so; the true voice does not
     arabic = page.locator("#batch-grid td", has=page.locator("[data-name='post_01_male_ar-EG.mp3']"))
     assert arabic.locator("[data-testid=fallback-badge]").count() == 1

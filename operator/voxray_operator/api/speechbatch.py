@@ -18,6 +18,7 @@ SPEECHBATCH_CONDITION_TYPES: tuple[str, ...] = (
     "CredentialsReady",
     "TextModelReady",
     "Admitted",
+    "QualityChecked",
 )
 KIND = "SpeechBatch"
 PLURAL = "speechbatches"
@@ -30,6 +31,19 @@ class BatchCounts(StatusModel):
     done: int = Field(default=0, ge=0, description="Files written (this run and earlier runs).")
     failed: int = Field(default=0, ge=0, description="Files that failed after all retries.")
     skipped: int = Field(default=0, ge=0, description="Files already present and left alone.")
+
+
+class BatchQualityCounts(StatusModel):
+    """Files checked by speech recognition (spec.quality), from the driver's progress lines."""
+
+    checked: int = Field(default=0, ge=0, description="Files transcribed back and compared with their text.")
+    passed: int = Field(default=0, ge=0, description="Checked files within their language's CER bound.")
+    failed: int = Field(
+        default=0, ge=0, description="Checked files over their bound after one more render (failed-quality)."
+    )
+    unchecked: int = Field(
+        default=0, ge=0, description="Files the recogniser cannot judge (language or voice), with a reason."
+    )
 
 
 class BatchOutputStatus(StatusModel):
@@ -49,9 +63,15 @@ class SpeechBatchStatus(StatusModel):
     phase: SpeechBatchPhase = Field(default="Pending", description="Summary of the conditions.")
     conditions: list[Condition] = Field(
         default_factory=list,
-        description="Running, Complete, Failed, ValidationFailed, CredentialsReady, TextModelReady.",
+        description=(
+            "Running, Complete, Failed, ValidationFailed, CredentialsReady, TextModelReady, Admitted, "
+            "QualityChecked."
+        ),
     )
     counts: BatchCounts | None = Field(default=None, description="Progress of the batch.")
+    quality: BatchQualityCounts | None = Field(
+        default=None, description="Quality check counts (summary.json ``quality`` has the failed files)."
+    )
     audio_seconds: float | None = Field(default=None, ge=0, description="Seconds of audio rendered.")
     ray_job_name: str | None = Field(default=None, description="The RayJob running the batch.")
     ray_job_id: str | None = Field(default=None, description="Ray job submission id.")

@@ -20,7 +20,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from voxray_operator.api.speechbatch import BatchCounts, BatchOutputStatus, SpeechBatchStatus
+from voxray_operator.api.speechbatch import (
+    BatchCounts,
+    BatchOutputStatus,
+    BatchQualityCounts,
+    SpeechBatchStatus,
+)
 from voxray_operator.builders import GenerationTarget
 from voxray_operator.builders.rayjob import KUEUE_QUEUE_LABEL
 from voxray_operator.status.conditions import (
@@ -63,6 +68,29 @@ def _counts(progress: Progress | None, prev: Status) -> BatchCounts | None:
         )
     raw = prev.get("counts")
     return BatchCounts.model_validate(raw) if isinstance(raw, dict) else None
+
+
+def _quality(progress: Progress | None, prev: Status) -> BatchQualityCounts | None:
+    if progress is not None and progress.qa is not None:
+        return BatchQualityCounts.model_validate(progress.qa)
+    raw = prev.get("quality")
+    return BatchQualityCounts.model_validate(raw) if isinstance(raw, dict) else None
+
+
+def _quality_condition(conditions: Conditions, quality: BatchQualityCounts | None, finished: bool) -> None:
+    """QualityChecked, once the driver reports quality counts: False while files failed their check
+    (QualityFailed) or before the batch ends (QualityPending), True when it ended with none failed."""
+    if quality is None:
+        return
+    tally = f"{quality.checked} checked, {quality.passed} passed, {quality.failed} failed, "
+    tally += f"{quality.unchecked} unchecked"
+    if quality.failed:
+        message = f"{tally}: the failed files are listed with their transcripts in summary.json (quality)"
+        conditions.set(ConditionType.QUALITY_CHECKED, False, Reason.QUALITY_FAILED, message)
+    elif finished:
+        conditions.set(ConditionType.QUALITY_CHECKED, True, Reason.QUALITY_PASSED, tally)
+    else:
+        conditions.set(ConditionType.QUALITY_CHECKED, False, Reason.QUALITY_PENDING, f"so far {tally}")
 
 
 def _progress_message(counts: BatchCounts | None) -> str:
@@ -200,6 +228,9 @@ def speechbatch_status_from_rayjob(
         ConditionType.FAILED, failed, reason if failed else Reason.NO_FAILURE, message if failed else ""
     )
 
+    quality = _quality(progress, prev)
+    _quality_condition(conditions, quality, finished=succeeded)
+
     rj_status = (rayjob or {}).get("status") or {}
     start = rj_status.get("startTime") or prev.get("startTime")
     if start is None and phase not in (BatchPhase.PENDING, BatchPhase.QUEUED) and rayjob is not None:
@@ -211,6 +242,7 @@ def speechbatch_status_from_rayjob(
         observed_generation=generation,
         phase=phase.value,
         counts=counts,
+        quality=quality,
         audio_seconds=progress.audio_seconds if progress is not None else prev.get("audioSeconds"),
         ray_job_name=dig(rayjob, "metadata", "name") or prev.get("rayJobName"),
         ray_job_id=rj_status.get("jobId") or prev.get("rayJobId"),

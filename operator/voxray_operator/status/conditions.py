@@ -19,7 +19,7 @@ Status = dict[str, Any]
 
 
 class ConditionType(StrEnum):
-    """The condition types of VoiceModel, TextModel (the first six) and SpeechBatch (the last seven)."""
+    """The condition types of VoiceModel, TextModel (the first six) and SpeechBatch (the last eight)."""
 
     READY = "Ready"
     PROGRESSING = "Progressing"
@@ -33,6 +33,8 @@ class ConditionType(StrEnum):
     TEXT_MODEL_READY = "TextModelReady"
     #: a queued batch (spec.queueName): whether Kueue admitted its RayJob
     ADMITTED = "Admitted"
+    #: a batch whose files are checked by speech recognition (spec.quality.check): whether all passed
+    QUALITY_CHECKED = "QualityChecked"
 
 
 #: the condition types each kind carries
@@ -52,6 +54,7 @@ BATCH_CONDITIONS = (
     ConditionType.CREDENTIALS_READY,
     ConditionType.TEXT_MODEL_READY,
     ConditionType.ADMITTED,
+    ConditionType.QUALITY_CHECKED,
 )
 
 
@@ -124,6 +127,10 @@ class Reason(StrEnum):
     QUEUED = "Queued"
     ADMITTED = "Admitted"
     REQUEUED = "Requeued"
+    # SpeechBatch: QualityChecked
+    QUALITY_PASSED = "QualityPassed"
+    QUALITY_FAILED = "QualityFailed"
+    QUALITY_PENDING = "QualityPending"
     # SpeechBatch: TextModelReady
     TEXT_MODEL_READY = "TextModelReady"
 

@@ -250,6 +250,19 @@ class BatchRunsResponse(BaseModel):
     runs: list[BatchRunInfo]
 
 
+class BatchQa(BaseModel):
+    """A file's quality check (the manifest row's ``qa``): passed, failed (with what was heard) or
+    unchecked (with why)."""
+
+    checker: str | None = None
+    verdict: Literal["passed", "failed", "unchecked"]
+    cer: float | None = None
+    bound: float | None = None
+    renders: int | None = None
+    transcript: str | None = None
+    reason: str | None = None
+
+
 class BatchEntry(BaseModel):
     """One file of a run, as its manifest line says (the fields the gallery shows)."""
 
@@ -268,6 +281,7 @@ class BatchEntry(BaseModel):
     duration_s: float | None = None
     size_bytes: int | None = None
     format: str | None = None
+    qa: BatchQa | None = None
 
 
 class BatchFailure(BaseModel):

@@ -21,6 +21,7 @@ from voxray_runtime.batch.audit import BatchAudit
 from voxray_runtime.batch.feed import render
 from voxray_runtime.batch.manifest import compact, complete_names, read_entries, write_jsonl
 from voxray_runtime.batch.plan import Plan
+from voxray_runtime.batch.quality import counts_of, quality_line
 from voxray_runtime.batch.raypool import Design, ray_connection
 from voxray_runtime.batch.report import Counters, Reporter
 from voxray_runtime.batch.state import RunState, now_iso
@@ -124,6 +125,7 @@ def _run(state: RunState, marker: BatchMarker) -> dict[str, Any]:
         counters.posts_done = int(opts.generation.get("items", 0))
     counters.skipped = len(complete)
     counters.skipped_audio_seconds = sum(float(entries[n].get("duration_s", 0.0)) for n in complete)
+    counters.qa = counts_of(entries[n] for n in complete)
     todo = [w for w in plan.work if w.name not in complete]
     state.audit.start(todo=len(todo), skipped=len(complete))
     reporter = Reporter(
@@ -152,6 +154,8 @@ def _run(state: RunState, marker: BatchMarker) -> dict[str, Any]:
                 f"removed {state.orphans_removed} file(s) of failed items written by workers given up on "
                 "(lost nodes, abandoned calls): a failed file is absent, a rerun renders it"
             )
+        if plan.spec.quality.check:
+            reporter.say(quality_line(counts_of(final.values())))
         reporter.update(finished=True)
     summary = state.summary(final, wall=time.monotonic() - state.t_start)
     write_jsonl(plan.failures_path, counters.failures)

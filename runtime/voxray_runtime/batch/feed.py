@@ -69,6 +69,7 @@ def plan_pool(plan: Plan, state: RunState, items: int) -> PoolPlan:
         threads=size.threads,
         captions=captions,
         loudness=loudness,
+        quality=dict(plan.spec.quality.bounds) if plan.spec.quality.check else None,
     )
     return PoolPlan(size=size, settings=settings, cpus=cpus, ceiling=ceiling)
 
@@ -327,6 +328,13 @@ class Feeder:
 
     def _written(self, work: WorkItem, result: RenderResult, attempt: int) -> None:
         self.manifest.append(result.entry)
+        qa = result.entry.get("qa")
+        self.state.counters.qa.add(qa)
+        if isinstance(qa, dict) and qa.get("verdict") == "failed":
+            self.reporter.say(
+                f"quality failed: {work.name}: CER {qa.get('cer')} > {qa.get('bound')} after "
+                f"{qa.get('renders')} render(s); heard: {qa.get('transcript', '')!r}"
+            )
         self.state.counters.rendered_audio[work.name] = float(result.entry.get("duration_s", 0.0))
         self.state.nodes[result.node] = self.state.nodes.get(result.node, 0) + 1
         self.state.audit.item(work, result.entry, attempts=attempt)

@@ -27,6 +27,7 @@ from typing import IO, Any
 
 from voxray_runtime.batch.plan import Plan, WorkItem
 from voxray_runtime.batch.publishing import captions_complete, settings_of, target_field
+from voxray_runtime.batch.quality import row_valid
 from voxray_runtime.storage.atomic import FILE_MODE, make_dirs
 from voxray_runtime.storage.location import Location, ObjectPrefix
 from voxray_runtime.storage.paths import UnsafePathError
@@ -133,6 +134,8 @@ def is_complete(plan: Plan, work: WorkItem, entry: Mapping[str, Any] | None) -> 
     formats = settings_of(plan.spec.output)[0]
     if formats and not captions_complete(plan.output_dir, entry, formats):
         return False  # a file whose captions are missing is not complete
+    if plan.spec.quality.check and not row_valid(entry.get("qa")):
+        return False  # checked batches: a file without its verdict is rendered (and checked) again
     return file_matches(plan.output_dir, entry)
 
 

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, TextIO
 
 from voxray_runtime.batch.progress import Progress
+from voxray_runtime.batch.quality import QaCounts
 
 #: seconds between progress lines (the operator polls the driver logs about every 10 s)
 PROGRESS_INTERVAL_S = 5.0
@@ -30,6 +31,8 @@ class Counters:
     #: a spec.generate batch: posts planned and posts ready (reported with every progress line)
     posts_total: int = 0
     posts_done: int = 0
+    #: quality verdicts of the files done (skipped ones from their manifest rows)
+    qa: QaCounts = field(default_factory=QaCounts)
 
     @property
     def rendered(self) -> int:
@@ -55,6 +58,7 @@ class Counters:
             finished=finished,
             posts_total=self.posts_total,
             posts_done=self.posts_done,
+            qa=self.qa.as_dict() if self.qa.checked or self.qa.unchecked else None,
         )
 
 

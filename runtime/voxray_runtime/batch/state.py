@@ -7,11 +7,13 @@ summary's fields. Pure: no Ray, no I/O.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from voxray_runtime.batch.plan import Plan, WorkItem
+from voxray_runtime.batch.quality import quality_summary
 from voxray_runtime.batch.report import Counters
 
 if TYPE_CHECKING:
@@ -153,6 +155,11 @@ class RunState:
             "bytes_written": self.audit.bytes_written,
             "audit": {"run_id": self.audit.run_id, "actor": self.audit.actor},
         }
+        quality = plan.spec.quality
+        summary["quality"] = quality_summary(
+            (final[n] for n in sorted(present)), enabled=quality.check, overrides=quality.bounds
+        )
+        summary["quality"]["cpu_seconds"] = step_cpu(final, counters.rendered_audio)
         if self.options.generation is not None:
             summary["generation"] = self.options.generation
         return summary
@@ -174,3 +181,12 @@ def failure_row(
         "worker": result.worker if result else None,
         "node": result.node if result else None,
     }
+
+
+def step_cpu(final: dict[str, Entry], rendered: Iterable[str]) -> dict[str, float]:
+    """CPU seconds of the files rendered in this run, by step: rendering (synthesis, loudness,
+    captions, encoding, writing: every render of a file) and the quality check."""
+    rows = [final[n].get("timings", {}) for n in rendered if n in final]
+    render_s = sum(float(t.get("cpu_s", 0.0)) for t in rows)
+    qa_s = sum(float(t.get("qa_cpu_s", 0.0)) for t in rows)
+    return {"render": round(render_s, 3), "check": round(qa_s, 3)}

@@ -24,6 +24,7 @@ import numpy as np
 from voxray_runtime.audio.loudness import LoudnessTarget
 from voxray_runtime.batch.plan import WorkItem
 from voxray_runtime.batch.publishing import aligner_for, caption_name, publish_fields
+from voxray_runtime.batch.qa_check import checked_render, recognizer
 from voxray_runtime.engines.base import Engine
 from voxray_runtime.models import NamedModel
 from voxray_runtime.speech.assembly import encode_speech, render
@@ -48,6 +49,8 @@ class RenderSettings:
     #: caption formats written beside each file; the loudness target (None: the engine's own level)
     captions: tuple[str, ...] = ()
     loudness: LoudnessTarget | None = None
+    #: the quality check: None off, else the per-language CER bounds the batch gives (batch/quality.py)
+    quality: dict[str, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -119,8 +122,22 @@ def speech_job(work: WorkItem, settings: RenderSettings) -> tuple[SpeechJob, str
 def render_one(
     engines: Mapping[str, Engine], work: WorkItem, settings: RenderSettings, *, attempt: int, worker: str
 ) -> dict[str, Any]:
-    """Render ``work`` into its file (atomically) and return its manifest entry. Raises on failure."""
-    t0 = time.perf_counter()
+    """Render ``work`` into its file (atomically) and return its manifest entry, checked by speech
+    recognition when the batch asks (batch/qa_check.py). Raises on failure."""
+
+    def once() -> tuple[dict[str, Any], bytes]:
+        return render_file(engines, work, settings, attempt=attempt, worker=worker)
+
+    if settings.quality is None:
+        return once()[0]
+    return checked_render(once, work, settings.quality, settings.threads, process_cpu_seconds)
+
+
+def render_file(
+    engines: Mapping[str, Engine], work: WorkItem, settings: RenderSettings, *, attempt: int, worker: str
+) -> tuple[dict[str, Any], bytes]:
+    """Render ``work`` into its file (atomically): its manifest entry and the bytes written."""
+    t0, cpu0 = time.perf_counter(), process_cpu_seconds()
     binding = work.binding
     engine = engine_for(engines, binding)
     job, written = speech_job(work, settings)
@@ -144,7 +161,7 @@ def render_one(
         store_output(settings.output_dir, name, out.captions[fmt].encode("utf-8"))
     t3 = time.perf_counter()
     voice = binding.describe()
-    return {
+    entry = {
         "name": work.name,
         "index": work.index,
         "id": work.id,
@@ -164,11 +181,13 @@ def render_one(
             "encode_s": round(out.encode_s, 4),
             "write_s": round(t3 - t2, 4),
             "total_s": round(t3 - t0, 4),
+            "cpu_s": round(process_cpu_seconds() - cpu0, 4),
         },
         "attempts": attempt,
         "worker": worker,
         **publish_fields(out, captions, settings.loudness),
     }
+    return entry, data
 
 
 def guarded_render(
@@ -207,6 +226,8 @@ class SynthWorker:
         t0 = time.perf_counter()
         self.settings = settings
         self.engines = load_engines(models, settings.threads, settings.device)
+        if settings.quality is not None:  # the checker loads with the engines, not on the first file
+            recognizer(settings.threads)
         self.load_seconds = time.perf_counter() - t0
         self.name = f"w{worker_id}@{socket.gethostname()}:{os.getpid()}"
 

@@ -121,6 +121,27 @@ class BatchOutputSpec(WithS3Output):
         return self
 
 
+class QualitySpec(SpecModel):
+    """Every rendered file transcribed back by a speech recogniser and compared with its text (character
+    error rate). A file over its language's bound is rendered once more, then reported as failed-quality
+    with its transcript; languages or voices the recogniser reads unreliably are marked unchecked."""
+
+    check: bool = True
+    checker: Literal["whisper-base"] = "whisper-base"
+    #: per-language CER bounds replacing the measured defaults (``batch/quality.py``), e.g. ``{en: 0.2}``
+    bounds: dict[str, float] = Field(default_factory=dict, max_length=16)
+
+    @field_validator("bounds")
+    @classmethod
+    def _bounds(cls, value: dict[str, float]) -> dict[str, float]:
+        for lang, bound in value.items():
+            if not 2 <= len(lang) <= 8 or not lang.replace("-", "").isalpha():
+                raise ValueError(f"quality.bounds: {lang!r} is not a language code")
+            if not 0 < bound <= 2:
+                raise ValueError(f"quality.bounds.{lang}: a CER bound lies in (0, 2], got {bound}")
+        return value
+
+
 class RetrySpec(SpecModel):
     max_attempts: int = Field(default=3, ge=1, le=20)
     backoff_seconds: float = Field(default=1.0, ge=0, le=600)
@@ -189,6 +210,8 @@ class SpeechBatchSpec(SpecModel):
     #: keep measured worker utilisation under this fraction of the CPUs/GPUs given to the batch
     utilization_ceiling: float = Field(default=0.8, gt=0, le=1)
     speed: float = Field(default=1.0, ge=0.25, le=4.0)
+    #: every file transcribed back and compared with its text (on by default)
+    quality: QualitySpec = QualitySpec()
     retries: RetrySpec = RetrySpec()
     run_on: RunOnSpec = RunOnSpec()
     retention: RetentionSpec = RetentionSpec()

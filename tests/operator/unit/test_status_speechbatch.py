@@ -182,3 +182,44 @@ def test_validation_failure_keeps_a_serving_voicemodel_ready_condition() -> None
     assert ready is not None
     assert ready["status"] == "True"
     assert out["endpoint"] == prev["endpoint"]
+
+
+def qa_progress(checked: int, passed: int, failed: int, unchecked: int, finished: bool) -> Progress:
+    qa = {"checked": checked, "passed": passed, "failed": failed, "unchecked": unchecked}
+    return Progress(total=4, done=4 if finished else 2, failed=0, finished=finished, qa=qa)
+
+
+@pytest.mark.parametrize(
+    ("deployment", "job", "counts", "status", "reason", "said"),
+    [
+        ("Running", "RUNNING", (2, 2, 0, 0), "False", "QualityPending", "so far 2 checked"),
+        (
+            "Complete",
+            "SUCCEEDED",
+            (3, 3, 0, 1),
+            "True",
+            "QualityPassed",
+            "3 checked, 3 passed, 0 failed, 1 unchecked",
+        ),
+        ("Running", "RUNNING", (2, 1, 1, 0), "False", "QualityFailed", "summary.json"),
+        ("Complete", "SUCCEEDED", (4, 3, 1, 0), "False", "QualityFailed", "summary.json"),
+    ],
+)
+def test_quality_counts_and_condition(
+    deployment: str, job: str, counts: tuple[int, int, int, int], status: str, reason: str, said: str
+) -> None:
+    """The driver's ``qa`` counts become status.quality and the QualityChecked condition: pending while
+    it runs, failed as soon as one file failed its check, passed when it ends with none failed."""
+    out = derive(rayjob(deployment, job), progress=qa_progress(*counts, finished=deployment == "Complete"))
+    assert out["quality"] == dict(zip(("checked", "passed", "failed", "unchecked"), counts, strict=True))
+    cond = get_condition(out["conditions"], "QualityChecked")
+    assert cond is not None
+    assert (cond["status"], cond["reason"]) == (status, reason)
+    assert said in cond["message"]
+
+
+def test_no_quality_counts_no_condition() -> None:
+    """No counts from the driver (quality.check off, or an older driver): no condition, no field."""
+    plain = derive(rayjob("Running", "RUNNING"), progress=Progress(total=4, done=1, failed=0))
+    assert "quality" not in plain
+    assert get_condition(plain["conditions"], "QualityChecked") is None

@@ -95,6 +95,8 @@ export const panel = {
     function render() {
       const d = detail;
       const facts = [`${d.files} files`, d.total !== null ? `of ${d.total} planned` : null, `${d.failed} failed`, d.state];
+      const qa = qaCounts(d.entries);
+      if (qa) facts.push(`quality: ${qa.checked} checked, ${qa.passed} passed, ${qa.failed} failed, ${qa.unchecked} unchecked`);
       if (d.finished_at) facts.push(`finished ${d.finished_at}`);
       summary.replaceChildren(
         el("p", {}, el("strong", {}, d.id === "." ? "Output directory" : d.id), ` · ${facts.filter(Boolean).join(" · ")}`),
@@ -151,6 +153,7 @@ export const panel = {
                         el("span", { class: "engine" }, e.engine),
                       ),
                       e.fallback ? fallbackBadge(e.fallback_reason) : null,
+                      qaBadge(e.qa),
                     );
                   }),
                 ),
@@ -219,3 +222,25 @@ export const panel = {
     return { show: loadRuns };
   },
 };
+
+/** The quality check counts over a run's files (null when none was checked). */
+function qaCounts(entries) {
+  const rows = entries.map((e) => e.qa).filter(Boolean);
+  if (!rows.length) return null;
+  const n = (v) => rows.filter((q) => q.verdict === v).length;
+  return { checked: n("passed") + n("failed"), passed: n("passed"), failed: n("failed"), unchecked: n("unchecked") };
+}
+
+/** A file's quality verdict: passed (its CER), failed (CER over the bound, what was heard), unchecked (why). */
+function qaBadge(qa) {
+  if (!qa) return null;
+  const cer = qa.cer !== null && qa.cer !== undefined ? ` CER ${Number(qa.cer).toFixed(2)}` : "";
+  const title =
+    qa.verdict === "failed"
+      ? `CER ${qa.cer} over ${qa.bound} after ${qa.renders} render(s); heard: ${qa.transcript || ""}`
+      : qa.verdict === "unchecked"
+        ? qa.reason || ""
+        : `CER ${qa.cer} within ${qa.bound}`;
+  const kind = { passed: "true", failed: "fallback", unchecked: "" }[qa.verdict] ?? "";
+  return el("span", { class: `badge qa ${kind}`.trim(), title, "data-testid": "qa-badge", "data-verdict": qa.verdict }, `QA ${qa.verdict}${qa.verdict === "unchecked" ? "" : cer}`);
+}
