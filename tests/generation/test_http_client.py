@@ -103,6 +103,34 @@ def test_busy_past_the_retries(server: tuple[str, Scripted]) -> None:
     assert len(script.requests) == 3
 
 
+def test_busy_retried_past_the_attempts_within_the_window(server: tuple[str, Scripted]) -> None:
+    """A replica (or its node) lost: 503 for a while, then answers; the window outlasts the attempts."""
+    url, script = server
+    busy = (503, {"retry-after": "5"}, {"detail": "lost a replica while answering"})
+    script.replies = [busy] * 5 + [(200, {}, OK_BODY)]
+    waits: list[float] = []
+    client = client_for(url, waits, max_attempts=3)
+    client.retry_window_s = 60.0
+    assert client.chat(MESSAGES, max_tokens=16, temperature=0, seed=1).text == "Welcome."
+    assert waits == [5.0] * 5
+    assert len(script.requests) == 6
+    # each retry is kept with its reason (the batch's summary lists them)
+    assert [r["attempt"] for r in client.retried] == [1, 2, 3, 4, 5]
+    assert all("HTTP 503: lost a replica" in r["reason"] for r in client.retried)
+
+
+def test_busy_past_the_window(server: tuple[str, Scripted]) -> None:
+    url, script = server
+    script.replies = [(503, {"retry-after": "5"}, {"detail": "all sequences busy"})]
+    waits: list[float] = []
+    client = client_for(url, waits, max_attempts=2)
+    client.retry_window_s = 12.0
+    with pytest.raises(TextModelBusyError, match=r"stayed busy over 4 attempts .*12 s of waits"):
+        client.chat(MESSAGES, max_tokens=16, temperature=0, seed=1)
+    # the last wait is cut to the window's end
+    assert waits == [5.0, 5.0, 2.0]
+
+
 @pytest.mark.parametrize(
     ("reply", "error", "match"),
     [

@@ -23,6 +23,8 @@ pytestmark = [pytest.mark.multinode, pytest.mark.timeout(420)]
 #: the batch a new user tried: 2 posts x 18 avatars; texts said over several times, so that the batch
 #: outlasts the seconds Ray takes to declare a node dead (espeak-ng renders short posts in milliseconds)
 LONG_POSTS = [{**p, "texts": {k: " ".join([v] * 12) for k, v in p["texts"].items()}} for p in SHORT_POSTS]
+#: longer still: the batch outlasts a node's loss and its return (a raylet start takes seconds here)
+LONGER_POSTS = [{**p, "texts": {k: " ".join([v] * 30) for k, v in p["texts"].items()}} for p in SHORT_POSTS]
 SPEC = {
     "input": {"items": LONG_POSTS},
     "variants": {"all": True},
@@ -75,6 +77,51 @@ def test_batch_spreads_over_nodes_and_survives_a_lost_node(
     assert (out / "failures.jsonl").read_text() == ""
     assert "lost" in log.text()
     print(f"36 files, node lost after 8: {wall:.1f} s; retried {sorted(retried)}; nodes {summary['nodes']}")
+
+
+def test_pool_grows_back_onto_a_node_that_returns(
+    whole: RayNodes, espeak_model: Path, tmp_path: Path
+) -> None:
+    """The lost worker's replacement waits (no node has room), the node returns as a new raylet: the
+    replacement starts there and renders files, the summary says so (``back`` in pool_changes, the
+    node in ``nodes`` and ``workers``)."""
+    spec = {**SPEC, "input": {"items": LONGER_POSTS}}
+    path = write_doc(tmp_path / "batch.yaml", spec)
+    out = tmp_path / "out"
+    expected = expected_files(path)
+    proc = voxray(
+        "batch", "-f", str(path), "-m", str(espeak_model), "--address", whole.address,
+        "--out", str(out), "--progress", "plain", "--concurrency", "3",
+    )  # fmt: skip
+    log = Output(proc)
+    eventually(lambda: len(list(out.glob("*.mp3"))) >= 4, timeout_s=180, what="4 files written")
+    whole.kill("w1")
+    t_kill = time.monotonic()
+    # the driver sees its worker lost and works on with the two left before the node returns
+    eventually(lambda: "lost" in log.text(), timeout_s=60, what="the worker's loss seen")
+    files_at_return = len(list(out.glob("*.mp3")))
+    whole.restart("w1")
+    t_back = time.monotonic()
+    new_id = whole.node_ids()["w1"]
+    code = finish(proc, log, timeout_s=240)
+    assert code == EXIT_OK, log.text()[-4000:]
+
+    _entries, summary = check_output(out, expected)
+    assert (summary["files"], summary["failed"], summary["missing"]) == (36, 0, 0)
+    facts = (new_id, summary["nodes"], summary["pool_changes"], log.text()[-3000:])
+    events = [c["event"] for c in summary["pool_changes"]]
+    assert "lost" in events, facts
+    assert "back" in events, facts
+    back = next(c for c in summary["pool_changes"] if c["event"] == "back")
+    assert new_id in back["reason"], facts
+    # work was placed on the returned node: a worker there, files rendered there
+    assert new_id in [w["node"] for w in summary["workers"]], facts
+    assert summary["nodes"].get(new_id, 0) > 0, facts
+    assert files_at_return < 36
+    print(
+        f"w1 lost {t_kill:.0f}, back after {t_back - t_kill:.1f} s with {files_at_return} files written; "
+        f"it rendered {summary['nodes'][new_id]} of 36"
+    )
 
 
 @pytest.mark.parametrize("design", ["actors", "tasks"])

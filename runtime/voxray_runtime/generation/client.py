@@ -189,6 +189,7 @@ class HttpTextClient:
         backoff_s: float = 1.0,
         sleep: Callable[[float], None] = time.sleep,
         style: PromptStyle = "completion",
+        retry_window_s: float = 0.0,
     ) -> None:
         import httpx
 
@@ -201,6 +202,13 @@ class HttpTextClient:
         self._style: PromptStyle = style
         self.max_attempts = max(1, max_attempts)
         self.backoff_s = backoff_s
+        #: busy answers and lost connections are retried past ``max_attempts`` until the waits between
+        #: attempts add up to this many seconds (a replica or node lost: Serve places a new one)
+        self.retry_window_s = retry_window_s
+        #: every retried request: path, attempt, reason, wait (the generation summary's ``retried``)
+        self.retried: list[dict[str, Any]] = []
+        #: told of each retry (the batch's progress output)
+        self.on_retry: Callable[[str], None] | None = None
         self._sleep = sleep
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._http = httpx.Client(timeout=httpx.Timeout(timeout_s, connect=10.0), headers=headers)
@@ -238,16 +246,20 @@ class HttpTextClient:
 
         url = f"{self.base_url}{path}"
         last = ""
-        for attempt in range(1, self.max_attempts + 1):
+        waited = 0.0
+        attempt = 0
+        while True:
+            attempt += 1
+            last_try = attempt >= self.max_attempts and waited >= self.retry_window_s
             retry_after: float | None = None
             try:
                 r = self._http.request(method, url, json=json_body)
             except httpx.TransportError as exc:
                 last = f"{type(exc).__name__}: {exc}"
-                if attempt == self.max_attempts:
+                if last_try:
                     raise TextModelUnreachableError(
-                        f"cannot reach the text model at {self.base_url} ({last}); check the URL "
-                        "and that the server runs"
+                        f"cannot reach the text model at {self.base_url} ({last}, {attempt} attempts "
+                        f"over {waited:.0f} s); check the URL and that the server runs"
                     ) from None
             else:
                 if r.status_code < 400:
@@ -264,13 +276,21 @@ class HttpTextClient:
                 last = f"HTTP {r.status_code}" + (f": {detail}" if detail else "")
                 if r.status_code not in RETRY_STATUSES:
                     self._raise_for(r.status_code, last)
-                if attempt == self.max_attempts:
+                if last_try:
                     raise TextModelBusyError(
-                        f"the text model at {self.base_url} stayed busy over {attempt} attempts ({last})"
+                        f"the text model at {self.base_url} stayed busy over {attempt} attempts ({last}) "
+                        f"and {waited:.0f} s of waits"
                     )
                 retry_after = retry_after_seconds(r.headers.get("retry-after"))
-            self._sleep(backoff_seconds(attempt, self.backoff_s, retry_after))
-        raise TextModelError(last)  # pragma: no cover - the loop always returns or raises
+            wait = backoff_seconds(attempt, self.backoff_s, retry_after)
+            if attempt >= self.max_attempts:
+                # past the attempts, only the window is left: never wait beyond it
+                wait = min(wait, self.retry_window_s - waited)
+            waited += wait
+            self.retried.append({"path": path, "attempt": attempt, "reason": last, "wait_s": round(wait, 3)})
+            if self.on_retry is not None:
+                self.on_retry(f"text model: {last}; retrying in {wait:.1f} s (attempt {attempt + 1})")
+            self._sleep(wait)
 
     def _raise_for(self, status: int, what: str) -> None:
         if status in (401, 403):
