@@ -119,6 +119,22 @@ def test_busy_retried_past_the_attempts_within_the_window(server: tuple[str, Scr
     assert all("HTTP 503: lost a replica" in r["reason"] for r in client.retried)
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "The actor died unexpectedly before finishing this task.\n\tclass_name: ServeReplica:voxray:Ingress",
+        "The actor 1f2e is unavailable: connection lost. The task may or may not have been executed",
+    ],
+)
+def test_a_500_of_a_lost_serve_replica_is_retried(server: tuple[str, Scripted], body: str) -> None:
+    """Serve's HTTP proxy answers 500 with the error's text when the ingress replica it used was lost."""
+    url, script = server
+    script.replies = [(500, {"content-type": "text/plain"}, body), (200, {}, OK_BODY)]
+    waits: list[float] = []
+    assert client_for(url, waits).chat(MESSAGES, max_tokens=16, temperature=0, seed=1).text == "Welcome."
+    assert waits == [1.0]
+
+
 def test_busy_past_the_window(server: tuple[str, Scripted]) -> None:
     url, script = server
     script.replies = [(503, {"retry-after": "5"}, {"detail": "all sequences busy"})]

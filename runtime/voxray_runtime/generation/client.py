@@ -28,6 +28,15 @@ MODEL_ENV = "VOXRAY_TEXT_MODEL_ID"
 KEY_FILE_ENV = "VOXRAY_TEXT_API_KEY_FILE"
 #: statuses that mean "busy, come back": retried, honouring Retry-After
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+#: what Ray Serve's HTTP proxy answers (500, the error's text) when the replica it sent a request to was
+#: lost (its process or node died): retried like a 503, any other 500 is not
+LOST_REPLICA_MARKS = (
+    "ActorDiedError",
+    "ActorUnavailableError",
+    "The actor died",
+    "The actor experienced an error before finishing",
+    "The task may or may not have been executed",
+)
 #: longest single wait, whatever Retry-After asks
 MAX_RETRY_WAIT_S = 30.0
 
@@ -125,6 +134,11 @@ def backoff_seconds(attempt: int, base_s: float, retry_after: float | None) -> f
     """Wait before attempt ``attempt + 1``: Retry-After when given, else base x 2^(attempt-1); capped."""
     wait = retry_after if retry_after is not None else base_s * 2 ** (attempt - 1)
     return min(wait, MAX_RETRY_WAIT_S)
+
+
+def retryable(status: int, detail: str) -> bool:
+    """Whether an error answer means "come back": busy, or a 500 of a lost Serve replica. Pure."""
+    return status in RETRY_STATUSES or (status == 500 and any(m in detail for m in LOST_REPLICA_MARKS))
 
 
 def problem_detail(body: Any) -> str:
@@ -274,7 +288,7 @@ class HttpTextClient:
                 except ValueError:
                     detail = r.text[:300]
                 last = f"HTTP {r.status_code}" + (f": {detail}" if detail else "")
-                if r.status_code not in RETRY_STATUSES:
+                if not retryable(r.status_code, detail):
                     self._raise_for(r.status_code, last)
                 if last_try:
                     raise TextModelBusyError(
