@@ -119,11 +119,27 @@ def test_busy_retried_past_the_attempts_within_the_window(server: tuple[str, Scr
     assert all("HTTP 503: lost a replica" in r["reason"] for r in client.retried)
 
 
+def test_the_window_counts_time_spent_in_requests(server: tuple[str, Scripted]) -> None:
+    """A request that took the whole window (a read timeout, a queue that never moved) is not retried
+    again past the attempts: the window is time since the first try, not the waits alone."""
+    url, script = server
+    script.replies = [(503, {"retry-after": "1"}, {"detail": "all sequences busy"})]
+    times = iter([0.0, 100.0, 200.0])
+    client = HttpTextClient(
+        url, "gemma-3-270m-q4_k_m", sleep=lambda _s: None, max_attempts=2, clock=lambda: next(times)
+    )
+    client.retry_window_s = 60.0
+    with pytest.raises(TextModelBusyError, match=r"over 2 attempts .*over 200 s"):
+        client.chat(MESSAGES, max_tokens=16, temperature=0, seed=1)
+    assert len(script.requests) == 2
+
+
 @pytest.mark.parametrize(
     "body",
     [
         "The actor died unexpectedly before finishing this task.\n\tclass_name: ServeReplica:voxray:Ingress",
         "The actor 1f2e is unavailable: connection lost. The task may or may not have been executed",
+        "Internal Server Error",
     ],
 )
 def test_a_500_of_a_lost_serve_replica_is_retried(server: tuple[str, Scripted], body: str) -> None:
@@ -141,7 +157,7 @@ def test_busy_past_the_window(server: tuple[str, Scripted]) -> None:
     waits: list[float] = []
     client = client_for(url, waits, max_attempts=2)
     client.retry_window_s = 12.0
-    with pytest.raises(TextModelBusyError, match=r"stayed busy over 4 attempts .*12 s of waits"):
+    with pytest.raises(TextModelBusyError, match=r"stayed busy over 4 attempts .*over 12 s"):
         client.chat(MESSAGES, max_tokens=16, temperature=0, seed=1)
     # the last wait is cut to the window's end
     assert waits == [5.0, 5.0, 2.0]

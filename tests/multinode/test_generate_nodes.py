@@ -1,10 +1,11 @@
 """A generating SpeechBatch on a multi-node Ray cluster: its posts written by a TextModel that
-``voxray serve --address`` placed on a worker node, that node's raylet SIGKILLed mid-generation.
+``voxray serve --address`` placed on a worker node, that node's raylet SIGKILLed mid-generation (or the
+node of the app's ingress).
 
-The TextModel's replica asks for a whole CPU and the head's CPU is held while the app deploys, so the
-replica lands on a worker node and the ingress on the other; the head stays held, so the lost replica can
-only come back on the node when it returns. The batch must complete: the request in flight when the node
-died is retried (503 with Retry-After, or a dropped connection) until the replica is back, and the summary
+The TextModel's replica asks for a whole CPU and the head's CPU is held by the test, so the replica lands
+on a worker node and the ingress on the other; the lost replica (or ingress) can only come back on its
+node when it returns. The batch must complete: the request in flight when the node died is retried (503
+with Retry-After, a 500 naming the lost actor, or a dropped connection) until it is back, and the summary
 says what was retried. Bounded: the client's recovery window and the test's timeouts."""
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from tests.batch.helpers import write_doc
 from tests.faults.faultkit import eventually
 from tests.generation.helpers import BRIEF
 from voxray_runtime.batch.cli import EXIT_OK
+from voxray_runtime.serve.args import INGRESS_DEPLOYMENT
 
 from .driver import Output, check_output, finish, voxray
 from .raynodes import RayNodes, free_port, node_env
@@ -30,6 +32,7 @@ from .raynodes import RayNodes, free_port, node_env
 pytestmark = [pytest.mark.multinode, pytest.mark.timeout(420)]
 
 LLM_REPLICA = "ServeReplica:voxray:LLM-writer"
+INGRESS_REPLICA = f"ServeReplica:voxray:{INGRESS_DEPLOYMENT}"
 HOLD = "vxr-hold-head"
 #: the packaged Gemma 3 270M on one thread, a whole CPU per replica (so it never shares a node)
 WRITER = {
@@ -71,13 +74,13 @@ def ray_call(nodes: RayNodes, body: str, timeout_s: float = 90) -> str:
     return done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
 
 
-def llm_replicas(nodes: RayNodes) -> list[str]:
-    """Node names of the text model's ALIVE replicas."""
+def serve_replicas(nodes: RayNodes, class_name: str = LLM_REPLICA) -> list[str]:
+    """Node names of a deployment's ALIVE replicas (the text model's by default)."""
     out = ray_call(
         nodes,
         "from ray._private import state\n"
         "print(json.dumps([a['Address']['NodeID'] for a in state.actors().values() if "
-        f"a['ActorClassName'] == {LLM_REPLICA!r} and a['State'] == 'ALIVE']))",
+        f"a['ActorClassName'] == {class_name!r} and a['State'] == 'ALIVE']))",
     )
     ids = {v: k for k, v in nodes.node_ids().items()}
     return sorted(ids.get(n, n) for n in json.loads(out))
@@ -122,14 +125,17 @@ def text_server(head_held: RayNodes, tmp_path: Path) -> Iterator[str]:
         ray_call(head_held, "from ray import serve; serve.shutdown(); print('down')", timeout_s=120)
 
 
+@pytest.mark.parametrize("lose", ["replica", "ingress"])
 def test_generation_on_a_lost_node_is_retried_when_its_replica_returns(
-    head_held: RayNodes, text_server: str, espeak_model: Path, tmp_path: Path
+    head_held: RayNodes, text_server: str, espeak_model: Path, tmp_path: Path, lose: str
 ) -> None:
+    """``replica``: the node of the TextModel's replica is lost (the ingress answers 503 + Retry-After);
+    ``ingress``: the node of the app's ingress (Serve's proxy answers 500 naming the lost actor, or the
+    connection drops with the node's proxy). Either comes back only on the returned node."""
     nodes = head_held
-    placed = llm_replicas(nodes)
-    assert len(placed) == 1, placed
-    assert placed[0] in ("w1", "w2"), placed
-    victim = placed[0]
+    placed = {"replica": serve_replicas(nodes), "ingress": serve_replicas(nodes, INGRESS_REPLICA)}
+    assert sorted(placed["replica"] + placed["ingress"]) == ["w1", "w2"], placed
+    victim = placed[lose][0]
     path = write_doc(tmp_path / "batch.yaml", SPEC)
     out = tmp_path / "out"
     t0 = time.monotonic()
@@ -148,16 +154,22 @@ def test_generation_on_a_lost_node_is_retried_when_its_replica_returns(
     eventually(lambda: posts_written() >= 1, timeout_s=180, what="the first post written")
     nodes.kill(victim)
     t_kill = time.monotonic()
-    # the batch waits for the text model (retries said on its output), never fails meanwhile
-    eventually(lambda: "text model: " in log.text(), timeout_s=60, what="a retry of the text model")
+    # the batch waits for the text model, never fails meanwhile: the request in flight on the lost replica
+    # is answered 503 and retried (said on its output); one sent to a lost ingress waits in Serve's proxy
+    # (or is answered 500 naming the lost actor, or its connection drops with the node's proxy: retried)
+    if lose == "replica":
+        eventually(lambda: "text model: " in log.text(), timeout_s=60, what="a retry of the text model")
+    else:
+        time.sleep(10)
     assert proc.poll() is None, log.text()[-3000:]
     written_while_lost = posts_written()
     # the node returns: the replica (which no other node can place) comes back on it
     nodes.restart(victim)
+    t_back = time.monotonic()
     code = finish(proc, log, timeout_s=300)
     wall = time.monotonic() - t0
     assert code == EXIT_OK, log.text()[-4000:]
-    assert llm_replicas(nodes) == [victim]
+    assert {"replica": serve_replicas(nodes), "ingress": serve_replicas(nodes, INGRESS_REPLICA)} == placed
     new_id = nodes.node_ids()[victim]
 
     expected = {f"post_{i:02d}_female_en-US.mp3" for i in range(1, POSTS + 1)}
@@ -165,13 +177,16 @@ def test_generation_on_a_lost_node_is_retried_when_its_replica_returns(
     assert (summary["files"], summary["failed"], summary["missing"]) == (POSTS, 0, 0)
     gen = summary["generation"]
     assert (gen["posts_written"], gen["failed"]) == (POSTS, 0), gen
-    assert gen["retried"], gen
+    if lose == "replica":
+        assert gen["retried"], gen
     for r in gen["retried"]:
         assert r["reason"], r
         assert r["path"] == "/completions", r
     assert posts_written() == POSTS
     print(
-        f"{POSTS} posts + files in {wall:.1f} s; node {victim} lost at {t_kill - t0:.1f} s with "
-        f"{written_while_lost} post(s) written; replica back on {new_id[:8]}; retried "
+        f"{lose}: {POSTS} posts + files in {wall:.1f} s; node {victim} lost at {t_kill - t0:.1f} s with "
+        f"{written_while_lost} post(s) written; back on {new_id[:8]} after {t_back - t_kill:.1f} s, "
+        f"done {time.monotonic() - t_back:.1f} s later; retried "
         f"{[r['reason'][:60] for r in gen['retried']]}"
     )
+    print("\n".join(x.rstrip() for x in log.lines if "text model" in x or x.startswith(("posts:", "wrote"))))

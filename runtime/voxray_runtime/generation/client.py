@@ -28,8 +28,10 @@ MODEL_ENV = "VOXRAY_TEXT_MODEL_ID"
 KEY_FILE_ENV = "VOXRAY_TEXT_API_KEY_FILE"
 #: statuses that mean "busy, come back": retried, honouring Retry-After
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
-#: what Ray Serve's HTTP proxy answers (500, the error's text) when the replica it sent a request to was
-#: lost (its process or node died): retried like a 503, any other 500 is not
+#: a 500 is retried like a 503 when it is what Ray Serve's HTTP proxy answers for a replica it used that
+#: was lost (its process or node died): the bare "Internal Server Error" text, or the error's own text;
+#: a 500 with a problem detail (the model's own failure) is not
+LOST_REPLICA_BODIES = frozenset({"", "Internal Server Error"})
 LOST_REPLICA_MARKS = (
     "ActorDiedError",
     "ActorUnavailableError",
@@ -138,7 +140,10 @@ def backoff_seconds(attempt: int, base_s: float, retry_after: float | None) -> f
 
 def retryable(status: int, detail: str) -> bool:
     """Whether an error answer means "come back": busy, or a 500 of a lost Serve replica. Pure."""
-    return status in RETRY_STATUSES or (status == 500 and any(m in detail for m in LOST_REPLICA_MARKS))
+    if status in RETRY_STATUSES:
+        return True
+    lost = detail.strip() in LOST_REPLICA_BODIES or any(m in detail for m in LOST_REPLICA_MARKS)
+    return status == 500 and lost
 
 
 def problem_detail(body: Any) -> str:
@@ -204,6 +209,7 @@ class HttpTextClient:
         sleep: Callable[[float], None] = time.sleep,
         style: PromptStyle = "completion",
         retry_window_s: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         import httpx
 
@@ -216,9 +222,11 @@ class HttpTextClient:
         self._style: PromptStyle = style
         self.max_attempts = max(1, max_attempts)
         self.backoff_s = backoff_s
-        #: busy answers and lost connections are retried past ``max_attempts`` until the waits between
-        #: attempts add up to this many seconds (a replica or node lost: Serve places a new one)
+        #: busy answers and lost connections are retried past ``max_attempts`` until this many seconds
+        #: went by since the request's first try (waits and tries alike; a replica or node lost: Serve
+        #: places a new one)
         self.retry_window_s = retry_window_s
+        self._clock = clock
         #: every retried request: path, attempt, reason, wait (the generation summary's ``retried``)
         self.retried: list[dict[str, Any]] = []
         #: told of each retry (the batch's progress output)
@@ -262,18 +270,19 @@ class HttpTextClient:
         last = ""
         waited = 0.0
         attempt = 0
+        start = self._clock()
         while True:
             attempt += 1
-            last_try = attempt >= self.max_attempts and waited >= self.retry_window_s
             retry_after: float | None = None
             try:
                 r = self._http.request(method, url, json=json_body)
             except httpx.TransportError as exc:
                 last = f"{type(exc).__name__}: {exc}"
-                if last_try:
+                spent = max(waited, self._clock() - start)
+                if attempt >= self.max_attempts and spent >= self.retry_window_s:
                     raise TextModelUnreachableError(
                         f"cannot reach the text model at {self.base_url} ({last}, {attempt} attempts "
-                        f"over {waited:.0f} s); check the URL and that the server runs"
+                        f"over {spent:.0f} s); check the URL and that the server runs"
                     ) from None
             else:
                 if r.status_code < 400:
@@ -290,16 +299,17 @@ class HttpTextClient:
                 last = f"HTTP {r.status_code}" + (f": {detail}" if detail else "")
                 if not retryable(r.status_code, detail):
                     self._raise_for(r.status_code, last)
-                if last_try:
+                spent = max(waited, self._clock() - start)
+                if attempt >= self.max_attempts and spent >= self.retry_window_s:
                     raise TextModelBusyError(
                         f"the text model at {self.base_url} stayed busy over {attempt} attempts ({last}) "
-                        f"and {waited:.0f} s of waits"
+                        f"over {spent:.0f} s"
                     )
                 retry_after = retry_after_seconds(r.headers.get("retry-after"))
             wait = backoff_seconds(attempt, self.backoff_s, retry_after)
             if attempt >= self.max_attempts:
                 # past the attempts, only the window is left: never wait beyond it
-                wait = min(wait, self.retry_window_s - waited)
+                wait = max(0.0, min(wait, self.retry_window_s - spent))
             waited += wait
             self.retried.append({"path": path, "attempt": attempt, "reason": last, "wait_s": round(wait, 3)})
             if self.on_retry is not None:
