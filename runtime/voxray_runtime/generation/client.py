@@ -8,8 +8,9 @@ Configuration on a cluster comes from the environment the operator sets on a Spe
 and ``VOXRAY_TEXT_API_KEY_FILE`` (a mounted file holding the API key; absent when auth is off).
 
 Failures are :class:`TextModelError` subclasses with a message that says what to do. 429 and 503 (a
-full queue) and transport errors are retried with exponential backoff, honouring ``Retry-After``;
-other answers are not retried.
+full queue), the 500 of a lost Serve replica and transport errors are retried with exponential backoff,
+honouring ``Retry-After`` (past the attempts, within ``retry_window_s`` when set); other answers are not
+retried.
 """
 
 from __future__ import annotations
