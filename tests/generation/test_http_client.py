@@ -103,6 +103,66 @@ def test_busy_past_the_retries(server: tuple[str, Scripted]) -> None:
     assert len(script.requests) == 3
 
 
+def test_busy_retried_past_the_attempts_within_the_window(server: tuple[str, Scripted]) -> None:
+    """A replica (or its node) lost: 503 for a while, then answers; the window outlasts the attempts."""
+    url, script = server
+    busy = (503, {"retry-after": "5"}, {"detail": "lost a replica while answering"})
+    script.replies = [busy] * 5 + [(200, {}, OK_BODY)]
+    waits: list[float] = []
+    client = client_for(url, waits, max_attempts=3)
+    client.retry_window_s = 60.0
+    assert client.chat(MESSAGES, max_tokens=16, temperature=0, seed=1).text == "Welcome."
+    assert waits == [5.0] * 5
+    assert len(script.requests) == 6
+    # each retry is kept with its reason (the batch's summary lists them)
+    assert [r["attempt"] for r in client.retried] == [1, 2, 3, 4, 5]
+    assert all("HTTP 503: lost a replica" in r["reason"] for r in client.retried)
+
+
+def test_the_window_counts_time_spent_in_requests(server: tuple[str, Scripted]) -> None:
+    """A request that took the whole window (a read timeout, a queue that never moved) is not retried
+    again past the attempts: the window is time since the first try, not the waits alone."""
+    url, script = server
+    script.replies = [(503, {"retry-after": "1"}, {"detail": "all sequences busy"})]
+    times = iter([0.0, 100.0, 200.0])
+    client = HttpTextClient(
+        url, "gemma-3-270m-q4_k_m", sleep=lambda _s: None, max_attempts=2, clock=lambda: next(times)
+    )
+    client.retry_window_s = 60.0
+    with pytest.raises(TextModelBusyError, match=r"over 2 attempts .*over 200 s"):
+        client.chat(MESSAGES, max_tokens=16, temperature=0, seed=1)
+    assert len(script.requests) == 2
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "The actor died unexpectedly before finishing this task.\n\tclass_name: ServeReplica:voxray:Ingress",
+        "The actor 1f2e is unavailable: connection lost. The task may or may not have been executed",
+        "Internal Server Error",
+    ],
+)
+def test_a_500_of_a_lost_serve_replica_is_retried(server: tuple[str, Scripted], body: str) -> None:
+    """Serve's HTTP proxy answers 500 with the error's text when the ingress replica it used was lost."""
+    url, script = server
+    script.replies = [(500, {"content-type": "text/plain"}, body), (200, {}, OK_BODY)]
+    waits: list[float] = []
+    assert client_for(url, waits).chat(MESSAGES, max_tokens=16, temperature=0, seed=1).text == "Welcome."
+    assert waits == [1.0]
+
+
+def test_busy_past_the_window(server: tuple[str, Scripted]) -> None:
+    url, script = server
+    script.replies = [(503, {"retry-after": "5"}, {"detail": "all sequences busy"})]
+    waits: list[float] = []
+    client = client_for(url, waits, max_attempts=2)
+    client.retry_window_s = 12.0
+    with pytest.raises(TextModelBusyError, match=r"stayed busy over 4 attempts .*over 12 s"):
+        client.chat(MESSAGES, max_tokens=16, temperature=0, seed=1)
+    # the last wait is cut to the window's end
+    assert waits == [5.0, 5.0, 2.0]
+
+
 @pytest.mark.parametrize(
     ("reply", "error", "match"),
     [

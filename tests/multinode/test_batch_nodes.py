@@ -1,6 +1,6 @@
 """The batch driver on a multi-node Ray cluster (``voxray batch --address``): work spreads over the
 nodes; a worker node's raylet SIGKILLed mid-batch costs retries on the nodes left, never a hang or a
-missing file; work pinned to a node that never returns fails with its reason within the deadline."""
+missing file, and the pool grows back onto the node when it returns; work pinned to a node that never returns fails with its reason within the deadline."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def expected_files(spec_path: Path) -> set[str]:
     return {f"post_{i:02d}_{a.gender}_{a.locale}.mp3" for i in (1, 2) for a in ALL_AVATARS}
 
 
-def test_batch_spreads_over_nodes_and_survives_a_lost_node(
+def test_batch_spreads_over_nodes_survives_a_lost_node_and_grows_back(
     whole: RayNodes, espeak_model: Path, tmp_path: Path
 ) -> None:
     path = write_doc(tmp_path / "batch.yaml", SPEC)
@@ -50,10 +50,17 @@ def test_batch_spreads_over_nodes_and_survives_a_lost_node(
     )  # fmt: skip
     log = Output(proc)
     eventually(lambda: len(list(out.glob("*.mp3"))) >= 8, timeout_s=180, what="8 files written")
-    # the node does not come back during the batch: its worker's replacement cannot be placed (each
-    # node has 1 CPU, held by its own worker), so the pool works on with the two workers left
+    # the node stays away for a while: its worker's replacement cannot be placed (each node has 1 CPU,
+    # held by its own worker), so the pool works on with the two workers left...
     whole.kill("w1")
-    code = finish(proc, log, timeout_s=180)
+    eventually(lambda: "lost" in log.text(), timeout_s=60, what="the worker's loss seen")
+    at_loss = len(list(out.glob("*.mp3")))
+    eventually(lambda: len(list(out.glob("*.mp3"))) >= at_loss + 4, timeout_s=120, what="4 more files")
+    # ...then returns (a new raylet, a new node id): the pending replacement starts there and takes work
+    at_return = len(list(out.glob("*.mp3")))
+    whole.restart("w1")
+    new_id = whole.node_ids()["w1"]
+    code = finish(proc, log, timeout_s=240)
     wall = time.monotonic() - t0
     assert code == EXIT_OK, log.text()[-4000:]
 
@@ -64,17 +71,26 @@ def test_batch_spreads_over_nodes_and_survives_a_lost_node(
     assert len(summary["nodes"]) >= 2, summary["nodes"]
     assert sum(summary["nodes"].values()) == summary["rendered"]
     # what was lost is said: the worker lost with its node, and each file retried (with why)
-    facts = (ids, summary["nodes"], [w["node"] for w in summary["workers"]], log.text()[-3000:])
+    facts = (ids, new_id, summary["nodes"], summary["pool_changes"], log.text()[-3000:])
     assert summary["nodes"].get(ids["w1"], 0) > 0, facts
-    assert any(c["event"] == "lost" for c in summary["pool_changes"]), facts
+    events = [c["event"] for c in summary["pool_changes"]]
+    assert "lost" in events, facts
     for row in summary["retried"]:
         assert row["error_type"], row
         assert row["error"], row
     retried = {r["name"] for r in summary["retried"]}
     assert all(e["attempts"] >= 2 for e in entries if e["name"] in retried)
     assert (out / "failures.jsonl").read_text() == ""
-    assert "lost" in log.text()
-    print(f"36 files, node lost after 8: {wall:.1f} s; retried {sorted(retried)}; nodes {summary['nodes']}")
+    # the pool grew back onto the returned node: the replacement said back there, a worker and files there
+    assert "back" in events, facts
+    assert any(new_id in c["reason"] for c in summary["pool_changes"] if c["event"] == "back"), facts
+    assert new_id in [w["node"] for w in summary["workers"]], facts
+    assert summary["nodes"].get(new_id, 0) > 0, facts
+    assert "back" in log.text()
+    print(
+        f"36 files, node lost after 8 ({at_loss} when seen), back after {at_return}: {wall:.1f} s; "
+        f"retried {sorted(retried)}; nodes {summary['nodes']}"
+    )
 
 
 @pytest.mark.parametrize("design", ["actors", "tasks"])

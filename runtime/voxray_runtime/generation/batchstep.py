@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from voxray_runtime.generation.client import HttpTextClient
 from voxray_runtime.generation.plan import GenerationPlan, plan_generation
 from voxray_runtime.generation.records import POSTS_FILE, Record, Settings, expected_items, parse_records
 from voxray_runtime.generation.source import TextSource, open_text_source
@@ -135,8 +136,13 @@ def generate_for_batch(prepared: PreparedGeneration, step: BatchStep) -> Generat
             line = Progress(total=step.files_planned, done=0, failed=0, posts_total=total, posts_done=done)
             say(line.line())
 
+    client = prepared.source.client
+    if isinstance(client, HttpTextClient):
+        client.on_retry = say
     with BatchMarker(prepared.output_dir):
         result = prepared.run(say=say, audit=audit, max_attempts=step.max_attempts, progress=progress)
+    if isinstance(client, HttpTextClient):
+        result.retried = list(client.retried)
     print(describe_result(result), flush=True)
     return result
 
@@ -145,6 +151,7 @@ def describe_result(result: GenerationResult) -> str:
     return (
         f"posts: {len(result.items)} of {result.planned} ready in {result.path} "
         f"({result.reused} kept, {result.posts_written} written, {result.translations_written} "
-        f"translation(s), {len(result.failures)} failed; {result.completion_tokens} tokens in "
+        f"translation(s), {len(result.failures)} failed, {len(result.retried)} request(s) retried; "
+        f"{result.completion_tokens} tokens in "
         f"{result.seconds:.1f} s)"
     )

@@ -8,8 +8,9 @@ Configuration on a cluster comes from the environment the operator sets on a Spe
 and ``VOXRAY_TEXT_API_KEY_FILE`` (a mounted file holding the API key; absent when auth is off).
 
 Failures are :class:`TextModelError` subclasses with a message that says what to do. 429 and 503 (a
-full queue) and transport errors are retried with exponential backoff, honouring ``Retry-After``;
-other answers are not retried.
+full queue), the 500 of a lost Serve replica and transport errors are retried with exponential backoff,
+honouring ``Retry-After`` (past the attempts, within ``retry_window_s`` when set); other answers are not
+retried.
 """
 
 from __future__ import annotations
@@ -28,6 +29,17 @@ MODEL_ENV = "VOXRAY_TEXT_MODEL_ID"
 KEY_FILE_ENV = "VOXRAY_TEXT_API_KEY_FILE"
 #: statuses that mean "busy, come back": retried, honouring Retry-After
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+#: a 500 is retried like a 503 when it is what Ray Serve's HTTP proxy answers for a replica it used that
+#: was lost (its process or node died): the bare "Internal Server Error" text, or the error's own text;
+#: a 500 with a problem detail (the model's own failure) is not
+LOST_REPLICA_BODIES = frozenset({"", "Internal Server Error"})
+LOST_REPLICA_MARKS = (
+    "ActorDiedError",
+    "ActorUnavailableError",
+    "The actor died",
+    "The actor experienced an error before finishing",
+    "The task may or may not have been executed",
+)
 #: longest single wait, whatever Retry-After asks
 MAX_RETRY_WAIT_S = 30.0
 
@@ -127,6 +139,14 @@ def backoff_seconds(attempt: int, base_s: float, retry_after: float | None) -> f
     return min(wait, MAX_RETRY_WAIT_S)
 
 
+def retryable(status: int, detail: str) -> bool:
+    """Whether an error answer means "come back": busy, or a 500 of a lost Serve replica. Pure."""
+    if status in RETRY_STATUSES:
+        return True
+    lost = detail.strip() in LOST_REPLICA_BODIES or any(m in detail for m in LOST_REPLICA_MARKS)
+    return status == 500 and lost
+
+
 def problem_detail(body: Any) -> str:
     """The human part of an error body: problem+json ``detail``/``title``, OpenAI ``error.message``."""
     if isinstance(body, Mapping):
@@ -189,6 +209,8 @@ class HttpTextClient:
         backoff_s: float = 1.0,
         sleep: Callable[[float], None] = time.sleep,
         style: PromptStyle = "completion",
+        retry_window_s: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         import httpx
 
@@ -201,6 +223,15 @@ class HttpTextClient:
         self._style: PromptStyle = style
         self.max_attempts = max(1, max_attempts)
         self.backoff_s = backoff_s
+        #: busy answers and lost connections are retried past ``max_attempts`` until this many seconds
+        #: went by since the request's first try (waits and tries alike; a replica or node lost: Serve
+        #: places a new one)
+        self.retry_window_s = retry_window_s
+        self._clock = clock
+        #: every retried request: path, attempt, reason, wait (the generation summary's ``retried``)
+        self.retried: list[dict[str, Any]] = []
+        #: told of each retry (the batch's progress output)
+        self.on_retry: Callable[[str], None] | None = None
         self._sleep = sleep
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._http = httpx.Client(timeout=httpx.Timeout(timeout_s, connect=10.0), headers=headers)
@@ -238,16 +269,21 @@ class HttpTextClient:
 
         url = f"{self.base_url}{path}"
         last = ""
-        for attempt in range(1, self.max_attempts + 1):
+        waited = 0.0
+        attempt = 0
+        start = self._clock()
+        while True:
+            attempt += 1
             retry_after: float | None = None
             try:
                 r = self._http.request(method, url, json=json_body)
             except httpx.TransportError as exc:
                 last = f"{type(exc).__name__}: {exc}"
-                if attempt == self.max_attempts:
+                spent = max(waited, self._clock() - start)
+                if attempt >= self.max_attempts and spent >= self.retry_window_s:
                     raise TextModelUnreachableError(
-                        f"cannot reach the text model at {self.base_url} ({last}); check the URL "
-                        "and that the server runs"
+                        f"cannot reach the text model at {self.base_url} ({last}, {attempt} attempts "
+                        f"over {spent:.0f} s); check the URL and that the server runs"
                     ) from None
             else:
                 if r.status_code < 400:
@@ -262,15 +298,24 @@ class HttpTextClient:
                 except ValueError:
                     detail = r.text[:300]
                 last = f"HTTP {r.status_code}" + (f": {detail}" if detail else "")
-                if r.status_code not in RETRY_STATUSES:
+                if not retryable(r.status_code, detail):
                     self._raise_for(r.status_code, last)
-                if attempt == self.max_attempts:
+                spent = max(waited, self._clock() - start)
+                if attempt >= self.max_attempts and spent >= self.retry_window_s:
                     raise TextModelBusyError(
-                        f"the text model at {self.base_url} stayed busy over {attempt} attempts ({last})"
+                        f"the text model at {self.base_url} stayed busy over {attempt} attempts ({last}) "
+                        f"over {spent:.0f} s"
                     )
                 retry_after = retry_after_seconds(r.headers.get("retry-after"))
-            self._sleep(backoff_seconds(attempt, self.backoff_s, retry_after))
-        raise TextModelError(last)  # pragma: no cover - the loop always returns or raises
+            wait = backoff_seconds(attempt, self.backoff_s, retry_after)
+            if attempt >= self.max_attempts:
+                # past the attempts, only the window is left: never wait beyond it
+                wait = max(0.0, min(wait, self.retry_window_s - spent))
+            waited += wait
+            self.retried.append({"path": path, "attempt": attempt, "reason": last, "wait_s": round(wait, 3)})
+            if self.on_retry is not None:
+                self.on_retry(f"text model: {last}; retrying in {wait:.1f} s (attempt {attempt + 1})")
+            self._sleep(wait)
 
     def _raise_for(self, status: int, what: str) -> None:
         if status in (401, 403):

@@ -3,7 +3,8 @@
 - A URL (``--text-url``, else ``VOXRAY_TEXT_MODEL_URL``, which the operator sets on a SpeechBatch's
   RayJob): the OpenAI-compatible HTTP client, model id from ``--text-model-id`` / ``VOXRAY_TEXT_MODEL_ID``,
   else ``spec.generate.textModel``, else the packaged model's id. The server is asked for its models
-  first, so a wrong URL or model stops the run before anything is written.
+  first, so a wrong URL or model stops the run before anything is written; once it answered, a busy or
+  lost server (a replica or its node lost mid-run) is waited for up to ``RECOVERY_WINDOW_S``.
 - No URL: the TextModel runs in this process (llama.cpp): the bundled one (``defaults/textmodels.yaml``,
   the packaged Gemma 3 270M, as ``voxray serve`` serves it) when ``spec.generate.textModel`` is empty or
   names it, else a TextModel document (engine llamacpp) found in the SpeechBatch's file or the ``-m``
@@ -35,6 +36,10 @@ from voxray_runtime.spec.speechbatch import GenerateSpec
 from voxray_runtime.spec.textmodel import PACKAGED_TEXT_MODEL
 
 FIELD = "spec.generate.textModel"
+#: seconds of waits a server that answered once is given to answer again when it turns busy or
+#: unreachable mid-run (a TextModel replica, or its node, lost: Serve places a new one and loads the
+#: weights; the GCS takes its health checks to declare a node dead); a URL that never answered fails fast
+RECOVERY_WINDOW_S = 180.0
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,7 @@ def open_text_source(
                 base, wanted, api_key=read_api_key(environ.get(KEY_FILE_ENV)), max_attempts=3
             )
             client.check_model()
+            client.retry_window_s = RECOVERY_WINDOW_S
         except TextModelError as exc:
             if client is not None:
                 client.close()

@@ -65,6 +65,8 @@ class GenerationResult:
     #: answers refused by the cleaning checks (each asked for again)
     rejected: int = 0
     failures: list[dict[str, Any]] = field(default_factory=list)
+    #: requests to the TextModel retried (busy, or its replica or node lost): path, attempt, reason
+    retried: list[dict[str, Any]] = field(default_factory=list)
     prompt_tokens: int = 0
     completion_tokens: int = 0
     seconds: float = 0.0
@@ -89,6 +91,7 @@ class GenerationResult:
             "rejected_answers": self.rejected,
             "failed": len(self.failures),
             "failures": self.failures,
+            "retried": self.retried,
             "items": len(self.items),
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
