@@ -10,7 +10,7 @@ import hashlib
 import logging
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -27,7 +27,7 @@ from voxray_runtime.api.schemas import (
     VoiceListing,
 )
 from voxray_runtime.audio.encode import CONTENT_TYPES, MP3_BITRATES
-from voxray_runtime.spec.lexicon import check_unique
+from voxray_runtime.spec.lexicon import ResolvedLexicon, check_unique
 from voxray_runtime.speech.job import EmptyTextError, SpeechJob, SpeechResult
 from voxray_runtime.speech.markup import job_for_segments
 from voxray_runtime.speech.publish import Publish
@@ -101,6 +101,8 @@ class SpeechFrontend:
     default_bitrate_kbps: int = 64
     #: a cap over every model's own ``maxTextChars`` (the security settings' ``maxTextChars``)
     text_limit_cap: int | None = None
+    #: each model's lexicons (merged), set by the ingress's ``reconfigure``; a request's own entries win
+    lexicons: dict[str, ResolvedLexicon] = field(default_factory=dict)
 
     # ---- voice resolution -------------------------------------------------------------------------
     def _model(self, model: str | None) -> str | None:
@@ -215,9 +217,11 @@ class SpeechFrontend:
             check_unique(pronunciations, where="pronunciations")
         except ValueError as exc:
             raise bad_request(str(exc), "pronunciations") from exc
+        lexicon = self.lexicons.get(binding.model)
+        entries: Sequence[Entry] = [*lexicon.entries, *pronunciations] if lexicon else pronunciations
         try:
-            if text_type == "ssml" or pronunciations:
-                job = self._marked_job(binding, text, speed, fmt, rate, text_type, pronunciations)
+            if text_type == "ssml" or entries:
+                job = self._marked_job(binding, text, speed, fmt, rate, text_type, entries)
                 return replace(job, publish=publish)
             return SpeechJob.for_text(
                 binding, text, speed=speed, format=fmt, bitrate_kbps=rate, publish=publish

@@ -22,15 +22,19 @@ from typing import Any
 import numpy as np
 
 from voxray_runtime.audio.loudness import LoudnessTarget
+from voxray_runtime.batch.lexicon import lexicon_row
 from voxray_runtime.batch.plan import WorkItem
 from voxray_runtime.batch.publishing import aligner_for, caption_name, publish_fields
 from voxray_runtime.engines.base import Engine
 from voxray_runtime.models import NamedModel
 from voxray_runtime.speech.assembly import encode_speech, render
 from voxray_runtime.speech.job import SpeechJob
+from voxray_runtime.speech.markup import job_for_segments
 from voxray_runtime.speech.publish import Publish
 from voxray_runtime.speech.publish import run as publish_job
 from voxray_runtime.storage.store import store_output
+from voxray_runtime.text.pronounce import apply_pronunciations
+from voxray_runtime.text.segments import TextSegment
 from voxray_runtime.voices.catalog import VoiceBinding
 
 
@@ -97,6 +101,33 @@ def engine_for(engines: Mapping[str, Engine], binding: VoiceBinding) -> Engine:
         raise KeyError(f"model {binding.model} is not loaded here") from None
 
 
+def speech_job(work: WorkItem, settings: RenderSettings) -> SpeechJob:
+    """The job of ``work``: its text as it is, or with the lexicon entries it uses applied."""
+    b = work.binding
+    bitrate = settings.bitrate_kbps or 64
+    if not work.entries:
+        return SpeechJob.for_text(
+            b,
+            work.text,
+            speed=settings.speed,
+            format=settings.format,
+            bitrate_kbps=bitrate,
+            request_id=work.id,
+        )
+    segments = apply_pronunciations(
+        [TextSegment(work.text, b.avatar.language, b.avatar.dialect)], work.entries
+    )
+    return job_for_segments(
+        b,
+        segments,
+        speed=settings.speed,
+        format=settings.format,
+        bitrate_kbps=bitrate,
+        chars=len(work.text),
+        request_id=work.id,
+    )
+
+
 def render_one(
     engines: Mapping[str, Engine], work: WorkItem, settings: RenderSettings, *, attempt: int, worker: str
 ) -> dict[str, Any]:
@@ -104,14 +135,7 @@ def render_one(
     t0 = time.perf_counter()
     binding = work.binding
     engine = engine_for(engines, binding)
-    job = SpeechJob.for_text(
-        binding,
-        work.text,
-        speed=settings.speed,
-        format=settings.format,
-        bitrate_kbps=settings.bitrate_kbps or 64,
-        request_id=work.id,
-    )
+    job = speech_job(work, settings)
     if settings.captions or settings.loudness is not None:  # publish-ready: timing, loudness, captions
         lang, dialect = binding.avatar.language, binding.avatar.dialect
         spec = Publish(work.text, lang, dialect, settings.loudness, settings.captions)
@@ -156,6 +180,7 @@ def render_one(
         "attempts": attempt,
         "worker": worker,
         **publish_fields(out, captions, settings.loudness),
+        **lexicon_row(work),
     }
 
 
