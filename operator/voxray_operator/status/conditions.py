@@ -33,6 +33,8 @@ class ConditionType(StrEnum):
     TEXT_MODEL_READY = "TextModelReady"
     #: a queued batch (spec.queueName): whether Kueue admitted its RayJob
     ADMITTED = "Admitted"
+    #: a Lexicon: whether its entries are valid (it has no children)
+    VALID = "Valid"
 
 
 #: the condition types each kind carries
@@ -126,6 +128,10 @@ class Reason(StrEnum):
     REQUEUED = "Requeued"
     # SpeechBatch: TextModelReady
     TEXT_MODEL_READY = "TextModelReady"
+    # Lexicon: Valid; VoiceModel / SpeechBatch naming a Lexicon that is not there (or not valid)
+    VALID = "Valid"
+    INVALID = "Invalid"
+    LEXICON_NOT_FOUND = "LexiconNotFound"
 
 
 def timestamp(now: datetime) -> str:
