@@ -56,6 +56,8 @@ BATCH_CONDITIONS = (
     ConditionType.ADMITTED,
 )
 
+LEXICON_CONDITIONS = (ConditionType.VALID,)
+
 
 class ConditionStatus(StrEnum):
     TRUE = "True"
