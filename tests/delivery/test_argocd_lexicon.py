@@ -43,13 +43,15 @@ def lexicon(
 def test_valid_lexicon_is_healthy_with_its_version() -> None:
     health, message = run_health("voxray.io/Lexicon", lexicon(VALID))
     assert health == "Healthy"
-    assert "1 entries (en)" in message and "version sha256:" in message
+    assert "1 entries (en)" in message
+    assert "version sha256:" in message
 
 
 def test_invalid_lexicon_is_degraded_with_the_field() -> None:
     health, message = run_health("voxray.io/Lexicon", lexicon(INVALID))
     assert health == "Degraded"
-    assert message.startswith("spec.entries.0") and "alias or ipa" in message
+    assert message.startswith("spec.entries.0")
+    assert "alias or ipa" in message
 
 
 def test_no_status_or_an_older_generation_is_progressing() -> None:

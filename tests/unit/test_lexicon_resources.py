@@ -89,7 +89,8 @@ def test_lexicon_documents_beside_the_models(tmp_path: Path) -> None:
     f = tmp_path / "m.yaml"
     f.write_text(DOCS, encoding="utf-8")
     found = load_lexicons([f])
-    assert list(found) == ["brand"] and found["brand"].entries[0].alias == "Kasr"
+    assert list(found) == ["brand"]
+    assert found["brand"].entries[0].alias == "Kasr"
     with pytest.raises(SpecError, match="Lexicon brand is given twice"):
         load_lexicons([f, f])
 

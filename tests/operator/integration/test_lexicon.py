@@ -49,7 +49,8 @@ async def test_lexicon_status_and_the_voicemodels_naming_it(
     lex = await cluster.wait_for(k8s.LEXICONS, "brand", lambda o: "conditions" in (o.get("status") or {}))
     valid = condition(lex, "Valid")
     assert (valid["status"], valid["reason"], valid["observedGeneration"]) == ("True", "Valid", 1)
-    assert lex["status"]["entries"] == 1 and lex["status"]["version"].startswith("sha256:")
+    assert lex["status"]["entries"] == 1
+    assert lex["status"]["version"].startswith("sha256:")
 
     # the Lexicon's creation reconciles the VoiceModel: its RayService carries the entries
     rs = await cluster.wait_for(k8s.RAYSERVICES, "tts-lex", lambda o: True, what="RayService")
@@ -81,7 +82,5 @@ async def test_lexicon_status_and_the_voicemodels_naming_it(
         k8s.LEXICONS, "brand", lambda o: condition(o, "Valid")["status"] == "False", what="Valid False"
     )
     assert condition(lex, "Valid")["reason"] == "Invalid"
-    assert condition(lex, "Valid")["message"].startswith(
-        "spec: entries[1] ('QASR', en) repeats entries[0]"
-    )
+    assert condition(lex, "Valid")["message"].startswith("spec: entries[1] ('QASR', en) repeats entries[0]")
     assert "version" not in lex["status"]
