@@ -206,3 +206,19 @@ def test_a_batch_naming_a_missing_lexicon_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match="no Lexicon named brand") as info:
         build_plan(batch(["brand"]), models=default_models(), output_dir=tmp_path)
     assert info.value.field == "spec.lexicons"
+
+
+def test_the_ingress_reconfigure_replaces_the_lexicons_of_a_live_frontend(tmp_path: Path) -> None:
+    """What Serve calls on a live ingress replica when only its user_config changed (no restart)."""
+    from types import SimpleNamespace
+
+    from voxray_runtime.serve.ingress import Ingress
+
+    fe = frontend(tmp_path)
+    replica = SimpleNamespace(frontend=fe)
+    binding = fe.catalog.resolve(fe.catalog.find("female_en-GB"))
+    config = {binding.model: ResolvedLexicon(names=["brand"], entries=list(BRAND.entries))}
+    Ingress.reconfigure(replica, IngressUserConfig(lexicons=config).model_dump(by_alias=True))  # type: ignore[arg-type]
+    assert "Kasr" in " ".join(fe.job(binding, "At Qasr.", 1.0, "mp3", None, "text").chunks)
+    Ingress.reconfigure(replica, {"lexicons": {}})  # type: ignore[arg-type]
+    assert "Qasr" in " ".join(fe.job(binding, "At Qasr.", 1.0, "mp3", None, "text").chunks)
