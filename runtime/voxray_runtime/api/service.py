@@ -33,7 +33,7 @@ from voxray_runtime.speech.markup import job_for_segments
 from voxray_runtime.speech.publish import Publish
 from voxray_runtime.storage.location import Location
 from voxray_runtime.text import TextError
-from voxray_runtime.text.pronounce import Entry, apply_pronunciations
+from voxray_runtime.text.pronounce import Entry, apply_pronunciations, entries_used
 from voxray_runtime.text.segments import Segment, TextSegment
 from voxray_runtime.text.ssml import SsmlError, parse_ssml
 from voxray_runtime.voices import OPENAI_VOICE_ALIASES, Catalog, VoiceBinding, VoiceError, resolve_avatar
@@ -217,8 +217,7 @@ class SpeechFrontend:
             check_unique(pronunciations, where="pronunciations")
         except ValueError as exc:
             raise bad_request(str(exc), "pronunciations") from exc
-        lexicon = self.lexicons.get(binding.model)
-        entries: Sequence[Entry] = [*lexicon.entries, *pronunciations] if lexicon else pronunciations
+        entries = [*self._lexicon_entries(binding, text, text_type), *pronunciations]
         try:
             if text_type == "ssml" or entries:
                 job = self._marked_job(binding, text, speed, fmt, rate, text_type, entries)
@@ -230,6 +229,16 @@ class SpeechFrontend:
             raise Problem(400, "invalid-ssml", "Invalid SSML", str(exc), field=text_field) from exc
         except (EmptyTextError, TextError, VoiceError) as exc:
             raise Problem(400, "unspeakable-text", "Nothing to speak", str(exc), field=text_field) from exc
+
+    def _lexicon_entries(self, binding: VoiceBinding, text: str, text_type: str) -> Sequence[Entry]:
+        """The model's lexicon entries for this text: all of them for SSML, else those its words use (a text
+        that uses none takes the plain path, as without a lexicon)."""
+        lexicon = self.lexicons.get(binding.model)
+        if lexicon is None or not lexicon.entries:
+            return ()
+        if text_type == "ssml":
+            return lexicon.entries
+        return entries_used(text, binding.avatar.language, lexicon.entries)
 
     @staticmethod
     def _marked_job(
