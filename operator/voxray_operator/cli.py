@@ -35,6 +35,7 @@ from voxray_operator.builders import (
 )
 from voxray_operator.config import BuildSettings, OperatorSettings
 from voxray_runtime.spec.documents import SpecError, parse_document
+from voxray_runtime.spec.lexicon import LexiconSpec
 from voxray_runtime.spec.speechbatch import SpeechBatchSpec
 from voxray_runtime.spec.textmodel import TextModelSpec
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
@@ -122,8 +123,8 @@ def load_files(files: Sequence[str], namespace: str | None = None) -> tuple[list
 
 
 def _kind(kind: str) -> Kind:
-    if kind in ("VoiceModel", "TextModel"):
-        return "VoiceModel" if kind == "VoiceModel" else "TextModel"
+    if kind in ("VoiceModel", "TextModel", "Lexicon"):
+        return "VoiceModel" if kind == "VoiceModel" else "TextModel" if kind == "TextModel" else "Lexicon"
     return "SpeechBatch"
 
 
@@ -165,11 +166,15 @@ def render_documents(
         for d in [*context, *docs]
         if isinstance(d.spec, TextModelSpec)
     }
+    lexicons = {(d.namespace, d.name): d.spec for d in [*context, *docs] if isinstance(d.spec, LexiconSpec)}
     for doc in docs:
+        here = {name: spec for (ns, name), spec in lexicons.items() if ns == doc.namespace}
         try:
+            if isinstance(doc.spec, LexiconSpec):
+                continue  # a Lexicon has no children: VoiceModels and SpeechBatches carry its entries
             if isinstance(doc.spec, VoiceModelSpec | TextModelSpec):
                 result.objects.append(
-                    build_rayservice(doc.name, doc.namespace, doc.spec, settings)
+                    build_rayservice(doc.name, doc.namespace, doc.spec, settings, lexicons=here)
                     if isinstance(doc.spec, VoiceModelSpec)
                     else build_text_rayservice(doc.name, doc.namespace, doc.spec, settings)
                 )
@@ -206,7 +211,9 @@ def render_documents(
                 generation=generation,
             )
             result.notes.append(f"{doc.source}: {batch_audit_key(spec, found).describe()}")
-            result.objects.append(build_batch_configmap(doc.name, doc.namespace, spec, voice_models=found))
+            result.objects.append(
+                build_batch_configmap(doc.name, doc.namespace, spec, voice_models=found, lexicons=here)
+            )
             result.objects.append(job)
         except BuildError as exc:
             hint = " (give its file with -f)" if exc.retryable else ""

@@ -112,13 +112,19 @@ async def write_status(
 
 
 async def write_validation_failed(
-    ctx: OperatorContext, res: k8s.Resource, obj: dict[str, Any], message: str
+    ctx: OperatorContext, res: k8s.Resource, obj: dict[str, Any], message: str, reason: str | None = None
 ) -> None:
-    """The ValidationFailed status of an object whose spec does not parse (the field named in ``message``)."""
+    """The ValidationFailed status of an object whose spec does not parse (the field named in ``message``),
+    or that names something missing (``reason``: LexiconNotFound)."""
     old = obj.get("status") or {}
     kind = cast(status.validation.Kind, res.kind)
     new = status.validation_failed_status(
-        kind, message=message, generation=obj["metadata"].get("generation"), previous=old, now=ctx.now()
+        kind,
+        message=message,
+        generation=obj["metadata"].get("generation"),
+        previous=old,
+        now=ctx.now(),
+        **({"reason": reason} if reason else {}),
     )
     await write_status(ctx, res, obj, old, new)
 

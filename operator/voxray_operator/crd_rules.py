@@ -38,6 +38,9 @@ def _quantization_rule(engines: dict[str, tuple[str, ...]] = vm_spec.ENGINE_QUAN
 
 #: CEL rules per model (by class name), mirroring the pydantic validators of the runtime specs.
 CEL_RULES: dict[str, list[Schema]] = {
+    "LexiconEntry": [
+        {"rule": "has(self.alias) != has(self.ipa)", "message": "give exactly one of alias or ipa"},
+    ],
     "WeightsSpec": [
         {
             "rule": "self.source != 'huggingface' || has(self.repo)",

@@ -17,11 +17,13 @@ import yaml
 from pydantic import BaseModel
 
 from voxray_operator.api.common import GROUP, VERSION
+from voxray_operator.api.lexicon import LexiconStatus
 from voxray_operator.api.speechbatch import SpeechBatchStatus
 from voxray_operator.api.textmodel import TextModelStatus
 from voxray_operator.api.voicemodel import VoiceModelStatus
 from voxray_operator.crd_rules import Schema
 from voxray_operator.crd_schema import openapi_schema
+from voxray_runtime.spec.lexicon import LexiconSpec
 from voxray_runtime.spec.speechbatch import SpeechBatchSpec
 from voxray_runtime.spec.textmodel import TextModelSpec
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
@@ -94,6 +96,20 @@ KINDS: tuple[CrdKind, ...] = (
             {"name": "Replicas", "type": "integer", "jsonPath": ".status.replicas.current"},
             {"name": "Phase", "type": "string", "jsonPath": ".status.phase"},
             {"name": "URL", "type": "string", "jsonPath": ".status.baseUrl", "priority": 1},
+        ),
+    ),
+    CrdKind(
+        kind="Lexicon",
+        plural="lexicons",
+        short_names=("lex",),
+        description="Pronunciation entries (say a word as an alias or as IPA) that VoiceModels and "
+        "SpeechBatches name.",
+        spec=LexiconSpec,
+        status=LexiconStatus,
+        columns=(
+            {"name": "Valid", "type": "string", "jsonPath": '.status.conditions[?(@.type=="Valid")].status'},
+            {"name": "Entries", "type": "integer", "jsonPath": ".status.entries"},
+            {"name": "Version", "type": "string", "jsonPath": ".status.version", "priority": 1},
         ),
     ),
 )

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 from voxray_runtime.spec.documents import Document, SpecError, iter_documents, load_documents
+from voxray_runtime.spec.lexicon import LexiconSpec
 from voxray_runtime.spec.textmodel import TextModelSpec
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
 from voxray_runtime.voices.catalog import ENGINE_BINDINGS, Catalog, SpeakerDefault, custom_binding
@@ -86,6 +87,18 @@ def load_models(paths: Iterable[str | Path]) -> list[NamedModel]:
         raise SpecError(
             f"VoiceModel names must be unique; repeated: {', '.join(dupes)}", field="metadata.name"
         )
+    return out
+
+
+def load_lexicons(paths: Iterable[str | Path]) -> dict[str, LexiconSpec]:
+    """Lexicon documents of YAML files (other kinds are ignored) by name; names must be unique."""
+    out: dict[str, LexiconSpec] = {}
+    for p in paths:
+        for d in load_documents(p):
+            if isinstance(d.spec, LexiconSpec):
+                if d.name in out:
+                    raise SpecError(f"Lexicon {d.name} is given twice", field="metadata.name", source=str(p))
+                out[d.name] = d.spec
     return out
 
 

@@ -463,6 +463,7 @@ def test_kustomize_component_merges_the_scripts_into_argocd_cm(tmp_path: Path) -
         ("resource.customizations.health.voxray.io_VoiceModel", "voxray.io/VoiceModel"),
         ("resource.customizations.health.voxray.io_TextModel", "voxray.io/TextModel"),
         ("resource.customizations.health.voxray.io_SpeechBatch", "voxray.io/SpeechBatch"),
+        ("resource.customizations.health.voxray.io_Lexicon", "voxray.io/Lexicon"),
         ("resource.customizations.health.ray.io_RayService", "ray.io/RayService"),
     ):
         assert cm["data"][key] == (HEALTH / path / "health.lua").read_text(encoding="utf-8")

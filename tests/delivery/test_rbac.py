@@ -24,6 +24,8 @@ from delivery_lib import REPO, by_kind, render
 OPERATOR = REPO / "operator" / "voxray_operator"
 KUBE_VERBS = {"get": "get", "list": "list", "create": "create", "patch": "patch", "delete": "delete"}
 Grant = tuple[str, str, str]  # (apiGroup, resource, verb)
+#: kinds with change handlers that own no children (so need no update on their finalizers)
+CHILDLESS = {("voxray.io", "lexicons")}
 
 
 def _resources() -> dict[str, tuple[str, str]]:
@@ -164,7 +166,7 @@ def required_grants() -> set[Grant]:
         grants.add(("", "events", "create"))
     ref = owner_references({"apiVersion": "v", "kind": "K", "metadata": {"name": "n", "uid": "u"}})
     if ref and ref[0].get("blockOwnerDeletion"):
-        grants |= {(group, f"{plural}/finalizers", "update") for group, plural in owners}
+        grants |= {(group, f"{plural}/finalizers", "update") for group, plural in owners - CHILDLESS}
     return grants
 
 

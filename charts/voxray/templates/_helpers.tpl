@@ -84,6 +84,8 @@ handlers and scaling, kopf's registered handlers) and fails when the two differ.
 - voicemodels/finalizers, speechbatches/finalizers update: the children carry ownerReferences with
   blockOwnerDeletion, which API servers with the OwnerReferencesPermissionEnforcement admission
   plugin (OpenShift) allow only to those who may update the owner's finalizers.
+- lexicons: kopf lists and watches them and patches its annotations; the VoiceModel and SpeechBatch
+  reconciles read the ones they name; status (Valid, version, entries) goes through /status.
 - rayservices: created, read, drift-corrected and scaled (patch), watched for status (kopf on.event);
   rayjobs: created, read, updated while not yet running (patch), watched. Deletion is left to the
   garbage collector (ownerReferences).
@@ -103,6 +105,12 @@ handlers and scaling, kopf's registered handlers) and fails when the two differ.
 - apiGroups: ["voxray.io"]
   resources: ["voicemodels/finalizers", "textmodels/finalizers", "speechbatches/finalizers"]
   verbs: ["update"]
+- apiGroups: ["voxray.io"]
+  resources: ["lexicons"]
+  verbs: ["get", "list", "watch", "patch"]
+- apiGroups: ["voxray.io"]
+  resources: ["lexicons/status"]
+  verbs: ["patch"]
 - apiGroups: ["ray.io"]
   resources: ["rayservices"]
   verbs: ["get", "list", "watch", "create", "patch"]

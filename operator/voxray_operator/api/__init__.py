@@ -4,6 +4,7 @@ crds/ is generated from these models by ``python -m voxray_operator.crdgen``.
 """
 
 from voxray_operator.api.common import API_VERSION, GROUP, VERSION, Condition, ConditionStatus, StatusModel
+from voxray_operator.api.lexicon import LEXICON_CONDITION_TYPES, Lexicon, LexiconStatus
 from voxray_operator.api.speechbatch import (
     SPEECHBATCH_CONDITION_TYPES,
     BatchCounts,
@@ -25,6 +26,7 @@ from voxray_operator.api.voicemodel import (
 __all__ = [
     "API_VERSION",
     "GROUP",
+    "LEXICON_CONDITION_TYPES",
     "SPEECHBATCH_CONDITION_TYPES",
     "TEXTMODEL_CONDITION_TYPES",
     "VERSION",
@@ -33,6 +35,8 @@ __all__ = [
     "BatchOutputStatus",
     "Condition",
     "ConditionStatus",
+    "Lexicon",
+    "LexiconStatus",
     "ReplicaStatus",
     "ScalingRecord",
     "SpeechBatch",

@@ -60,6 +60,7 @@ from voxray_operator.builders.generate import (
     find_text_model,
     generation_target,
 )
+from voxray_operator.builders.lexicons import LEXICON_NOT_FOUND, needed_lexicons
 from voxray_operator.builders.rayjob import (
     BATCH_SPEC_DIR,
     CLUSTER_SELECTOR_KEY,
@@ -135,6 +136,7 @@ __all__ = [
     "ENV_MODEL_ID",
     "ENV_URL",
     "INVALID_SPEC",
+    "LEXICON_NOT_FOUND",
     "MANAGED_BY",
     "METRICS_PORT",
     "SERVE_PORT",
@@ -185,6 +187,7 @@ __all__ = [
     "load_yaml",
     "model_deployment",
     "model_replicas",
+    "needed_lexicons",
     "owner_references",
     "parse_spec",
     "pods_for",

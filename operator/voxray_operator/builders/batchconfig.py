@@ -1,7 +1,8 @@
 """PURE: the document a SpeechBatch's driver reads, and the ConfigMap that carries it to the RayJob.
 
-One YAML stream: the VoiceModels the batch names (sorted), then the SpeechBatch, each with its spec as
-the operator read it, so that the driver renders with exactly what the cluster serves. The RayJob's
+One YAML stream: the VoiceModels the batch names (sorted), the Lexicons it names (in its order), then the
+SpeechBatch, each with its spec as the operator read it, so that the driver renders with exactly what the
+cluster serves and its manifest records the lexicon entries each file used. The RayJob's
 submitter mounts the ConfigMap (see :mod:`.rayjob`).
 """
 
@@ -19,8 +20,10 @@ from voxray_operator.builders.common import (
     metadata,
     spec_hash,
 )
+from voxray_operator.builders.lexicons import needed_lexicons
 from voxray_operator.builders.validation import needed_models
 from voxray_runtime.spec.common import API_VERSION
+from voxray_runtime.spec.lexicon import LexiconSpec
 from voxray_runtime.spec.speechbatch import SpeechBatchSpec
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
@@ -49,7 +52,9 @@ def batch_configmap_name(speechbatch: str) -> str:
     return child_name(speechbatch, "speechbatch")
 
 
-def _document(kind: str, name: str, namespace: str, spec: VoiceModelSpec | SpeechBatchSpec) -> dict[str, Any]:
+def _document(
+    kind: str, name: str, namespace: str, spec: VoiceModelSpec | SpeechBatchSpec | LexiconSpec
+) -> dict[str, Any]:
     return {
         "apiVersion": API_VERSION,
         "kind": kind,
@@ -64,9 +69,11 @@ def batch_document(
     spec: SpeechBatchSpec,
     *,
     voice_models: Mapping[str, VoiceModelSpec] | None = None,
+    lexicons: Mapping[str, LexiconSpec] | None = None,
 ) -> str:
-    """The YAML the driver reads: the named VoiceModels first (sorted), then the SpeechBatch."""
+    """The YAML the driver reads: the named VoiceModels first (sorted), the Lexicons, then the SpeechBatch."""
     docs = [_document("VoiceModel", vm, namespace, s) for vm, s in sorted((voice_models or {}).items())]
+    docs += [_document("Lexicon", n, namespace, s) for n, s in (lexicons or {}).items()]
     docs.append(_document("SpeechBatch", name, namespace, spec))
     return yaml.dump_all(docs, Dumper=_BatchDumper, sort_keys=False, width=1_000_000, allow_unicode=True)
 
@@ -77,14 +84,18 @@ def build_batch_configmap(
     spec: SpeechBatchSpec,
     *,
     voice_models: Mapping[str, VoiceModelSpec] | None = None,
+    lexicons: Mapping[str, LexiconSpec] | None = None,
     owner: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """ConfigMap ``{name}-speechbatch`` with the batch document under ``speechbatch.yaml``.
 
     ``voice_models``: the specs of the VoiceModels the batch names; they travel in the same file so the
     driver renders with exactly what the cluster serves. One of them missing: BuildError(retryable).
+    ``lexicons``: the Lexicons of the namespace; those ``spec.lexicons`` names travel in the same file (one
+    missing: BuildError(retryable, LexiconNotFound)).
     """
     models = needed_models(spec, voice_models) if voice_models is not None else {}
+    found = needed_lexicons(spec.lexicons, lexicons)
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
@@ -95,5 +106,5 @@ def build_batch_configmap(
             annotations={SPEC_HASH_ANNOTATION: spec_hash(spec)},
             owner=owner,
         ),
-        "data": {BATCH_SPEC_KEY: batch_document(name, namespace, spec, voice_models=models)},
+        "data": {BATCH_SPEC_KEY: batch_document(name, namespace, spec, voice_models=models, lexicons=found)},
     }

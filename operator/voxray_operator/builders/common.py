@@ -106,14 +106,14 @@ def served_labels(kind: ServedKind, name: str) -> dict[str, str]:
 
 #: optional top-level spec fields added after the kinds shipped: left out of the hash while unset, so that
 #: adding one changes neither the hash of a spec that does not use it nor its children (no needless patch)
-HASH_OMITTED_WHEN_UNSET = frozenset({"upgrade", "deletion", "queueName", "workloadPriorityClass"})
+HASH_OMITTED_WHEN_UNSET = frozenset({"upgrade", "deletion", "queueName", "workloadPriorityClass", "lexicons"})
 
 
 def spec_hash(spec: BaseModel) -> str:
     """sha256 of the spec's canonical JSON (every field, defaults included, sorted keys): stable."""
     data = spec.model_dump(mode="json", by_alias=True)
     for key in HASH_OMITTED_WHEN_UNSET:
-        if key in data and data[key] is None:
+        if key in data and data[key] in (None, []):
             del data[key]
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

@@ -9,10 +9,12 @@ served kinds' common ones.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from voxray_operator.builders.cluster import assemble_rayservice
 from voxray_operator.builders.common import spec_hash
+from voxray_operator.builders.lexicons import needed_lexicons
 from voxray_operator.builders.object_output import is_object_path, object_store_env
 from voxray_operator.builders.serveconfig import serve_config, served_app_args
 from voxray_operator.builders.workload import (
@@ -23,7 +25,9 @@ from voxray_operator.builders.workload import (
 )
 from voxray_operator.config import BuildSettings
 from voxray_runtime.serve.args import AppArgs, ModelArgs
+from voxray_runtime.serve.lexicons import ingress_user_config
 from voxray_runtime.serve.options import model_config
+from voxray_runtime.spec.lexicon import LexiconSpec
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
 
@@ -41,15 +45,23 @@ def build_serve_config(
     *,
     replicas: int | None = None,
     credentials_revision: str | None = None,
+    lexicons: Mapping[str, LexiconSpec] | None = None,
 ) -> dict[str, Any]:
     """The serveConfigV2 document of VoiceModel ``name`` (as a dict; build_rayservice dumps it to YAML).
 
     ``credentials_revision``: put into the ingress replicas' environment, so that changing it replaces
     them (they read the API keys file when they start).
+    ``lexicons``: the Lexicons of the namespace that ``spec.lexicons`` names; their entries go into the
+    ingress's ``user_config`` (a change there reconfigures the live replicas; none restarts). One missing:
+    BuildError(retryable, LexiconNotFound).
     """
     args = app_args(name, spec, settings)
     model = model_config(args.models[0], args, replicas=replicas)
-    return serve_config(args, model, credentials_revision=credentials_revision)
+    found = needed_lexicons(spec.lexicons, lexicons)
+    user_config = ingress_user_config(args.models, found)
+    return serve_config(
+        args, model, credentials_revision=credentials_revision, ingress_user_config=user_config
+    )
 
 
 def build_rayservice(
@@ -61,12 +73,13 @@ def build_rayservice(
     replicas: int | None = None,
     owner: dict[str, Any] | None = None,
     credentials_revision: str | None = None,
+    lexicons: Mapping[str, LexiconSpec] | None = None,
 ) -> dict[str, Any]:
     """The RayService for VoiceModel ``name``.
 
     ``replicas``: the model deployment's replicas (the autoscaler's number, clamped to the bounds);
     default ``spec.replicas.initial`` or ``spec.replicas.min``. ``owner``: the VoiceModel body, for a
-    controller ownerReference.
+    controller ownerReference. ``lexicons``: as :func:`build_serve_config` takes them.
     """
     output = None if is_object_path(spec.output.path) else (spec.output.volume_claim, spec.output.path)
     volumes = pod_volumes(settings, weights=weights_claim(spec), output=output)
@@ -81,7 +94,7 @@ def build_rayservice(
         replicas=replicas,
     )
     config = build_serve_config(
-        name, spec, settings, replicas=replicas, credentials_revision=credentials_revision
+        name, spec, settings, replicas=replicas, credentials_revision=credentials_revision, lexicons=lexicons
     )
     return assemble_rayservice(
         name,

@@ -61,13 +61,19 @@ def served_app_args(name: str, spec: SecuredSpec, settings: BuildSettings, **mod
 
 
 def serve_config(
-    args: AppArgs, model: dict[str, Any], *, credentials_revision: str | None = None
+    args: AppArgs,
+    model: dict[str, Any],
+    *,
+    credentials_revision: str | None = None,
+    ingress_user_config: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The serveConfigV2 document (a dict; the RayService holds it as YAML) of an app serving one model.
 
     ``model``: the model deployment's entry (``model_config`` / ``text_model_config`` of the options).
     ``credentials_revision``: put into the ingress replicas' environment, so that changing it replaces
     them (they read the API keys file when they start).
+    ``ingress_user_config``: the lexicons (``voxray_runtime.serve.lexicons``): a change of it alone is a
+    lightweight update (Serve calls ``reconfigure`` on the live ingress replicas).
     """
     env = {CREDENTIALS_REVISION_ENV: credentials_revision} if credentials_revision else None
     return {
@@ -81,7 +87,7 @@ def serve_config(
                 # defaults left out: the runtime applies its own, and a new runtime default does not
                 # rewrite every serveConfigV2
                 "args": args.model_dump(by_alias=True, exclude_defaults=True, mode="json"),
-                "deployments": [ingress_config(args, env_vars=env), model],
+                "deployments": [ingress_config(args, env_vars=env, user_config=ingress_user_config), model],
             }
         ],
     }

@@ -23,6 +23,7 @@ the serveConfigV2 skeleton are the served kinds' common ones (:mod:`.workload`, 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from voxray_operator.builders.cluster import assemble_rayservice
@@ -37,6 +38,7 @@ from voxray_operator.builders.workload import (
 from voxray_operator.config import BuildSettings
 from voxray_runtime.serve.args import AppArgs, TextModelArgs
 from voxray_runtime.serve.options import text_model_config
+from voxray_runtime.spec.lexicon import LexiconSpec
 from voxray_runtime.spec.textmodel import TextModelSpec
 
 #: the data key of the Hugging Face token Secret
@@ -96,8 +98,10 @@ def build_text_rayservice(
     replicas: int | None = None,
     owner: dict[str, Any] | None = None,
     credentials_revision: str | None = None,
+    lexicons: Mapping[str, LexiconSpec] | None = None,
 ) -> dict[str, Any]:
-    """The RayService for TextModel ``name`` (arguments as :func:`build_rayservice`)."""
+    """The RayService for TextModel ``name`` (arguments as :func:`build_rayservice`; a TextModel names no
+    Lexicon: ``lexicons`` is taken for the served kinds' one signature and unused)."""
     plan = served_cluster_plan(
         "TextModel",
         name,

@@ -25,17 +25,19 @@ from voxray_operator.builders.workload import autoscaler_enabled, weights_claim
 from voxray_runtime.models import speaker_map
 from voxray_runtime.spec.documents import SpecError, format_validation_error
 from voxray_runtime.spec.kuberay import INCREMENTAL
+from voxray_runtime.spec.lexicon import LexiconSpec
 from voxray_runtime.spec.speechbatch import SpeechBatchSpec
 from voxray_runtime.spec.textmodel import TextModelSpec
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
 from voxray_runtime.voices.avatars import VoiceError, expand_variants, parse_avatar
 
-Kind = Literal["VoiceModel", "SpeechBatch", "TextModel"]
-AnySpec = VoiceModelSpec | SpeechBatchSpec | TextModelSpec
+Kind = Literal["VoiceModel", "SpeechBatch", "TextModel", "Lexicon"]
+AnySpec = VoiceModelSpec | SpeechBatchSpec | TextModelSpec | LexiconSpec
 _MODELS: dict[str, type[AnySpec]] = {
     "VoiceModel": VoiceModelSpec,
     "SpeechBatch": SpeechBatchSpec,
     "TextModel": TextModelSpec,
+    "Lexicon": LexiconSpec,
 }
 
 
@@ -45,6 +47,8 @@ def parse_spec(kind: Literal["VoiceModel"], raw: Mapping[str, Any] | None) -> Vo
 def parse_spec(kind: Literal["SpeechBatch"], raw: Mapping[str, Any] | None) -> SpeechBatchSpec: ...
 @overload
 def parse_spec(kind: Literal["TextModel"], raw: Mapping[str, Any] | None) -> TextModelSpec: ...
+@overload
+def parse_spec(kind: Literal["Lexicon"], raw: Mapping[str, Any] | None) -> LexiconSpec: ...
 @overload
 def parse_spec(kind: Kind, raw: Mapping[str, Any] | None) -> AnySpec: ...
 def parse_spec(kind: Kind, raw: Mapping[str, Any] | None) -> AnySpec:

@@ -7,7 +7,9 @@
   :mod:`~voxray_operator.reconcile.batch_inputs` (waiting for its VoiceModels and TextModel) and
   :mod:`~voxray_operator.reconcile.batch_progress` (progress from the Ray dashboard -> status);
 - :mod:`~voxray_operator.reconcile.children`: the one create-or-patch (with drift check) of every child;
-- :mod:`~voxray_operator.reconcile.credentials`: the generated Secrets of a served model.
+- :mod:`~voxray_operator.reconcile.credentials`: the generated Secrets of a served model;
+- :mod:`~voxray_operator.reconcile.lexicons`: Lexicon status, and the Lexicons a VoiceModel or SpeechBatch
+  names.
 
 No module here imports kopf's decorators or another handler; each takes the operator context.
 """

@@ -26,6 +26,7 @@ from voxray_operator.builders import (
 from voxray_operator.config import BuildSettings
 from voxray_operator.status import Status, textmodel_status_from_rayservice, voicemodel_status_from_rayservice
 from voxray_runtime.serve.args import model_deployment_name, text_deployment_name
+from voxray_runtime.spec.lexicon import LexiconSpec
 from voxray_runtime.spec.textmodel import TextModelSpec
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
@@ -41,6 +42,7 @@ class BuildRayService(Protocol):
         replicas: int | None = None,
         owner: dict[str, Any] | None = None,
         credentials_revision: str | None = None,
+        lexicons: Mapping[str, LexiconSpec] | None = None,
     ) -> dict[str, Any]: ...
 
 

@@ -9,6 +9,9 @@ parse -> validate -> credentials -> build -> ensure the RayService -> status.
   owns) and a deleted RayService is created again.
 - An invalid spec writes ValidationFailed (the field and message as ``voxray render`` prints them) and
   creates nothing; an earlier RayService keeps serving. Nothing to retry until the spec changes.
+- Lexicons a VoiceModel names are read from the namespace; one missing (or invalid) writes ValidationFailed
+  with reason LexiconNotFound, changes nothing and is retried; a Lexicon event reconciles the VoiceModels
+  naming it (:mod:`voxray_operator.handlers.lexicon`).
 - Credentials (:mod:`voxray_operator.reconcile.credentials`): a missing or unusable Secret sets
   CredentialsReady False, creates or changes nothing, and is retried (``kopf.TemporaryError``).
 - Deletion: no finalizer; the RayService and generated Secrets carry a controller ownerReference and go
@@ -23,13 +26,21 @@ from typing import Any
 import kopf
 
 from voxray_operator import k8s
-from voxray_operator.builders import BuildError, credential_plan, credentials_revision, rayservice_name
+from voxray_operator.builders import (
+    BuildError,
+    credential_plan,
+    credentials_revision,
+    needed_lexicons,
+    rayservice_name,
+)
 from voxray_operator.context import OperatorContext, reconcile_latest, write_status, write_validation_failed
 from voxray_operator.drift import owned_by
 from voxray_operator.reconcile.children import ensure_child, not_owned_error
 from voxray_operator.reconcile.credentials import ensure_credentials
 from voxray_operator.reconcile.kinds import ServedModelKind
+from voxray_operator.reconcile.lexicons import named_lexicons
 from voxray_operator.status import credentials_status
+from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
 
 async def reconcile_served(
@@ -52,6 +63,16 @@ async def _reconcile(ctx: OperatorContext, kind: ServedModelKind, obj: dict[str,
         logger.warning("invalid spec: %s", exc)
         await write_validation_failed(ctx, kind.resource, obj, str(exc))
         return
+
+    lexicons = None
+    if isinstance(spec, VoiceModelSpec) and spec.lexicons:
+        lexicons = await named_lexicons(ctx, ns, spec.lexicons)
+        try:
+            needed_lexicons(spec.lexicons, lexicons)
+        except BuildError as exc:  # LexiconNotFound: the RayService as it is keeps serving; wait for it
+            logger.warning("%s", exc)
+            await write_validation_failed(ctx, kind.resource, obj, str(exc), reason=exc.reason)
+            raise kopf.TemporaryError(str(exc), delay=ctx.settings.retry_delay_seconds) from exc
 
     rs_name = rayservice_name(name)
     plan = credential_plan(name, spec)
@@ -84,6 +105,7 @@ async def _reconcile(ctx: OperatorContext, kind: ServedModelKind, obj: dict[str,
                 replicas=kind.autoscaled_replicas(existing, name, spec),
                 owner=obj,
                 credentials_revision=credentials_revision(obj),
+                lexicons=lexicons,
             )
         except BuildError as exc:
             if exc.retryable:

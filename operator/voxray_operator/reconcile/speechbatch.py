@@ -46,6 +46,7 @@ from voxray_operator.reconcile.batch_progress import (
     write_batch_status,
 )
 from voxray_operator.reconcile.children import ensure_child, not_owned_error
+from voxray_operator.reconcile.lexicons import named_lexicons
 from voxray_operator.status import FINAL_PHASES, EventReason, EventType, validation_failed_status
 from voxray_runtime.spec.speechbatch import SpeechBatchSpec
 
@@ -87,7 +88,8 @@ async def _create_children(
     models = await voice_models(ctx, ns, spec)
     cluster = await voicemodel_cluster(ctx, ns, spec.run_on.voice_model)
     text_target = await text_model(ctx, sb, spec)
-    configmap = build_batch_configmap(name, ns, spec, voice_models=models, owner=sb)
+    lexicons = await named_lexicons(ctx, ns, spec.lexicons)
+    configmap = build_batch_configmap(name, ns, spec, voice_models=models, lexicons=lexicons, owner=sb)
     job = build_rayjob(
         name, ns, spec, ctx.build, voice_models=models, cluster_name=cluster, owner=sb, generation=text_target
     )

@@ -35,6 +35,8 @@ class ConditionType(StrEnum):
     ADMITTED = "Admitted"
     #: a batch whose files are checked by speech recognition (spec.quality.check): whether all passed
     QUALITY_CHECKED = "QualityChecked"
+    #: a Lexicon: whether its entries are valid (it has no children)
+    VALID = "Valid"
 
 
 #: the condition types each kind carries
@@ -56,6 +58,8 @@ BATCH_CONDITIONS = (
     ConditionType.ADMITTED,
     ConditionType.QUALITY_CHECKED,
 )
+
+LEXICON_CONDITIONS = (ConditionType.VALID,)
 
 
 class ConditionStatus(StrEnum):
@@ -133,6 +137,10 @@ class Reason(StrEnum):
     QUALITY_PENDING = "QualityPending"
     # SpeechBatch: TextModelReady
     TEXT_MODEL_READY = "TextModelReady"
+    # Lexicon: Valid; VoiceModel / SpeechBatch naming a Lexicon that is not there (or not valid)
+    VALID = "Valid"
+    INVALID = "Invalid"
+    LEXICON_NOT_FOUND = "LexiconNotFound"
 
 
 def timestamp(now: datetime) -> str:

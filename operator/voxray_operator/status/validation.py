@@ -22,24 +22,26 @@ def validation_failed_status(
     generation: int | None,
     previous: Status | None,
     now: datetime,
+    reason: str = Reason.INVALID_SPEC,
 ) -> Status:
     """The status of an object whose spec the operator cannot apply.
 
     ``message`` is the whole text, field first, as ``str(BuildError)`` has it: the same words as
     ``voxray render``. VoiceModel and TextModel: phase Failed, ValidationFailed True; a RayService built
     from an earlier spec keeps serving, so Ready is left as it was. SpeechBatch: phase ValidationFailed.
+    ``reason``: InvalidSpec, or what else keeps the spec from applying (LexiconNotFound).
     """
     prev = dict(previous or {})
     conditions = Conditions(prev, generation=generation, now=now)
-    conditions.set(ConditionType.VALIDATION_FAILED, True, Reason.INVALID_SPEC, message)
+    conditions.set(ConditionType.VALIDATION_FAILED, True, reason, message)
     model: type[VoiceModelStatus] | type[SpeechBatchStatus]
     if kind == "SpeechBatch":
-        conditions.set(ConditionType.RUNNING, False, Reason.INVALID_SPEC, message)
+        conditions.set(ConditionType.RUNNING, False, reason, message)
         model, phase = SpeechBatchStatus, BatchPhase.VALIDATION_FAILED.value
     else:
         if conditions.get(ConditionType.READY) is None:
-            conditions.set(ConditionType.READY, False, Reason.INVALID_SPEC, message)
-        conditions.set(ConditionType.PROGRESSING, False, Reason.INVALID_SPEC, message)
+            conditions.set(ConditionType.READY, False, reason, message)
+        conditions.set(ConditionType.PROGRESSING, False, reason, message)
         model = TextModelStatus if kind == "TextModel" else VoiceModelStatus
         phase = ServedPhase.FAILED.value
     status = model.model_validate({**prev, "conditions": [], "phase": phase})

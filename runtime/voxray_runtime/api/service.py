@@ -10,7 +10,7 @@ import hashlib
 import logging
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -27,13 +27,13 @@ from voxray_runtime.api.schemas import (
     VoiceListing,
 )
 from voxray_runtime.audio.encode import CONTENT_TYPES, MP3_BITRATES
-from voxray_runtime.spec.lexicon import check_unique
+from voxray_runtime.spec.lexicon import ResolvedLexicon, check_unique
 from voxray_runtime.speech.job import EmptyTextError, SpeechJob, SpeechResult
 from voxray_runtime.speech.markup import job_for_segments
 from voxray_runtime.speech.publish import Publish
 from voxray_runtime.storage.location import Location
 from voxray_runtime.text import TextError
-from voxray_runtime.text.pronounce import Entry, apply_pronunciations
+from voxray_runtime.text.pronounce import Entry, apply_pronunciations, entries_used
 from voxray_runtime.text.segments import Segment, TextSegment, plain_text
 from voxray_runtime.text.ssml import SsmlError, parse_ssml
 from voxray_runtime.voices import OPENAI_VOICE_ALIASES, Catalog, VoiceBinding, VoiceError, resolve_avatar
@@ -101,6 +101,8 @@ class SpeechFrontend:
     default_bitrate_kbps: int = 64
     #: a cap over every model's own ``maxTextChars`` (the security settings' ``maxTextChars``)
     text_limit_cap: int | None = None
+    #: each model's lexicons (merged), set by the ingress's ``reconfigure``; a request's own entries win
+    lexicons: dict[str, ResolvedLexicon] = field(default_factory=dict)
 
     # ---- voice resolution -------------------------------------------------------------------------
     def _model(self, model: str | None) -> str | None:
@@ -215,9 +217,10 @@ class SpeechFrontend:
             check_unique(pronunciations, where="pronunciations")
         except ValueError as exc:
             raise bad_request(str(exc), "pronunciations") from exc
+        entries = [*self._lexicon_entries(binding, text, text_type), *pronunciations]
         try:
-            if text_type == "ssml" or pronunciations:
-                job = self._marked_job(binding, text, speed, fmt, rate, text_type, pronunciations)
+            if text_type == "ssml" or entries:
+                job = self._marked_job(binding, text, speed, fmt, rate, text_type, entries)
                 if publish is not None and text_type == "ssml":  # captions show the text, not the markup
                     said = plain_text(parse_ssml(text, binding.avatar.language, binding.avatar.dialect))
                     publish = replace(publish, text=said)
@@ -229,6 +232,16 @@ class SpeechFrontend:
             raise Problem(400, "invalid-ssml", "Invalid SSML", str(exc), field=text_field) from exc
         except (EmptyTextError, TextError, VoiceError) as exc:
             raise Problem(400, "unspeakable-text", "Nothing to speak", str(exc), field=text_field) from exc
+
+    def _lexicon_entries(self, binding: VoiceBinding, text: str, text_type: str) -> Sequence[Entry]:
+        """The model's lexicon entries for this text: all of them for SSML, else those its words use (a text
+        that uses none takes the plain path, as without a lexicon)."""
+        lexicon = self.lexicons.get(binding.model)
+        if lexicon is None or not lexicon.entries:
+            return ()
+        if text_type == "ssml":
+            return lexicon.entries
+        return entries_used(text, binding.avatar.language, lexicon.entries)
 
     @staticmethod
     def _marked_job(

@@ -278,17 +278,17 @@ def output_location(out: str | Path | None, spec: SpeechBatchSpec) -> Location:
     return location
 
 
-def _plan(
-    args: argparse.Namespace,
-    setup: BatchSetup,
-    *,
-    items: list[BatchItem] | None = None,
-    base_dir: Path | None = None,
-) -> Plan:
+def _plan(args: argparse.Namespace, setup: BatchSetup, *, items: list[BatchItem] | None = None,
+          base_dir: Path | None = None) -> Plan:  # fmt: skip
+    """The plan; Lexicon documents from the SpeechBatch's own file (the operator's way) or a -m file."""
     from voxray_runtime.batch.plan import build_plan
+    from voxray_runtime.models import load_lexicons
 
     spec, models, out = setup.spec, setup.models, setup.out
-    return build_plan(spec, models=models, output_dir=out, limit=args.limit, items=items, base_dir=base_dir)
+    lex = load_lexicons([args.file, *(args.models or [])]) if spec.lexicons else {}
+    return build_plan(
+        spec, models=models, output_dir=out, limit=args.limit, items=items, base_dir=base_dir, lexicons=lex
+    )
 
 
 def open_audit(out: Location) -> str:

@@ -5,8 +5,9 @@ half-written last line, which readers skip). At the end ``compact`` rewrites it 
 entry per name (the last), only entries whose file exists and matches (size, sha256), sorted by name.
 
 A file is *complete* for a planned item when the file exists and its entry matches the item: same
-size and sha256 of the bytes on disk, same text hash, same voice binding, format, bitrate and speed.
-Anything else is rendered again.
+size and sha256 of the bytes on disk, same text hash, same voice binding, format, bitrate and speed, and
+no change in the lexicon entries its text uses (:mod:`voxray_runtime.batch.lexicon`). Anything else is
+rendered again.
 
 On an object store (``s3://``) nothing can be appended: each entry is its own small object in a
 journal next to the manifest (``.voxray-journal/<manifest>/<sha256 of the name>.json``, written after
@@ -25,6 +26,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
+from voxray_runtime.batch.lexicon import lexicon_unchanged
 from voxray_runtime.batch.plan import Plan, WorkItem
 from voxray_runtime.batch.publishing import captions_complete, settings_of, target_field
 from voxray_runtime.batch.quality import row_valid
@@ -131,6 +133,8 @@ def is_complete(plan: Plan, work: WorkItem, entry: Mapping[str, Any] | None) -> 
     want = expected_fields(plan, work)
     if any(entry.get(k) != v for k, v in want.items()):
         return False
+    if not lexicon_unchanged(work, entry):
+        return False  # its text uses a lexicon entry added, changed or removed since
     formats = settings_of(plan.spec.output)[0]
     if formats and not captions_complete(plan.output_dir, entry, formats):
         return False  # a file whose captions are missing is not complete

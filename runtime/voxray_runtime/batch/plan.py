@@ -9,14 +9,16 @@ translations, file-name templates that collide or leave the output directory, bi
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from voxray_runtime.batch.items import load_items
+from voxray_runtime.batch.lexicon import resolve_batch_lexicon, used_entries
 from voxray_runtime.generation.records import POSTS_FILE
 from voxray_runtime.models import NamedModel, catalog_for
 from voxray_runtime.spec.documents import SpecError
+from voxray_runtime.spec.lexicon import LexiconEntry, LexiconSpec, ResolvedLexicon
 from voxray_runtime.spec.speechbatch import MP3_BITRATES, BatchItem, BatchOutputSpec, SpeechBatchSpec
 from voxray_runtime.storage.location import Location
 from voxray_runtime.storage.naming import NamingError, extension_for, render_name
@@ -54,6 +56,10 @@ class WorkItem:
     text_sha256: str
     #: ``ssml``: ``text`` is an SSML document (its item's ``textType``)
     text_type: str = "text"
+    #: the lexicon entries the text uses (whole words, its language), and the batch's lexicons
+    entries: tuple[LexiconEntry, ...] = ()
+    lexicon_names: tuple[str, ...] = ()
+    lexicon_version: str = ""
 
     @property
     def avatar(self) -> Avatar:
@@ -73,6 +79,8 @@ class Plan:
     format: str
     bitrate_kbps: int | None
     speed: float
+    #: the batch's lexicons merged (no names: none)
+    lexicon: ResolvedLexicon = field(default_factory=ResolvedLexicon)
 
     # resolved under the output directory (UnsafePathError when a symlink there leads outside)
     @property
@@ -291,6 +299,7 @@ def build_plan(
     limit: int | None = None,
     base_dir: Path | None = None,
     items: Sequence[BatchItem] | None = None,
+    lexicons: Mapping[str, LexiconSpec] | None = None,
 ) -> Plan:
     """Validate everything and list the files to render (item order, then avatar order).
 
@@ -298,6 +307,7 @@ def build_plan(
     before any text is written, the posts it will write: ``generation.records.expected_items``).
     """
     chosen = select_models(spec, models)
+    lexicon = resolve_batch_lexicon(spec, lexicons or {})
     catalog = catalog_for(chosen)
     avatars = select_avatars(spec, catalog)
     bindings = resolve_bindings(avatars, catalog, [m.name for m in chosen])
@@ -346,6 +356,9 @@ def build_plan(
                     text=text,
                     text_sha256=text_sha256(text),
                     text_type=item.text_type or "text",
+                    entries=used_entries(text, bindings[avatar], lexicon),
+                    lexicon_names=tuple(lexicon.names),
+                    lexicon_version=lexicon.version if lexicon.names else "",
                 )
             )
     used = {b.model for b in bindings.values()}
@@ -359,4 +372,5 @@ def build_plan(
         format=fmt,
         bitrate_kbps=spec.output.bitrate_kbps if fmt in ("mp3", "opus") else None,
         speed=spec.speed,
+        lexicon=lexicon,
     )

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from voxray_runtime.audio.loudness import LoudnessTarget
+from voxray_runtime.batch.lexicon import lexicon_row
 from voxray_runtime.batch.plan import WorkItem
 from voxray_runtime.batch.publishing import aligner_for, caption_name, publish_fields
 from voxray_runtime.batch.qa_check import checked_render, recognizer
@@ -33,7 +34,8 @@ from voxray_runtime.speech.markup import job_for_segments
 from voxray_runtime.speech.publish import Publish
 from voxray_runtime.speech.publish import run as publish_job
 from voxray_runtime.storage.store import store_output
-from voxray_runtime.text.segments import plain_text
+from voxray_runtime.text.pronounce import apply_pronunciations
+from voxray_runtime.text.segments import Segment, TextSegment, plain_text
 from voxray_runtime.text.ssml import parse_ssml
 from voxray_runtime.voices.catalog import VoiceBinding
 
@@ -104,8 +106,9 @@ def engine_for(engines: Mapping[str, Engine], binding: VoiceBinding) -> Engine:
 
 
 def speech_job(work: WorkItem, settings: RenderSettings) -> tuple[SpeechJob, str]:
-    """The job for ``work`` and the text its captions show: an SSML text goes through the same parser and
-    segment job as /v1/speech (breaks as silences, phonemes, languages), captioned by its text content."""
+    """The job for ``work`` and the text its captions show. An SSML text goes through the same parser and
+    segment job as /v1/speech (breaks as silences, phonemes, languages), captioned by its text content; the
+    lexicon entries the text uses are applied to its segments."""
     binding = work.binding
     options: dict[str, Any] = {
         "speed": settings.speed,
@@ -113,10 +116,18 @@ def speech_job(work: WorkItem, settings: RenderSettings) -> tuple[SpeechJob, str
         "bitrate_kbps": settings.bitrate_kbps or 64,
         "request_id": work.id,
     }
-    if work.text_type != "ssml":
+    if work.text_type != "ssml" and not work.entries:
         return SpeechJob.for_text(binding, work.text, **options), work.text
-    segments = parse_ssml(work.text, binding.avatar.language, binding.avatar.dialect)
-    return job_for_segments(binding, segments, chars=len(work.text), **options), plain_text(segments)
+    segments: list[Segment]
+    if work.text_type == "ssml":
+        segments = list(parse_ssml(work.text, binding.avatar.language, binding.avatar.dialect))
+        written = plain_text(segments)
+    else:
+        segments = [TextSegment(work.text, binding.avatar.language, binding.avatar.dialect)]
+        written = work.text
+    if work.entries:
+        segments = list(apply_pronunciations(segments, work.entries))
+    return job_for_segments(binding, segments, chars=len(work.text), **options), written
 
 
 def render_one(
@@ -186,6 +197,7 @@ def render_file(
         "attempts": attempt,
         "worker": worker,
         **publish_fields(out, captions, settings.loudness),
+        **lexicon_row(work),
     }
     return entry, data
 

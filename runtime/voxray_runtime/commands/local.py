@@ -93,9 +93,12 @@ def serve_app(
     (``with_text``) the bundled TextModel."""
     from ray import serve
 
-    from voxray_runtime.models import NamedModel, NamedTextModel
+    from voxray_runtime.models import NamedModel, NamedTextModel, load_lexicons
     from voxray_runtime.serve.app import build_app
     from voxray_runtime.serve.args import APP_NAME, AppArgs
+    from voxray_runtime.serve.lexicons import ingress_user_config
+    from voxray_runtime.spec.documents import SpecError
+    from voxray_runtime.spec.lexicon import LexiconNotFoundError
 
     models = [m for m in model_list(files) if isinstance(m, NamedModel)]
     text_models = [m for m in text_model_list(files, with_text) if isinstance(m, NamedTextModel)]
@@ -109,9 +112,14 @@ def serve_app(
             "security": security,
         }
     )
+    try:  # Lexicon documents in the same files as the VoiceModels naming them
+        user_config = ingress_user_config(args.models, load_lexicons(files or ()))
+    except LexiconNotFoundError as exc:
+        raise SpecError(str(exc), field="spec.lexicons") from exc
     start_local_ray(address, num_cpus)
     serve.start(http_options={"host": host, "port": port})
-    serve.run(build_app(args.to_wire()), name=APP_NAME, route_prefix="/", blocking=False)
+    app = build_app(args.to_wire(), user_config)
+    serve.run(app, name=APP_NAME, route_prefix="/", blocking=False)
     base = f"http://{host}:{port}"
     wait_ready(f"{base}/healthz", timeout_s)
     return base

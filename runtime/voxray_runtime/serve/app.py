@@ -22,8 +22,9 @@ from voxray_runtime.serve.model import TTSModel
 from voxray_runtime.serve.options import ingress_options, model_options, text_model_options
 
 
-def build_app(args: dict[str, Any]) -> Application:
-    """Typed app builder for serveConfigV2 and ``serve run``."""
+def build_app(args: dict[str, Any], ingress_user_config: dict[str, Any] | None = None) -> Application:
+    """Typed app builder for serveConfigV2 and ``serve run``. ``ingress_user_config``: the lexicons
+    (:mod:`voxray_runtime.serve.lexicons`) where no serveConfigV2 sets them (``voxray serve``)."""
     app_args = AppArgs.model_validate(args)
     handles = {}
     for m in app_args.models:
@@ -55,6 +56,6 @@ def build_app(args: dict[str, Any]) -> Application:
             ray_actor_options={"num_cpus": s.num_cpus},
         )(STTModel)
         stt_handle = stt.bind(s)
-    ingress = serve.deployment(**ingress_options(app_args))(Ingress)
+    ingress = serve.deployment(**ingress_options(app_args, ingress_user_config))(Ingress)
     app: Application = ingress.bind(app_args, handles, text_handles, stt_handle)
     return app

@@ -25,6 +25,7 @@ from voxray_runtime.security.authn import Authenticator
 from voxray_runtime.security.config import SecurityArgs
 from voxray_runtime.security.logs import configure_json_logging
 from voxray_runtime.serve.args import AppArgs
+from voxray_runtime.serve.lexicons import IngressUserConfig
 from voxray_runtime.serve.metrics import ServeMetrics, ServeTextMetrics
 from voxray_runtime.serve.text_backend import HandleTextBackend
 from voxray_runtime.speech.job import SpeechJob, SpeechResult
@@ -195,6 +196,20 @@ class Ingress:
         elif self.security.retention_seconds is not None:
             # stored speech older than the TTL is deleted by periodic sweeps (idempotent across replicas)
             self.retention = RetentionSweeper(app_args.output_dir, self.security.retention_seconds)
+
+    def reconfigure(self, user_config: dict[str, Any]) -> None:
+        """Serve calls this after ``__init__`` and whenever only ``user_config`` changes (a Lexicon edited):
+        the new entries apply to the next request, on this live replica."""
+        config = IngressUserConfig.model_validate(user_config or {})
+        self.frontend.lexicons = dict(config.lexicons)
+        for model, lex in config.lexicons.items():
+            _log.info(
+                "model %s: lexicons %s, %d entries, version %s",
+                model,
+                ", ".join(lex.names),
+                len(lex.entries),
+                lex.version,
+            )
 
     def __serve_build_asgi_app__(self) -> Any:
         return create_app(

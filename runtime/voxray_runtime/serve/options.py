@@ -111,9 +111,11 @@ def text_model_options(t: TextModelArgs, app_args: AppArgs) -> dict[str, Any]:
     }
 
 
-def ingress_options(app_args: AppArgs) -> dict[str, Any]:
-    """Serve options of the FastAPI ingress."""
+def ingress_options(app_args: AppArgs, user_config: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Serve options of the FastAPI ingress; ``user_config``: its lexicons (:mod:`.lexicons`)."""
+    extra = {"user_config": dict(user_config)} if user_config is not None else {}
     return {
+        **extra,
         "name": INGRESS_DEPLOYMENT,
         "num_replicas": app_args.ingress_replicas,
         "max_ongoing_requests": app_args.ingress_max_ongoing_requests,
@@ -124,21 +126,30 @@ def ingress_options(app_args: AppArgs) -> dict[str, Any]:
 
 
 # ---- in serveConfigV2: the deployment fields a RayService sets ------------------------------------------
-def ingress_config(app_args: AppArgs, *, env_vars: Mapping[str, str] | None = None) -> dict[str, Any]:
+def ingress_config(
+    app_args: AppArgs,
+    *,
+    env_vars: Mapping[str, str] | None = None,
+    user_config: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """The ingress's entry in serveConfigV2 ``deployments``.
 
     ``env_vars``: put into its replicas' runtime env, so that changing them replaces the ingress replicas
     (the operator's credentials revision: they read the API keys file when they start).
+    ``user_config``: the lexicons (:mod:`.lexicons`); changing it alone reconfigures the live replicas.
     """
     options: dict[str, Any] = {"num_cpus": plain_number(app_args.ingress_num_cpus)}
     if env_vars:
         options["runtime_env"] = {"env_vars": dict(env_vars)}
-    return {
+    entry: dict[str, Any] = {
         "name": INGRESS_DEPLOYMENT,
         "num_replicas": app_args.ingress_replicas,
         "max_ongoing_requests": app_args.ingress_max_ongoing_requests,
         "ray_actor_options": options,
     }
+    if user_config is not None:
+        entry["user_config"] = dict(user_config)
+    return entry
 
 
 def model_config(m: ModelArgs, app_args: AppArgs, *, replicas: int | None = None) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Reading VoiceModel / SpeechBatch YAML documents (the same files kubectl applies)."""
+"""Reading VoiceModel / SpeechBatch / TextModel / Lexicon YAML documents (the same files kubectl applies)."""
 
 from __future__ import annotations
 
@@ -11,16 +11,18 @@ import yaml
 from pydantic import ValidationError
 
 from voxray_runtime.spec.common import API_VERSION
+from voxray_runtime.spec.lexicon import LexiconSpec
 from voxray_runtime.spec.speechbatch import SpeechBatchSpec
 from voxray_runtime.spec.textmodel import TextModelSpec
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
-AnySpec = VoiceModelSpec | SpeechBatchSpec | TextModelSpec
+AnySpec = VoiceModelSpec | SpeechBatchSpec | TextModelSpec | LexiconSpec
 
-KINDS: dict[str, type[VoiceModelSpec] | type[SpeechBatchSpec] | type[TextModelSpec]] = {
+KINDS: dict[str, type[AnySpec]] = {
     "VoiceModel": VoiceModelSpec,
     "SpeechBatch": SpeechBatchSpec,
     "TextModel": TextModelSpec,
+    "Lexicon": LexiconSpec,
 }
 
 

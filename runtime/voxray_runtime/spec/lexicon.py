@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Annotated, Any, Literal, Protocol
 
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
@@ -23,6 +23,12 @@ EntryText = Annotated[str, StringConstraints(min_length=1, max_length=100, patte
 #: IPA: no markup characters, at most 200 characters
 Ipa = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^<>&\"\n\r\t]+$")]
 MAX_ENTRIES = 5000
+#: a Lexicon's name as VoiceModels and SpeechBatches give it (a Kubernetes resource name)
+LexiconName = Annotated[
+    str, StringConstraints(min_length=1, max_length=253, pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+]
+#: most lexicons one VoiceModel or SpeechBatch names
+MAX_LEXICONS = 16
 
 
 class EntryLike(Protocol):
@@ -124,3 +130,56 @@ def changed_entries(old: Iterable[LexiconEntry], new: Iterable[LexiconEntry]) ->
     after = {e.key: e for e in new}
     out = [e for k, e in after.items() if k not in before or before[k].digest() != e.digest()]
     return out + [e for k, e in before.items() if k not in after]
+
+
+def lexicons_field() -> Any:
+    """``spec.lexicons`` of a VoiceModel or SpeechBatch: Lexicon names, the first listed winning."""
+    return Field(default_factory=list, max_length=MAX_LEXICONS)
+
+
+def check_lexicon_names(names: Sequence[str]) -> None:
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ValueError(f"lexicons names {', '.join(repeated)} more than once")
+
+
+class LexiconNotFoundError(ValueError):
+    """A named lexicon is not there (``missing`` lists every one)."""
+
+    def __init__(self, missing: Sequence[str], known: Iterable[str]) -> None:
+        self.missing = list(missing)
+        have = ", ".join(sorted(known)) or "none"
+        super().__init__(f"no Lexicon named {', '.join(self.missing)} (lexicons here: {have})")
+
+
+def resolve_lexicons(names: Sequence[str], lexicons: Mapping[str, LexiconSpec]) -> list[LexiconEntry]:
+    """The entries of the named lexicons merged in precedence order: where two lexicons have an entry of the
+    same text and language (and case rule), the one listed FIRST in ``names`` wins. Request entries
+    (``pronunciations``) come after these and override them. LexiconNotFoundError names every missing one."""
+    missing = [n for n in names if n not in lexicons]
+    if missing:
+        raise LexiconNotFoundError(missing, lexicons)
+    seen: set[tuple[str, str]] = set()
+    out: list[LexiconEntry] = []
+    for name in names:
+        for e in lexicons[name].entries:
+            if e.key not in seen:
+                seen.add(e.key)
+                out.append(e)
+    return out
+
+
+class ResolvedLexicon(SpecModel):
+    """The entries a model or batch applies (its lexicons merged), with their names and version: what the
+    serving app's ``user_config`` carries and a manifest row records."""
+
+    names: list[str] = Field(default_factory=list, max_length=MAX_LEXICONS)
+    entries: list[LexiconEntry] = Field(default_factory=list, max_length=MAX_ENTRIES * MAX_LEXICONS)
+
+    @property
+    def version(self) -> str:
+        return entries_version(self.entries)
+
+    @classmethod
+    def of(cls, names: Sequence[str], lexicons: Mapping[str, LexiconSpec]) -> ResolvedLexicon:
+        return cls(names=list(names), entries=resolve_lexicons(names, lexicons))

@@ -8,6 +8,7 @@ from pydantic import Field, SerializerFunctionWrapHandler, field_validator, mode
 
 from voxray_runtime.spec.common import SpecModel
 from voxray_runtime.spec.kuberay import LABEL_NAME, DeletionSpec
+from voxray_runtime.spec.lexicon import LexiconName, check_lexicon_names, lexicons_field
 from voxray_runtime.spec.storage import S3OutputSpec, WithS3Output, check_output_location
 from voxray_runtime.spec.voicemodel import AuditKeySecretRef
 
@@ -224,9 +225,13 @@ class SpeechBatchSpec(SpecModel):
     queue_name: str | None = Field(default=None, min_length=1, max_length=63, pattern=LABEL_NAME)
     #: cluster only: the Kueue WorkloadPriorityClass (label ``kueue.x-k8s.io/priority-class``), with queueName
     workload_priority_class: str | None = Field(default=None, min_length=1, max_length=63, pattern=LABEL_NAME)
+    #: Lexicons (pronunciation entries) applied to every text; where two have an entry of the same text, the
+    #: one listed first wins. Locally: Lexicon documents in the same file (or a -f file beside it)
+    lexicons: list[LexiconName] = lexicons_field()
 
     @model_validator(mode="after")
     def _one_source(self) -> SpeechBatchSpec:
+        check_lexicon_names(self.lexicons)
         if (self.input is None) == (self.generate is None):
             raise ValueError(
                 "give exactly one of input (texts to speak) and generate (texts a TextModel writes)"

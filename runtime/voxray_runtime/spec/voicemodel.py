@@ -8,6 +8,7 @@ from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from voxray_runtime.spec.common import SpecModel
 from voxray_runtime.spec.kuberay import UpgradeSpec
+from voxray_runtime.spec.lexicon import LexiconName, check_lexicon_names, lexicons_field
 from voxray_runtime.spec.storage import S3OutputSpec, WithS3Output, check_output_location
 from voxray_runtime.voices.avatars import ALL_AVATARS, DIALECTS
 from voxray_runtime.voices.blend import KOKORO_PACKAGED_VOICES
@@ -317,9 +318,13 @@ class VoiceModelSpec(SpecModel):
     upgrade: UpgradeSpec | None = None
     #: brand voices beside the built-in avatars: named blends of the engine's voices (engine kokoro)
     avatars: list[CustomAvatar] = Field(default_factory=list, max_length=64)
+    #: Lexicons (pronunciation entries) applied to every request; where two have an entry of the same text,
+    #: the one listed first wins; a request's own ``pronunciations`` win over all of them
+    lexicons: list[LexiconName] = lexicons_field()
 
     @model_validator(mode="after")
     def _check(self) -> VoiceModelSpec:
+        check_lexicon_names(self.lexicons)
         q = self.effective_quantization
         if q not in ENGINE_QUANTIZATIONS[self.engine]:
             allowed = ", ".join(ENGINE_QUANTIZATIONS[self.engine])

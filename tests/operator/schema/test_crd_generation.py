@@ -36,6 +36,7 @@ def schema_of(crd: dict[str, Any]) -> dict[str, Any]:
 def test_crds_are_up_to_date() -> None:
     rendered = crdgen.render_all()
     assert sorted(rendered) == [
+        "voxray.io_lexicons.yaml",
         "voxray.io_speechbatches.yaml",
         "voxray.io_textmodels.yaml",
         "voxray.io_voicemodels.yaml",

@@ -18,6 +18,7 @@ CRD_FILES = {
     "VoiceModel": "voxray.io_voicemodels.yaml",
     "SpeechBatch": "voxray.io_speechbatches.yaml",
     "TextModel": "voxray.io_textmodels.yaml",
+    "Lexicon": "voxray.io_lexicons.yaml",
 }
 REQUIRED = [
     "voicemodel-kokoro.yaml",

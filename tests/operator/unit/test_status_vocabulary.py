@@ -26,7 +26,7 @@ from voxray_operator.status import (
     validation_failed_status,
     voicemodel_status_from_rayservice,
 )
-from voxray_operator.status.conditions import Conditions, condition_is
+from voxray_operator.status.conditions import LEXICON_CONDITIONS, Conditions, condition_is
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
 SPEC = VoiceModelSpec.model_validate({"engine": "espeak", "replicas": {"min": 1, "max": 3}})
@@ -40,7 +40,8 @@ def test_phases_are_the_crd_enums() -> None:
 def test_condition_types_per_kind_are_the_api_lists() -> None:
     assert set(SERVED_CONDITIONS) == set(api.VOICEMODEL_CONDITION_TYPES) == set(api.TEXTMODEL_CONDITION_TYPES)
     assert set(BATCH_CONDITIONS) == set(api.SPEECHBATCH_CONDITION_TYPES)
-    assert set(SERVED_CONDITIONS) | set(BATCH_CONDITIONS) == set(ConditionType)
+    assert set(LEXICON_CONDITIONS) == set(api.LEXICON_CONDITION_TYPES)
+    assert set(SERVED_CONDITIONS) | set(BATCH_CONDITIONS) | set(LEXICON_CONDITIONS) == set(ConditionType)
 
 
 def test_reasons_are_camel_case_and_unique() -> None:
