@@ -14,6 +14,7 @@ BENCHES = [
     "bench_batch.py",
     "bench_operator.py",
     "bench_load.py",
+    "bench_admission.py",
     "bench_playground.py",
     "bench_text.py",
     "bench_generation.py",
