@@ -17,7 +17,9 @@ from voxray_runtime.api.admission import (
     text_cost,
 )
 
-CONFIG = AdmissionConfig(default_deadline_s=60, max_deadline_s=600, max_waiting=100, initial_unit_s=1.0)
+CONFIG = AdmissionConfig(
+    default_deadline_s=60, max_deadline_s=600, max_waiting=100, initial_unit_s=1.0, optimism=1.0
+)
 
 
 def lane(slots: int = 4, unit_s: float = 1.0, running: int = 0, **waiting: float) -> Lane:

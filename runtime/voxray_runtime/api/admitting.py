@@ -7,12 +7,15 @@
   Retry-After), waits for a free slot (interactive first, then in arrival order), and hands back a
   :class:`Slot` whose release teaches the lane how long the work took. A waiting request whose client went
   away (its task cancelled) leaves the queue; one that can no longer make its deadline is refused (503);
-- :class:`AdmittedSpeechBackend` and :class:`AdmittedTextBackend` put it in front of the model backends.
+- :class:`AdmittedSpeechBackend` and :class:`AdmittedTextBackend` put it in front of the model backends;
+  identical non-streamed speech requests in flight at once share one synthesis
+  (:mod:`voxray_runtime.api.coalesce`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import heapq
 import itertools
 import time
@@ -38,6 +41,7 @@ from voxray_runtime.api.admission import (
     speech_cost,
     text_cost,
 )
+from voxray_runtime.api.coalesce import SingleFlight
 from voxray_runtime.api.errors import Problem
 from voxray_runtime.api.guard import ASGIApp, Receive, Scope, Send, send_problem
 from voxray_runtime.api.metrics import AdmissionMetrics, NullAdmissionMetrics
@@ -134,6 +138,10 @@ class Admission:
         q = self._queues.get(model)
         return q.lane if q else None
 
+    def coalesced(self, model: str, priority: Priority) -> None:
+        """A request was answered by an identical one in flight (counted; it took no slot)."""
+        self._metrics.admission(model, priority, "coalesced")
+
     def ticket(self) -> Ticket:
         """The current request's ticket (a default one outside a request)."""
         found = ticket_var.get()
@@ -169,7 +177,7 @@ class Admission:
         q.lane.enqueue(priority, units)
         self._report(model, q)
         # it must leave the queue in time to do its own work before the deadline
-        patience = max(0.0, deadline_at - self._clock() - units * q.lane.unit_s)
+        patience = max(0.0, deadline_at - self._clock() - units * q.lane.slot_unit_s)
         try:
             await asyncio.wait_for(entry.future, timeout=patience)
         except TimeoutError:
@@ -205,7 +213,8 @@ class Admission:
         q = self._queues.get(slot.model)
         if q is None:
             return
-        q.lane.finish(slot.units, self._clock() - slot.started, measured=measured)
+        now = self._clock()
+        q.lane.finish(slot.units, now - slot.started, measured=measured, now=now)
         self._wake(slot.model, q)
 
     def _wake(self, model: str, q: _Queue) -> None:
@@ -232,7 +241,11 @@ class Admission:
         live = sorted(e for e in q.heap if e[2].state == "waiting")
         lane = q.lane
         plan = shed_plan(
-            [Waiting(e.units, e.deadline_at - now) for _, _, e in live], lane.running, lane.slots, lane.unit_s
+            [Waiting(e.units, e.deadline_at - now) for _, _, e in live],
+            lane.running,
+            lane.slots,
+            lane.slot_unit_s,
+            self.config.optimism,
         )
         for i in plan:
             entry = live[i][2]
@@ -253,10 +266,30 @@ class Admission:
 class AdmittedSpeechBackend:
     """A speech backend whose synthesis and streams wait their turn with :class:`Admission`."""
 
-    def __init__(self, inner: Backend, admission: Admission) -> None:
+    def __init__(self, inner: Backend, admission: Admission, max_flights: int = 1024) -> None:
         self._inner, self._admission = inner, admission
+        self._flights: SingleFlight[SpeechResult] = SingleFlight(max_flights)
 
     async def synthesize(self, job: SpeechJob) -> SpeechResult:
+        """One synthesis for identical requests in flight at once (all but the request id alike, and of the
+        same priority)."""
+        t = self._admission.ticket()
+        key = (t.priority, dataclasses.replace(job, request_id=""))
+        try:
+            hash(key)
+        except TypeError:  # a field that cannot be compared safely: no coalescing
+            return await self._synthesize(job)
+        try:
+            out, joined = await self._flights.run(
+                key, t.arrived + t.deadline_s, lambda: self._synthesize(job)
+            )
+        except AdmissionRefusedError as exc:  # each waiter raises its own copy
+            raise AdmissionRefusedError(exc.status, exc.slug, exc.detail, exc.retry_after_s) from None
+        if joined:
+            self._admission.coalesced(job.model, t.priority)
+        return out
+
+    async def _synthesize(self, job: SpeechJob) -> SpeechResult:
         slot = await self._admission.acquire(job.model, speech_cost(job.chars))
         measured = False
         try:

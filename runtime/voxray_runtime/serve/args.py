@@ -95,7 +95,7 @@ class AppArgs(SpecModel):
     request_timeout_per_char_s: float = Field(default=0.2, ge=0, le=10)
     #: admission (docs/capacity.md): seconds a request may take when it sends no X-Request-Timeout, the
     #: largest X-Request-Timeout honoured, and requests waiting per model in each ingress replica at most
-    admission_default_deadline_s: float = Field(default=60.0, gt=0, le=3600)
+    admission_default_deadline_s: float = Field(default=90.0, gt=0, le=3600)
     admission_max_deadline_s: float = Field(default=600.0, gt=0, le=3600)
     admission_max_waiting: int = Field(default=2000, ge=1, le=100_000)
     default_bitrate_kbps: int = Field(default=64, ge=32, le=160)

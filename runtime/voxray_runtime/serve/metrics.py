@@ -134,7 +134,7 @@ class ServeAdmissionMetrics:
         self._decisions = metrics.Counter(
             "voxray_admission_decisions_total",
             description="Admission decisions by model, priority and outcome (admitted, refused-*, expired, "
-            "shed, gone).",
+            "shed, gone, coalesced: answered by an identical request in flight).",
             tag_keys=tag_keys("model", "priority", "outcome"),
         )
         self._waiting = metrics.Gauge(
