@@ -287,6 +287,7 @@ class AdmittedSpeechBackend:
             raise AdmissionRefusedError(exc.status, exc.slug, exc.detail, exc.retry_after_s) from None
         if joined:
             self._admission.coalesced(job.model, t.priority)
+            return dataclasses.replace(out, coalesced=True)
         return out
 
     async def _synthesize(self, job: SpeechJob) -> SpeechResult:

@@ -52,6 +52,7 @@ EXPOSED_HEADERS = [
     "X-Voxray-Duration",
     "X-Voxray-Sample-Rate",
     "X-Voxray-Chunks",
+    "X-Voxray-Coalesced",
 ]
 
 

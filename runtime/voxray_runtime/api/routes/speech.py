@@ -236,6 +236,8 @@ def _audio_response(job: SpeechJob, out: SpeechResult) -> Response:
         "X-Voxray-Sample-Rate": str(out.sample_rate),
         "X-Voxray-Chunks": str(out.chunks),
     }
+    if out.coalesced:  # the bytes of an identical request's synthesis, in flight at the same time
+        headers["X-Voxray-Coalesced"] = "true"
     return Response(out.audio, media_type=content_type(job.format), headers=headers)
 
 
