@@ -34,8 +34,10 @@ from common import machine, machine_line, pct, wait_http_ok, write_results
 
 SPEECH = int(os.environ.get("ADM_SPEECH", "1500"))
 #: the speech model of each crowd, one after the other on the same server: ``tts-1`` (each voice's best
-#: model: Kokoro for these voices) and ``espeak`` (the fastest engine, pinned)
-SCENARIOS = os.environ.get("ADM_SCENARIOS", "tts-1,espeak").split(",")
+#: model: Kokoro for these voices) and ``espeak`` (the fastest engine, pinned); ``:distinct``: every request
+#: of the crowd has a text of its own (otherwise 4 texts x 3 voices, and identical requests in flight at
+#: once share one synthesis in the ingress)
+SCENARIOS = os.environ.get("ADM_SCENARIOS", "tts-1,tts-1:distinct,espeak:distinct").split(",")
 CHATS = int(os.environ.get("ADM_CHATS", "500"))
 TOKENS = int(os.environ.get("ADM_TOKENS", "12"))
 CLIENT_TIMEOUT_S = 130.0
@@ -95,7 +97,9 @@ def footprint(root: int) -> dict[str, Any]:
 
 
 async def speech(client: httpx.AsyncClient, url: str, i: int, tts: str = "tts-1") -> dict[str, Any]:
-    body = {"model": tts, "input": TEXTS[i % len(TEXTS)], "voice": VOICES[i % len(VOICES)]}
+    model, _, variant = tts.partition(":")
+    text = TEXTS[i % len(TEXTS)] + (f" Room {100 + i}." if variant == "distinct" else "")
+    body = {"model": model, "input": text, "voice": VOICES[i % len(VOICES)]}
     return await _call(client, "speech", f"{url}/v1/audio/speech", body, stream=False)
 
 
@@ -119,6 +123,7 @@ async def _call(
             data = await r.aread()
             out["status"] = r.status_code
             out["retry_after"] = r.headers.get("retry-after")
+            out["coalesced"] = r.headers.get("x-voxray-coalesced") == "true"
             if r.status_code == 200 and stream and b"data: [DONE]" not in data:
                 out["status"] = "incomplete-stream"
     except httpx.TimeoutException:
@@ -150,6 +155,7 @@ def summarize(results: list[dict[str, Any]]) -> dict[str, Any]:
         "requests": len(results),
         "by_status": dict(sorted(codes.items())),
         "served": len(ok),
+        "coalesced": sum(1 for r in results if r["status"] == 200 and r.get("coalesced")),
         "served_share": round(len(ok) / max(1, len(results)), 3),
         "shed_share": round(len(shed) / max(1, len(results)), 3),
         "shed_without_retry_after": sum(1 for r in shed if not r["retry_after"]),
@@ -258,14 +264,14 @@ def markdown(d: dict[str, Any]) -> str:
         f"{s['chat_max_tokens']} tokens sent at once after one warm-up request of each; {s['deadline']}; "
         f"client timeout {s['client_timeout_s']:g} s. The crowds run one after the other on the same server.",
         "",
-        "| speech model | | requests | served | served share | shed share | other | served p50 / p99 (s) | "
-        "refusal p50 / p99 (s) | max (s) | Retry-After p50 (s) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| speech model | | requests | served | of which coalesced | served share | shed share | other | "
+        "served p50 / p99 (s) | refusal p50 / p99 (s) | max (s) | Retry-After p50 (s) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for tts, run in d["runs"].items():
         for name, k in [("all", run["total"]), *run["by_kind"].items()]:
             lines.append(
-                f"| {tts} | {name} | {k['requests']} | {k['served']} | {k['served_share']:.1%} | "
+                f"| {tts} | {name} | {k['requests']} | {k['served']} | {k['coalesced']} | {k['served_share']:.1%} | "
                 f"{k['shed_share']:.1%} | {k['other']} | {k['served_p50_s']} / {k['served_p99_s']} | "
                 f"{k['shed_p50_s']} / {k['shed_p99_s']} | {k['max_s']} | {k['retry_after_p50_s']:g} |"
             )

@@ -24,8 +24,12 @@ class Recorder:
         self.waiting.append(waiting)
 
 
-def admission(slots: int = 1, unit_s: float = 0.01, metrics: Recorder | None = None) -> Admission:
-    return Admission({"m": slots}, AdmissionConfig(initial_unit_s=unit_s, max_waiting=50), metrics)
+def admission(
+    slots: int = 1, unit_s: float = 0.01, metrics: Recorder | None = None, optimism: float = 1.0
+) -> Admission:
+    """The queue's mechanics (optimism 1: admitted only when the estimate fits the deadline)."""
+    config = AdmissionConfig(initial_unit_s=unit_s, max_waiting=50, optimism=optimism)
+    return Admission({"m": slots}, config, metrics)
 
 
 async def take(a: Admission, priority: str = "interactive", deadline: float = 30.0) -> Slot:
@@ -99,6 +103,29 @@ async def test_a_long_queue_refuses_at_once_with_the_seconds_to_drain() -> None:
         await take(a, deadline=3.0)  # 3 ahead + 1 running at 1 s each: 4 s of wait, then 1 s of work
     assert refused.value.status == 429
     assert refused.value.retry_after_s in (2, 3)  # 2 s of the queue must drain (the clock moved on)
+    for task in waiting:
+        task.cancel()
+    await asyncio.gather(*waiting, return_exceptions=True)
+    first.release(measured=False)
+
+
+async def test_optimism_admits_what_may_fit_and_the_queue_refuses_it_in_time_if_it_does_not() -> None:
+    a = admission(slots=1, unit_s=1.0, optimism=2.0)
+    first = await take(a)
+    waiting = [asyncio.create_task(take(a, deadline=600)) for _ in range(3)]
+    await asyncio.sleep(0.01)
+    # 4 s of wait + 1 s of work against 3 s: not hopeless (<= 2 x 3 s), admitted; it waits until its
+    # deadline less its work, then 503 with Retry-After (nothing drained meanwhile)
+    t0 = time.monotonic()
+    with pytest.raises(AdmissionRefusedError) as refused:
+        await take(a, deadline=3.0)
+    assert refused.value.status == 503
+    assert 1.5 < time.monotonic() - t0 < 2.5
+    assert refused.value.retry_after_s >= 1
+    # 2 x 2 s < 5 s: hopeless, refused at once
+    with pytest.raises(AdmissionRefusedError) as hopeless:
+        await take(a, deadline=2.0)
+    assert hopeless.value.status == 429
     for task in waiting:
         task.cancel()
     await asyncio.gather(*waiting, return_exceptions=True)
