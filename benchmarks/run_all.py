@@ -15,6 +15,7 @@ BENCHES = [
     "bench_batch_steps.py",
     "bench_operator.py",
     "bench_load.py",
+    "bench_admission.py",
     "bench_playground.py",
     "bench_text.py",
     "bench_generation.py",

@@ -46,9 +46,10 @@ class BuildFields(BaseModel):
     )
     #: service account for Ray pods (None: the namespace default)
     service_account_name: str | None = None
-    #: Serve ingress replicas and concurrency cap
+    #: Serve ingress replicas and concurrency cap (it holds the requests waiting for admission too: the
+    #: runtime's AppArgs default, docs/capacity.md)
     ingress_replicas: int = Field(default=1, ge=1, le=100)
-    ingress_max_ongoing_requests: int = Field(default=256, ge=1, le=10_000)
+    ingress_max_ongoing_requests: int = Field(default=4096, ge=1, le=100_000)
     ingress_num_cpus: float = Field(default=0.1, ge=0, le=16)
     #: RayJob: submitter retries and the driver's wall-clock deadline (None: no deadline)
     job_backoff_limit: int = Field(default=2, ge=0, le=20)

@@ -14,6 +14,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 
 import voxray_runtime
+from voxray_runtime.api.admission import AdmissionConfig
+from voxray_runtime.api.admitting import AdmissionMiddleware
 from voxray_runtime.api.counting import CountMiddleware
 from voxray_runtime.api.deps import SecurityState, documented_auth
 from voxray_runtime.api.errors import install_error_handlers, problem_schemas
@@ -50,6 +52,7 @@ EXPOSED_HEADERS = [
     "X-Voxray-Duration",
     "X-Voxray-Sample-Rate",
     "X-Voxray-Chunks",
+    "X-Voxray-Coalesced",
 ]
 
 
@@ -61,6 +64,7 @@ def create_app(
     text_frontend: TextFrontend | None = None,
     text_metrics: TextMetrics | None = None,
     transcription: TranscriptionFrontend | None = None,
+    admission: AdmissionConfig | None = None,
 ) -> FastAPI:
     """``security`` absent means auth disabled with the default limits (in-process use only);
     ``text_frontend`` absent: no TextModel is served (the text routes answer unknown-model)."""
@@ -94,7 +98,8 @@ def create_app(
     app.include_router(playground.router)
 
     # outermost last: context (request id, headers, log, audit) > CORS > metrics > guard (auth, limits,
-    # body size): refusals by the guard are counted too
+    # body size) > admission ticket (deadline, priority): refusals by the guard are counted too
+    app.add_middleware(AdmissionMiddleware, config=admission or AdmissionConfig())
     app.add_middleware(
         GuardMiddleware,
         settings=settings,

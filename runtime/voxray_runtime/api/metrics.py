@@ -30,6 +30,15 @@ TEXT_METRIC_NAMES: tuple[str, ...] = (
     "voxray_text_queue_depth",
     "voxray_text_active_sequences",
 )
+#: the ingress's admission queue (:mod:`voxray_runtime.api.admitting`): ``model`` on all; ``priority`` and
+#: ``outcome`` (admitted, refused-deadline, refused-deadline-too-short, refused-queue-full, expired, shed,
+#: gone) on decisions
+ADMISSION_METRIC_NAMES: tuple[str, ...] = (
+    "voxray_admission_decisions_total",
+    "voxray_admission_waiting",
+    "voxray_admission_running",
+    "voxray_admission_expected_wait_seconds",
+)
 TTFT_BOUNDARIES: list[float] = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32]
 TOKENS_PER_SECOND_BOUNDARIES: list[float] = [1.0, 2, 5, 10, 20, 35, 50, 75, 100, 150, 250, 500, 1000]
 
@@ -91,4 +100,18 @@ class NullTextMetrics:
     def tokens(
         self, model: str, prompt_tokens: int, completion_tokens: int, tokens_per_second: float
     ) -> None:
+        return None
+
+
+class AdmissionMetrics(Protocol):
+    def admission(self, model: str, priority: str, outcome: str) -> None: ...
+
+    def queue(self, model: str, waiting: int, running: int, expected_wait_s: float) -> None: ...
+
+
+class NullAdmissionMetrics:
+    def admission(self, model: str, priority: str, outcome: str) -> None:
+        return None
+
+    def queue(self, model: str, waiting: int, running: int, expected_wait_s: float) -> None:
         return None

@@ -48,7 +48,7 @@ def wait_ready(url: str, timeout_s: float) -> None:
 
 #: a local Ray's workers run at this niceness: Ray's default (15) starves the model replicas, which are
 #: the work of ``voxray serve``, as soon as anything else runs on the machine
-LOCAL_WORKER_NICENESS = {"RAY_worker_niceness": "0"}
+LOCAL_WORKER_NICENESS = {"RAY_worker_niceness": "0", "VOXRAY_ENGINE_NICENESS": "5"}
 
 
 def start_local_ray(address: str | None, num_cpus: int | None) -> None:

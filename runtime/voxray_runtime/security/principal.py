@@ -6,6 +6,7 @@ A :class:`Principal` comes from an API key, a JWT, or (auth disabled) is anonymo
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -35,14 +36,33 @@ class Principal:
         return self.models is None or model in self.models
 
 
+#: per-caller limits of an anonymous caller on this machine (auth disabled, a loopback client). Every local
+#: client shares one address, so the defaults meant for one API key (600/min, 16 in flight) would cap the
+#: whole server: the ingress's admission queue bounds the load instead (docs/capacity.md); these only stop
+#: a runaway loop. Anonymous callers from other addresses (--insecure-no-auth) keep the defaults.
+ANONYMOUS_REQUESTS_PER_MINUTE = 60_000
+ANONYMOUS_MAX_CONCURRENT = 10_000
+
+
 def anonymous(client: str | None) -> Principal:
-    """The caller when auth is disabled: every model and scope; limits keyed by the client address."""
+    """The caller when auth is disabled: every model and scope; limits keyed by the client address (a
+    loopback one at :data:`ANONYMOUS_REQUESTS_PER_MINUTE` and :data:`ANONYMOUS_MAX_CONCURRENT`)."""
+    local = not client or _is_loopback(client)
     return Principal(
         id="anonymous" if not client else f"anonymous@{client}",
         kind="anonymous",
         models=None,
         scopes=ALL_SCOPES,
+        requests_per_minute=ANONYMOUS_REQUESTS_PER_MINUTE if local else None,
+        max_concurrent=ANONYMOUS_MAX_CONCURRENT if local else None,
     )
+
+
+def _is_loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address.strip("[]")).is_loopback
+    except ValueError:
+        return address.lower() == "localhost"
 
 
 def models_from(names: Iterable[str]) -> frozenset[str] | None:

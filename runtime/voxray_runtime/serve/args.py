@@ -81,9 +81,10 @@ class AppArgs(SpecModel):
 
         return check_location(value, "")
 
-    #: ingress replicas and its concurrency cap (requests beyond it get 503 + Retry-After)
+    #: ingress replicas and its concurrency cap (requests beyond it get 429 + Retry-After from Serve): it
+    #: holds the requests waiting for admission too, so it is above ``admission_max_waiting``
     ingress_replicas: int = Field(default=1, ge=1, le=100)
-    ingress_max_ongoing_requests: int = Field(default=256, ge=1, le=10_000)
+    ingress_max_ongoing_requests: int = Field(default=4096, ge=1, le=100_000)
     #: CPUs reserved per ingress replica (it only parses, routes and encodes)
     ingress_num_cpus: float = Field(default=0.1, ge=0, le=16)
     #: requests queued per model replica before answering 429 with Retry-After
@@ -92,6 +93,11 @@ class AppArgs(SpecModel):
     #: ``request_timeout_per_char_s`` per character of text
     request_timeout_s: float = Field(default=300.0, gt=0, le=3600)
     request_timeout_per_char_s: float = Field(default=0.2, ge=0, le=10)
+    #: admission (docs/capacity.md): seconds a request may take when it sends no X-Request-Timeout, the
+    #: largest X-Request-Timeout honoured, and requests waiting per model in each ingress replica at most
+    admission_default_deadline_s: float = Field(default=90.0, gt=0, le=3600)
+    admission_max_deadline_s: float = Field(default=600.0, gt=0, le=3600)
+    admission_max_waiting: int = Field(default=2000, ge=1, le=100_000)
     default_bitrate_kbps: int = Field(default=64, ge=32, le=160)
     #: access control, limits, audit and retention; no default: a caller states it (the operator from
     #: the VoiceModel's spec.security, ``voxray serve`` from its flags)

@@ -12,6 +12,8 @@ from ray.exceptions import RayActorError
 from ray.serve.exceptions import BackPressureError
 from ray.serve.handle import DeploymentHandle, DeploymentResponseGenerator
 
+from voxray_runtime.api.admission import AdmissionConfig
+from voxray_runtime.api.admitting import Admission, AdmittedSpeechBackend, AdmittedTextBackend
 from voxray_runtime.api.app import create_app
 from voxray_runtime.api.schemas import ModelInfo
 from voxray_runtime.api.service import BackendOverloadedError, BackendTimeoutError, SpeechFrontend
@@ -26,7 +28,8 @@ from voxray_runtime.security.config import SecurityArgs
 from voxray_runtime.security.logs import configure_json_logging
 from voxray_runtime.serve.args import AppArgs
 from voxray_runtime.serve.lexicons import IngressUserConfig
-from voxray_runtime.serve.metrics import ServeMetrics, ServeTextMetrics
+from voxray_runtime.serve.metrics import ServeAdmissionMetrics, ServeMetrics, ServeTextMetrics
+from voxray_runtime.serve.options import admission_slots
 from voxray_runtime.serve.text_backend import HandleTextBackend
 from voxray_runtime.speech.job import SpeechJob, SpeechResult
 from voxray_runtime.storage.location import ObjectPrefix, parse_location
@@ -158,11 +161,19 @@ class Ingress:
         self.authenticator = Authenticator.from_settings(self.security)
         models = [NamedModel(m.name, m.spec) for m in app_args.models]
         catalog = catalog_for(models)
+        # requests wait here for their model, admitted by deadline (docs/capacity.md)
+        self.admission_config = AdmissionConfig(
+            default_deadline_s=app_args.admission_default_deadline_s,
+            max_deadline_s=app_args.admission_max_deadline_s,
+            max_waiting=app_args.admission_max_waiting,
+        )
+        self.admission = Admission(admission_slots(app_args), self.admission_config, ServeAdmissionMetrics())
+        handle_backend = HandleBackend(
+            handles, catalog, app_args.request_timeout_s, app_args.request_timeout_per_char_s
+        )
         self.frontend = SpeechFrontend(
             catalog=catalog,
-            backend=HandleBackend(
-                handles, catalog, app_args.request_timeout_s, app_args.request_timeout_per_char_s
-            ),
+            backend=AdmittedSpeechBackend(handle_backend, self.admission),
             max_text_chars={m.name: m.spec.serving.max_text_chars for m in models},
             output_dir=parse_location(app_args.output_dir, field="outputDir"),
             default_bitrate_kbps=app_args.default_bitrate_kbps,
@@ -174,7 +185,10 @@ class Ingress:
             entries = {t.name: TextModelEntry.from_spec(t.name, t.spec) for t in app_args.text_models}
             self.text = TextFrontend(
                 list(entries.values()),
-                HandleTextBackend(text_handles or {}, entries, app_args.request_timeout_s),
+                AdmittedTextBackend(
+                    HandleTextBackend(text_handles or {}, entries, app_args.request_timeout_s),
+                    self.admission,
+                ),
             )
         self.text_metrics = ServeTextMetrics()
         self.transcription: TranscriptionFrontend | None = None
@@ -220,4 +234,5 @@ class Ingress:
             self.text,
             self.text_metrics,
             self.transcription,
+            self.admission_config,
         )

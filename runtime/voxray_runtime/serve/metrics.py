@@ -123,3 +123,41 @@ class ServeTextMetrics:
         self._prompt.inc(float(max(prompt_tokens, 0)), tags=tags)
         if tokens_per_second > 0:
             self._rate.observe(tokens_per_second, tags=tags)
+
+
+class ServeAdmissionMetrics:
+    """The ingress's admission queue (:class:`~voxray_runtime.api.admitting.Admission`)."""
+
+    def __init__(self) -> None:
+        from ray.serve import metrics
+
+        self._decisions = metrics.Counter(
+            "voxray_admission_decisions_total",
+            description="Admission decisions by model, priority and outcome (admitted, refused-*, expired, "
+            "shed, gone, coalesced: answered by an identical request in flight).",
+            tag_keys=tag_keys("model", "priority", "outcome"),
+        )
+        self._waiting = metrics.Gauge(
+            "voxray_admission_waiting",
+            description="Requests waiting in the ingress for their model.",
+            tag_keys=tag_keys("model"),
+        )
+        self._running = metrics.Gauge(
+            "voxray_admission_running",
+            description="Requests the ingress has with the model's replicas.",
+            tag_keys=tag_keys("model"),
+        )
+        self._wait = metrics.Gauge(
+            "voxray_admission_expected_wait_seconds",
+            description="Expected wait of a new bulk request (the whole queue ahead of it).",
+            tag_keys=tag_keys("model"),
+        )
+
+    def admission(self, model: str, priority: str, outcome: str) -> None:
+        self._decisions.inc(1.0, tags={"model": model, "priority": priority, "outcome": outcome})
+
+    def queue(self, model: str, waiting: int, running: int, expected_wait_s: float) -> None:
+        tags = {"model": model}
+        self._waiting.set(float(waiting), tags=tags)
+        self._running.set(float(running), tags=tags)
+        self._wait.set(expected_wait_s, tags=tags)

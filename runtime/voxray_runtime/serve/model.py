@@ -23,6 +23,7 @@ from ray import serve
 from voxray_runtime.audio.pcm import PCM
 from voxray_runtime.engines.base import SynthesisRequest
 from voxray_runtime.security.logs import configure_json_logging
+from voxray_runtime.serve.priority import lower_engine_priority
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
 from voxray_runtime.speech.assembly import StreamAssembler
 from voxray_runtime.speech.job import SpeechJob, SpeechResult
@@ -39,6 +40,7 @@ def _chunk(req: SynthesisRequest) -> Callable[[ModelWorker], PCM]:
 class TTSModel:
     def __init__(self, name: str, spec: VoiceModelSpec, device: str = "cpu") -> None:
         """``spec`` comes validated from the app builder (it is not parsed again here)."""
+        lower_engine_priority()  # voxray serve on a shared machine: the front end first
         configure_json_logging()
         layout = replica_layout(spec, device)
         workers = [

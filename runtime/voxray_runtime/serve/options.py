@@ -111,6 +111,25 @@ def text_model_options(t: TextModelArgs, app_args: AppArgs) -> dict[str, Any]:
     }
 
 
+def admission_slots(app_args: AppArgs) -> dict[str, int]:
+    """Requests each ingress replica lets through to a model at once (the rest wait in its admission
+    queue): the model's ``max_ongoing_requests`` times its starting replicas, shared among the ingress
+    replicas (a TextModel: twice its sequences decoded at once). Little's law keeps the drain-rate
+    estimate right if the model holds fewer at once."""
+    out: dict[str, int] = {}
+    for m in app_args.models:
+        per = m.spec.serving.max_ongoing_requests * max(1, starting_replicas(m.spec.replicas))
+        out[m.name] = max(1, per // app_args.ingress_replicas)
+    for t in app_args.text_models:
+        # the sequences decoded at once and as many queued behind them (the engine's own queue is FIFO:
+        # what waits here goes by priority)
+        serving = t.spec.serving
+        held = min(serving.effective_max_ongoing_requests, 2 * serving.max_concurrent_sequences)
+        per = held * max(1, starting_replicas(t.spec.replicas))
+        out[t.name] = max(1, per // app_args.ingress_replicas)
+    return out
+
+
 def ingress_options(app_args: AppArgs, user_config: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Serve options of the FastAPI ingress; ``user_config``: its lexicons (:mod:`.lexicons`)."""
     extra = {"user_config": dict(user_config)} if user_config is not None else {}

@@ -16,10 +16,12 @@ import numpy.typing as npt
 from voxray_runtime.engines.stt import AudioLimits, Transcript, WhisperTranscriber
 from voxray_runtime.security.logs import configure_json_logging
 from voxray_runtime.serve.args import SttArgs
+from voxray_runtime.serve.priority import lower_engine_priority
 
 
 class STTModel:
     def __init__(self, args: SttArgs) -> None:
+        lower_engine_priority()  # voxray serve on a shared machine: the front end first
         configure_json_logging()
         limits = AudioLimits(args.max_bytes, args.max_seconds)
         if args.path:

@@ -29,6 +29,7 @@ from voxray_runtime.engines.text.params import (
     TextEngineError,
 )
 from voxray_runtime.security.logs import configure_json_logging
+from voxray_runtime.serve.priority import lower_engine_priority
 from voxray_runtime.spec.textmodel import TextModelSpec
 
 #: text events of one stream leave at most this often after the first (pieces decoded meanwhile are joined)
@@ -62,6 +63,7 @@ def request_of(payload: dict[str, Any]) -> str | list[dict[str, str]]:
 
 class TextLLM:
     def __init__(self, name: str, spec: TextModelSpec) -> None:
+        lower_engine_priority()  # voxray serve on a shared machine: the front end first
         configure_json_logging()
         from ray.serve import metrics
 

@@ -134,6 +134,8 @@ class SpeechResult:
     loudness: Loudness | None = None
     source_loudness: Loudness | None = None
     timing: str | None = None
+    #: the ingress answered this request with the synthesis of an identical one in flight at once
+    coalesced: bool = False
 
     @property
     def rtf(self) -> float:

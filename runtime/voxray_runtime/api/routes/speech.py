@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from fastapi import APIRouter, Response
 from fastapi.responses import StreamingResponse
 
+from voxray_runtime.api.admitting import AdmissionRefusedError
 from voxray_runtime.api.deps import Caller, Context, Frontend, Metrics, SecurityStateDep
 from voxray_runtime.api.errors import Problem, problem_responses
 from voxray_runtime.api.guard import RequestContext
@@ -96,6 +97,8 @@ def _native_job(
 async def _run(frontend: SpeechFrontend, job: SpeechJob) -> SpeechResult:
     try:
         return await frontend.backend.synthesize(job)
+    except AdmissionRefusedError as exc:
+        raise exc.problem() from exc
     except BackendOverloadedError as exc:
         raise Problem(
             503, "overloaded", "Overloaded", str(exc), headers={"Retry-After": str(exc.retry_after_s)}
@@ -112,7 +115,34 @@ def _record(metrics: ApiMetrics, route: str, job: SpeechJob, out: SpeechResult, 
     metrics.audio(b.avatar.language, b.avatar.name, b.model, b.engine, out.duration_s, job.chars, out.rtf)
 
 
-def _stream(
+async def _primed(frontend: SpeechFrontend, job: SpeechJob) -> AsyncIterator[bytes]:
+    """The job's audio stream once its first piece is there: a refusal or a failure before any audio is a
+    plain error answer, not a broken stream."""
+    pieces = frontend.backend.stream(job)
+    try:
+        first = await anext(pieces, None)
+    except AdmissionRefusedError as exc:
+        raise exc.problem() from exc
+    except BackendOverloadedError as exc:
+        raise Problem(
+            503, "overloaded", "Overloaded", str(exc), headers={"Retry-After": str(exc.retry_after_s)}
+        ) from exc
+
+    async def chained() -> AsyncIterator[bytes]:
+        try:
+            if first is not None:
+                yield first
+            async for piece in pieces:
+                yield piece
+        finally:
+            close = getattr(pieces, "aclose", None)
+            if close is not None:
+                await close()
+
+    return chained()
+
+
+async def _stream(
     frontend: SpeechFrontend, metrics: ApiMetrics, job: SpeechJob, route: str, started: float
 ) -> StreamingResponse:
     if job.format not in ("mp3", "pcm"):
@@ -124,12 +154,13 @@ def _stream(
             field="format",
         )
     b = job.binding
+    audio = await _primed(frontend, job)
 
     async def body() -> AsyncIterator[bytes]:
         first = True
         status = 200
         try:
-            async for piece in frontend.backend.stream(job):
+            async for piece in audio:
                 if first and piece:
                     metrics.first_audio(b.avatar.language, b.avatar.name, time.perf_counter() - started)
                     first = False
@@ -150,19 +181,20 @@ def _sse_event(event: dict[str, object]) -> bytes:
     return b"data: " + json.dumps(event, separators=(",", ":")).encode() + b"\n\n"
 
 
-def _sse(
+async def _sse(
     frontend: SpeechFrontend, metrics: ApiMetrics, job: SpeechJob, started: float, whole: bytes | None
 ) -> StreamingResponse:
     """OpenAI's speech events: ``speech.audio.delta`` (base64 audio, as it is made for mp3 and pcm, in
     one piece for the other formats), then ``speech.audio.done`` with the usage. voxray's engines use no
     tokens: ``input_tokens`` counts the input's characters, ``output_tokens`` is 0."""
     b = job.binding
+    audio = None if whole is not None else await _primed(frontend, job)
 
     async def pieces() -> AsyncIterator[bytes]:
-        if whole is not None:
-            yield whole
+        if audio is None:
+            yield whole or b""
             return
-        async for piece in frontend.backend.stream(job):
+        async for piece in audio:
             yield piece
 
     async def body() -> AsyncIterator[bytes]:
@@ -204,6 +236,8 @@ def _audio_response(job: SpeechJob, out: SpeechResult) -> Response:
         "X-Voxray-Sample-Rate": str(out.sample_rate),
         "X-Voxray-Chunks": str(out.chunks),
     }
+    if out.coalesced:  # the bytes of an identical request's synthesis, in flight at the same time
+        headers["X-Voxray-Coalesced"] = "true"
     return Response(out.audio, media_type=content_type(job.format), headers=headers)
 
 
@@ -250,9 +284,9 @@ async def openai_speech(
     if req.stream_format == "sse":
         # formats that cannot be sent as they are made are made first (a failure is then a plain 4xx/5xx)
         whole = None if job.format in _STREAMED else (await _run(frontend, job)).audio
-        return _sse(frontend, metrics, job, started, whole)
+        return await _sse(frontend, metrics, job, started, whole)
     if req.stream_format == "audio" and job.format in _STREAMED:
-        return _stream(frontend, metrics, job, "openai", started)
+        return await _stream(frontend, metrics, job, "openai", started)
     out = await _run(frontend, job)
     _record(metrics, "openai", job, out, started)
     return _audio_response(job, out)
@@ -292,7 +326,7 @@ async def native_speech(
                 "stream and store cannot be combined",
                 field="stream",
             )
-        return _stream(frontend, metrics, job, "native", started)
+        return await _stream(frontend, metrics, job, "native", started)
     out = await _run(frontend, job)
     _record(metrics, "native", job, out, started)
     if req.store:

@@ -65,9 +65,9 @@ def _authorize(caller: Principal, ctx: RequestContext, model: TextModelEntry) ->
 def _problem(ev: dict[str, Any]) -> Problem:
     """A replica's error event as the answer."""
     headers = {"Retry-After": str(ev["retry_after_s"])} if ev.get("retry_after_s") else None
-    title = {400: "Invalid request", 503: "Overloaded", 504: "Generation timed out"}.get(
-        int(ev["status"]), "Generation failed"
-    )
+    titles = {400: "Invalid request", 429: "Too many requests", 503: "Overloaded"}
+    titles[504] = "Generation timed out"
+    title = titles.get(int(ev["status"]), "Generation failed")
     return Problem(
         int(ev["status"]), str(ev["slug"]), title, str(ev["detail"]), field=ev.get("field"), headers=headers
     )
