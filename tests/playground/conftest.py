@@ -141,3 +141,44 @@ def write_app(serve_base: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     _wait_ready(f"{url}/readyz", 300)
     yield WriteApp(url, key)
     serve.delete("playground-write")
+
+
+#: a brand voice (a custom avatar of a VoiceModel's spec.avatars) beside the built-in ones
+BRAND_AVATAR = "concierge_female_en-GB"
+
+
+@pytest.fixture(scope="package")
+def brand_url(serve_base: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The Playground of an app serving a Kokoro VoiceModel with a brand voice (``spec.avatars``), as a
+    brand would deploy it: small (one thread, a twentieth of a CPU), deleted after the Playground's tests."""
+    from ray import serve
+
+    from voxray_runtime.commands.local import wait_ready as _wait_ready
+    from voxray_runtime.models import default_models
+    from voxray_runtime.serve.app import build_app
+
+    (kokoro,) = [m for m in default_models() if m.name == "kokoro"]
+    spec = kokoro.spec.to_wire() | {
+        "resources": {"cpu": 0.05},
+        "serving": {"maxOngoingRequests": 4, "maxBatchSize": 1, "threads": 1},
+        "avatars": [
+            {
+                "name": BRAND_AVATAR,
+                "language": "en",
+                "dialect": "en-GB",
+                "gender": "female",
+                "blend": {"bf_emma": 0.7, "bf_isabella": 0.3},
+            }
+        ],
+    }
+    args = {
+        "models": [{"name": "brand", "spec": spec}],
+        "output_dir": str(tmp_path_factory.mktemp("brand")),
+        "ingress_num_cpus": 0.0,
+        "security": {"auth": "disabled"},
+    }
+    serve.run(build_app(args), name="playground-brand", route_prefix="/brand", blocking=False)
+    url = f"{serve_base}/brand"
+    _wait_ready(f"{url}/readyz", 300)
+    yield url
+    serve.delete("playground-brand")

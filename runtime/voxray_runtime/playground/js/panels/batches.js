@@ -5,6 +5,7 @@
 import { getJson, request } from "../api.js";
 import { describeVoice, languageName } from "../voices.js";
 import { announce, el, fallbackBadge, seconds, select, setOptions } from "../ui.js";
+import { captionMark, galleryCaptions } from "./gallery_captions.js";
 
 const POLL_MS = 2000;
 
@@ -34,6 +35,7 @@ export const panel = {
     const failures = el("div", { id: "batch-failures" });
     const nowPlaying = el("p", { class: "voice-used", id: "batch-now" }, "Choose a file to play it.");
     const player = el("audio", { controls: true, preload: "none", id: "batch-audio", "data-testid": "batch-audio" });
+    const captionsBox = el("div", { id: "batch-captions" });
     const message = el("p", { class: "error", role: "alert", hidden: true });
     let detail = null;
     let timer = 0;
@@ -151,6 +153,7 @@ export const panel = {
                         el("span", { class: "engine" }, e.engine),
                       ),
                       e.fallback ? fallbackBadge(e.fallback_reason) : null,
+                      captionMark(e),
                     );
                   }),
                 ),
@@ -183,6 +186,7 @@ export const panel = {
         playingUrl = URL.createObjectURL(blob);
         player.src = playingUrl;
         player.dataset.name = entry.name;
+        captionsBox.replaceChildren(...(await galleryCaptions(player, detail.id, entry)));
         nowPlaying.replaceChildren(
           el("code", {}, entry.name),
           ` · ${seconds(entry.duration_s)} · `,
@@ -211,7 +215,7 @@ export const panel = {
         el("div", { class: "field" }, genLabel, genBox),
         el("div", { class: "field" }, postLabel, postBox),
       ),
-      el("div", { class: "now-playing" }, nowPlaying, player),
+      el("div", { class: "now-playing" }, nowPlaying, player, captionsBox),
       message,
       grid,
       failures,
