@@ -75,6 +75,18 @@ def download(page: Any, selector: str) -> tuple[str, bytes]:
     return saved.suggested_filename, Path(path).read_bytes()
 
 
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """axe-core's serious and critical violations on the page (axe injected first: browser.axe_source)."""
+    result = page.evaluate(
+        """async () => {
+            const r = await axe.run(document, {resultTypes: ['violations']});
+            return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                           nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
+        }"""
+    )
+    return [v for v in result if v["impact"] in ("serious", "critical")]
+
+
 def wait_ready(page: Any) -> None:
     page.wait_for_selector("#tab-speak", state="visible")
     page.wait_for_function("() => document.querySelector('#speak-voice .voice-line') !== null")

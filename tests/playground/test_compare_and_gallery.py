@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from tests.batch.helpers import short_spec, write_doc
-from tests.playground.conftest import download, wait_ready
+from tests.playground.browser import axe_source
+from tests.playground.conftest import axe_violations, download, wait_ready
 from voxray_runtime.batch.cli import EXIT_OK, run_batch
 
 pytestmark = [pytest.mark.ray, pytest.mark.timeout(400)]
@@ -110,3 +111,5 @@ def test_the_gallery_shows_a_files_captions(page: Any, serve_url: str, batch: Pa
     assert (name, data.decode("utf-8")) == ("post_01_female_en-GB.vtt", vtt)
     name, data = download(page, "[data-testid=batch-download-srt]")
     assert data == (batch / "post_01_female_en-GB.srt").read_bytes()
+    page.evaluate(axe_source() + "\n;undefined")
+    assert axe_violations(page) == []

@@ -128,7 +128,7 @@ export function captionDownloads(answer, fileText, avatar) {
     const url = URL.createObjectURL(new Blob([answer[format]], { type: `${type};charset=utf-8` }));
     const name = captionFileName(fileText, avatar, format);
     links.push(
-      el("a", { href: url, download: name, class: "button", "data-testid": `download-${format}` }, `${format.toUpperCase()} captions`),
+      el("a", { href: url, download: name, class: "button", "data-testid": `download-${format}` }, `Download ${format.toUpperCase()}`),
     );
   }
   return links;

@@ -146,11 +146,13 @@ export const panel = {
                           type: "button",
                           class: "cell",
                           "data-name": e.name,
-                          "aria-label": `Play ${e.name}, ${seconds(e.duration_s)}, ${e.engine}${e.fallback ? ", fallback" : ""}`,
                           onclick: () => play(e),
                         },
-                        `▶ ${seconds(e.duration_s)}`,
+                        // the name is the visible text with the file in front (hidden), so it contains what is seen
+                        el("span", { class: "sr-only" }, `Play ${e.name}: `),
+                        `${seconds(e.duration_s)} `,
                         el("span", { class: "engine" }, e.engine),
+                        e.fallback ? el("span", { class: "sr-only" }, ", fallback") : null,
                       ),
                       e.fallback ? fallbackBadge(e.fallback_reason) : null,
                       captionMark(e),
@@ -186,12 +188,12 @@ export const panel = {
         playingUrl = URL.createObjectURL(blob);
         player.src = playingUrl;
         player.dataset.name = entry.name;
-        captionsBox.replaceChildren(...(await galleryCaptions(player, detail.id, entry)));
         nowPlaying.replaceChildren(
           el("code", {}, entry.name),
           ` · ${seconds(entry.duration_s)} · `,
           describeVoice(entry),
         );
+        captionsBox.replaceChildren(...(await galleryCaptions(player, detail.id, entry)));
         await player.play().catch(() => undefined);
         announce(`Playing ${entry.name}`);
       } catch (err) {
