@@ -159,10 +159,11 @@ def write_app(serve_base: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
 BRAND_AVATAR = "concierge_female_en-GB"
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def brand_url(serve_base: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The Playground of an app serving a Kokoro VoiceModel with a brand voice (``spec.avatars``), as a
-    brand would deploy it: small (one thread, a twentieth of a CPU), deleted after the Playground's tests."""
+    brand would deploy it: small (one thread, a twentieth of a CPU), and deleted after the module that
+    uses it: the session's two CPUs are fully booked once the write app is up."""
     from ray import serve
 
     from voxray_runtime.commands.local import wait_ready as _wait_ready
