@@ -75,6 +75,18 @@ def download(page: Any, selector: str) -> tuple[str, bytes]:
     return saved.suggested_filename, Path(path).read_bytes()
 
 
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """axe-core's serious and critical violations on the page (axe injected first: browser.axe_source)."""
+    result = page.evaluate(
+        """async () => {
+            const r = await axe.run(document, {resultTypes: ['violations']});
+            return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                           nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
+        }"""
+    )
+    return [v for v in result if v["impact"] in ("serious", "critical")]
+
+
 def wait_ready(page: Any) -> None:
     page.wait_for_selector("#tab-speak", state="visible")
     page.wait_for_function("() => document.querySelector('#speak-voice .voice-line') !== null")
@@ -141,3 +153,45 @@ def write_app(serve_base: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     _wait_ready(f"{url}/readyz", 300)
     yield WriteApp(url, key)
     serve.delete("playground-write")
+
+
+#: a brand voice (a custom avatar of a VoiceModel's spec.avatars) beside the built-in ones
+BRAND_AVATAR = "concierge_female_en-GB"
+
+
+@pytest.fixture(scope="module")
+def brand_url(serve_base: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The Playground of an app serving a Kokoro VoiceModel with a brand voice (``spec.avatars``), as a
+    brand would deploy it: small (one thread, a twentieth of a CPU), and deleted after the module that
+    uses it: the session's two CPUs are fully booked once the write app is up."""
+    from ray import serve
+
+    from voxray_runtime.commands.local import wait_ready as _wait_ready
+    from voxray_runtime.models import default_models
+    from voxray_runtime.serve.app import build_app
+
+    (kokoro,) = [m for m in default_models() if m.name == "kokoro"]
+    spec = kokoro.spec.to_wire() | {
+        "resources": {"cpu": 0.05},
+        "serving": {"maxOngoingRequests": 4, "maxBatchSize": 1, "threads": 1},
+        "avatars": [
+            {
+                "name": BRAND_AVATAR,
+                "language": "en",
+                "dialect": "en-GB",
+                "gender": "female",
+                "blend": {"bf_emma": 0.7, "bf_isabella": 0.3},
+            }
+        ],
+    }
+    args = {
+        "models": [{"name": "brand", "spec": spec}],
+        "output_dir": str(tmp_path_factory.mktemp("brand")),
+        "ingress_num_cpus": 0.0,
+        "security": {"auth": "disabled"},
+    }
+    serve.run(build_app(args), name="playground-brand", route_prefix="/brand", blocking=False)
+    url = f"{serve_base}/brand"
+    _wait_ready(f"{url}/readyz", 300)
+    yield url
+    serve.delete("playground-brand")

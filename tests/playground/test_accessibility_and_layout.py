@@ -1,7 +1,8 @@
 """Accessibility (axe-core injected into the page: no serious or critical violations in any panel, light
 and dark) and layout (360 px wide to desktop, light and dark: nothing overflows sideways). The layout
-test also takes the README's screenshots: ``VOXRAY_SCREENSHOT_DIR=docs/playground`` (``make
-screenshots``) writes them there, otherwise into a temporary directory."""
+test also takes the README's screenshots and the SRT of the captioned clip they show:
+``VOXRAY_SCREENSHOT_DIR=docs/playground`` (``make screenshots``) writes them there, otherwise into a
+temporary directory."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.playground.browser import axe_source
-from tests.playground.conftest import choose_voice, wait_played, wait_ready
+from tests.playground.conftest import axe_violations, choose_voice, download, wait_played, wait_ready
 
 pytestmark = [pytest.mark.ray, pytest.mark.timeout(300)]
 
@@ -20,26 +21,27 @@ PANELS = ["speak", "compare", "history", "batches", "write"]
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "mobile": {"width": 360, "height": 780}}
 
 
-def _violations(page: Any) -> list[dict[str, Any]]:
-    result = page.evaluate(
-        """async () => {
-            const r = await axe.run(document, {resultTypes: ['violations']});
-            return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                                           nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
-        }"""
-    )
-    return [v for v in result if v["impact"] in ("serious", "critical")]
-
-
 def _speak_once(page: Any, serve_url: str) -> None:
-    """The page with one clip spoken in a fallback voice (so its card, player and badge are on it)."""
+    """The page with one captioned clip spoken in a fallback voice (so its card, player, badge and
+    captions are on it), paused on its fifth word (highlighted)."""
     page.goto(f"{serve_url}/")
     wait_ready(page)
     choose_voice(page, "speak", "en", "en-AU", "female")
+    page.check("#speak-captions")
     page.fill("#speak-text", "G'day, and welcome to the harbour suite. Breakfast is served from seven.")
     page.click("#speak-button")
     wait_played(page)
-    page.evaluate("document.querySelector('#speak-result audio').pause()")
+    page.evaluate(
+        """() => {
+            const a = document.querySelector('#speak-result audio');
+            const w = document.querySelectorAll('#speak-result .word')[4];
+            a.pause();
+            a.currentTime = (Number(w.dataset.start) + Number(w.dataset.end)) / 2;
+        }"""
+    )
+    page.wait_for_function(
+        "() => document.querySelector('#speak-result [data-testid=captions]').dataset.current === '4'"
+    )
 
 
 def test_no_serious_accessibility_violations(page: Any, serve_url: str) -> None:
@@ -57,7 +59,7 @@ def test_no_serious_accessibility_violations(page: Any, serve_url: str) -> None:
                 page.wait_for_function(
                     "() => document.getElementById('batch-summary').textContent.length > 0"
                 )
-            found[f"{panel} ({scheme})"] = _violations(page)
+            found[f"{panel} ({scheme})"] = axe_violations(page)
     assert not any(found.values()), found
 
 
@@ -71,6 +73,10 @@ def _shots_dir(tmp_path: Path) -> Path:
 def test_layout_and_screenshots(page: Any, serve_url: str, tmp_path: Path) -> None:
     _speak_once(page, serve_url)
     shots = _shots_dir(tmp_path)
+    # the captions of the clip in the pictures, as the page downloads them (the README quotes them)
+    name, srt = download(page, "#speak-result [data-testid=download-srt]")
+    assert name.endswith("_female_en-AU.srt")
+    (shots / "playground-captions.srt").write_bytes(srt)
     for size, viewport in VIEWPORTS.items():
         page.set_viewport_size(viewport)
         for scheme in ("light", "dark"):

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from tests.batch.helpers import short_spec, write_doc
-from tests.playground.conftest import wait_ready
+from tests.playground.browser import axe_source
+from tests.playground.conftest import axe_violations, download, wait_ready
 from voxray_runtime.batch.cli import EXIT_OK, run_batch
 
 pytestmark = [pytest.mark.ray, pytest.mark.timeout(400)]
@@ -20,9 +21,13 @@ AVATARS = ["female_en-GB", "male_ar-EG"]
 
 @pytest.fixture(scope="module")
 def batch(serve_url: str, output_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One post in two voices (a true one and a fallback), rendered by the real batch driver into the
-    served output directory."""
-    spec = short_spec(variants={"avatars": AVATARS}, quality={"check": True})
+    """One post in two voices (a true one and a fallback), quality-checked, with SRT and WebVTT captions,
+    rendered by the real batch driver into the served output directory."""
+    spec = short_spec(
+        variants={"avatars": AVATARS},
+        quality={"check": True},
+        output={"path": "audio-output", "captions": ["srt", "vtt"]},
+    )
     doc = write_doc(tmp_path_factory.mktemp("gallery") / "batch.yaml", spec)
     out = output_dir / RUN
     args = argparse.Namespace(
@@ -87,3 +92,29 @@ def test_the_gallery_lists_the_batch_and_plays_a_file(page: Any, serve_url: str,
     assert page.eval_on_selector_all("#batch-grid button.cell", "bs => bs.map(b => b.dataset.name)") == [
         "post_01_male_ar-EG.mp3"
     ]
+
+
+def test_the_gallery_shows_a_files_captions(page: Any, serve_url: str, batch: Path) -> None:
+    assert (batch / "post_01_female_en-GB.vtt").is_file()
+    page.goto(f"{serve_url}/#batches")
+    page.wait_for_selector("#batch-run option[value='gallery-demo']", state="attached")
+    page.select_option("#batch-run", RUN)
+    page.wait_for_function("() => document.querySelectorAll('#batch-grid [data-testid=cc]').length === 2")
+    page.click("[data-name='post_01_female_en-GB.mp3']")
+    # the WebVTT is a <track> of the player; its cues are the caption text under it, highlighted as it plays
+    page.wait_for_function(
+        "() => Number(document.querySelector('[data-testid=gallery-captions]')?.dataset.cues) > 0"
+    )
+    assert page.eval_on_selector("#batch-audio track", "t => [t.kind, t.srclang]") == ["captions", "en"]
+    vtt = (batch / "post_01_female_en-GB.vtt").read_text(encoding="utf-8")
+    first = page.inner_text("[data-testid=gallery-caption-text] .word")
+    assert first in vtt
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=gallery-caption-text] .word.now') !== null"
+    )
+    name, data = download(page, "[data-testid=batch-download-vtt]")
+    assert (name, data.decode("utf-8")) == ("post_01_female_en-GB.vtt", vtt)
+    name, data = download(page, "[data-testid=batch-download-srt]")
+    assert data == (batch / "post_01_female_en-GB.srt").read_bytes()
+    page.evaluate(axe_source() + "\n;undefined")
+    assert axe_violations(page) == []

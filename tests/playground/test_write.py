@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 
 from tests.playground.browser import axe_source
-from tests.playground.conftest import WriteApp, wait_played, wait_ready
-from tests.playground.test_accessibility_and_layout import _violations
+from tests.playground.conftest import WriteApp, axe_violations, wait_played, wait_ready
 from voxray_runtime.generation.prompts import post_messages
 
 pytestmark = [pytest.mark.ray, pytest.mark.timeout(300)]
@@ -62,7 +61,7 @@ def test_write_streams_a_post_and_speaks_it(page: Any, write_app: WriteApp) -> N
     page.evaluate(axe_source() + "\n;undefined")
     for scheme in ("light", "dark"):
         page.emulate_media(color_scheme=scheme)
-        assert not _violations(page), scheme
+        assert not axe_violations(page), scheme
 
     page.click("#write-speak")
     assert page.get_attribute("#tab-speak", "aria-selected") == "true"

@@ -282,6 +282,10 @@ class BatchEntry(BaseModel):
     size_bytes: int | None = None
     format: str | None = None
     qa: BatchQa | None = None
+    #: caption format -> the caption file's name (GET /v1/batches/file serves it)
+    captions: dict[str, str] = Field(default_factory=dict)
+    loudness_lufs: float | None = None
+    true_peak_dbtp: float | None = None
 
 
 class BatchFailure(BaseModel):

@@ -33,6 +33,7 @@ from voxray_runtime.batch.gallery import (
     run_file,
     visible,
 )
+from voxray_runtime.batch.gallery_captions import CAPTION_TYPES, caption_file, is_caption_name
 from voxray_runtime.storage.objects import ObjectStoreError
 
 _T = TypeVar("_T")
@@ -142,8 +143,11 @@ def _key(entry: dict[str, object]) -> str:
     response_class=FileResponse,
     responses={
         200: {
-            "description": "the audio file",
-            "content": {t: {"schema": _BINARY} for t in sorted(set(AUDIO_TYPES.values()))},
+            "description": "the audio file, or a caption file (SRT, WebVTT) the manifest lists",
+            "content": {
+                **{t: {"schema": _BINARY} for t in sorted(set(AUDIO_TYPES.values()))},
+                **{t.split(";")[0]: {"schema": {"type": "string"}} for t in CAPTION_TYPES.values()},
+            },
         },
         **_ERRORS,
     },
@@ -154,9 +158,11 @@ async def batch_file(
     frontend: Frontend,
     caller: Caller,
 ) -> Response:
-    """One audio file of a run, as its manifest lists it (read whole from an object store output)."""
+    """One audio file of a run, as its manifest lists it, or one of its caption files (``.srt``,
+    ``.vtt``) as the manifest row's ``captions`` lists it (read whole from an object store output)."""
+    read = caption_file if is_caption_name(name) else run_file
     try:
-        found, kind = await _read(run_file, frontend.output_dir, run, name, caller.models)
+        found, kind = await _read(read, frontend.output_dir, run, name, caller.models)
     except GalleryError as exc:
         raise _problem(exc) from None
     headers = {"Cache-Control": "private, no-store"}

@@ -3,6 +3,7 @@
 // the voice that spoke, its fallback badge, the time to first sound, and a download link.
 
 import { request, voiceFromHeaders } from "./api.js";
+import { captionBlock, captionDownloads, fetchCaptioned, loudnessText } from "./captions.js";
 import { clipFileName } from "./names.js";
 import { describeVoice, localeOf } from "./voices.js";
 import { announce, el, seconds } from "./ui.js";
@@ -24,14 +25,36 @@ async function appendChunk(buffer, chunk) {
   await once(buffer, "updateend");
 }
 
+let captionIds = 0;
+
+/** A captioned clip: POST /v1/speech/captioned, then the audio plays with its words under the player. */
+async function speakCaptioned(params, body, card) {
+  const audio = card.audio;
+  const started = performance.now();
+  audio.addEventListener("playing", () => card.firstSound(performance.now() - started), { once: true });
+  const { answer, blob } = await fetchCaptioned(body, TYPES[params.format] || "application/octet-stream");
+  const voice = { ...answer.voice, fallbackReason: answer.voice.fallback_reason || "" };
+  card.voice(voice);
+  const avatar = voice.avatar || params.avatar;
+  const clip = { voice, blob, fileName: clipFileName(params.text, avatar, params.format), captions: answer };
+  audio.src = URL.createObjectURL(blob);
+  captionIds += 1;
+  const block = captionBlock(answer.words, audio, { language: voice.dialect || voice.language, id: `captions-${captionIds}` });
+  card.captions(block.node, loudnessText(answer.loudness), captionDownloads(answer, params.text, avatar));
+  if (params.autoplay !== false) audio.play().catch(() => card.say("Press play to listen."));
+  clip.url = URL.createObjectURL(blob);
+  card.done(clip);
+  return clip;
+}
+
 /**
- * Speak `params` ({text, avatar, model, speed, format, store}); `card` (from clipCard) shows it.
- * Resolves with the clip {voice, blob, url, fileName, ttfsMs, stored} or rejects with an ApiError.
+ * Speak `params` ({text, avatar, model, speed, format, store, textType, captions}); `card` (from
+ * clipCard) shows it. Resolves with the clip {voice, blob, url, fileName, ttfsMs, stored, captions} or
+ * rejects with an ApiError.
  */
 export async function speak(params, card) {
   const started = performance.now();
   const audio = card.audio;
-  const streaming = !params.store && canStream(params.format);
   const body = {
     text: params.text,
     avatar: params.avatar,
@@ -39,6 +62,10 @@ export async function speak(params, card) {
     speed: params.speed,
   };
   if (params.model) body.model = params.model;
+  if (params.textType === "ssml") body.text_type = "ssml";
+  if (params.captions && !params.store) return speakCaptioned(params, body, card);
+  if (params.captions) body.captions = ["srt", "vtt"];
+  const streaming = !params.store && canStream(params.format);
   if (params.store) body.store = true;
   if (streaming) body.stream = true;
 
@@ -104,6 +131,7 @@ export function clipCard(title) {
   const audio = el("audio", { controls: true, preload: "auto", "data-testid": "clip-audio" });
   const voiceLine = el("p", { class: "voice-used" }, "Synthesizing…");
   const facts = el("p", { class: "facts" });
+  const captions = el("div", { class: "clip-captions" });
   const message = el("p", { class: "error", role: "alert", hidden: true });
   const actions = el("p", { class: "actions" });
   const node = el(
@@ -112,12 +140,14 @@ export function clipCard(title) {
     el("h3", {}, title),
     voiceLine,
     audio,
+    captions,
     facts,
     actions,
     message,
   );
   let ttfs = null;
   let failed = false;
+  let extra = [];
   const card = {
     node,
     audio,
@@ -135,12 +165,19 @@ export function clipCard(title) {
       node.dataset.avatar = voice.avatar;
       node.dataset.fallback = String(voice.fallback);
     },
+    captions(block, loudness, links) {
+      captions.replaceChildren(block, loudness ? el("p", { class: "facts loudness", "data-testid": "loudness" }, `Loudness: ${loudness}`) : "");
+      extra = links;
+    },
     stored(info) {
       node.removeAttribute("aria-busy");
+      const written = Object.values(info.captions || {});
       facts.replaceChildren(
         "Stored at ",
         el("code", { "data-testid": "stored-path" }, info.relative_path),
         ` (${info.bytes} bytes, ${seconds(info.duration_s)}, sha256 ${info.sha256.slice(0, 12)}…)`,
+        ...(written.length ? ["; captions ", ...written.map((p, i) => [i ? ", " : "", el("code", {}, p)])] : []),
+        info.loudness ? `; ${loudnessText(info.loudness)}` : "",
       );
       announce(`Stored at ${info.relative_path}`);
     },
@@ -156,6 +193,7 @@ export function clipCard(title) {
       update();
       actions.replaceChildren(
         el("a", { href: clip.url, download: clip.fileName, class: "button", "data-testid": "download" }, `Download ${clip.fileName}`),
+        ...extra,
       );
       if (ttfs === null) announce(`Ready: ${clip.fileName}`);
     },

@@ -34,6 +34,16 @@ export class VoiceCatalog {
     return this.voices.map((v) => asServedBy(v, model)).filter(Boolean);
   }
 
+  /** The 18 built-in avatars (as `model` serves them), apart from the brand voices. */
+  builtIn(model) {
+    return this.served(model).filter((v) => !v.custom);
+  }
+
+  /** Brand voices: custom avatars of a VoiceModel's spec.avatars (listed with custom: true). */
+  brand(model) {
+    return this.served(model).filter((v) => v.custom);
+  }
+
   byAvatar(avatar, model) {
     return this.served(model).find((v) => v.avatar === avatar) || null;
   }
@@ -71,12 +81,34 @@ export function voicePicker(prefix, catalog, onChange, initial = "female_en-GB")
   const [dialLabel, dialBox] = select(`${prefix}-dialect`, "Dialect", []);
   const [genLabel, genBox] = select(`${prefix}-gender`, "Gender", []);
   const preview = el("p", { class: "voice-preview", id: `${prefix}-voice`, "aria-live": "polite" });
+  const brandBox = el("select", { id: `${prefix}-brand`, name: `${prefix}-brand` });
+  const brandField = el(
+    "div",
+    { class: "field brand", hidden: catalog.brand("").length === 0 },
+    el("label", { for: `${prefix}-brand` }, "Brand voice"),
+    brandBox,
+  );
 
   const start = catalog.byAvatar(initial, "") || catalog.voices[0];
   let state = start ? { language: start.language, dialect: start.dialect || "", gender: start.gender } : {};
 
+  function refreshBrand() {
+    const keep = brandBox.value;
+    const brands = catalog.brand(modelBox.value);
+    brandBox.replaceChildren(
+      el("option", { value: "" }, "none: the built-in avatar chosen above"),
+      brands.length
+        ? el("optgroup", { label: "Brand voices" }, ...brands.map((v) => el("option", { value: v.avatar }, `${v.avatar} (${localeOf(v)}, ${v.gender})`)))
+        : null,
+    );
+    brandBox.value = brands.some((v) => v.avatar === keep) ? keep : "";
+    for (const box of [langBox, dialBox, genBox]) {
+      if (brandBox.value) box.disabled = true;
+    }
+  }
+
   function refresh() {
-    const served = catalog.served(modelBox.value);
+    const served = catalog.builtIn(modelBox.value);
     const languages = [...new Set(served.map((v) => v.language))];
     setOptions(langBox, languages.map((l) => ({ value: l, label: `${languageName(l)} (${l})` })), state.language);
     const inLang = served.filter((v) => v.language === langBox.value);
@@ -89,15 +121,17 @@ export function voicePicker(prefix, catalog, onChange, initial = "female_en-GB")
     const inDialect = inLang.filter((v) => (v.dialect || "") === dialBox.value);
     setOptions(genBox, inDialect.map((v) => ({ value: v.gender, label: v.gender })), state.gender);
     state = { language: langBox.value, dialect: dialBox.value, gender: genBox.value };
+    refreshBrand();
     const voice = current();
     preview.replaceChildren(el("span", { class: "label" }, "Voice: "), describeVoice(voice));
     onChange(voice);
   }
 
   function current() {
+    if (brandBox.value) return catalog.brand(modelBox.value).find((v) => v.avatar === brandBox.value) || null;
     return (
       catalog
-        .served(modelBox.value)
+        .builtIn(modelBox.value)
         .find((v) => v.language === langBox.value && (v.dialect || "") === dialBox.value && v.gender === genBox.value) ||
       null
     );
@@ -108,6 +142,7 @@ export function voicePicker(prefix, catalog, onChange, initial = "female_en-GB")
     [dialBox, "dialect"],
     [genBox, "gender"],
     [modelBox, null],
+    [brandBox, null],
   ]) {
     box.addEventListener("change", () => {
       if (key) state[key] = box.value;
@@ -122,6 +157,7 @@ export function voicePicker(prefix, catalog, onChange, initial = "female_en-GB")
     el("div", { class: "field" }, langLabel, langBox),
     el("div", { class: "field" }, dialLabel, dialBox),
     el("div", { class: "field" }, genLabel, genBox),
+    brandField,
     el("div", { class: "field" }, modelLabel, modelBox),
     preview,
   );

@@ -5,6 +5,7 @@
 import { getJson, request } from "../api.js";
 import { describeVoice, languageName } from "../voices.js";
 import { announce, el, fallbackBadge, seconds, select, setOptions } from "../ui.js";
+import { captionMark, galleryCaptions } from "./gallery_captions.js";
 
 const POLL_MS = 2000;
 
@@ -34,6 +35,7 @@ export const panel = {
     const failures = el("div", { id: "batch-failures" });
     const nowPlaying = el("p", { class: "voice-used", id: "batch-now" }, "Choose a file to play it.");
     const player = el("audio", { controls: true, preload: "none", id: "batch-audio", "data-testid": "batch-audio" });
+    const captionsBox = el("div", { id: "batch-captions" });
     const message = el("p", { class: "error", role: "alert", hidden: true });
     let detail = null;
     let timer = 0;
@@ -146,14 +148,17 @@ export const panel = {
                           type: "button",
                           class: "cell",
                           "data-name": e.name,
-                          "aria-label": `Play ${e.name}, ${seconds(e.duration_s)}, ${e.engine}${e.fallback ? ", fallback" : ""}`,
                           onclick: () => play(e),
                         },
-                        `▶ ${seconds(e.duration_s)}`,
+                        // the name is the visible text with the file in front (hidden), so it contains what is seen
+                        el("span", { class: "sr-only" }, `Play ${e.name}: `),
+                        `${seconds(e.duration_s)} `,
                         el("span", { class: "engine" }, e.engine),
+                        e.fallback ? el("span", { class: "sr-only" }, ", fallback") : null,
                       ),
                       e.fallback ? fallbackBadge(e.fallback_reason) : null,
                       qaBadge(e.qa),
+                      captionMark(e),
                     );
                   }),
                 ),
@@ -191,6 +196,7 @@ export const panel = {
           ` · ${seconds(entry.duration_s)} · `,
           describeVoice(entry),
         );
+        captionsBox.replaceChildren(...(await galleryCaptions(player, detail.id, entry)));
         await player.play().catch(() => undefined);
         announce(`Playing ${entry.name}`);
       } catch (err) {
@@ -214,7 +220,7 @@ export const panel = {
         el("div", { class: "field" }, genLabel, genBox),
         el("div", { class: "field" }, postLabel, postBox),
       ),
-      el("div", { class: "now-playing" }, nowPlaying, player),
+      el("div", { class: "now-playing" }, nowPlaying, player, captionsBox),
       message,
       grid,
       failures,

@@ -7,6 +7,7 @@ import { announce, el, fallbackBadge } from "../ui.js";
 import { speedControl } from "./speak.js";
 
 const DEFAULTS = ["female_en-US", "female_en-GB", "female_en-AU"];
+const BRAND = "brand";
 
 export const panel = {
   id: "compare",
@@ -16,9 +17,11 @@ export const panel = {
     text.value = "Good evening, and welcome. Your room is ready on the third floor.";
     const speed = speedControl("compare-speed");
     const groups = new Map();
-    for (const v of ctx.catalog.voices) {
-      if (!groups.has(v.language)) groups.set(v.language, []);
-      groups.get(v.language).push(v);
+    // the built-in avatars by language, then the brand voices (custom avatars) apart
+    for (const v of [...ctx.catalog.builtIn(""), ...ctx.catalog.brand("")]) {
+      const key = v.custom ? BRAND : v.language;
+      if (!groups.has(key)) groups.set(key, []);
+      groups.get(key).push(v);
     }
     const boxes = [];
     const choice = el(
@@ -28,8 +31,8 @@ export const panel = {
       ...[...groups].map(([lang, voices]) =>
         el(
           "div",
-          { class: "avatar-group", role: "group", "aria-label": languageName(lang) },
-          el("p", { class: "group-title" }, `${languageName(lang)} (${lang})`),
+          { class: "avatar-group", role: "group", "aria-label": lang === BRAND ? "Brand voices" : languageName(lang), "data-group": lang },
+          el("p", { class: "group-title" }, lang === BRAND ? "Brand voices" : `${languageName(lang)} (${lang})`),
           ...voices.map((v) => {
             const id = `compare-${v.avatar}`;
             const box = el("input", { type: "checkbox", id, value: v.avatar, checked: DEFAULTS.includes(v.avatar) });
@@ -38,7 +41,7 @@ export const panel = {
               "div",
               { class: "check" },
               box,
-              el("label", { for: id }, `${localeOf(v)} ${v.gender}`),
+              el("label", { for: id }, v.custom ? `${v.avatar} (${localeOf(v)}, ${v.gender})` : `${localeOf(v)} ${v.gender}`),
               v.fallback ? fallbackBadge(v.fallback_reason) : null,
             );
           }),
