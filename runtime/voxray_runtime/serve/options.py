@@ -2,14 +2,14 @@
 
 Two readers, one set of functions:
 
-- :mod:`voxray_runtime.serve.app` passes :func:`ingress_options`, :func:`model_options` and
-  :func:`text_model_options` to ``serve.deployment``: the options a deployment has in code (what
-  ``voxray serve`` and ``serve run`` get);
-- the operator's serveConfigV2 builder writes :func:`ingress_config`, :func:`model_config` and
-  :func:`text_model_config` as the application's ``deployments``: what a RayService sets over the options
-  in code (Serve applies a config's deployment fields over the code's). Only the fields the operator owns
-  are written there (replicas, concurrency, queue, actor resources); health checks and backpressure come
-  from code.
+- :mod:`voxray_runtime.serve.app` passes :func:`ingress_options`, :func:`model_options`,
+  :func:`text_model_options` and :func:`transcription_model_options` to ``serve.deployment``: the options
+  a deployment has in code (what ``voxray serve`` and ``serve run`` get);
+- the operator's serveConfigV2 builder writes :func:`ingress_config`, :func:`model_config`,
+  :func:`text_model_config` and :func:`transcription_model_config` as the application's ``deployments``:
+  what a RayService sets over the options in code (Serve applies a config's deployment fields over the
+  code's). Only the fields the operator owns are written there (replicas, concurrency, queue, actor
+  resources); health checks and backpressure come from code.
 
 Where the two differ on purpose: the config's ``num_replicas`` is the autoscaler's number clamped to the
 spec's bounds (code: the initial count, at least one), its numbers are written plainly (``2``, not
@@ -30,7 +30,9 @@ from voxray_runtime.serve.args import (
     AppArgs,
     ModelArgs,
     TextModelArgs,
+    TranscriptionModelArgs,
     model_deployment_name,
+    stt_deployment_name,
     text_deployment_name,
 )
 from voxray_runtime.spec.voicemodel import ReplicasSpec, ResourcesSpec
@@ -111,6 +113,20 @@ def text_model_options(t: TextModelArgs, app_args: AppArgs) -> dict[str, Any]:
     }
 
 
+def transcription_model_options(t: TranscriptionModelArgs) -> dict[str, Any]:
+    """Serve options of a TranscriptionModel deployment: ``serving.maxConcurrent`` transcriptions run at
+    once, Serve queues ``serving.maxQueue`` more (429 with Retry-After beyond)."""
+    s = t.spec
+    return {
+        "name": stt_deployment_name(t.name),
+        "num_replicas": max(1, starting_replicas(s.replicas)),
+        "max_ongoing_requests": s.serving.max_ongoing_requests,
+        "max_queued_requests": max(1, s.serving.max_queue),
+        "ray_actor_options": {"num_cpus": s.resources.cpu, "num_gpus": replica_num_gpus(s.resources)},
+        **MODEL_HEALTH_OPTIONS,
+    }
+
+
 def ingress_options(app_args: AppArgs) -> dict[str, Any]:
     """Serve options of the FastAPI ingress."""
     return {
@@ -169,3 +185,15 @@ def text_model_config(t: TextModelArgs, app_args: AppArgs, *, replicas: int | No
     if s.engine == "llamacpp":
         entry["ray_actor_options"] = actor_resources(s.resources)
     return entry
+
+
+def transcription_model_config(t: TranscriptionModelArgs, *, replicas: int | None = None) -> dict[str, Any]:
+    """A TranscriptionModel deployment's entry in serveConfigV2 ``deployments``."""
+    s = t.spec
+    return {
+        "name": stt_deployment_name(t.name),
+        "num_replicas": bounded_replicas(s.replicas, replicas),
+        "max_ongoing_requests": s.serving.max_ongoing_requests,
+        "max_queued_requests": max(1, s.serving.max_queue),
+        "ray_actor_options": actor_resources(s.resources),
+    }

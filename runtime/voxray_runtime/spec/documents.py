@@ -1,4 +1,5 @@
-"""Reading VoiceModel / SpeechBatch YAML documents (the same files kubectl applies)."""
+"""Reading VoiceModel / SpeechBatch / TextModel / TranscriptionModel YAML documents (the same files
+kubectl applies)."""
 
 from __future__ import annotations
 
@@ -13,14 +14,19 @@ from pydantic import ValidationError
 from voxray_runtime.spec.common import API_VERSION
 from voxray_runtime.spec.speechbatch import SpeechBatchSpec
 from voxray_runtime.spec.textmodel import TextModelSpec
+from voxray_runtime.spec.transcriptionmodel import TranscriptionModelSpec
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
-AnySpec = VoiceModelSpec | SpeechBatchSpec | TextModelSpec
+AnySpec = VoiceModelSpec | SpeechBatchSpec | TextModelSpec | TranscriptionModelSpec
 
-KINDS: dict[str, type[VoiceModelSpec] | type[SpeechBatchSpec] | type[TextModelSpec]] = {
+KINDS: dict[
+    str,
+    type[VoiceModelSpec] | type[SpeechBatchSpec] | type[TextModelSpec] | type[TranscriptionModelSpec],
+] = {
     "VoiceModel": VoiceModelSpec,
     "SpeechBatch": SpeechBatchSpec,
     "TextModel": TextModelSpec,
+    "TranscriptionModel": TranscriptionModelSpec,
 }
 
 
