@@ -95,6 +95,7 @@ class Resource:
 VOICEMODELS = Resource("voxray.io", "v1alpha1", "voicemodels", "VoiceModel")
 SPEECHBATCHES = Resource("voxray.io", "v1alpha1", "speechbatches", "SpeechBatch")
 TEXTMODELS = Resource("voxray.io", "v1alpha1", "textmodels", "TextModel")
+TRANSCRIPTIONMODELS = Resource("voxray.io", "v1alpha1", "transcriptionmodels", "TranscriptionModel")
 RAYSERVICES = Resource("ray.io", "v1", "rayservices", "RayService")
 RAYJOBS = Resource("ray.io", "v1", "rayjobs", "RayJob")
 RAYCLUSTERS = Resource("ray.io", "v1", "rayclusters", "RayCluster")

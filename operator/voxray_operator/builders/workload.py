@@ -24,10 +24,11 @@ from voxray_operator.builders.security import credential_plan, secret_volumes
 from voxray_operator.config import BuildSettings
 from voxray_runtime.serve import options
 from voxray_runtime.spec.textmodel import TextModelSpec
+from voxray_runtime.spec.transcriptionmodel import TranscriptionModelSpec
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
 #: the specs of the served kinds: the same replicas, resources and autoscaling blocks
-ServedSpec = VoiceModelSpec | TextModelSpec
+ServedSpec = VoiceModelSpec | TextModelSpec | TranscriptionModelSpec
 #: (pod volumes, container volumeMounts), in the same order
 VolumeSet = tuple[list[dict[str, Any]], list[dict[str, Any]]]
 
