@@ -7,12 +7,19 @@ from typing import Literal
 
 from voxray_operator.api.speechbatch import SpeechBatchStatus
 from voxray_operator.api.textmodel import TextModelStatus
+from voxray_operator.api.transcriptionmodel import TranscriptionModelStatus
 from voxray_operator.api.voicemodel import VoiceModelStatus
 from voxray_operator.status.batch import BatchPhase
 from voxray_operator.status.conditions import Conditions, ConditionType, Reason, Status
 from voxray_operator.status.served import ServedPhase
 
-Kind = Literal["VoiceModel", "SpeechBatch", "TextModel"]
+Kind = Literal["VoiceModel", "SpeechBatch", "TextModel", "TranscriptionModel"]
+#: the status model of each served kind (its own fields survive a failed validation)
+SERVED_STATUS: dict[str, type[VoiceModelStatus]] = {
+    "VoiceModel": VoiceModelStatus,
+    "TextModel": TextModelStatus,
+    "TranscriptionModel": TranscriptionModelStatus,
+}
 
 
 def validation_failed_status(
@@ -26,8 +33,9 @@ def validation_failed_status(
     """The status of an object whose spec the operator cannot apply.
 
     ``message`` is the whole text, field first, as ``str(BuildError)`` has it: the same words as
-    ``voxray render``. VoiceModel and TextModel: phase Failed, ValidationFailed True; a RayService built
-    from an earlier spec keeps serving, so Ready is left as it was. SpeechBatch: phase ValidationFailed.
+    ``voxray render``. The served kinds (VoiceModel, TextModel, TranscriptionModel): phase Failed,
+    ValidationFailed True; a RayService built from an earlier spec keeps serving, so Ready is left as it
+    was. SpeechBatch: phase ValidationFailed.
     """
     prev = dict(previous or {})
     conditions = Conditions(prev, generation=generation, now=now)
@@ -40,7 +48,7 @@ def validation_failed_status(
         if conditions.get(ConditionType.READY) is None:
             conditions.set(ConditionType.READY, False, Reason.INVALID_SPEC, message)
         conditions.set(ConditionType.PROGRESSING, False, Reason.INVALID_SPEC, message)
-        model = TextModelStatus if kind == "TextModel" else VoiceModelStatus
+        model = SERVED_STATUS[kind]
         phase = ServedPhase.FAILED.value
     status = model.model_validate({**prev, "conditions": [], "phase": phase})
     status.observed_generation = generation

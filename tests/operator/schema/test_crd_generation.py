@@ -201,9 +201,14 @@ def test_transcriptionmodel_crd() -> None:
     assert props["computeType"]["enum"] == ["int8", "int8_float32", "int8_float16", "float16", "float32"]
     assert props["languages"]["items"]["pattern"] == "^[a-z]{2,3}$"
     serving = props["serving"]["properties"]
-    assert {"maxConcurrent", "maxQueue", "threads", "beamSize", "maxDurationSeconds", "maxUploadBytes"} <= set(
-        serving
-    )
+    assert {
+        "maxConcurrent",
+        "maxQueue",
+        "threads",
+        "beamSize",
+        "maxDurationSeconds",
+        "maxUploadBytes",
+    } <= set(serving)
     assert props["autoscaling"]["properties"]["targetUtilization"]["maximum"] == 0.8
     assert set(props["security"]["properties"]) >= {"auth", "apiKeys", "oidc", "audit", "limits"}
     rules = [r["rule"] for r in schema_of(crd)["properties"]["spec"]["x-kubernetes-validations"]]
