@@ -17,6 +17,7 @@ BENCHES = [
     "bench_playground.py",
     "bench_text.py",
     "bench_generation.py",
+    "bench_transcription.py",
 ]
 
 
