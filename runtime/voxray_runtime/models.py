@@ -60,23 +60,20 @@ def default_text_models() -> list[NamedTextModel]:
     ]
 
 
+def _transcription_models(docs: Iterable[Document]) -> list[NamedTranscriptionModel]:
+    return [
+        NamedTranscriptionModel(d.name, d.spec) for d in docs if isinstance(d.spec, TranscriptionModelSpec)
+    ]
+
+
 def default_transcription_models() -> list[NamedTranscriptionModel]:
     """The bundled TranscriptionModel: the packaged Whisper base on faster-whisper."""
-    return [
-        NamedTranscriptionModel(d.name, d.spec)
-        for d in _bundled("transcriptionmodels.yaml")
-        if isinstance(d.spec, TranscriptionModelSpec)
-    ]
+    return _transcription_models(_bundled("transcriptionmodels.yaml"))
 
 
 def load_transcription_models(paths: Iterable[str | Path]) -> list[NamedTranscriptionModel]:
     """TranscriptionModels from YAML files (other kinds are ignored); an app serves one at most."""
-    out = [
-        NamedTranscriptionModel(d.name, d.spec)
-        for p in paths
-        for d in load_documents(p)
-        if isinstance(d.spec, TranscriptionModelSpec)
-    ]
+    out = _transcription_models(d for p in paths for d in load_documents(p))
     if len(out) > 1:
         raise SpecError(
             "one TranscriptionModel is served per app; the files hold " + ", ".join(m.name for m in out),

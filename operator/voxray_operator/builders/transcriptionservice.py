@@ -20,10 +20,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from voxray_operator.builders.cluster import assemble_rayservice
-from voxray_operator.builders.common import spec_hash
 from voxray_operator.builders.serveconfig import serve_config, served_app_args
-from voxray_operator.builders.workload import pod_volumes, runtime_env, served_cluster_plan, weights_claim
+from voxray_operator.builders.workload import pod_volumes, runtime_env, served_rayservice, weights_claim
 from voxray_operator.config import BuildSettings
 from voxray_runtime.serve.args import AppArgs, TranscriptionModelArgs
 from voxray_runtime.serve.options import transcription_model_config
@@ -61,25 +59,18 @@ def build_transcription_rayservice(
     credentials_revision: str | None = None,
 ) -> dict[str, Any]:
     """The RayService for TranscriptionModel ``name`` (arguments as :func:`build_rayservice`)."""
-    plan = served_cluster_plan(
+    config = build_transcription_serve_config(
+        name, spec, settings, replicas=replicas, credentials_revision=credentials_revision
+    )
+    return served_rayservice(
         "TranscriptionModel",
         name,
+        namespace,
         spec,
         settings,
         env=runtime_env(spec.weights.source, None),
         volumes=pod_volumes(settings, weights=weights_claim(spec)),
-        replicas=replicas,
-    )
-    config = build_transcription_serve_config(
-        name, spec, settings, replicas=replicas, credentials_revision=credentials_revision
-    )
-    return assemble_rayservice(
-        name,
-        namespace,
-        plan,
-        settings,
         serve_config=config,
-        hash_of_spec=spec_hash(spec),
+        replicas=replicas,
         owner=owner,
-        upgrade=spec.upgrade,
     )

@@ -105,30 +105,33 @@ def _voicemodel_status(
     )
 
 
-def _textmodel_status(
-    rayservice: dict[str, Any] | None,
-    name: str,
-    generation: int | None,
-    spec: Any,
-    previous: Status | None,
-    now: datetime,
-) -> Status:
-    return textmodel_status_from_rayservice(
-        rayservice, name=name, generation=generation, spec=spec, previous=previous, now=now
-    )
+class NamedStatus(Protocol):
+    def __call__(
+        self,
+        rayservice: dict[str, Any] | None,
+        *,
+        name: str,
+        generation: int | None,
+        spec: Any,
+        previous: Status | None,
+        now: datetime,
+    ) -> Status: ...
 
 
-def _transcriptionmodel_status(
-    rayservice: dict[str, Any] | None,
-    name: str,
-    generation: int | None,
-    spec: Any,
-    previous: Status | None,
-    now: datetime,
-) -> Status:
-    return transcriptionmodel_status_from_rayservice(
-        rayservice, name=name, generation=generation, spec=spec, previous=previous, now=now
-    )
+def _named_status(derive: NamedStatus) -> DeriveStatus:
+    """The DeriveStatus of a kind whose status names its model (TextModel, TranscriptionModel)."""
+
+    def status(
+        rayservice: dict[str, Any] | None,
+        name: str,
+        generation: int | None,
+        spec: Any,
+        previous: Status | None,
+        now: datetime,
+    ) -> Status:
+        return derive(rayservice, name=name, generation=generation, spec=spec, previous=previous, now=now)
+
+    return status
 
 
 VOICEMODEL = ServedModelKind(
@@ -147,7 +150,7 @@ TEXTMODEL = ServedModelKind(
     parse=_parse_textmodel,
     build=build_text_rayservice,
     deployment=text_deployment_name,
-    derive_status=_textmodel_status,
+    derive_status=_named_status(textmodel_status_from_rayservice),
 )
 TRANSCRIPTIONMODEL = ServedModelKind(
     kind="TranscriptionModel",
@@ -156,6 +159,6 @@ TRANSCRIPTIONMODEL = ServedModelKind(
     parse=_parse_transcriptionmodel,
     build=build_transcription_rayservice,
     deployment=stt_deployment_name,
-    derive_status=_transcriptionmodel_status,
+    derive_status=_named_status(transcriptionmodel_status_from_rayservice),
 )
 SERVED_KINDS = (VOICEMODEL, TEXTMODEL, TRANSCRIPTIONMODEL)

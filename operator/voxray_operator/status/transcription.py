@@ -8,9 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from voxray_operator.api.transcriptionmodel import TranscriptionModelStatus
-from voxray_operator.builders import API_PREFIX
 from voxray_operator.status.conditions import Status
-from voxray_operator.status.served import ServedPhase, voicemodel_status_from_rayservice
+from voxray_operator.status.served import voicemodel_status_from_rayservice, with_client_fields
 from voxray_runtime.spec.transcriptionmodel import TranscriptionModelSpec
 
 #: the OpenAI route under the base URL
@@ -19,22 +18,13 @@ TRANSCRIPTIONS_ROUTE = "/audio/transcriptions"
 
 def with_transcription_fields(status: Status, name: str, spec: TranscriptionModelSpec) -> Status:
     """``status`` with baseUrl, modelId, engine and model; a Ready model's message names its route and id."""
-    out = dict(status)
     model_id = spec.model_id(name)
-    out["modelId"] = model_id
-    out["engine"] = spec.engine
-    out["model"] = spec.model
-    endpoint = out.get("endpoint")
-    if isinstance(endpoint, str) and endpoint:
-        out["baseUrl"] = endpoint + API_PREFIX
-        if out.get("phase") == ServedPhase.READY:
-            out["message"] = (
-                f"serving {model_id} (Whisper {spec.model}) at {out['baseUrl']}{TRANSCRIPTIONS_ROUTE}"
-            )
-    conditions = out.pop("conditions", [])
-    wire: dict[str, Any] = TranscriptionModelStatus.model_validate(out).to_wire()
-    wire["conditions"] = conditions
-    return wire
+    return with_client_fields(
+        status,
+        TranscriptionModelStatus,
+        {"modelId": model_id, "engine": spec.engine, "model": spec.model},
+        lambda url: f"serving {model_id} (Whisper {spec.model}) at {url}{TRANSCRIPTIONS_ROUTE}",
+    )
 
 
 def transcriptionmodel_status_from_rayservice(
