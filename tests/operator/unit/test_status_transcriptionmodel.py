@@ -68,3 +68,14 @@ def test_phase_replicas_and_url(app: str, stt: str, ready: str, phase: str, curr
         )
     # everything written is a field of the CRD's status (nothing the API server would prune)
     assert TranscriptionModelStatus.model_validate({k: v for k, v in st.items() if k != "conditions"})
+
+
+def test_a_bad_spec_keeps_the_fields_of_the_last_good_status() -> None:
+    from voxray_operator.status import validation_failed_status
+
+    good = derive(with_status("RUNNING", "HEALTHY", "True"))
+    bad = validation_failed_status(
+        "TranscriptionModel", message="spec.computeType: needs a GPU", generation=2, previous=good, now=NOW
+    )
+    assert (bad["phase"], bad["modelId"], bad["model"]) == ("Failed", "whisper-1", "base")
+    assert bad["baseUrl"] == good["baseUrl"]
