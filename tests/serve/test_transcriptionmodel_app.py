@@ -70,6 +70,8 @@ def test_the_example_transcribes_under_its_served_name(stt_only: str, speech: by
     r = post(stt_only, speech, model="whisper-example")
     assert r.status_code == 200, r.text
     assert "pool" in r.json()["text"].lower()
+    assert post(stt_only, speech, model="whisper").status_code == 200  # its metadata.name too
+    assert post(stt_only, speech, model="whisper-9").status_code == 404
 
 
 def test_a_language_it_does_not_serve_is_a_400(stt_only: str, speech: bytes) -> None:

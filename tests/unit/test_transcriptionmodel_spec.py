@@ -113,6 +113,18 @@ def test_languages_a_model_accepts(languages: tuple[str, ...], asked: str | None
     assert frontend.language(asked.lower() if asked else None) == used
 
 
+def test_names_a_client_may_send() -> None:
+    frontend = TranscriptionFrontend(
+        "whisper-1x", AudioLimits(), _frontend(())[0].transcribe, aliases=("asr",)
+    )
+    assert [frontend.accepts(m) for m in ("whisper-1x", "asr", "whisper-1", "other")] == [
+        True,
+        True,
+        True,
+        False,
+    ]
+
+
 def test_a_language_the_model_does_not_serve_is_a_400_naming_the_field() -> None:
     frontend, seen = _frontend(("en",))
     wav = np.zeros(1600, np.int16).tobytes()

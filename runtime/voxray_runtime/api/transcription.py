@@ -28,9 +28,11 @@ class TranscriptionFrontend:
     #: the TranscriptionModel's spec.languages: the languages accepted (empty: any); with one, a request
     #: naming none is transcribed in it
     languages: tuple[str, ...] = ()
+    #: other names clients may send: the TranscriptionModel's metadata.name beside its servedModelName
+    aliases: tuple[str, ...] = ()
 
     def accepts(self, model: str) -> bool:
-        return model == self.name or model in OPENAI_MODEL_NAMES
+        return model == self.name or model in self.aliases or model in OPENAI_MODEL_NAMES
 
     def language(self, code: str | None) -> str | None:
         """The language to transcribe in: the request's when this model accepts it (400 naming

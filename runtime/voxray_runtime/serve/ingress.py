@@ -189,6 +189,7 @@ class Ingress:
                 AudioLimits(spec.serving.max_upload_bytes, spec.serving.max_duration_seconds),
                 transcribe,
                 languages=tuple(spec.languages),
+                aliases=(app_args.stt.name,),
             )
         line = describe_security(self.security, self.authenticator)
         (_log.info if self.authenticator.required else _log.warning)(line)
