@@ -36,7 +36,7 @@ async def test_transcriptionmodel_to_ready_and_an_edit_rebuilds_it(
     app = yaml.safe_load(rs["spec"]["serveConfigV2"])["applications"][0]
     assert app["args"]["stt"]["name"] == "whisper"
     assert app["args"]["stt"]["spec"]["languages"] == ["en"]
-    assert stt_deployment(rs, "whisper")["ray_actor_options"] == {"num_cpus": 2}
+    assert stt_deployment(rs, "whisper")["ray_actor_options"]["num_cpus"] == 2
     assert await cluster.get(k8s.SECRETS, "whisper-api-keys") is not None
 
     ready = await cluster.wait_for(

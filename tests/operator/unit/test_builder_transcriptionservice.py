@@ -54,7 +54,7 @@ def test_cpu_whisper_runs_the_voxray_app_with_one_transcription_model() -> None:
         "num_replicas": 2,
         "max_ongoing_requests": 5,  # maxConcurrent 1 + maxQueue 4
         "max_queued_requests": 4,
-        "ray_actor_options": {"num_cpus": 3},
+        "ray_actor_options": {"num_cpus": 3, "runtime_env": {"env_vars": {"OMP_NUM_THREADS": "3"}}},
     }
     assert INGRESS_DEPLOYMENT in deployments(rs)
     assert model_replicas(rs, deployment="STT-asr") == 2
@@ -75,7 +75,11 @@ def test_gpu_whisper_asks_for_its_gpu_and_reads_weights_from_the_pvc() -> None:
     )
     assert s.device == "cuda"
     rs = build_transcription_rayservice("big", "speech", s, SETTINGS)
-    assert deployments(rs)["STT-big"]["ray_actor_options"] == {"num_cpus": 1, "num_gpus": 1}
+    assert deployments(rs)["STT-big"]["ray_actor_options"] == {
+        "num_cpus": 1,
+        "num_gpus": 1,
+        "runtime_env": {"env_vars": {"OMP_NUM_THREADS": "1"}},
+    }
     group = workers(rs)
     assert group["groupName"] == "gpu-workers"
     pod = group["template"]["spec"]
