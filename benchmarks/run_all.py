@@ -19,6 +19,7 @@ BENCHES = [
     "bench_playground.py",
     "bench_text.py",
     "bench_generation.py",
+    "bench_transcription.py",
 ]
 
 

@@ -101,7 +101,7 @@ def serve_url(serve_base: str, output_dir: Path) -> Iterator[str]:
 
     args = {
         "models": [{"name": m.name, "spec": m.spec.to_wire()} for m in default_models()],
-        "stt": {"num_cpus": 0.05, "threads": 2},
+        "stt": {"spec": {"resources": {"cpu": 0.05}, "serving": {"threads": 2}}},
         "output_dir": str(output_dir),
         "ingress_num_cpus": 0.05,
         # the functional tests run on loopback without credentials (and without per-caller limits

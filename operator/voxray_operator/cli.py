@@ -1,4 +1,5 @@
-"""``voxray render``: print the objects the operator would create for VoiceModel / TextModel / SpeechBatch.
+"""``voxray render``: print the objects the operator would create for VoiceModel / TextModel /
+TranscriptionModel / SpeechBatch.
 
 Loaded by the runtime's ``voxray`` command through the ``voxray.cli`` entry point group
 (``register(subparsers)``); ``python -m voxray_operator.cli render ...`` works without it. Invalid
@@ -12,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 import yaml
 
@@ -27,6 +28,7 @@ from voxray_operator.builders import (
     build_rayjob,
     build_rayservice,
     build_text_rayservice,
+    build_transcription_rayservice,
     credential_plan,
     dump_yaml,
     generation_target,
@@ -38,6 +40,7 @@ from voxray_runtime.spec.documents import SpecError, parse_document
 from voxray_runtime.spec.lexicon import LexiconSpec
 from voxray_runtime.spec.speechbatch import SpeechBatchSpec
 from voxray_runtime.spec.textmodel import TextModelSpec
+from voxray_runtime.spec.transcriptionmodel import TranscriptionModelSpec
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
 EXIT_INVALID = 2
@@ -58,7 +61,8 @@ def register(subparsers: Any) -> None:
     """Add ``render`` to the ``voxray`` command's subparsers."""
     parser = subparsers.add_parser(
         "render",
-        help="print the objects the operator would create for VoiceModel / TextModel / SpeechBatch files",
+        help="print the objects the operator would create for VoiceModel / TextModel / TranscriptionModel / "
+        "SpeechBatch files",
         description=__doc__.splitlines()[0] if __doc__ else None,
     )
     parser.add_argument(
@@ -66,7 +70,7 @@ def register(subparsers: Any) -> None:
         "--file",
         action="append",
         required=True,
-        help="VoiceModel / TextModel / SpeechBatch YAML (repeatable)",
+        help="VoiceModel / TextModel / TranscriptionModel / SpeechBatch YAML (repeatable)",
     )
     parser.add_argument(
         "-n",
@@ -123,8 +127,8 @@ def load_files(files: Sequence[str], namespace: str | None = None) -> tuple[list
 
 
 def _kind(kind: str) -> Kind:
-    if kind in ("VoiceModel", "TextModel", "Lexicon"):
-        return "VoiceModel" if kind == "VoiceModel" else "TextModel" if kind == "TextModel" else "Lexicon"
+    if kind in ("VoiceModel", "TextModel", "TranscriptionModel", "Lexicon"):
+        return cast(Kind, kind)
     return "SpeechBatch"
 
 
@@ -133,7 +137,7 @@ def _spec_error(file: str, raw: Any, exc: SpecError) -> str:
     if (
         exc.field.startswith("spec")
         and isinstance(raw, dict)
-        and raw.get("kind") in ("VoiceModel", "SpeechBatch", "TextModel")
+        and raw.get("kind") in ("VoiceModel", "SpeechBatch", "TextModel", "TranscriptionModel")
     ):
         kind = _kind(raw["kind"])
         try:
@@ -153,7 +157,8 @@ class Rendered:
 def render_documents(
     docs: Sequence[SpecDocument], settings: BuildSettings, *, context: Sequence[SpecDocument] = ()
 ) -> Rendered:
-    """The children of ``docs`` in order: RayService per VoiceModel and TextModel, ConfigMap + RayJob per
+    """The children of ``docs`` in order: RayService per VoiceModel, TextModel and TranscriptionModel,
+    ConfigMap + RayJob per
     SpeechBatch.
 
     VoiceModels and the TextModel a SpeechBatch names are looked up among ``docs`` and ``context`` (same
@@ -172,12 +177,14 @@ def render_documents(
         try:
             if isinstance(doc.spec, LexiconSpec):
                 continue  # a Lexicon has no children: VoiceModels and SpeechBatches carry its entries
-            if isinstance(doc.spec, VoiceModelSpec | TextModelSpec):
-                result.objects.append(
-                    build_rayservice(doc.name, doc.namespace, doc.spec, settings, lexicons=here)
-                    if isinstance(doc.spec, VoiceModelSpec)
-                    else build_text_rayservice(doc.name, doc.namespace, doc.spec, settings)
-                )
+            if isinstance(doc.spec, VoiceModelSpec | TextModelSpec | TranscriptionModelSpec):
+                if isinstance(doc.spec, VoiceModelSpec):
+                    served = build_rayservice(doc.name, doc.namespace, doc.spec, settings, lexicons=here)
+                elif isinstance(doc.spec, TextModelSpec):
+                    served = build_text_rayservice(doc.name, doc.namespace, doc.spec, settings)
+                else:
+                    served = build_transcription_rayservice(doc.name, doc.namespace, doc.spec, settings)
+                result.objects.append(served)
                 generated = [u.name for u in credential_plan(doc.name, doc.spec).secrets if u.generated]
                 if generated:
                     result.notes.append(
@@ -235,7 +242,11 @@ def run_render(
             print(f"voxray render: {line}", file=err)
         return EXIT_INVALID
     if not result.objects:
-        print("voxray render: no VoiceModel, TextModel or SpeechBatch documents in the files given", file=err)
+        print(
+            "voxray render: no VoiceModel, TextModel, TranscriptionModel or SpeechBatch documents in the "
+            "files given",
+            file=err,
+        )
         return EXIT_INVALID
     for line in result.notes:
         print(f"note: {line}", file=err)

@@ -117,6 +117,11 @@ class OperatorSettings(BuildFields, BaseSettings):
         ' + sum(ray_voxray_text_queue_depth{{namespace="{namespace}",ray_io_cluster=~"{cluster}"}}))'
         " / {slots}"
     )
+    #: PromQL for a CPU TranscriptionModel's workers in use (0..1, over 1 when uploads queue): transcriptions
+    #: running or waiting in its ``STT-<name>`` replicas over ``{slots}`` (maxConcurrent x replicas)
+    transcription_query: str = (
+        'sum(ray_voxray_stt_inflight{{namespace="{namespace}",ray_io_cluster=~"{cluster}"}}) / {slots}'
+    )
     prometheus_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
 
     # -- what the builders put into RayServices and RayJobs: the fields of BuildFields ----------------

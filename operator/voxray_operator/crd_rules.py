@@ -11,6 +11,7 @@ from typing import Any
 
 from voxray_runtime.spec import speechbatch as sb_spec
 from voxray_runtime.spec import textmodel as tm_spec
+from voxray_runtime.spec import transcriptionmodel as tr_spec
 from voxray_runtime.spec import voicemodel as vm_spec
 
 Schema = dict[str, Any]
@@ -114,6 +115,19 @@ CEL_RULES: dict[str, list[Schema]] = {
             "rule": "self.engine != 'llamacpp' || self.weights.source != 'huggingface'"
             " || has(self.weights.path)",
             "message": "engine llamacpp with weights.source huggingface needs weights.path (the GGUF file)",
+        },
+        _INCREMENTAL_NEEDS_AUTOSCALER,
+    ],
+    "TranscriptionModelSpec": [
+        {
+            "rule": f"self.weights.source != 'packaged' || self.model == '{tr_spec.PACKAGED_WHISPER}'",
+            "message": f"the packaged weights are Whisper {tr_spec.PACKAGED_WHISPER}; give weights.source "
+            "huggingface, pvc or path for another model",
+        },
+        {
+            "rule": f"!(self.computeType in {_cel_list(tr_spec.GPU_ONLY_COMPUTE_TYPES)})"
+            " || self.resources.gpu >= 1 || has(self.resources.gpuFraction)",
+            "message": "this computeType needs a GPU: set resources.gpu (or resources.gpuFraction)",
         },
         _INCREMENTAL_NEEDS_AUTOSCALER,
     ],

@@ -20,12 +20,14 @@ from voxray_operator.api.common import GROUP, VERSION
 from voxray_operator.api.lexicon import LexiconStatus
 from voxray_operator.api.speechbatch import SpeechBatchStatus
 from voxray_operator.api.textmodel import TextModelStatus
+from voxray_operator.api.transcriptionmodel import TranscriptionModelStatus
 from voxray_operator.api.voicemodel import VoiceModelStatus
 from voxray_operator.crd_rules import Schema
 from voxray_operator.crd_schema import openapi_schema
 from voxray_runtime.spec.lexicon import LexiconSpec
 from voxray_runtime.spec.speechbatch import SpeechBatchSpec
 from voxray_runtime.spec.textmodel import TextModelSpec
+from voxray_runtime.spec.transcriptionmodel import TranscriptionModelSpec
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
 HEADER = (
@@ -92,6 +94,24 @@ KINDS: tuple[CrdKind, ...] = (
             {"name": "Engine", "type": "string", "jsonPath": ".spec.engine"},
             {"name": "Model", "type": "string", "jsonPath": ".status.modelId"},
             {"name": "Quantization", "type": "string", "jsonPath": ".spec.quantization"},
+            _ready_column(),
+            {"name": "Replicas", "type": "integer", "jsonPath": ".status.replicas.current"},
+            {"name": "Phase", "type": "string", "jsonPath": ".status.phase"},
+            {"name": "URL", "type": "string", "jsonPath": ".status.baseUrl", "priority": 1},
+        ),
+    ),
+    CrdKind(
+        kind="TranscriptionModel",
+        plural="transcriptionmodels",
+        short_names=("trmodel", "transcriptionmodel"),
+        description="A speech-recognition model (Whisper on faster-whisper) served by Ray Serve on a "
+        "RayService.",
+        spec=TranscriptionModelSpec,
+        status=TranscriptionModelStatus,
+        columns=(
+            {"name": "Engine", "type": "string", "jsonPath": ".spec.engine"},
+            {"name": "Whisper", "type": "string", "jsonPath": ".spec.model"},
+            {"name": "Model", "type": "string", "jsonPath": ".status.modelId"},
             _ready_column(),
             {"name": "Replicas", "type": "integer", "jsonPath": ".status.replicas.current"},
             {"name": "Phase", "type": "string", "jsonPath": ".status.phase"},

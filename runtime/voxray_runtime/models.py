@@ -1,5 +1,5 @@
-"""VoiceModels and TextModels as the runtime sees them: named specs, the bundled defaults, and the voice
-catalog."""
+"""VoiceModels, TextModels and TranscriptionModels as the runtime sees them: named specs, the bundled
+defaults, and the voice catalog."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from typing import Generic, TypeVar
 from voxray_runtime.spec.documents import Document, SpecError, iter_documents, load_documents
 from voxray_runtime.spec.lexicon import LexiconSpec
 from voxray_runtime.spec.textmodel import TextModelSpec
+from voxray_runtime.spec.transcriptionmodel import TranscriptionModelSpec
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
 from voxray_runtime.voices.catalog import ENGINE_BINDINGS, Catalog, SpeakerDefault, custom_binding
 
-S = TypeVar("S", VoiceModelSpec, TextModelSpec)
+S = TypeVar("S", VoiceModelSpec, TextModelSpec, TranscriptionModelSpec)
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,10 @@ class NamedModel(Named[VoiceModelSpec]):
 
 class NamedTextModel(Named[TextModelSpec]):
     """A TextModel."""
+
+
+class NamedTranscriptionModel(Named[TranscriptionModelSpec]):
+    """A TranscriptionModel."""
 
 
 def _bundled(filename: str) -> Iterator[Document]:
@@ -54,6 +59,28 @@ def default_text_models() -> list[NamedTextModel]:
         for d in _bundled("textmodels.yaml")
         if isinstance(d.spec, TextModelSpec)
     ]
+
+
+def _transcription_models(docs: Iterable[Document]) -> list[NamedTranscriptionModel]:
+    return [
+        NamedTranscriptionModel(d.name, d.spec) for d in docs if isinstance(d.spec, TranscriptionModelSpec)
+    ]
+
+
+def default_transcription_models() -> list[NamedTranscriptionModel]:
+    """The bundled TranscriptionModel: the packaged Whisper base on faster-whisper."""
+    return _transcription_models(_bundled("transcriptionmodels.yaml"))
+
+
+def load_transcription_models(paths: Iterable[str | Path]) -> list[NamedTranscriptionModel]:
+    """TranscriptionModels from YAML files (other kinds are ignored); an app serves one at most."""
+    out = _transcription_models(d for p in paths for d in load_documents(p))
+    if len(out) > 1:
+        raise SpecError(
+            "one TranscriptionModel is served per app; the files hold " + ", ".join(m.name for m in out),
+            field="kind",
+        )
+    return out
 
 
 def load_text_models(paths: Iterable[str | Path]) -> list[NamedTextModel]:

@@ -244,6 +244,52 @@ def test_textmodel_with_an_invalid_spec_is_degraded_with_the_field() -> None:
     assert "spec.tensorParallelSize" in message
 
 
+# ---- TranscriptionModel: the TextModel's script (a link), on the statuses of its own status module ------
+def transcriptionmodel(status: dict[str, Any] | None) -> dict[str, Any]:
+    obj = textmodel(status)
+    obj["kind"] = "TranscriptionModel"
+    obj["spec"] = {"engine": "faster-whisper"}
+    return obj
+
+
+def tr_status(rs: dict[str, Any] | None) -> dict[str, Any]:
+    from voxray_operator.status import transcriptionmodel_status_from_rayservice
+    from voxray_runtime.spec.transcriptionmodel import TranscriptionModelSpec
+
+    spec = TranscriptionModelSpec.model_validate({"servedModelName": "whisper-1"})
+    return transcriptionmodel_status_from_rayservice(
+        rs, name="kokoro", generation=1, spec=spec, previous=None, now=NOW
+    )
+
+
+def test_transcriptionmodel_health_is_the_textmodel_script() -> None:
+    link = HEALTH / "voxray.io/TranscriptionModel/health.lua"
+    assert link.resolve() == (HEALTH / "voxray.io/TextModel/health.lua").resolve()
+
+
+@pytest.mark.parametrize(
+    ("rs", "expected", "words"),
+    [
+        (rayservice("True", "NonZeroServeEndpoints"), "Healthy", "whisper-1"),
+        (None, "Progressing", "RayService"),
+        (rayservice("False", "Initializing", app="DEPLOY_FAILED"), "Degraded", ""),
+        (rayservice("True", "NonZeroServeEndpoints", dep="UNHEALTHY"), "Degraded", ""),
+    ],
+    ids=["serving", "no-rayservice", "deploy-failed", "unhealthy"],
+)
+def test_transcriptionmodel_health(rs: dict[str, Any] | None, expected: str, words: str) -> None:
+    health, message = run_health("voxray.io/TranscriptionModel", transcriptionmodel(tr_status(rs)))
+    assert health == expected
+    assert words in message
+
+
+def test_transcriptionmodel_with_unusable_credentials_names_its_kind() -> None:
+    status = tr_status(rayservice("True", "NonZeroServeEndpoints"))
+    status["conditions"].append({"type": "CredentialsReady", "status": "False", "message": ""})
+    health, message = run_health("voxray.io/TranscriptionModel", transcriptionmodel(status))
+    assert (health, message) == ("Degraded", "The TranscriptionModel's credentials are not usable")
+
+
 def test_speechbatch_waiting_for_its_textmodel_is_progressing_and_says_why() -> None:
     from voxray_operator.status import text_model_condition
 
@@ -462,6 +508,7 @@ def test_kustomize_component_merges_the_scripts_into_argocd_cm(tmp_path: Path) -
     for key, path in (
         ("resource.customizations.health.voxray.io_VoiceModel", "voxray.io/VoiceModel"),
         ("resource.customizations.health.voxray.io_TextModel", "voxray.io/TextModel"),
+        ("resource.customizations.health.voxray.io_TranscriptionModel", "voxray.io/TranscriptionModel"),
         ("resource.customizations.health.voxray.io_SpeechBatch", "voxray.io/SpeechBatch"),
         ("resource.customizations.health.voxray.io_Lexicon", "voxray.io/Lexicon"),
         ("resource.customizations.health.ray.io_RayService", "ray.io/RayService"),
@@ -508,9 +555,9 @@ def test_ignore_differences_name_what_the_operator_writes() -> None:
         }
         if not entries:
             continue
-        for kind in ("VoiceModel", "TextModel"):
+        for kind in ("VoiceModel", "TextModel", "TranscriptionModel"):
             assert f'.metadata.annotations["{HISTORY_ANNOTATION}"]' in entries[("voxray.io", kind)]
-        for kind in ("VoiceModel", "TextModel", "SpeechBatch"):
+        for kind in ("VoiceModel", "TextModel", "TranscriptionModel", "SpeechBatch"):
             assert f'.metadata.annotations["{kopf_diffbase}"]' in entries[("voxray.io", kind)]
             assert ".metadata.finalizers" in entries[("voxray.io", kind)]
         assert "RespectIgnoreDifferences=true" in spec["syncPolicy"]["syncOptions"]

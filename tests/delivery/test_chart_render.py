@@ -73,13 +73,14 @@ def test_every_rendered_object_is_a_known_kind(values: dict[str, Any]) -> None:
 
 
 def test_voxray_resources_match_crds_and_operator_models(values: dict[str, Any]) -> None:
-    from voxray_operator.api import SpeechBatch, TextModel, VoiceModel
+    from voxray_operator.api import SpeechBatch, TextModel, TranscriptionModel, VoiceModel
 
     for doc in render(values):
         if doc["apiVersion"] != "voxray.io/v1alpha1":
             continue
         assert not crd_errors(doc), crd_errors(doc)
-        model = {"VoiceModel": VoiceModel, "TextModel": TextModel}.get(doc["kind"], SpeechBatch)
+        models = {"VoiceModel": VoiceModel, "TextModel": TextModel, "TranscriptionModel": TranscriptionModel}
+        model = models.get(doc["kind"], SpeechBatch)
         model.model_validate(doc)  # the pydantic validators the CRD's CEL rules mirror
 
 

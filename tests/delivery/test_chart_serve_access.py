@@ -71,6 +71,13 @@ def test_chart_textmodels_follow_the_same_rule() -> None:
     assert plain["spec"] == {}
 
 
+def test_chart_transcriptionmodels_follow_the_same_rule() -> None:
+    values = {"security": {"apiKeysSecret": {"name": "tenant-keys"}}, "transcriptionModels": {"whisper": {}}}
+    (doc,) = by_kind(render(values), "TranscriptionModel")
+    assert doc["metadata"]["name"] == "whisper"
+    assert doc["spec"]["security"]["apiKeys"]["secretRef"] == {"name": "tenant-keys"}
+
+
 def test_values_never_hold_a_plain_key() -> None:
     rejected(
         {"security": {"apiKeysSecret": {"create": True, "keys": [{"id": "a", "key": "x" * 40}]}}},
@@ -92,7 +99,7 @@ def test_serve_network_policy_opens_only_the_listed_callers() -> None:
         assert expression == {
             "key": "app.kubernetes.io/component",
             "operator": "In",
-            "values": ["voicemodel", "textmodel"],
+            "values": ["voicemodel", "textmodel", "transcriptionmodel"],
         }
         assert spec["policyTypes"] == ["Ingress"]
         by_port = {
@@ -112,12 +119,14 @@ def test_serve_network_policy_opens_only_the_listed_callers() -> None:
 
 
 def test_serve_network_policy_selects_the_serving_pods_the_operator_builds() -> None:
-    """VoiceModel and TextModel Ray pods are selected; a SpeechBatch's own cluster is not (it serves nothing)."""
-    from voxray_operator.builders import build_rayjob, build_rayservice
+    """VoiceModel, TextModel and TranscriptionModel Ray pods are selected; a SpeechBatch's own cluster is not
+    (it serves nothing)."""
+    from voxray_operator.builders import build_rayjob, build_rayservice, build_transcription_rayservice
     from voxray_operator.builders.textservice import build_text_rayservice
     from voxray_operator.config import BuildSettings
     from voxray_runtime.spec.speechbatch import SpeechBatchSpec
     from voxray_runtime.spec.textmodel import TextModelSpec
+    from voxray_runtime.spec.transcriptionmodel import TranscriptionModelSpec
     from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
     (policy, *_) = by_kind(render(SECURITY), "NetworkPolicy")
@@ -131,7 +140,8 @@ def test_serve_network_policy_selects_the_serving_pods_the_operator_builds() -> 
     settings = BuildSettings()
     voice = build_rayservice("kokoro", "tts", VoiceModelSpec(engine="kokoro"), settings)
     text = build_text_rayservice("gemma", "tts", TextModelSpec(), settings)
-    for rs in (voice, text):
+    heard = build_transcription_rayservice("whisper", "tts", TranscriptionModelSpec(), settings)
+    for rs in (voice, text, heard):
         cluster = rs["spec"]["rayClusterConfig"]
         for template in [cluster["headGroupSpec"]["template"], cluster["workerGroupSpecs"][0]["template"]]:
             assert selected(template["metadata"]["labels"])

@@ -37,6 +37,13 @@ EXPECTED_PANELS = {
         "cpu",
     ],
     "voxray-operator.json": ["reconciles", "errors", "duration"],
+    "voxray-transcription.json": [
+        "transcription requests / s",
+        "latency",
+        "audio seconds processed",
+        "in flight",
+        "replicas",
+    ],
     "voxray-text.json": [
         "time to first token",
         "tokens/s per request",

@@ -181,17 +181,19 @@ def test_operator_metrics_queried_exist(operator_exported: set[str]) -> None:
 
 
 def test_runtime_metrics_queried_are_declared_by_the_runtime() -> None:
-    from voxray_runtime.api.metrics import METRIC_NAMES
+    from voxray_runtime.api.metrics import METRIC_NAMES, STT_METRIC_NAMES
 
-    histograms = {f"{RUNTIME_PREFIX}{n}" for n in METRIC_NAMES}
-    declared = {f"{RUNTIME_PREFIX}{n}" for n in METRIC_NAMES}
+    histograms = {f"{RUNTIME_PREFIX}{n}" for n in (*METRIC_NAMES, *STT_METRIC_NAMES)}
+    declared = set(histograms)
     wanted = {
         base_name(m, histograms)
         for m in queried()
         if m.startswith(f"{RUNTIME_PREFIX}voxray_") and not m.startswith(TEXT_PREFIX)
     }
     assert wanted, "no dashboard or rule queries the runtime"
-    assert wanted <= declared, f"not in voxray_runtime.api.metrics.METRIC_NAMES: {sorted(wanted - declared)}"
+    assert wanted <= declared, (
+        f"not in voxray_runtime.api.metrics (STT_)METRIC_NAMES: {sorted(wanted - declared)}"
+    )
 
 
 def _text_queried() -> set[str]:
@@ -222,6 +224,12 @@ def test_text_metrics_queried_are_declared_by_the_runtime() -> None:
     assert not missing, f"not in voxray_runtime.api.metrics.TEXT_METRIC_NAMES: {sorted(missing)}"
 
 
+def test_transcription_autoscaling_queries_the_stt_gauge() -> None:
+    from voxray_operator.config import OperatorSettings
+
+    assert metric_names(OperatorSettings().transcription_query) == {f"{RUNTIME_PREFIX}voxray_stt_inflight"}
+
+
 def test_allow_list_is_needed() -> None:
     stale = set(EXTERNAL) - set(queried())
     assert not stale, f"allow-listed but never queried (remove them): {sorted(stale)}"
@@ -240,6 +248,14 @@ def test_every_queried_metric_is_exported(
     runtime_wanted = {m for m in wanted if m.startswith(RUNTIME_PREFIX) and m not in EXTERNAL}
     response = httpx.post(f"{serve_url}/v1/speech", json={"text": "Hello.", "language": "en"}, timeout=120)
     assert response.status_code == 200, response.text[:500]
+    # the speech-recognition series appear after a transcription (of that very audio)
+    heard = httpx.post(
+        f"{serve_url}/v1/audio/transcriptions",
+        files={"file": ("hello.mp3", response.content)},
+        data={"model": "whisper-1"},
+        timeout=120,
+    )
+    assert heard.status_code == 200, heard.text[:500]
     url = f"http://127.0.0.1:{ray_cluster['metrics_port']}/metrics"
     deadline = time.monotonic() + 60
     exported: set[str] = set()

@@ -17,6 +17,7 @@ from voxray_runtime.spec import API_VERSION, SpecError, SpeechBatchSpec, VoiceMo
 from voxray_runtime.spec.documents import iter_documents, parse_document
 from voxray_runtime.spec.speechbatch import MP3_BITRATES
 from voxray_runtime.spec.voicemodel import ENGINE_QUANTIZATIONS
+from voxray_runtime.storage.location import LocationError, parse_location
 
 _scalars = (
     st.none()
@@ -202,6 +203,16 @@ def voice_model_specs(draw: st.DrawFn) -> dict[str, Any]:
     return spec
 
 
+def is_output_location(value: str) -> bool:
+    """Whether ``value`` is an output location a valid spec may hold (a blank one or an unknown
+    scheme is refused: storage/location.py)."""
+    try:
+        parse_location(value)
+    except LocationError:
+        return False
+    return True
+
+
 @st.composite
 def speech_batch_specs(draw: st.DrawFn) -> dict[str, Any]:
     source = draw(st.sampled_from(["items", "file", "configMap"]))
@@ -240,7 +251,7 @@ def speech_batch_specs(draw: st.DrawFn) -> dict[str, Any]:
         "output": {
             "format": audio_format,
             "bitrateKbps": bitrate,
-            "path": draw(st.text(min_size=1, max_size=30)),
+            "path": draw(st.text(min_size=1, max_size=30).filter(is_output_location)),
         },
         "utilizationCeiling": draw(st.floats(min_value=0, max_value=1, exclude_min=True)),
         "speed": draw(st.floats(min_value=0.25, max_value=4.0)),

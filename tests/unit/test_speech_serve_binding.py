@@ -34,7 +34,7 @@ def test_replicas_are_bound_to_validated_specs(tmp_path: Path) -> None:
 def test_speech_recognition_gets_its_own_deployment(tmp_path: Path) -> None:
     args = {
         "models": [{"name": "es", "spec": {"engine": "espeak"}}],
-        "stt": {"replicas": 2, "max_seconds": 120},
+        "stt": {"spec": {"replicas": {"min": 2, "max": 2}, "serving": {"maxDurationSeconds": 120}}},
         "output_dir": str(tmp_path),
         "security": {"auth": "disabled"},
     }
@@ -45,4 +45,5 @@ def test_speech_recognition_gets_its_own_deployment(tmp_path: Path) -> None:
     assert deployment.num_replicas == 2
     (stt_args,) = deployment.init_args
     assert stt_args is app_args.stt
-    assert stt_args.max_seconds == 120
+    assert stt_args.spec.serving.max_duration_seconds == 120
+    assert deployment.max_ongoing_requests == stt_args.spec.serving.max_ongoing_requests

@@ -97,13 +97,17 @@ handlers and scaling, kopf's registered handlers) and fails when the two differ.
 */}}
 {{- define "voxray.namespacedRules" -}}
 - apiGroups: ["voxray.io"]
-  resources: ["voicemodels", "textmodels", "speechbatches"]
+  resources: ["voicemodels", "textmodels", "transcriptionmodels", "speechbatches"]
   verbs: ["get", "list", "watch", "patch"]
 - apiGroups: ["voxray.io"]
-  resources: ["voicemodels/status", "textmodels/status", "speechbatches/status"]
+  resources: ["voicemodels/status", "textmodels/status", "transcriptionmodels/status", "speechbatches/status"]
   verbs: ["patch"]
 - apiGroups: ["voxray.io"]
-  resources: ["voicemodels/finalizers", "textmodels/finalizers", "speechbatches/finalizers"]
+  resources:
+    - voicemodels/finalizers
+    - textmodels/finalizers
+    - transcriptionmodels/finalizers
+    - speechbatches/finalizers
   verbs: ["update"]
 - apiGroups: ["voxray.io"]
   resources: ["lexicons"]

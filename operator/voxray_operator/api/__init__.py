@@ -14,6 +14,11 @@ from voxray_operator.api.speechbatch import (
     SpeechBatchStatus,
 )
 from voxray_operator.api.textmodel import TEXTMODEL_CONDITION_TYPES, TextModel, TextModelStatus
+from voxray_operator.api.transcriptionmodel import (
+    TRANSCRIPTIONMODEL_CONDITION_TYPES,
+    TranscriptionModel,
+    TranscriptionModelStatus,
+)
 from voxray_operator.api.voicemodel import (
     VOICEMODEL_CONDITION_TYPES,
     ReplicaStatus,
@@ -29,6 +34,7 @@ __all__ = [
     "LEXICON_CONDITION_TYPES",
     "SPEECHBATCH_CONDITION_TYPES",
     "TEXTMODEL_CONDITION_TYPES",
+    "TRANSCRIPTIONMODEL_CONDITION_TYPES",
     "VERSION",
     "VOICEMODEL_CONDITION_TYPES",
     "BatchCounts",
@@ -45,6 +51,8 @@ __all__ = [
     "StatusModel",
     "TextModel",
     "TextModelStatus",
+    "TranscriptionModel",
+    "TranscriptionModelStatus",
     "VoiceModel",
     "VoiceModelPhase",
     "VoiceModelStatus",

@@ -1,4 +1,5 @@
-"""Pure builders: VoiceModel / TextModel / SpeechBatch specs -> the objects the operator creates.
+"""Pure builders: VoiceModel / TextModel / TranscriptionModel / SpeechBatch specs -> the objects the
+operator creates.
 
 No kopf, no Kubernetes client, no global settings: every input is an argument (``BuildSettings`` for
 operator-wide choices) and every output is a plain dict ready for create/patch. A spec that cannot
@@ -7,8 +8,9 @@ missing dependency (a VoiceModel not found or not running yet) rather than an in
 
 Code outside this package imports builder names from here only. Inside, by responsibility:
 
-- per kind, thin: :mod:`.rayservice` (VoiceModel), :mod:`.textservice` (TextModel), :mod:`.rayjob`
-  (SpeechBatch; its document in :mod:`.batchconfig`, its TextModel in :mod:`.generate`);
+- per kind, thin: :mod:`.rayservice` (VoiceModel), :mod:`.textservice` (TextModel),
+  :mod:`.transcriptionservice` (TranscriptionModel), :mod:`.rayjob` (SpeechBatch; its document in
+  :mod:`.batchconfig`, its TextModel in :mod:`.generate`);
 - shared: :mod:`.validation` (parse and check, before anything is built), :mod:`.workload` (GPUs,
   resources, volumes, environment, replica maths), :mod:`.serveconfig` (serveConfigV2: writing and
   reading), :mod:`.cluster` (Ray clusters), :mod:`.security` (credentials, generated Secrets, the batch
@@ -35,6 +37,7 @@ from voxray_operator.builders.common import (
     SPEC_HASH_ANNOTATION,
     SPEECHBATCH_LABEL,
     TEXTMODEL_LABEL,
+    TRANSCRIPTIONMODEL_LABEL,
     VOICEMODEL_LABEL,
     ServedKind,
     child_name,
@@ -101,6 +104,10 @@ from voxray_operator.builders.textservice import (
     build_text_serve_config,
     engine_threads,
 )
+from voxray_operator.builders.transcriptionservice import (
+    build_transcription_rayservice,
+    build_transcription_serve_config,
+)
 from voxray_operator.builders.validation import (
     AnySpec,
     DedicatedCluster,
@@ -143,6 +150,7 @@ __all__ = [
     "SPEC_HASH_ANNOTATION",
     "SPEECHBATCH_LABEL",
     "TEXTMODEL_LABEL",
+    "TRANSCRIPTIONMODEL_LABEL",
     "VOICEMODEL_LABEL",
     "AnySpec",
     "BatchAuditKey",
@@ -172,6 +180,8 @@ __all__ = [
     "build_serve_config",
     "build_text_rayservice",
     "build_text_serve_config",
+    "build_transcription_rayservice",
+    "build_transcription_serve_config",
     "child_name",
     "common_labels",
     "credential_plan",

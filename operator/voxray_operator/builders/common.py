@@ -15,9 +15,10 @@ SPEC_HASH_ANNOTATION = f"{GROUP}/spec-hash"
 VOICEMODEL_LABEL = f"{GROUP}/voicemodel"
 SPEECHBATCH_LABEL = f"{GROUP}/speechbatch"
 TEXTMODEL_LABEL = f"{GROUP}/textmodel"
+TRANSCRIPTIONMODEL_LABEL = f"{GROUP}/transcriptionmodel"
 MANAGED_BY = "voxray-operator"
 #: the kinds served by a RayService (their children carry the kind's label and component)
-ServedKind = Literal["VoiceModel", "TextModel"]
+ServedKind = Literal["VoiceModel", "TextModel", "TranscriptionModel"]
 MAX_NAME = 63
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -82,6 +83,7 @@ def common_labels(
     voicemodel: str | None = None,
     speechbatch: str | None = None,
     textmodel: str | None = None,
+    transcriptionmodel: str | None = None,
 ) -> dict[str, str]:
     labels = {
         "app.kubernetes.io/name": "voxray",
@@ -94,6 +96,8 @@ def common_labels(
         labels[SPEECHBATCH_LABEL] = label_value(speechbatch)
     if textmodel is not None:
         labels[TEXTMODEL_LABEL] = label_value(textmodel)
+    if transcriptionmodel is not None:
+        labels[TRANSCRIPTIONMODEL_LABEL] = label_value(transcriptionmodel)
     return labels
 
 
@@ -101,6 +105,8 @@ def served_labels(kind: ServedKind, name: str) -> dict[str, str]:
     """The labels of a served model's children: its RayService, generated Secrets."""
     if kind == "TextModel":
         return common_labels("textmodel", textmodel=name)
+    if kind == "TranscriptionModel":
+        return common_labels("transcriptionmodel", transcriptionmodel=name)
     return common_labels("voicemodel", voicemodel=name)
 
 

@@ -12,17 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from voxray_operator.builders.cluster import assemble_rayservice
-from voxray_operator.builders.common import spec_hash
 from voxray_operator.builders.lexicons import needed_lexicons
 from voxray_operator.builders.object_output import is_object_path, object_store_env
 from voxray_operator.builders.serveconfig import serve_config, served_app_args
-from voxray_operator.builders.workload import (
-    pod_volumes,
-    runtime_env,
-    served_cluster_plan,
-    weights_claim,
-)
+from voxray_operator.builders.workload import pod_volumes, runtime_env, served_rayservice, weights_claim
 from voxray_operator.config import BuildSettings
 from voxray_runtime.serve.args import AppArgs, ModelArgs
 from voxray_runtime.serve.lexicons import ingress_user_config
@@ -82,27 +75,19 @@ def build_rayservice(
     controller ownerReference. ``lexicons``: as :func:`build_serve_config` takes them.
     """
     output = None if is_object_path(spec.output.path) else (spec.output.volume_claim, spec.output.path)
-    volumes = pod_volumes(settings, weights=weights_claim(spec), output=output)
-    plan = served_cluster_plan(
+    config = build_serve_config(
+        name, spec, settings, replicas=replicas, credentials_revision=credentials_revision, lexicons=lexicons
+    )
+    return served_rayservice(
         "VoiceModel",
         name,
+        namespace,
         spec,
         settings,
         env=runtime_env(spec.weights.source, spec.output.path, model=name)
         + object_store_env(spec.output.path, spec.output.s3),
-        volumes=volumes,
-        replicas=replicas,
-    )
-    config = build_serve_config(
-        name, spec, settings, replicas=replicas, credentials_revision=credentials_revision, lexicons=lexicons
-    )
-    return assemble_rayservice(
-        name,
-        namespace,
-        plan,
-        settings,
+        volumes=pod_volumes(settings, weights=weights_claim(spec), output=output),
         serve_config=config,
-        hash_of_spec=spec_hash(spec),
+        replicas=replicas,
         owner=owner,
-        upgrade=spec.upgrade,
     )

@@ -26,15 +26,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from voxray_operator.builders.cluster import assemble_rayservice
-from voxray_operator.builders.common import spec_hash
 from voxray_operator.builders.serveconfig import serve_config, served_app_args
-from voxray_operator.builders.workload import (
-    pod_volumes,
-    runtime_env,
-    served_cluster_plan,
-    weights_claim,
-)
+from voxray_operator.builders.workload import pod_volumes, runtime_env, served_rayservice, weights_claim
 from voxray_operator.config import BuildSettings
 from voxray_runtime.serve.args import AppArgs, TextModelArgs
 from voxray_runtime.serve.options import text_model_config
@@ -102,25 +95,18 @@ def build_text_rayservice(
 ) -> dict[str, Any]:
     """The RayService for TextModel ``name`` (arguments as :func:`build_rayservice`; a TextModel names no
     Lexicon: ``lexicons`` is taken for the served kinds' one signature and unused)."""
-    plan = served_cluster_plan(
+    config = build_text_serve_config(
+        name, spec, settings, replicas=replicas, credentials_revision=credentials_revision
+    )
+    return served_rayservice(
         "TextModel",
         name,
+        namespace,
         spec,
         settings,
         env=text_env(spec, settings),
         volumes=pod_volumes(settings, weights=weights_claim(spec), shm=spec.engine == "vllm"),
-        replicas=replicas,
-    )
-    config = build_text_serve_config(
-        name, spec, settings, replicas=replicas, credentials_revision=credentials_revision
-    )
-    return assemble_rayservice(
-        name,
-        namespace,
-        plan,
-        settings,
         serve_config=config,
-        hash_of_spec=spec_hash(spec),
+        replicas=replicas,
         owner=owner,
-        upgrade=spec.upgrade,
     )

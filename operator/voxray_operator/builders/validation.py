@@ -28,15 +28,17 @@ from voxray_runtime.spec.kuberay import INCREMENTAL
 from voxray_runtime.spec.lexicon import LexiconSpec
 from voxray_runtime.spec.speechbatch import SpeechBatchSpec
 from voxray_runtime.spec.textmodel import TextModelSpec
+from voxray_runtime.spec.transcriptionmodel import TranscriptionModelSpec
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
 from voxray_runtime.voices.avatars import VoiceError, expand_variants, parse_avatar
 
-Kind = Literal["VoiceModel", "SpeechBatch", "TextModel", "Lexicon"]
-AnySpec = VoiceModelSpec | SpeechBatchSpec | TextModelSpec | LexiconSpec
+Kind = Literal["VoiceModel", "SpeechBatch", "TextModel", "TranscriptionModel", "Lexicon"]
+AnySpec = VoiceModelSpec | SpeechBatchSpec | TextModelSpec | TranscriptionModelSpec | LexiconSpec
 _MODELS: dict[str, type[AnySpec]] = {
     "VoiceModel": VoiceModelSpec,
     "SpeechBatch": SpeechBatchSpec,
     "TextModel": TextModelSpec,
+    "TranscriptionModel": TranscriptionModelSpec,
     "Lexicon": LexiconSpec,
 }
 
@@ -47,6 +49,10 @@ def parse_spec(kind: Literal["VoiceModel"], raw: Mapping[str, Any] | None) -> Vo
 def parse_spec(kind: Literal["SpeechBatch"], raw: Mapping[str, Any] | None) -> SpeechBatchSpec: ...
 @overload
 def parse_spec(kind: Literal["TextModel"], raw: Mapping[str, Any] | None) -> TextModelSpec: ...
+@overload
+def parse_spec(
+    kind: Literal["TranscriptionModel"], raw: Mapping[str, Any] | None
+) -> TranscriptionModelSpec: ...
 @overload
 def parse_spec(kind: Literal["Lexicon"], raw: Mapping[str, Any] | None) -> LexiconSpec: ...
 @overload
@@ -62,12 +68,12 @@ def parse_spec(kind: Kind, raw: Mapping[str, Any] | None) -> AnySpec:
         validate_voicemodel(spec)
     elif isinstance(spec, SpeechBatchSpec):
         validate_speechbatch(spec)
-    if isinstance(spec, VoiceModelSpec | TextModelSpec):
+    if isinstance(spec, VoiceModelSpec | TextModelSpec | TranscriptionModelSpec):
         validate_upgrade(spec)
     return spec
 
 
-def validate_upgrade(spec: VoiceModelSpec | TextModelSpec) -> None:
+def validate_upgrade(spec: VoiceModelSpec | TextModelSpec | TranscriptionModelSpec) -> None:
     """KubeRay's ``ValidateClusterUpgradeOptions``: an incremental upgrade needs Ray's autoscaler (the new
     cluster grows by ``targetCapacity``), which voxray turns on when the replicas can change. The option
     ranges and stepSizePercent <= maxSurgePercent are checked by the spec model itself."""

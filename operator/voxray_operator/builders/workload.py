@@ -18,16 +18,17 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from voxray_operator.builders.cluster import ClusterPlan
-from voxray_operator.builders.common import ServedKind, served_labels
+from voxray_operator.builders.cluster import ClusterPlan, assemble_rayservice
+from voxray_operator.builders.common import ServedKind, served_labels, spec_hash
 from voxray_operator.builders.security import credential_plan, secret_volumes
 from voxray_operator.config import BuildSettings
 from voxray_runtime.serve import options
 from voxray_runtime.spec.textmodel import TextModelSpec
+from voxray_runtime.spec.transcriptionmodel import TranscriptionModelSpec
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
 #: the specs of the served kinds: the same replicas, resources and autoscaling blocks
-ServedSpec = VoiceModelSpec | TextModelSpec
+ServedSpec = VoiceModelSpec | TextModelSpec | TranscriptionModelSpec
 #: (pod volumes, container volumeMounts), in the same order
 VolumeSet = tuple[list[dict[str, Any]], list[dict[str, Any]]]
 
@@ -259,4 +260,32 @@ def served_cluster_plan(
         max_pods=pods_for(spec.replicas.max, spec),
         autoscaler=autoscaler_enabled(spec),
         worker_only=WORKER_ONLY_VOLUMES,
+    )
+
+
+def served_rayservice(
+    kind: ServedKind,
+    name: str,
+    namespace: str,
+    spec: ServedSpec,
+    settings: BuildSettings,
+    *,
+    env: list[dict[str, Any]],
+    volumes: VolumeSet,
+    serve_config: dict[str, Any],
+    replicas: int | None = None,
+    owner: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The RayService of a served model: :func:`served_cluster_plan` with the kind's ``env`` and
+    ``volumes``, its ``serve_config``, the spec's hash and upgrade strategy, owned by ``owner``."""
+    plan = served_cluster_plan(kind, name, spec, settings, env=env, volumes=volumes, replicas=replicas)
+    return assemble_rayservice(
+        name,
+        namespace,
+        plan,
+        settings,
+        serve_config=serve_config,
+        hash_of_spec=spec_hash(spec),
+        owner=owner,
+        upgrade=spec.upgrade,
     )

@@ -1,10 +1,12 @@
-"""The per-VoiceModel and per-TextModel autoscaler: one evaluation every ``spec.autoscaling.intervalSeconds``.
+"""The per-VoiceModel, per-TextModel and per-TranscriptionModel autoscaler: one evaluation every
+``spec.autoscaling.intervalSeconds``.
 
 A kopf daemon rather than ``@kopf.timer``: a timer's interval is fixed when the decorator runs, while
 the interval here is the object's own and may change with its spec (a daemon's body is live). It
 exists only while ``spec.autoscaling.enabled`` is true; kopf stops it when that flips or the object goes,
 and for that puts its finalizer on autoscaled objects only. The evaluation itself is
-:func:`voxray_operator.scaling.autoscaler.evaluate` (for a TextModel: its ``LLM-<name>`` deployment).
+:func:`voxray_operator.scaling.autoscaler.evaluate` (for a TextModel: its ``LLM-<name>`` deployment, for a
+TranscriptionModel its ``STT-<name>``).
 """
 
 from __future__ import annotations
@@ -14,7 +16,13 @@ from typing import Any
 import kopf
 
 from voxray_operator.context import get_context, run_every
-from voxray_operator.scaling.autoscaler import TEXTMODEL_SCALING, VOICEMODEL_SCALING, ScaledKind, evaluate
+from voxray_operator.scaling.autoscaler import (
+    TEXTMODEL_SCALING,
+    TRANSCRIPTIONMODEL_SCALING,
+    VOICEMODEL_SCALING,
+    ScaledKind,
+    evaluate,
+)
 from voxray_runtime.spec.common import GROUP, VERSION
 
 DEFAULT_INTERVAL = 30.0
@@ -57,7 +65,7 @@ def register(scaled: ScaledKind, daemon_id: str) -> None:
     ) -> None:
         ctx = get_context(memo)
         if namespace is None:
-            return  # VoiceModels and TextModels are namespaced
+            return  # the served kinds are namespaced
 
         async def evaluation() -> bool:
             await evaluate(ctx, namespace, name, logger, scaled)
@@ -77,3 +85,4 @@ def register(scaled: ScaledKind, daemon_id: str) -> None:
 
 register(VOICEMODEL_SCALING, "autoscaler")
 register(TEXTMODEL_SCALING, "text-autoscaler")
+register(TRANSCRIPTIONMODEL_SCALING, "transcription-autoscaler")

@@ -1,4 +1,5 @@
-"""kopf wiring of the served kinds (VoiceModel, TextModel -> RayService), one set of handlers per kind.
+"""kopf wiring of the served kinds (VoiceModel, TextModel, TranscriptionModel -> RayService), one set of
+handlers per kind.
 
 The reconcile itself is :func:`voxray_operator.reconcile.served.reconcile_served`, parameterised by the
 kind's :class:`~voxray_operator.reconcile.kinds.ServedModelKind`. Triggers, per kind:
@@ -23,7 +24,7 @@ import kopf
 from voxray_operator.builders import CREDENTIALS_REVISION_ANNOTATION
 from voxray_operator.context import get_context, plain
 from voxray_operator.reconcile.children import owner_of
-from voxray_operator.reconcile.kinds import TEXTMODEL, VOICEMODEL, ServedModelKind
+from voxray_operator.reconcile.kinds import TEXTMODEL, TRANSCRIPTIONMODEL, VOICEMODEL, ServedModelKind
 from voxray_operator.reconcile.served import reconcile_served
 from voxray_runtime.spec.common import GROUP, VERSION
 
@@ -75,3 +76,4 @@ def register(kind: ServedModelKind) -> None:
 
 register(VOICEMODEL)
 register(TEXTMODEL)
+register(TRANSCRIPTIONMODEL)

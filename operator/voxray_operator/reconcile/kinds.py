@@ -1,7 +1,8 @@
-"""What differs between the served kinds (VoiceModel, TextModel): a descriptor each, used by the one
-reconcile (:mod:`voxray_operator.reconcile.served`) and the autoscaler (:mod:`voxray_operator.scaling`).
+"""What differs between the served kinds (VoiceModel, TextModel, TranscriptionModel): a descriptor each,
+used by the one reconcile (:mod:`voxray_operator.reconcile.served`) and the autoscaler
+(:mod:`voxray_operator.scaling`).
 
-Both serve through a RayService named after the object, with one model deployment beside the ingress;
+All serve through a RayService named after the object, with one model deployment beside the ingress;
 they differ in the spec they parse, the builder, the model deployment's name and the status fields.
 """
 
@@ -15,19 +16,27 @@ from typing import Any, Protocol
 from voxray_operator import k8s
 from voxray_operator.builders import (
     TEXTMODEL_LABEL,
+    TRANSCRIPTIONMODEL_LABEL,
     VOICEMODEL_LABEL,
     ServedKind,
     ServedSpec,
     build_rayservice,
     build_text_rayservice,
+    build_transcription_rayservice,
     model_replicas,
     parse_spec,
 )
 from voxray_operator.config import BuildSettings
-from voxray_operator.status import Status, textmodel_status_from_rayservice, voicemodel_status_from_rayservice
-from voxray_runtime.serve.args import model_deployment_name, text_deployment_name
+from voxray_operator.status import (
+    Status,
+    textmodel_status_from_rayservice,
+    transcriptionmodel_status_from_rayservice,
+    voicemodel_status_from_rayservice,
+)
+from voxray_runtime.serve.args import model_deployment_name, stt_deployment_name, text_deployment_name
 from voxray_runtime.spec.lexicon import LexiconSpec
 from voxray_runtime.spec.textmodel import TextModelSpec
+from voxray_runtime.spec.transcriptionmodel import TranscriptionModelSpec
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
 
@@ -81,6 +90,10 @@ def _parse_textmodel(raw: Mapping[str, Any] | None) -> TextModelSpec:
     return parse_spec("TextModel", raw)
 
 
+def _parse_transcriptionmodel(raw: Mapping[str, Any] | None) -> TranscriptionModelSpec:
+    return parse_spec("TranscriptionModel", raw)
+
+
 def _voicemodel_status(
     rayservice: dict[str, Any] | None,
     _name: str,
@@ -94,17 +107,33 @@ def _voicemodel_status(
     )
 
 
-def _textmodel_status(
-    rayservice: dict[str, Any] | None,
-    name: str,
-    generation: int | None,
-    spec: Any,
-    previous: Status | None,
-    now: datetime,
-) -> Status:
-    return textmodel_status_from_rayservice(
-        rayservice, name=name, generation=generation, spec=spec, previous=previous, now=now
-    )
+class NamedStatus(Protocol):
+    def __call__(
+        self,
+        rayservice: dict[str, Any] | None,
+        *,
+        name: str,
+        generation: int | None,
+        spec: Any,
+        previous: Status | None,
+        now: datetime,
+    ) -> Status: ...
+
+
+def _named_status(derive: NamedStatus) -> DeriveStatus:
+    """The DeriveStatus of a kind whose status names its model (TextModel, TranscriptionModel)."""
+
+    def status(
+        rayservice: dict[str, Any] | None,
+        name: str,
+        generation: int | None,
+        spec: Any,
+        previous: Status | None,
+        now: datetime,
+    ) -> Status:
+        return derive(rayservice, name=name, generation=generation, spec=spec, previous=previous, now=now)
+
+    return status
 
 
 VOICEMODEL = ServedModelKind(
@@ -123,6 +152,15 @@ TEXTMODEL = ServedModelKind(
     parse=_parse_textmodel,
     build=build_text_rayservice,
     deployment=text_deployment_name,
-    derive_status=_textmodel_status,
+    derive_status=_named_status(textmodel_status_from_rayservice),
 )
-SERVED_KINDS = (VOICEMODEL, TEXTMODEL)
+TRANSCRIPTIONMODEL = ServedModelKind(
+    kind="TranscriptionModel",
+    resource=k8s.TRANSCRIPTIONMODELS,
+    label=TRANSCRIPTIONMODEL_LABEL,
+    parse=_parse_transcriptionmodel,
+    build=build_transcription_rayservice,
+    deployment=stt_deployment_name,
+    derive_status=_named_status(transcriptionmodel_status_from_rayservice),
+)
+SERVED_KINDS = (VOICEMODEL, TEXTMODEL, TRANSCRIPTIONMODEL)

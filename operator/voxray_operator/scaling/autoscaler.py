@@ -1,4 +1,5 @@
-"""One autoscaler evaluation of one VoiceModel or TextModel: measure, decide (pure policy), apply, record.
+"""One autoscaler evaluation of one VoiceModel, TextModel or TranscriptionModel: measure, decide (pure
+policy), apply, record.
 
 1. read the object and its RayService (the model replicas in serveConfigV2 are the current count);
 2. query Prometheus (see :class:`ScaledKind`): GPU utilisation (DCGM or Ray, per
@@ -7,7 +8,9 @@
    from the runtime's ``voxray_text_active_sequences`` and ``voxray_text_queue_depth`` gauges: CPU
    utilisation says little about a decoder that is memory-bound and holds its threads busy while idle
    slots wait, while slots in use and a queue are exactly the demand a new replica absorbs (over 1.0
-   when requests queue, so the HPA ratio scales up in proportion);
+   when requests queue, so the HPA ratio scales up in proportion); for a TranscriptionModel on CPUs the
+   same for its Whisper workers: transcriptions running or waiting in its replicas (the runtime's
+   ``voxray_stt_inflight``) over ``serving.maxConcurrent x replicas``;
 3. :func:`voxray_operator.scaling.policy.decide` with the history kept in an annotation;
 4. a change patches the RayService (:func:`voxray_operator.scaling.apply.scaling_patch`, under its
    resourceVersion: a conflict skips this round, the next one measures again);
@@ -28,7 +31,7 @@ from voxray_operator import k8s, status
 from voxray_operator.builders import BuildError, ServedSpec, model_replicas, rayservice_name, uses_gpu
 from voxray_operator.config import OperatorSettings
 from voxray_operator.context import OperatorContext, write_status
-from voxray_operator.reconcile.kinds import TEXTMODEL, VOICEMODEL, ServedModelKind
+from voxray_operator.reconcile.kinds import TEXTMODEL, TRANSCRIPTIONMODEL, VOICEMODEL, ServedModelKind
 from voxray_operator.scaling.apply import ScalingApplyError, scaling_patch
 from voxray_operator.scaling.policy import (
     Decision,
@@ -40,11 +43,13 @@ from voxray_operator.scaling.policy import (
 from voxray_operator.scaling.prometheus import query_params
 from voxray_operator.status.kuberay import active_cluster_name
 from voxray_runtime.spec.textmodel import TextModelSpec
+from voxray_runtime.spec.transcriptionmodel import TranscriptionModelSpec
 
 #: the recommendation history (JSON) on each autoscaled VoiceModel / TextModel
 HISTORY_ANNOTATION = "voxray.io/scaling-history"
 METRIC_NAMES = {"dcgm": "DCGM GPU utilisation", "ray": "Ray GPU utilisation"}
 TEXT_SLOTS_METRIC = "text sequence slots in use ((active + queued) / slots)"
+STT_WORKERS_METRIC = "Whisper workers in use ((running + waiting) / workers)"
 
 #: (PromQL template, what it measures, extra template fields) for a spec and its current replicas
 Metric = tuple[str, str, dict[str, str]]
@@ -61,6 +66,14 @@ def text_metric(settings: OperatorSettings, spec: ServedSpec, current: int) -> M
         return gpu_metric(settings, spec)
     slots = spec.serving.max_concurrent_sequences * max(1, current)
     return settings.text_query, TEXT_SLOTS_METRIC, {"slots": str(slots)}
+
+
+def transcription_metric(settings: OperatorSettings, spec: ServedSpec, current: int) -> Metric:
+    """GPU utilisation on GPUs; the Whisper workers in use on CPUs (see the module docstring)."""
+    if uses_gpu(spec) or not isinstance(spec, TranscriptionModelSpec):
+        return gpu_metric(settings, spec)
+    slots = spec.serving.max_concurrent * max(1, current)
+    return settings.transcription_query, STT_WORKERS_METRIC, {"slots": str(slots)}
 
 
 @dataclass(frozen=True)
@@ -84,6 +97,7 @@ VOICEMODEL_SCALING = ScaledKind(
     VOICEMODEL, metric=lambda settings, spec, _current: gpu_metric(settings, spec)
 )
 TEXTMODEL_SCALING = ScaledKind(TEXTMODEL, metric=text_metric)
+TRANSCRIPTIONMODEL_SCALING = ScaledKind(TRANSCRIPTIONMODEL, metric=transcription_metric)
 
 
 @dataclass(frozen=True)

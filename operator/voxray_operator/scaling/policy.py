@@ -33,6 +33,7 @@ from typing import Any, Literal
 
 from voxray_operator.status.conditions import Reason
 from voxray_runtime.spec.textmodel import TextModelSpec
+from voxray_runtime.spec.transcriptionmodel import TranscriptionModelSpec
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
 #: guards the tolerance band and ceil() against float noise (0.88 / 0.8 = 1.1000000000000001)
@@ -68,7 +69,7 @@ class ScalingConfig:
             raise ValueError("stabilisation windows must not be negative")
 
     @classmethod
-    def from_spec(cls, spec: VoiceModelSpec | TextModelSpec) -> ScalingConfig:
+    def from_spec(cls, spec: VoiceModelSpec | TextModelSpec | TranscriptionModelSpec) -> ScalingConfig:
         a = spec.autoscaling
         return cls(
             min_replicas=spec.replicas.min,

@@ -4,6 +4,7 @@
   setter (``observedGeneration`` stamped, ``lastTransitionTime`` kept while the status stays);
 - :mod:`~voxray_operator.status.kuberay`: what KubeRay reports, as voxray reads it;
 - :mod:`~voxray_operator.status.served`: VoiceModel and TextModel from their RayService, the scaler's word;
+- :mod:`~voxray_operator.status.transcription`: TranscriptionModel (the served rules plus its own fields);
 - :mod:`~voxray_operator.status.batch`: SpeechBatch from its RayJob, its TextModelReady condition;
 - :mod:`~voxray_operator.status.credentials`: CredentialsReady of both;
 - :mod:`~voxray_operator.status.validation`: the status of a spec the operator cannot apply;
@@ -46,6 +47,10 @@ from voxray_operator.status.served import (
     voicemodel_status_from_rayservice,
     with_text_fields,
 )
+from voxray_operator.status.transcription import (
+    transcriptionmodel_status_from_rayservice,
+    with_transcription_fields,
+)
 from voxray_operator.status.validation import validation_failed_status
 
 __all__ = [
@@ -73,8 +78,10 @@ __all__ = [
     "text_model_condition",
     "textmodel_status_from_rayservice",
     "timestamp",
+    "transcriptionmodel_status_from_rayservice",
     "transition_events",
     "validation_failed_status",
     "voicemodel_status_from_rayservice",
     "with_text_fields",
+    "with_transcription_fields",
 ]

@@ -12,6 +12,7 @@ says what an OpenAI client needs (``baseUrl``, ``modelId``) and which engine ser
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -285,21 +286,36 @@ def voicemodel_status_from_rayservice(
     return _finish(status, conditions)
 
 
-def with_text_fields(status: Status, name: str, spec: TextModelSpec) -> Status:
-    """``status`` with baseUrl, modelId and engine; a Ready model's message names its URL and id."""
-    out = dict(status)
-    model_id = spec.model_id(name)
-    out["modelId"] = model_id
-    out["engine"] = spec.engine
+def with_client_fields(
+    status: Status,
+    model: type[VoiceModelStatus],
+    fields: dict[str, Any],
+    ready_message: Callable[[str], str],
+) -> Status:
+    """``status`` with what an OpenAI client needs: ``fields`` (modelId, engine...) and ``baseUrl``
+    (endpoint + /v1); a Ready model's message is ``ready_message(baseUrl)``. Built through ``model``, the
+    kind's status model, so that it holds only fields the CRD keeps."""
+    out = {**status, **fields}
     endpoint = out.get("endpoint")
     if isinstance(endpoint, str) and endpoint:
         out["baseUrl"] = endpoint + API_PREFIX
         if out.get("phase") == ServedPhase.READY:
-            out["message"] = f"serving {model_id} at {out['baseUrl']}"
+            out["message"] = ready_message(out["baseUrl"])
     conditions = out.pop("conditions", [])
-    wire: dict[str, Any] = TextModelStatus.model_validate(out).to_wire()
+    wire: dict[str, Any] = model.model_validate(out).to_wire()
     wire["conditions"] = conditions
     return wire
+
+
+def with_text_fields(status: Status, name: str, spec: TextModelSpec) -> Status:
+    """``status`` with baseUrl, modelId and engine; a Ready model's message names its URL and id."""
+    model_id = spec.model_id(name)
+    return with_client_fields(
+        status,
+        TextModelStatus,
+        {"modelId": model_id, "engine": spec.engine},
+        lambda url: f"serving {model_id} at {url}",
+    )
 
 
 def textmodel_status_from_rayservice(

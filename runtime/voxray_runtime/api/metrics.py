@@ -20,6 +20,14 @@ METRIC_NAMES: tuple[str, ...] = (
     "voxray_inflight_requests",
     "voxray_model_queue_depth",
 )
+#: speech recognition (a TranscriptionModel's STT-<name> replicas): ``model`` on all, ``status`` (ok, error)
+#: on requests; the in-flight gauge is what the CPU autoscaler measures
+STT_METRIC_NAMES: tuple[str, ...] = (
+    "voxray_stt_requests_total",
+    "voxray_stt_latency_seconds",
+    "voxray_stt_audio_seconds_total",
+    "voxray_stt_inflight",
+)
 #: the text half (TextModels): ``model`` on all, ``route`` and ``status`` on requests
 TEXT_METRIC_NAMES: tuple[str, ...] = (
     "voxray_text_requests_total",

@@ -29,6 +29,16 @@ def text_model_list(files: Sequence[str] | None, with_text: bool) -> list[object
     return list(default_text_models()) if with_text else []
 
 
+def transcription_model_list(files: Sequence[str] | None, with_stt: bool) -> list[object]:
+    """The TranscriptionModel of the files, else the bundled one (Whisper base); none with ``--no-stt``."""
+    from voxray_runtime.models import default_transcription_models, load_transcription_models
+
+    if not with_stt:
+        return []
+    found: list[object] = list(load_transcription_models(files)) if files else []
+    return found or list(default_transcription_models())
+
+
 def wait_ready(url: str, timeout_s: float) -> None:
     import httpx
 
@@ -90,10 +100,11 @@ def serve_app(
     """Start Serve with the app on host:port; returns the base URL once ``GET /healthz`` answers.
 
     With files, exactly the VoiceModels and TextModels they hold; without, the bundled voices and
-    (``with_text``) the bundled TextModel."""
+    (``with_text``) the bundled TextModel. Speech recognition (``with_stt``): the files' TranscriptionModel,
+    else the bundled one."""
     from ray import serve
 
-    from voxray_runtime.models import NamedModel, NamedTextModel, load_lexicons
+    from voxray_runtime.models import NamedModel, NamedTextModel, NamedTranscriptionModel, load_lexicons
     from voxray_runtime.serve.app import build_app
     from voxray_runtime.serve.args import APP_NAME, AppArgs
     from voxray_runtime.serve.lexicons import ingress_user_config
@@ -102,12 +113,13 @@ def serve_app(
 
     models = [m for m in model_list(files) if isinstance(m, NamedModel)]
     text_models = [m for m in text_model_list(files, with_text) if isinstance(m, NamedTextModel)]
+    stt = [m for m in transcription_model_list(files, with_stt) if isinstance(m, NamedTranscriptionModel)]
     args = AppArgs.model_validate(
         {
             "models": [{"name": m.name, "spec": m.spec} for m in models],
             "text_models": [{"name": m.name, "spec": m.spec} for m in text_models],
-            # speech recognition (Whisper base) beside the voices unless --no-stt
-            "stt": {} if with_stt else None,
+            # speech recognition: the files' TranscriptionModel, else Whisper base, unless --no-stt
+            "stt": {"name": stt[0].name, "spec": stt[0].spec} if stt else None,
             "output_dir": str(Path(output_dir).resolve()),
             "security": security,
         }

@@ -19,6 +19,7 @@ from voxray_runtime.commands.local import (
     serve_app,
     start_local_ray,
     text_model_list,
+    transcription_model_list,
 )
 from voxray_runtime.commands.ports import METRICS_ENV, PortInUseError, is_free, pick_free, plan_ports
 from voxray_runtime.commands.serve_security import serve_security
@@ -32,7 +33,8 @@ def add_serve_arguments(p: argparse.ArgumentParser) -> None:
         "-f",
         "--file",
         action="append",
-        help="VoiceModel / TextModel YAML (repeatable); default: bundled voices and text model",
+        help="VoiceModel / TextModel / TranscriptionModel YAML (repeatable); default: bundled voices, text "
+        "model and Whisper base",
     )
     p.add_argument("--host", default=DEFAULT_HOST)
     p.add_argument("--port", type=int, default=DEFAULT_PORT)
@@ -58,7 +60,8 @@ def add_serve_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--no-stt",
         action="store_true",
-        help="leave out speech recognition (Whisper base behind POST /v1/audio/transcriptions)",
+        help="leave out speech recognition (a file's TranscriptionModel, else Whisper base, behind "
+        "POST /v1/audio/transcriptions)",
     )
     p.add_argument(
         "--generate",
@@ -136,12 +139,17 @@ def _render_batch(args: argparse.Namespace, cpus: float | None) -> int:
 
 def app_reserved_cpus(args: argparse.Namespace) -> float:
     """The CPUs the Serve app reserves in Ray: every model replica's and the ingress's."""
-    from voxray_runtime.models import NamedModel, NamedTextModel
+    from voxray_runtime.models import NamedModel, NamedTextModel, NamedTranscriptionModel
     from voxray_runtime.serve.args import AppArgs
 
     total = float(AppArgs.model_fields["ingress_num_cpus"].default)
-    for m in [*model_list(args.file), *text_model_list(args.file, not args.no_text)]:
-        if isinstance(m, NamedModel | NamedTextModel):
+    served = [
+        *model_list(args.file),
+        *text_model_list(args.file, not args.no_text),
+        *transcription_model_list(args.file, not args.no_stt),
+    ]
+    for m in served:
+        if isinstance(m, NamedModel | NamedTextModel | NamedTranscriptionModel):
             r = m.spec.replicas
             total += m.spec.resources.cpu * max(1, r.initial if r.initial is not None else r.min)
     return total
@@ -245,6 +253,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f'-d \'{{"model":"{text_ids[0]}","messages":[{{"role":"user","content":"Write a welcome line '
             'for a seaside hotel."}],"max_tokens":60}\''
         )
+    if not args.no_stt:
+        print(f"  transcribe: curl{key} {base}/v1/audio/transcriptions -F model=whisper-1 -F file=@hello.mp3")
     print(f"  docs:     {base}/docs")
     print(f"  audio:    {out} (store=true writes to {out}/speech/)")
     if args.generate:

@@ -4,8 +4,9 @@
     args: {models: [{name: kokoro, spec: {engine: kokoro, ...}}], outputDir: /data/audio}
 
 Ingress (FastAPI) -> one deployment per VoiceModel (``TTS-<name>``) and per TextModel (``LLM-<name>``:
-llama.cpp in :class:`voxray_runtime.serve.text.TextLLM`, or Ray Serve LLM's vLLM deployment), composed by
-handles. The deployments' options come from :mod:`voxray_runtime.serve.options`, which the operator's
+llama.cpp in :class:`voxray_runtime.serve.text.TextLLM`, or Ray Serve LLM's vLLM deployment), and the
+TranscriptionModel's (``STT-<name>``: :class:`voxray_runtime.serve.stt.STTModel`), composed by handles.
+The deployments' options come from :mod:`voxray_runtime.serve.options`, which the operator's
 serveConfigV2 builder reads too.
 """
 
@@ -19,7 +20,12 @@ from ray.serve import Application
 from voxray_runtime.serve.args import AppArgs
 from voxray_runtime.serve.ingress import Ingress
 from voxray_runtime.serve.model import TTSModel
-from voxray_runtime.serve.options import ingress_options, model_options, text_model_options
+from voxray_runtime.serve.options import (
+    ingress_options,
+    model_options,
+    text_model_options,
+    transcription_model_options,
+)
 
 
 def build_app(args: dict[str, Any], ingress_user_config: dict[str, Any] | None = None) -> Application:
@@ -44,18 +50,11 @@ def build_app(args: dict[str, Any], ingress_user_config: dict[str, Any] | None =
             text = serve.deployment(**text_model_options(t, app_args))(TextLLM)
             text_handles[t.name] = text.bind(t.name, t.spec)
     stt_handle = None
-    if app_args.stt is not None:  # speech recognition: its own deployment, replicas and limits
-        from voxray_runtime.serve.args import stt_deployment_name
+    if app_args.stt is not None:  # a TranscriptionModel: its own deployment, replicas and limits
         from voxray_runtime.serve.stt import STTModel
 
-        s = app_args.stt
-        stt = serve.deployment(
-            name=stt_deployment_name(s.name),
-            num_replicas=s.replicas,
-            max_ongoing_requests=s.max_ongoing_requests,
-            ray_actor_options={"num_cpus": s.num_cpus},
-        )(STTModel)
-        stt_handle = stt.bind(s)
+        stt = serve.deployment(**transcription_model_options(app_args.stt))(STTModel)
+        stt_handle = stt.bind(app_args.stt)
     ingress = serve.deployment(**ingress_options(app_args, ingress_user_config))(Ingress)
     app: Application = ingress.bind(app_args, handles, text_handles, stt_handle)
     return app

@@ -11,6 +11,7 @@ from pydantic import Field, field_validator, model_validator
 from voxray_runtime.security.config import SecurityArgs
 from voxray_runtime.spec.common import SpecModel
 from voxray_runtime.spec.textmodel import TextModelSpec
+from voxray_runtime.spec.transcriptionmodel import TranscriptionModelSpec
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
 #: ``import_path`` for serveConfigV2 and ``serve run``
@@ -26,7 +27,7 @@ def model_deployment_name(model: str) -> str:
 
 
 def stt_deployment_name(model: str) -> str:
-    """Serve deployment of the speech-recognition model."""
+    """Serve deployment of a TranscriptionModel: what the autoscaler patches in serveConfigV2."""
     return f"STT-{model}"
 
 
@@ -49,19 +50,12 @@ class TextModelArgs(SpecModel):
     spec: TextModelSpec
 
 
-class SttArgs(SpecModel):
-    """The speech-recognition model served beside the voices (``POST /v1/audio/transcriptions``):
-    Whisper base from PyPI (``packaged``), or a CTranslate2 Whisper folder (``path``)."""
+class TranscriptionModelArgs(SpecModel):
+    """The speech-recognition model served beside the voices (``POST /v1/audio/transcriptions``): a
+    TranscriptionModel's name and spec."""
 
     name: str = Field(default="whisper-base", min_length=1, max_length=253, pattern=RESOURCE_NAME)
-    path: str | None = None
-    replicas: int = Field(default=1, ge=1, le=100)
-    num_cpus: float = Field(default=0.5, ge=0, le=64)
-    threads: int = Field(default=2, ge=1, le=64)
-    max_ongoing_requests: int = Field(default=4, ge=1, le=1000)
-    #: uploads over this many bytes get 413, longer than this many seconds 400
-    max_bytes: int = Field(default=25 * 1024 * 1024, ge=1024, le=1 << 30)
-    max_seconds: float = Field(default=600.0, gt=0, le=7200)
+    spec: TranscriptionModelSpec = TranscriptionModelSpec()
 
 
 class AppArgs(SpecModel):
@@ -69,8 +63,8 @@ class AppArgs(SpecModel):
     models: list[ModelArgs] = Field(default_factory=list, max_length=32)
     #: TextModels served (OpenAI chat/completions routes); an app serves at least one model of either
     text_models: list[TextModelArgs] = Field(default_factory=list, max_length=16)
-    #: speech recognition served beside the voices (None: no transcription route)
-    stt: SttArgs | None = None
+    #: the TranscriptionModel served (``STT-<name>``; None: no transcription route)
+    stt: TranscriptionModelArgs | None = None
     #: where store=true writes audio (the output volume's mount path on a cluster)
     output_dir: str = Field(default="/data/audio", min_length=1)
 
@@ -105,6 +99,9 @@ class AppArgs(SpecModel):
 
     @model_validator(mode="after")
     def _some_model(self) -> AppArgs:
-        if not self.models and not self.text_models:
-            raise ValueError("the app serves no model: give models (VoiceModels) or textModels (TextModels)")
+        if not self.models and not self.text_models and self.stt is None:
+            raise ValueError(
+                "the app serves no model: give models (VoiceModels), textModels (TextModels) or stt "
+                "(a TranscriptionModel)"
+            )
         return self

@@ -198,8 +198,14 @@ class Ingress:
             async def transcribe(pcm: Any, options: dict[str, Any]) -> Transcript:
                 return cast(Transcript, await handle.transcribe.remote(pcm, options))
 
-            limits = AudioLimits(app_args.stt.max_bytes, app_args.stt.max_seconds)
-            self.transcription = TranscriptionFrontend(app_args.stt.name, limits, transcribe)
+            spec = app_args.stt.spec
+            self.transcription = TranscriptionFrontend(
+                spec.model_id(app_args.stt.name),
+                AudioLimits(spec.serving.max_upload_bytes, spec.serving.max_duration_seconds),
+                transcribe,
+                languages=tuple(spec.languages),
+                aliases=(app_args.stt.name,),
+            )
         line = describe_security(self.security, self.authenticator)
         (_log.info if self.authenticator.required else _log.warning)(line)
         self.retention: RetentionSweeper | None = None

@@ -2,14 +2,14 @@
 
 Two readers, one set of functions:
 
-- :mod:`voxray_runtime.serve.app` passes :func:`ingress_options`, :func:`model_options` and
-  :func:`text_model_options` to ``serve.deployment``: the options a deployment has in code (what
-  ``voxray serve`` and ``serve run`` get);
-- the operator's serveConfigV2 builder writes :func:`ingress_config`, :func:`model_config` and
-  :func:`text_model_config` as the application's ``deployments``: what a RayService sets over the options
-  in code (Serve applies a config's deployment fields over the code's). Only the fields the operator owns
-  are written there (replicas, concurrency, queue, actor resources); health checks and backpressure come
-  from code.
+- :mod:`voxray_runtime.serve.app` passes :func:`ingress_options`, :func:`model_options`,
+  :func:`text_model_options` and :func:`transcription_model_options` to ``serve.deployment``: the options
+  a deployment has in code (what ``voxray serve`` and ``serve run`` get);
+- the operator's serveConfigV2 builder writes :func:`ingress_config`, :func:`model_config`,
+  :func:`text_model_config` and :func:`transcription_model_config` as the application's ``deployments``:
+  what a RayService sets over the options in code (Serve applies a config's deployment fields over the
+  code's). Only the fields the operator owns are written there (replicas, concurrency, queue, actor
+  resources); health checks and backpressure come from code.
 
 Where the two differ on purpose: the config's ``num_replicas`` is the autoscaler's number clamped to the
 spec's bounds (code: the initial count, at least one), its numbers are written plainly (``2``, not
@@ -30,7 +30,9 @@ from voxray_runtime.serve.args import (
     AppArgs,
     ModelArgs,
     TextModelArgs,
+    TranscriptionModelArgs,
     model_deployment_name,
+    stt_deployment_name,
     text_deployment_name,
 )
 from voxray_runtime.spec.voicemodel import ReplicasSpec, ResourcesSpec
@@ -130,6 +132,31 @@ def admission_slots(app_args: AppArgs) -> dict[str, int]:
     return out
 
 
+def engine_env(t: TranscriptionModelArgs) -> dict[str, Any]:
+    """The replica's runtime env: CTranslate2's OpenMP on the engine's threads. Ray sets OMP_NUM_THREADS
+    to a replica's whole CPUs (1 below one CPU) when the process starts, unless it is given; with 1, Whisper
+    decodes other words than faster-whisper's own on the same audio (measured on voxray's espeak clips)."""
+    return {"env_vars": {"OMP_NUM_THREADS": str(t.spec.engine_threads)}}
+
+
+def transcription_model_options(t: TranscriptionModelArgs) -> dict[str, Any]:
+    """Serve options of a TranscriptionModel deployment: ``serving.maxConcurrent`` transcriptions run at
+    once, Serve queues ``serving.maxQueue`` more (429 with Retry-After beyond)."""
+    s = t.spec
+    return {
+        "name": stt_deployment_name(t.name),
+        "num_replicas": max(1, starting_replicas(s.replicas)),
+        "max_ongoing_requests": s.serving.max_ongoing_requests,
+        "max_queued_requests": max(1, s.serving.max_queue),
+        "ray_actor_options": {
+            "num_cpus": s.resources.cpu,
+            "num_gpus": replica_num_gpus(s.resources),
+            "runtime_env": engine_env(t),
+        },
+        **MODEL_HEALTH_OPTIONS,
+    }
+
+
 def ingress_options(app_args: AppArgs, user_config: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Serve options of the FastAPI ingress; ``user_config``: its lexicons (:mod:`.lexicons`)."""
     extra = {"user_config": dict(user_config)} if user_config is not None else {}
@@ -199,3 +226,15 @@ def text_model_config(t: TextModelArgs, app_args: AppArgs, *, replicas: int | No
     if s.engine == "llamacpp":
         entry["ray_actor_options"] = actor_resources(s.resources)
     return entry
+
+
+def transcription_model_config(t: TranscriptionModelArgs, *, replicas: int | None = None) -> dict[str, Any]:
+    """A TranscriptionModel deployment's entry in serveConfigV2 ``deployments``."""
+    s = t.spec
+    return {
+        "name": stt_deployment_name(t.name),
+        "num_replicas": bounded_replicas(s.replicas, replicas),
+        "max_ongoing_requests": s.serving.max_ongoing_requests,
+        "max_queued_requests": max(1, s.serving.max_queue),
+        "ray_actor_options": {**actor_resources(s.resources), "runtime_env": engine_env(t)},
+    }

@@ -1,4 +1,5 @@
-"""Reading VoiceModel / SpeechBatch / TextModel / Lexicon YAML documents (the same files kubectl applies)."""
+"""Reading VoiceModel / SpeechBatch / TextModel / TranscriptionModel / Lexicon YAML documents (the same
+files kubectl applies)."""
 
 from __future__ import annotations
 
@@ -14,14 +15,16 @@ from voxray_runtime.spec.common import API_VERSION
 from voxray_runtime.spec.lexicon import LexiconSpec
 from voxray_runtime.spec.speechbatch import SpeechBatchSpec
 from voxray_runtime.spec.textmodel import TextModelSpec
+from voxray_runtime.spec.transcriptionmodel import TranscriptionModelSpec
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
-AnySpec = VoiceModelSpec | SpeechBatchSpec | TextModelSpec | LexiconSpec
+AnySpec = VoiceModelSpec | SpeechBatchSpec | TextModelSpec | TranscriptionModelSpec | LexiconSpec
 
 KINDS: dict[str, type[AnySpec]] = {
     "VoiceModel": VoiceModelSpec,
     "SpeechBatch": SpeechBatchSpec,
     "TextModel": TextModelSpec,
+    "TranscriptionModel": TranscriptionModelSpec,
     "Lexicon": LexiconSpec,
 }
 

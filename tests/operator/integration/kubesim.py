@@ -53,6 +53,7 @@ WITH_STATUS = {
     "voxray.io/v1alpha1/speechbatches": "SpeechBatch",
     "voxray.io/v1alpha1/textmodels": "TextModel",
     "voxray.io/v1alpha1/lexicons": "Lexicon",
+    "voxray.io/v1alpha1/transcriptionmodels": "TranscriptionModel",
     "ray.io/v1/rayservices": "RayService",
     "ray.io/v1/rayjobs": "RayJob",
     "ray.io/v1/rayclusters": "RayCluster",

@@ -129,6 +129,15 @@ def textmodel(name: str, **spec: Any) -> dict[str, Any]:
     }
 
 
+def transcriptionmodel(name: str, **spec: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "voxray.io/v1alpha1",
+        "kind": "TranscriptionModel",
+        "metadata": {"name": name, "namespace": NS},
+        "spec": {"engine": "faster-whisper", **spec},
+    }
+
+
 def speechbatch(name: str, **spec: Any) -> dict[str, Any]:
     base: dict[str, Any] = {
         "input": {"items": [{"index": 0, "texts": {"en": "Welcome to the hotel."}}]},

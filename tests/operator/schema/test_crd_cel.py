@@ -20,6 +20,7 @@ CRDS = {
     "VoiceModel": "voxray.io_voicemodels.yaml",
     "TextModel": "voxray.io_textmodels.yaml",
     "SpeechBatch": "voxray.io_speechbatches.yaml",
+    "TranscriptionModel": "voxray.io_transcriptionmodels.yaml",
 }
 ENV = cel.NewEnv(variables={"self": cel.Type.DYN})
 
@@ -100,6 +101,9 @@ BATCH: dict[str, Any] = {"input": {"file": "posts.jsonl"}, "variants": {"all": T
     [
         ("VoiceModel", {"engine": "espeak", "upgrade": INCREMENTAL}, "needs Ray's autoscaler"),
         ("TextModel", {"upgrade": INCREMENTAL}, "needs Ray's autoscaler"),
+        ("TranscriptionModel", {"upgrade": INCREMENTAL}, "needs Ray's autoscaler"),
+        ("TranscriptionModel", {"model": "small"}, "the packaged weights are Whisper base"),
+        ("TranscriptionModel", {"computeType": "float16"}, "this computeType needs a GPU"),
         (
             "VoiceModel",
             {"engine": "espeak", "upgrade": {"strategy": "NewClusterWithIncrementalUpgrade"}},
@@ -134,6 +138,9 @@ BATCH: dict[str, Any] = {"input": {"file": "posts.jsonl"}, "variants": {"all": T
     ids=[
         "incremental-without-autoscaler",
         "text-incremental-without-autoscaler",
+        "transcription-incremental-without-autoscaler",
+        "transcription-packaged-is-base",
+        "transcription-float16-on-cpu",
         "incremental-without-options",
         "options-without-incremental",
         "step-above-surge",
@@ -161,12 +168,21 @@ def test_kubectl_apply_refuses_what_the_operator_refuses(
         ("VoiceModel", {"engine": "espeak", "upgrade": {"strategy": "NewCluster"}}),
         ("TextModel", {"autoscaling": {"enabled": True}, "upgrade": INCREMENTAL}),
         (
+            "TranscriptionModel",
+            {
+                "model": "small",
+                "weights": {"source": "huggingface", "repo": "Systran/faster-whisper-small"},
+                "computeType": "float16",
+                "resources": {"gpu": 1},
+            },
+        ),
+        (
             "SpeechBatch",
             {**BATCH, "queueName": "q", "workloadPriorityClass": "low", "runOn": {"dedicated": True}},
         ),
         ("SpeechBatch", {**BATCH, "deletion": {"onFailure": {"policy": "DeleteWorkers"}}}),
     ],
-    ids=["incremental", "new-cluster", "text-incremental", "queued", "deletion"],
+    ids=["incremental", "new-cluster", "text-incremental", "transcription-gpu-small", "queued", "deletion"],
 )
 def test_valid_options_pass_the_rules(kind: str, spec: dict[str, Any]) -> None:
     assert violations(kind, spec) == []

@@ -39,6 +39,7 @@ def test_crds_are_up_to_date() -> None:
         "voxray.io_lexicons.yaml",
         "voxray.io_speechbatches.yaml",
         "voxray.io_textmodels.yaml",
+        "voxray.io_transcriptionmodels.yaml",
         "voxray.io_voicemodels.yaml",
     ]
     for name, text in rendered.items():
@@ -57,9 +58,15 @@ def test_check_mode(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert crdgen.main(["--out", str(CRDS_DIR), "--check"]) == 0
 
 
-@pytest.mark.parametrize(
-    "name", ["voxray.io_voicemodels.yaml", "voxray.io_speechbatches.yaml", "voxray.io_textmodels.yaml"]
-)
+SERVED_AND_BATCH_CRDS = [
+    "voxray.io_voicemodels.yaml",
+    "voxray.io_speechbatches.yaml",
+    "voxray.io_textmodels.yaml",
+    "voxray.io_transcriptionmodels.yaml",
+]
+
+
+@pytest.mark.parametrize("name", SERVED_AND_BATCH_CRDS)
 def test_schemas_are_structural(name: str) -> None:
     schema = schema_of(load(name))
     for path, node in walk(schema):
@@ -178,8 +185,43 @@ def test_textmodel_crd() -> None:
     assert status["phase"]["enum"] == ["Pending", "Deploying", "Ready", "Degraded", "Failed"]
 
 
+def test_transcriptionmodel_crd() -> None:
+    crd = load("voxray.io_transcriptionmodels.yaml")
+    spec = crd["spec"]
+    assert crd["metadata"]["name"] == "transcriptionmodels.voxray.io"
+    assert spec["names"]["kind"] == "TranscriptionModel"
+    assert spec["names"]["shortNames"] == ["trmodel", "transcriptionmodel"]
+    assert spec["names"]["categories"] == ["voxray"]
+    version = spec["versions"][0]
+    assert version["subresources"] == {"status": {}}
+    columns = [c["name"] for c in version["additionalPrinterColumns"] if c.get("priority", 0) == 0]
+    assert columns == ["Engine", "Whisper", "Model", "Ready", "Replicas", "Phase", "Age"]
+    props = schema_of(crd)["properties"]["spec"]["properties"]
+    assert props["engine"]["enum"] == ["faster-whisper"]
+    assert props["model"]["default"] == "base"
+    assert props["computeType"]["enum"] == ["int8", "int8_float32", "int8_float16", "float16", "float32"]
+    assert props["languages"]["items"]["pattern"] == "^[a-z]{2,3}$"
+    serving = props["serving"]["properties"]
+    assert {
+        "maxConcurrent",
+        "maxQueue",
+        "threads",
+        "beamSize",
+        "maxDurationSeconds",
+        "maxUploadBytes",
+    } <= set(serving)
+    assert props["autoscaling"]["properties"]["targetUtilization"]["maximum"] == 0.8
+    assert set(props["security"]["properties"]) >= {"auth", "apiKeys", "oidc", "audit", "limits"}
+    rules = [r["rule"] for r in schema_of(crd)["properties"]["spec"]["x-kubernetes-validations"]]
+    assert any("self.model == 'base'" in r for r in rules)
+    assert any("'int8_float16', 'float16'" in r for r in rules)
+    status = schema_of(crd)["properties"]["status"]["properties"]
+    assert {"baseUrl", "modelId", "engine", "model", "endpoint", "lastScaling", "credentials"} <= set(status)
+    assert status["phase"]["enum"] == ["Pending", "Deploying", "Ready", "Degraded", "Failed"]
+
+
 def test_cel_rules_are_well_formed() -> None:
-    for name in ("voxray.io_voicemodels.yaml", "voxray.io_speechbatches.yaml", "voxray.io_textmodels.yaml"):
+    for name in SERVED_AND_BATCH_CRDS:
         for path, node in walk(schema_of(load(name))):
             for rule in node.get("x-kubernetes-validations", []) if not path.endswith("properties") else []:
                 assert set(rule) == {"rule", "message"}, path

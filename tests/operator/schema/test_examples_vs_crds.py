@@ -19,6 +19,7 @@ CRD_FILES = {
     "SpeechBatch": "voxray.io_speechbatches.yaml",
     "TextModel": "voxray.io_textmodels.yaml",
     "Lexicon": "voxray.io_lexicons.yaml",
+    "TranscriptionModel": "voxray.io_transcriptionmodels.yaml",
 }
 REQUIRED = [
     "voicemodel-kokoro.yaml",
@@ -30,6 +31,7 @@ REQUIRED = [
     "textmodel-gemma.yaml",
     "textmodel-vllm.yaml",
     "speechbatch-generate.yaml",
+    "transcriptionmodel-whisper.yaml",
 ]
 
 
@@ -81,6 +83,18 @@ def test_text_examples() -> None:
     assert len(batch.spec.variants.avatars or []) == 2  # type: ignore[union-attr]
 
 
+def test_transcription_example() -> None:
+    (whisper,) = load_documents(REPO_ROOT / "examples" / "transcriptionmodel-whisper.yaml")
+    spec = whisper.spec
+    assert (spec.engine, spec.model, spec.weights.source, spec.compute_type) == (  # type: ignore[union-attr]
+        "faster-whisper",
+        "base",
+        "packaged",
+        "int8",
+    )
+    assert spec.autoscaling.enabled  # type: ignore[union-attr]
+
+
 def test_small_batch_is_two_posts_by_three_avatars() -> None:
     (doc,) = load_documents(REPO_ROOT / "examples" / "speechbatch-small.yaml")
     spec = doc.spec
@@ -110,6 +124,9 @@ def test_small_batch_is_two_posts_by_three_avatars() -> None:
         ("TextModel", lambda d: d["spec"].update(engine="tgi"), "spec.engine"),
         ("TextModel", lambda d: d["spec"].update(contextLength=64), "spec.contextLength"),
         ("TextModel", lambda d: d["spec"]["serving"].update(maxConcurrentSequences=0), "spec.serving"),
+        ("TranscriptionModel", lambda d: d["spec"].update(engine="whisper.cpp"), "spec.engine"),
+        ("TranscriptionModel", lambda d: d["spec"].update(languages=["English"]), "spec.languages"),
+        ("TranscriptionModel", lambda d: d["spec"]["serving"].update(maxConcurrent=0), "spec.serving"),
     ],
 )
 def test_the_crd_rejects_what_the_model_rejects(kind: str, mutate: Any, where: str) -> None:
@@ -117,6 +134,7 @@ def test_the_crd_rejects_what_the_model_rejects(kind: str, mutate: Any, where: s
         "VoiceModel": "voicemodel-kokoro.yaml",
         "SpeechBatch": "speechbatch-small.yaml",
         "TextModel": "textmodel-gemma.yaml",
+        "TranscriptionModel": "transcriptionmodel-whisper.yaml",
     }[kind]
     doc = copy.deepcopy(raw_documents(REPO_ROOT / "examples" / example)[0])
     mutate(doc)

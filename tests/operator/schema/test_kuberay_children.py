@@ -15,12 +15,14 @@ from voxray_operator.builders import (
     build_rayjob,
     build_rayservice,
     build_text_rayservice,
+    build_transcription_rayservice,
     generation_target,
 )
 from voxray_operator.cli import render_documents
 from voxray_operator.config import BuildSettings
 from voxray_runtime.spec.speechbatch import SpeechBatchSpec
 from voxray_runtime.spec.textmodel import TextModelSpec
+from voxray_runtime.spec.transcriptionmodel import TranscriptionModelSpec
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
 VOICEMODELS: dict[str, dict[str, Any]] = {
@@ -91,6 +93,25 @@ TEXTMODELS: dict[str, dict[str, Any]] = {
         "engine": "vllm",
         "weights": {"source": "pvc", "claimName": "w", "path": "llm"},
         "resources": {"gpuFraction": 0.5},
+        "security": {"auth": "Disabled"},
+    },
+}
+TRANSCRIPTIONMODELS: dict[str, dict[str, Any]] = {
+    "whisper-packaged": {},
+    "whisper-autoscaled": {"replicas": {"min": 0, "max": 4}, "autoscaling": {"enabled": True}},
+    "whisper-hf-gpu": {
+        "model": "large-v3",
+        "weights": {"source": "huggingface", "repo": "Systran/faster-whisper-large-v3", "revision": "abc"},
+        "computeType": "float16",
+        "resources": {"gpu": 1, "accelerator": "NVIDIA-L4", "memory": "16Gi"},
+        "languages": ["en", "es", "ar"],
+        "autoscaling": {"enabled": True, "metric": "ray"},
+        "replicas": {"min": 1, "max": 3},
+    },
+    "whisper-pvc-fraction": {
+        "model": "small",
+        "weights": {"source": "pvc", "claimName": "w", "path": "whisper-small"},
+        "resources": {"gpuFraction": 0.25},
         "security": {"auth": "Disabled"},
     },
 }
@@ -168,6 +189,17 @@ def test_text_rayservice_table(kuberay_schemas: Path, case: str, settings: Build
     for replicas in (None, spec.replicas.max):
         rs = build_text_rayservice(
             case, "nlp", spec, settings, replicas=replicas, owner=owner("TextModel", case)
+        )
+        assert_valid(kuberay_schemas, rs)
+
+
+@pytest.mark.parametrize("settings", SETTINGS_VARIANTS.values(), ids=list(SETTINGS_VARIANTS))
+@pytest.mark.parametrize("case", TRANSCRIPTIONMODELS, ids=list(TRANSCRIPTIONMODELS))
+def test_transcription_rayservice_table(kuberay_schemas: Path, case: str, settings: BuildSettings) -> None:
+    spec = TranscriptionModelSpec.model_validate(TRANSCRIPTIONMODELS[case])
+    for replicas in (None, spec.replicas.max):
+        rs = build_transcription_rayservice(
+            case, "asr", spec, settings, replicas=replicas, owner=owner("TranscriptionModel", case)
         )
         assert_valid(kuberay_schemas, rs)
 

@@ -17,11 +17,12 @@ LATER = datetime(2026, 3, 1, 12, 5, 0, tzinfo=UTC)
 
 
 def example_files() -> list[Path]:
-    """Every VoiceModel / TextModel / SpeechBatch / Lexicon example, sorted."""
+    """Every VoiceModel / TextModel / TranscriptionModel / SpeechBatch / Lexicon example, sorted."""
     return sorted(
         [
             *EXAMPLES_DIR.glob("voicemodel-*.yaml"),
             *EXAMPLES_DIR.glob("textmodel-*.yaml"),
+            *EXAMPLES_DIR.glob("transcriptionmodel-*.yaml"),
             *EXAMPLES_DIR.glob("speechbatch-*.yaml"),
             *EXAMPLES_DIR.glob("lexicon-*.yaml"),
         ]

@@ -9,15 +9,27 @@ import yaml
 from pydantic import ValidationError
 
 from tests.operator.unit.support import EXAMPLES_DIR
-from voxray_operator.api import Lexicon, ScalingRecord, SpeechBatch, TextModel, VoiceModel, VoiceModelStatus
+from voxray_operator.api import (
+    Lexicon,
+    ScalingRecord,
+    SpeechBatch,
+    TextModel,
+    TranscriptionModel,
+    VoiceModel,
+    VoiceModelStatus,
+)
 
 
 def test_examples_parse_as_documents() -> None:
     for path in sorted(EXAMPLES_DIR.glob("*.yaml")):
         for raw in yaml.safe_load_all(path.read_text(encoding="utf-8")):
-            model = {"VoiceModel": VoiceModel, "TextModel": TextModel, "Lexicon": Lexicon}.get(
-                raw["kind"], SpeechBatch
-            )
+            models = {
+                "VoiceModel": VoiceModel,
+                "TextModel": TextModel,
+                "TranscriptionModel": TranscriptionModel,
+                "Lexicon": Lexicon,
+            }
+            model = models.get(raw["kind"], SpeechBatch)
             doc = model.model_validate(raw)
             assert doc.metadata["name"] == raw["metadata"]["name"]
             assert doc.status is None

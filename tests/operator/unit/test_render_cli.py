@@ -137,7 +137,10 @@ def test_duplicates_missing_files_and_empty_files(tmp_path: Path) -> None:
     code, _, err = render(tmp_path / "missing.yaml")
     assert (code, "cannot read" in err) == (EXIT_INVALID, True)
     code, _, err = render(write(tmp_path, "# nothing\n"))
-    assert (code, "no VoiceModel, TextModel or SpeechBatch" in err) == (EXIT_INVALID, True)
+    assert (code, "no VoiceModel, TextModel, TranscriptionModel or SpeechBatch" in err) == (
+        EXIT_INVALID,
+        True,
+    )
 
 
 def test_register_adds_render_to_a_parser() -> None:

@@ -1,4 +1,5 @@
-"""The served-kind descriptors: what differs between VoiceModel and TextModel, and nothing else."""
+"""The served-kind descriptors: what differs between VoiceModel, TextModel and TranscriptionModel, and
+nothing else."""
 
 from __future__ import annotations
 
@@ -8,13 +9,30 @@ import pytest
 
 from tests.operator.unit.support import NOW, SETTINGS, owner
 from voxray_operator import k8s
-from voxray_operator.builders import TEXTMODEL_LABEL, VOICEMODEL_LABEL, BuildError, model_replicas
-from voxray_operator.reconcile.kinds import SERVED_KINDS, TEXTMODEL, VOICEMODEL, ServedModelKind
-from voxray_operator.scaling.autoscaler import TEXTMODEL_SCALING, VOICEMODEL_SCALING
+from voxray_operator.builders import (
+    TEXTMODEL_LABEL,
+    TRANSCRIPTIONMODEL_LABEL,
+    VOICEMODEL_LABEL,
+    BuildError,
+    model_replicas,
+)
+from voxray_operator.reconcile.kinds import (
+    SERVED_KINDS,
+    TEXTMODEL,
+    TRANSCRIPTIONMODEL,
+    VOICEMODEL,
+    ServedModelKind,
+)
+from voxray_operator.scaling.autoscaler import (
+    TEXTMODEL_SCALING,
+    TRANSCRIPTIONMODEL_SCALING,
+    VOICEMODEL_SCALING,
+)
 
 SPECS: dict[str, dict[str, Any]] = {
     "VoiceModel": {"engine": "espeak", "replicas": {"min": 1, "max": 4, "initial": 2}},
     "TextModel": {"servedModelName": "gemma-3", "replicas": {"min": 1, "max": 4, "initial": 2}},
+    "TranscriptionModel": {"servedModelName": "whisper-1", "replicas": {"min": 1, "max": 4, "initial": 2}},
 }
 
 
@@ -29,9 +47,16 @@ def test_each_kind_names_its_resource_label_and_deployment() -> None:
         k8s.TEXTMODELS,
         TEXTMODEL_LABEL,
     )
+    assert (TRANSCRIPTIONMODEL.kind, TRANSCRIPTIONMODEL.resource, TRANSCRIPTIONMODEL.label) == (
+        "TranscriptionModel",
+        k8s.TRANSCRIPTIONMODELS,
+        TRANSCRIPTIONMODEL_LABEL,
+    )
     assert VOICEMODEL.deployment("m") == "TTS-m"
     assert TEXTMODEL.deployment("m") == "LLM-m"
-    assert [s.served for s in (VOICEMODEL_SCALING, TEXTMODEL_SCALING)] == list(SERVED_KINDS)
+    assert TRANSCRIPTIONMODEL.deployment("m") == "STT-m"
+    scaled = (VOICEMODEL_SCALING, TEXTMODEL_SCALING, TRANSCRIPTIONMODEL_SCALING)
+    assert [s.served for s in scaled] == list(SERVED_KINDS)
 
 
 @pytest.mark.parametrize("kind", SERVED_KINDS, ids=lambda k: k.kind)
@@ -59,4 +84,4 @@ def test_build_status_and_autoscaled_replicas(kind: ServedModelKind) -> None:
     assert kind.autoscaled_replicas(None, "m", scaled) is None
     status = kind.derive_status(None, "m", 1, spec, None, NOW)
     assert status["phase"] == "Pending"
-    assert ("modelId" in status) == (kind is TEXTMODEL)
+    assert ("modelId" in status) == (kind is not VOICEMODEL)

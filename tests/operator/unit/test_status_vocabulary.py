@@ -39,6 +39,7 @@ def test_phases_are_the_crd_enums() -> None:
 
 def test_condition_types_per_kind_are_the_api_lists() -> None:
     assert set(SERVED_CONDITIONS) == set(api.VOICEMODEL_CONDITION_TYPES) == set(api.TEXTMODEL_CONDITION_TYPES)
+    assert set(SERVED_CONDITIONS) == set(api.TRANSCRIPTIONMODEL_CONDITION_TYPES)
     assert set(BATCH_CONDITIONS) == set(api.SPEECHBATCH_CONDITION_TYPES)
     assert set(LEXICON_CONDITIONS) == set(api.LEXICON_CONDITION_TYPES)
     assert set(SERVED_CONDITIONS) | set(BATCH_CONDITIONS) | set(LEXICON_CONDITIONS) == set(ConditionType)
@@ -97,6 +98,9 @@ def _plain(value: Any) -> bool:
             now=NOW,
         ),
         validation_failed_status("TextModel", message="spec.x: bad", generation=1, previous=None, now=NOW),
+        validation_failed_status(
+            "TranscriptionModel", message="spec.x: bad", generation=1, previous=None, now=NOW
+        ),
         scaling_status(
             None,
             generation=1,

@@ -37,10 +37,11 @@ from voxray_runtime.security.config import (
     SecurityArgs,
 )
 from voxray_runtime.spec.textmodel import TextModelSpec
+from voxray_runtime.spec.transcriptionmodel import TranscriptionModelSpec
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
 
 #: the kinds with a spec.security block: their pods serve an API
-SecuredSpec = VoiceModelSpec | TextModelSpec
+SecuredSpec = VoiceModelSpec | TextModelSpec | TranscriptionModelSpec
 
 #: names of the generated Secrets: ``<voicemodel>-api-keys`` and ``<voicemodel>-audit-key``
 API_KEYS_SUFFIX = "api-keys"
@@ -117,9 +118,12 @@ def credential_plan(name: str, spec: SecuredSpec) -> CredentialPlan:
 
 def own_text_limit(spec: SecuredSpec) -> int:
     """The model's own text limit: a VoiceModel's ``serving.maxTextChars``, a TextModel's
-    ``serving.maxPromptChars`` (within what the app's security settings take)."""
+    ``serving.maxPromptChars`` (within what the app's security settings take); a TranscriptionModel reads
+    no text but its prompt, which Whisper caps itself: the app's default."""
     if isinstance(spec, TextModelSpec):
         return min(spec.serving.max_prompt_chars, MAX_TEXT_CHARS)
+    if isinstance(spec, TranscriptionModelSpec):
+        return MAX_TEXT_CHARS
     return spec.serving.max_text_chars
 
 

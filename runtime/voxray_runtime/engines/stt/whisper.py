@@ -99,13 +99,17 @@ class WhisperTranscriber:
         compute_type: str = "int8",
         limits: AudioLimits | None = None,
         beam_size: int = 5,
+        workers: int = 1,
     ) -> None:
         from faster_whisper import WhisperModel
 
         self.name = name
         self.limits = limits or AudioLimits()
         self._beam_size = beam_size
-        self._model = WhisperModel(str(folder), device=device, compute_type=compute_type, cpu_threads=threads)
+        # workers: transcriptions run at once on the one loaded model (CTranslate2's own parallelism)
+        self._model = WhisperModel(
+            str(folder), device=device, compute_type=compute_type, cpu_threads=threads, num_workers=workers
+        )
 
     @classmethod
     def packaged(cls, **kwargs: Any) -> WhisperTranscriber:

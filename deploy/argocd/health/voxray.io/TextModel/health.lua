@@ -1,8 +1,9 @@
--- Argo CD health of a voxray.io TextModel, from the status the voxray operator writes (the VoiceModel rules):
+-- Argo CD health of a voxray.io TextModel or TranscriptionModel (TranscriptionModel/health.lua is a link to
+-- this file), from the status the voxray operator writes (the VoiceModel rules):
 -- phase (Pending, Deploying, Ready, Degraded, Failed) and metav1 conditions (Ready, Progressing,
 -- Degraded, ValidationFailed, ScalingActive, CredentialsReady) stamped with observedGeneration; an upgrade
 -- by KubeRay (Progressing reason Upgrading / RollingBack) is Progressing, a failing one (UpgradeFailing) Degraded; Healthy
--- names the model id and the OpenAI base URL clients use.
+-- names the model id and the OpenAI base URL clients use (chat/completions or audio/transcriptions under it).
 local hs = {status = "Progressing", message = "Waiting for the voxray operator"}
 
 local function condition(status, ctype)
@@ -18,6 +19,7 @@ local function text(c, fallback)
   return fallback
 end
 
+local kind = obj.kind or "model"
 if obj.status == nil then return hs end
 local status = obj.status
 local generation = obj.metadata and obj.metadata.generation
@@ -36,18 +38,18 @@ end
 local credentials = condition(status, "CredentialsReady")
 if credentials ~= nil and credentials.status == "False" then
   hs.status = "Degraded"
-  hs.message = text(credentials, "The TextModel's credentials are not usable")
+  hs.message = text(credentials, "The " .. kind .. "'s credentials are not usable")
   return hs
 end
 if status.phase == "Failed" then
   hs.status = "Degraded"
-  hs.message = status.message or "The TextModel failed"
+  hs.message = status.message or ("The " .. kind .. " failed")
   return hs
 end
 local degraded = condition(status, "Degraded")
 if status.phase == "Degraded" or (degraded ~= nil and degraded.status == "True") then
   hs.status = "Degraded"
-  hs.message = text(degraded, status.message or "The TextModel is degraded")
+  hs.message = text(degraded, status.message or ("The " .. kind .. " is degraded"))
   return hs
 end
 

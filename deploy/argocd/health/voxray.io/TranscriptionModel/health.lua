@@ -1,0 +1,1 @@
+../TextModel/health.lua
