@@ -174,6 +174,8 @@ def test_ingress_options_in_code_and_in_config(
     assert code["name"] == config["name"] == INGRESS_DEPLOYMENT
     assert code["num_replicas"] == config["num_replicas"] == 2
     assert code["max_ongoing_requests"] == config["max_ongoing_requests"]
+    # Serve's router holds as many for the ingress as it takes: admission decides, not a fixed queue
+    assert code["max_queued_requests"] == args.ingress_max_ongoing_requests
     assert code["backpressure_config"] == {"status_code": 429, "retry_after_s": 1}
     assert code["ray_actor_options"] == {"num_cpus": 1.0}
     assert config["ray_actor_options"].get("runtime_env") == runtime_env

@@ -165,7 +165,9 @@ def ingress_options(app_args: AppArgs, user_config: Mapping[str, Any] | None = N
         "name": INGRESS_DEPLOYMENT,
         "num_replicas": app_args.ingress_replicas,
         "max_ongoing_requests": app_args.ingress_max_ongoing_requests,
-        "max_queued_requests": app_args.max_queued_requests,
+        # as many may wait in Serve's router for the ingress as it takes at once: admission
+        # (api/admitting.py) decides on every request; Serve's own plain-text 429 stays a last resort
+        "max_queued_requests": app_args.ingress_max_ongoing_requests,
         "backpressure_config": dict(INGRESS_BACKPRESSURE),
         "ray_actor_options": {"num_cpus": app_args.ingress_num_cpus},
     }
