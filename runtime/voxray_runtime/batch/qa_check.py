@@ -14,6 +14,9 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from voxray_runtime.batch.plan import WorkItem
 from voxray_runtime.batch.quality import Judge, cer, judge_for, unchecked_row, verdict_row
 
@@ -35,13 +38,17 @@ def recognizer(threads: int) -> Any:
 
 def transcribe(audio: bytes, language: str, threads: int) -> str | None:
     """The transcript of an encoded file, decoding forced to ``language``; None when no recogniser."""
-    from voxray_runtime.engines.stt.decode import AudioLimits, decode
-
     model = recognizer(threads)
     if isinstance(model, str):
         return None
-    pcm = decode(audio, AudioLimits(max_bytes=1 << 30, max_seconds=3600.0))
-    return str(model.transcribe(pcm, language))
+    return str(model.transcribe(decoded(audio), language))
+
+
+def decoded(audio: bytes) -> npt.NDArray[np.float32]:
+    """An encoded file as the recogniser hears it: 16 kHz mono float32."""
+    from voxray_runtime.engines.stt.decode import AudioLimits, decode
+
+    return decode(audio, AudioLimits(max_bytes=1 << 30, max_seconds=3600.0))
 
 
 def check_file(work: WorkItem, audio: bytes, judge: Judge, threads: int, renders: int) -> dict[str, Any]:
