@@ -181,6 +181,7 @@ def render_file(
             "write_s": round(t3 - t2, 4),
             "total_s": round(t3 - t0, 4),
             "cpu_s": round(process_cpu_seconds() - cpu0, 4),
+            **{f"{step}_cpu_s": round(spent, 4) for step, spent in out.steps_cpu.items()},
         },
         "attempts": attempt,
         "worker": worker,

@@ -134,6 +134,8 @@ class SpeechResult:
     loudness: Loudness | None = None
     source_loudness: Loudness | None = None
     timing: str | None = None
+    #: CPU seconds of the finishing steps (publish jobs): loudness, timing, captions
+    steps_cpu: dict[str, float] = field(default_factory=dict)
 
     @property
     def rtf(self) -> float:
