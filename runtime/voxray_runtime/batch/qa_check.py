@@ -3,6 +3,9 @@ transcribed by Whisper base (loaded once per worker process, on the worker's thr
 (``batch/quality.py``); a file over its bound is rendered once more and judged again, and its manifest
 row carries the verdict either way.
 
+A pool worker checks its files in packs (``batch/qa_pack.py``: one Whisper call for several files of one
+language); this module is the single-file check (a pack of one, a re-rendered file, the task design).
+
 The check runs in the worker that rendered the file, so it is Ray work under the batch's CPUs and
 utilisation ceiling (the driver measures the worker processes' CPU, recogniser included), pipelined
 with rendering (other workers render while one checks), and never a pass at the end of the batch.
