@@ -70,7 +70,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(work.name, single.get("cer"), flush=True)
     packed: dict[str, dict[str, Any]] = {}
-    pack_cpu, calls = 0.0, 0
+    by_segment: dict[str, dict[str, Any]] = {}
+    pack_cpu, seg_cpu, calls = 0.0, 0.0, 0
     for files in by_lang.values():
         packs: list[list[Pending]] = [[]]
         for p in files:
@@ -82,9 +83,14 @@ def main(argv: list[str] | None = None) -> int:
             for p, row in zip(pack, pack_rows(pack, 2), strict=True):
                 packed[p.work.name] = {**row, "pack": len(pack)}
             pack_cpu += process_cpu_seconds() - c0
+            c0 = process_cpu_seconds()
+            for p, row in zip(pack, pack_rows(pack, 2, per_word=False), strict=True):
+                by_segment[p.work.name] = row
+            seg_cpu += process_cpu_seconds() - c0
             calls += 1
     for r in rows:
         r["packed"] = packed[r["name"]]
+        r["segments"] = by_segment[r["name"]]
     m = machine_info()
     lines = [
         "# Packed vs single quality checks (`bench_qa_pack.py`)",
@@ -95,17 +101,18 @@ def main(argv: list[str] | None = None) -> int:
         "call per file) and in packs of its language (clips joined with 1 s of silence up to 28 s, one call "
         "with word timestamps, words given to clips by time).",
         "",
-        "| file | audio s | CER single | CER packed | pack of | verdict single | verdict packed |",
-        "|---|---:|---:|---:|---:|---|---|",
+        "| file | audio s | CER single | CER packed (words) | CER packed (segments) | pack of | verdict single | verdict packed (words / segments) |",
+        "|---|---:|---:|---:|---:|---:|---|---|",
     ]
     for r in rows:
-        s, p = r["single"], r["packed"]
+        s, p, g = r["single"], r["packed"], r["segments"]
         lines.append(
-            f"| {r['name']} | {r['seconds']} | {s.get('cer')} | {p.get('cer')} | {p['pack']} | {s['verdict']} | {p['verdict']} |"
+            f"| {r['name']} | {r['seconds']} | {s.get('cer')} | {p.get('cer')} | {g.get('cer')} | {p['pack']} | {s['verdict']} | {p['verdict']} / {g['verdict']} |"
         )
     lines += [
         "",
-        f"Check CPU: single {single_cpu:.1f} s ({len(rows)} calls), packed {pack_cpu:.1f} s ({calls} calls); "
+        f"Check CPU: single {single_cpu:.1f} s ({len(rows)} calls), packed with word timestamps {pack_cpu:.1f} s, "
+        f"packed with segment timestamps {seg_cpu:.1f} s ({calls} calls each); "
         "the single CPU includes decoding each file, the packed CPU the transcription only.",
         "",
     ]
@@ -114,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         "rows": rows,
         "single_cpu_s": single_cpu,
         "packed_cpu_s": pack_cpu,
+        "segments_cpu_s": seg_cpu,
         "calls": calls,
         "at": time.time(),
     }

@@ -194,7 +194,7 @@ class PackedChecker:
             self.cond.notify_all()
 
 
-def pack_rows(pack: Sequence[Pending], threads: int) -> list[dict[str, Any]]:
+def pack_rows(pack: Sequence[Pending], threads: int, per_word: bool = True) -> list[dict[str, Any]]:
     """The ``qa`` rows of a pack's files: one transcription (a pack of one exactly as a single check)."""
     model = recognizer(threads)
     if isinstance(model, str):
@@ -204,7 +204,7 @@ def pack_rows(pack: Sequence[Pending], threads: int) -> list[dict[str, Any]]:
         if len(pack) == 1:
             texts = [str(model.transcribe(pack[0].pcm, language))]
         else:
-            words = model.words(join([p.pcm for p in pack]), language)
+            words = model.words(join([p.pcm for p in pack]), language, per_word=per_word)
             texts = assign_words(words, spans([p.seconds for p in pack]))
     except Exception as exc:  # the checker's own failure never fails the files it was checking
         return [unchecked_row(f"checker error: {type(exc).__name__}: {exc}") for _ in pack]
