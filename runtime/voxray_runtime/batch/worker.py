@@ -95,6 +95,14 @@ def load_engines(models: Sequence[NamedModel], threads: int, device: str = "cpu"
     return {m.name: load_engine(m.spec, threads=threads, device=device) for m in models}
 
 
+def warm_finishing(settings: RenderSettings) -> None:
+    """Import what loudness and captions compute with (pyloudnorm, scipy.signal) when the worker loads
+    its engines: a once-per-process cost that would otherwise land on the first file's loudness step."""
+    if settings.loudness is not None or settings.captions:
+        importlib.import_module("pyloudnorm")
+        importlib.import_module("scipy.signal")
+
+
 def engine_for(engines: Mapping[str, Engine], binding: VoiceBinding) -> Engine:
     try:
         return engines[binding.model]
@@ -236,6 +244,7 @@ class SynthWorker:
         t0 = time.perf_counter()
         self.settings = settings
         self.engines = load_engines(models, settings.threads, settings.device)
+        warm_finishing(settings)
         self.checker: PackedChecker | None = None
         if settings.quality is not None:  # the checker loads with the engines, not on the first file
             recognizer(settings.threads)
@@ -271,5 +280,6 @@ def render_task(
     engines = _ENGINE_CACHE.get(key)
     if engines is None:
         engines = _ENGINE_CACHE[key] = load_engines(models, settings.threads, settings.device)
+        warm_finishing(settings)
     worker = f"task@{socket.gethostname()}:{os.getpid()}"
     return _guarded(engines, work, settings, attempt=attempt, worker=worker, cpu_start=cpu_start)
