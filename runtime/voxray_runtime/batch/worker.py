@@ -96,11 +96,14 @@ def load_engines(models: Sequence[NamedModel], threads: int, device: str = "cpu"
 
 
 def warm_finishing(settings: RenderSettings) -> None:
-    """Import what loudness and captions compute with (pyloudnorm, scipy.signal) when the worker loads
-    its engines: a once-per-process cost that would otherwise land on the first file's loudness step."""
+    """Normalise one second of noise when the worker loads its engines: the imports (pyloudnorm,
+    scipy.signal) and first-call set-up are a once-per-process cost that would otherwise land on the
+    first file's loudness step."""
     if settings.loudness is not None or settings.captions:
-        importlib.import_module("pyloudnorm")
-        importlib.import_module("scipy.signal")
+        from voxray_runtime.audio.loudness import normalize
+
+        noise = np.random.default_rng(0).standard_normal(24000).astype(np.float32) * 0.1
+        normalize(noise, 24000, settings.loudness)
 
 
 def engine_for(engines: Mapping[str, Engine], binding: VoiceBinding) -> Engine:
