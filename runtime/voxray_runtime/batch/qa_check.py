@@ -3,9 +3,6 @@ transcribed by Whisper base (loaded once per worker process, on the worker's thr
 (``batch/quality.py``); a file over its bound is rendered once more and judged again, and its manifest
 row carries the verdict either way.
 
-A pool worker checks its files in packs (``batch/qa_pack.py``: one Whisper call for several files of one
-language); this module is the single-file check (a pack of one, a re-rendered file, the task design).
-
 The check runs in the worker that rendered the file, so it is Ray work under the batch's CPUs and
 utilisation ceiling (the driver measures the worker processes' CPU, recogniser included), pipelined
 with rendering (other workers render while one checks), and never a pass at the end of the batch.
@@ -16,9 +13,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
-
-import numpy as np
-import numpy.typing as npt
 
 from voxray_runtime.batch.plan import WorkItem
 from voxray_runtime.batch.quality import Judge, cer, judge_for, unchecked_row, verdict_row
@@ -41,17 +35,13 @@ def recognizer(threads: int) -> Any:
 
 def transcribe(audio: bytes, language: str, threads: int) -> str | None:
     """The transcript of an encoded file, decoding forced to ``language``; None when no recogniser."""
+    from voxray_runtime.engines.stt.decode import AudioLimits, decode
+
     model = recognizer(threads)
     if isinstance(model, str):
         return None
-    return str(model.transcribe(decoded(audio), language))
-
-
-def decoded(audio: bytes) -> npt.NDArray[np.float32]:
-    """An encoded file as the recogniser hears it: 16 kHz mono float32."""
-    from voxray_runtime.engines.stt.decode import AudioLimits, decode
-
-    return decode(audio, AudioLimits(max_bytes=1 << 30, max_seconds=3600.0))
+    pcm = decode(audio, AudioLimits(max_bytes=1 << 30, max_seconds=3600.0))
+    return str(model.transcribe(pcm, language))
 
 
 def check_file(work: WorkItem, audio: bytes, judge: Judge, threads: int, renders: int) -> dict[str, Any]:

@@ -1,5 +1,6 @@
-"""Where a batch renders: the Ray connection and the pools of synthesis workers (``actors``: a pool of
-actors, each loading the engines once; ``tasks``: stateless Ray tasks with a per-process engine cache)."""
+"""Where a batch renders: the Ray connection and the pools of synthesis workers (``actors``: a pool
+of actors, each loading the engines once; ``tasks``: stateless Ray tasks with a per-process engine cache).
+"""
 
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ from voxray_runtime.batch.policy import PoolSize
 from voxray_runtime.batch.worker import RenderSettings
 
 Design = Literal["actors", "tasks"]
-#: calls in flight per worker: one (the next file follows within milliseconds of ``ray.wait``; a deeper
-#: queue would delay the utilisation throttle), or a pack's files with the quality check on (qa_pack.py)
+#: calls in flight per worker. One: a file takes seconds and the driver hands the next one over within
+#: milliseconds of ``ray.wait`` returning, so a deeper queue gains nothing and would only delay the
+#: utilisation throttle (queued work runs even while submissions are held)
 DEPTH = 1
 #: longest wait for the pool's workers to be scheduled and load their engines
 START_TIMEOUT_S = 900.0
@@ -125,13 +127,11 @@ class Pool:
     request: dict[str, float]
     #: (event, slot, reason) as they happened: lost, replaced, back, retired (summary.json pool_changes)
     events: list[dict[str, Any]]
-    depth: int
 
     def _setup(self, size: PoolSize, resources: dict[str, float] | None) -> None:
         self.size = size
         self.request = _resources(size, resources)
         self.events = []
-        self.depth = DEPTH
 
     def generation(self, slot: int) -> int:
         return 0
@@ -141,7 +141,7 @@ class Pool:
 
     def free_slot(self, inflight: dict[tuple[int, int], int]) -> int | None:
         for slot in self.live():
-            if inflight.get((slot, self.generation(slot)), 0) < self.depth:
+            if inflight.get((slot, self.generation(slot)), 0) < DEPTH:
                 return slot
         return None
 
@@ -200,12 +200,10 @@ class ActorPool(Pool):
         settings: RenderSettings,
         resources: dict[str, float] | None = None,
     ) -> None:
-        from voxray_runtime.batch.qa_pack import PACK_DEPTH
         from voxray_runtime.batch.worker import SynthWorker
 
         self._setup(size, resources)
-        self.depth = DEPTH if settings.quality is None else PACK_DEPTH  # a pack's files at once
-        self._cls = _spread(SynthWorker, size, resources, max_restarts=0, max_concurrency=self.depth)
+        self._cls = _spread(SynthWorker, size, resources, max_restarts=0, max_concurrency=1)
         self._args = (list(plan.models), settings)
         n = size.workers
         self._generation = [0] * n

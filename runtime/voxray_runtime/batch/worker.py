@@ -1,5 +1,4 @@
-"""The synthesis worker: engines loaded once per process, one file rendered per call (with the quality
-check on, up to ``qa_pack.PACK_DEPTH`` calls at once, rendered one at a time and checked in packs).
+"""The synthesis worker: engines loaded once per process, one file rendered per call.
 
 ``render_one`` is the whole per-file path (text -> speech job -> engine -> PCM -> encoded bytes ->
 atomic write -> manifest entry) and knows nothing of Ray; the audio is assembled and encoded by
@@ -26,7 +25,6 @@ from voxray_runtime.audio.loudness import LoudnessTarget
 from voxray_runtime.batch.plan import WorkItem
 from voxray_runtime.batch.publishing import aligner_for, caption_name, publish_fields
 from voxray_runtime.batch.qa_check import checked_render, recognizer
-from voxray_runtime.batch.qa_pack import PackedChecker
 from voxray_runtime.engines.base import Engine
 from voxray_runtime.models import NamedModel
 from voxray_runtime.speech.assembly import encode_speech, render
@@ -114,25 +112,16 @@ def engine_for(engines: Mapping[str, Engine], binding: VoiceBinding) -> Engine:
 
 
 def render_one(
-    engines: Mapping[str, Engine],
-    work: WorkItem,
-    settings: RenderSettings,
-    *,
-    attempt: int,
-    worker: str,
-    checker: PackedChecker | None = None,
+    engines: Mapping[str, Engine], work: WorkItem, settings: RenderSettings, *, attempt: int, worker: str
 ) -> dict[str, Any]:
     """Render ``work`` into its file (atomically) and return its manifest entry, checked by speech
-    recognition when the batch asks: in the worker's packs (batch/qa_pack.py), else alone
-    (batch/qa_check.py). Raises on failure."""
+    recognition when the batch asks (batch/qa_check.py). Raises on failure."""
 
     def once() -> tuple[dict[str, Any], bytes]:
         return render_file(engines, work, settings, attempt=attempt, worker=worker)
 
     if settings.quality is None:
         return once()[0]
-    if checker is not None:
-        return checker.checked_render(once, work)
     return checked_render(once, work, settings.quality, settings.threads, process_cpu_seconds)
 
 
@@ -202,19 +191,10 @@ def render_file(
 
 
 def guarded_render(
-    engines: Mapping[str, Engine],
-    work: WorkItem,
-    settings: RenderSettings,
-    *,
-    attempt: int,
-    worker: str,
-    checker: PackedChecker | None = None,
+    engines: Mapping[str, Engine], work: WorkItem, settings: RenderSettings, *, attempt: int, worker: str
 ) -> RenderResult:
     """``render_one`` with every exception turned into a failed result (type and message kept)."""
-    cpu_start = process_cpu_seconds()
-    return _guarded(
-        engines, work, settings, attempt=attempt, worker=worker, cpu_start=cpu_start, checker=checker
-    )
+    return _guarded(engines, work, settings, attempt=attempt, worker=worker, cpu_start=process_cpu_seconds())
 
 
 def _guarded(
@@ -225,11 +205,10 @@ def _guarded(
     attempt: int,
     worker: str,
     cpu_start: float,
-    checker: PackedChecker | None = None,
 ) -> RenderResult:
     pid, node = os.getpid(), node_id()
     try:
-        entry = render_one(engines, work, settings, attempt=attempt, worker=worker, checker=checker)
+        entry = render_one(engines, work, settings, attempt=attempt, worker=worker)
     except Exception as exc:
         return RenderResult(
             work.name, False, attempt, worker, pid, node, process_cpu_seconds(), cpu_start,
@@ -248,10 +227,8 @@ class SynthWorker:
         self.settings = settings
         self.engines = load_engines(models, settings.threads, settings.device)
         warm_finishing(settings)
-        self.checker: PackedChecker | None = None
         if settings.quality is not None:  # the checker loads with the engines, not on the first file
             recognizer(settings.threads)
-            self.checker = PackedChecker(settings.quality, settings.threads, process_cpu_seconds)
         self.load_seconds = time.perf_counter() - t0
         self.name = f"w{worker_id}@{socket.gethostname()}:{os.getpid()}"
 
@@ -265,9 +242,7 @@ class SynthWorker:
         }
 
     def render(self, work: WorkItem, attempt: int) -> RenderResult:
-        return guarded_render(
-            self.engines, work, self.settings, attempt=attempt, worker=self.name, checker=self.checker
-        )
+        return guarded_render(self.engines, work, self.settings, attempt=attempt, worker=self.name)
 
 
 #: engines of this worker process, per (models, threads): what Ray tasks reuse between calls

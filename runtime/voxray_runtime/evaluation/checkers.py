@@ -130,20 +130,6 @@ class Recognizer:
         segments, _ = self._model.transcribe(pcm16k, language=language, **ASR_OPTIONS)
         return " ".join(s.text.strip() for s in segments).strip()
 
-    def words(
-        self, pcm16k: npt.NDArray[np.float32], language: str | None, *, per_word: bool = True
-    ) -> list[tuple[float, float, str]]:
-        """The words of a 16 kHz clip with their times (start, end seconds; the text as written, with its
-        leading space): the decoding of :meth:`transcribe` with word timestamps (``per_word``), or with
-        Whisper's segment timestamps (a segment's text as one unit)."""
-        if not per_word:
-            options = {**ASR_OPTIONS, "without_timestamps": False}
-            segments, _ = self._model.transcribe(pcm16k, language=language, **options)
-            return [(float(s.start), float(s.end), " " + s.text.strip()) for s in segments]
-        options = {**ASR_OPTIONS, "word_timestamps": True}
-        segments, _ = self._model.transcribe(pcm16k, language=language, **options)
-        return [(float(w.start), float(w.end), str(w.word)) for s in segments for w in (s.words or [])]
-
     def detect(self, pcm16k: npt.NDArray[np.float32]) -> Detection:
         lang, prob, everything = self._model.detect_language(pcm16k)
         return Detection(str(lang), float(prob), {str(k): float(v) for k, v in everything})
