@@ -10,8 +10,8 @@ driver (``run_plan``, actor pool, utilisation ceiling 0.8) on one local Ray, thr
 Reports each run's wall and work seconds, audio seconds per wall second, the worker CPU seconds the
 driver measured, and the per-step CPU from the manifest rows (``timings.cpu_s``: rendering with
 loudness and captions; ``timings.loudness_cpu_s`` / ``timing_cpu_s`` / ``captions_cpu_s``: the finishing
-steps' own CPU timers inside that; ``timings.qa_cpu_s``: the check, its pack's CPU shared by audio
-length). Ratios: throughput all/off (target >= 0.75), captions + loudness CPU over rendering's from the
+steps' own CPU timers inside that; ``timings.qa_cpu_s``: the check, decode +
+Whisper base). Ratios: throughput all/off (target >= 0.75), captions + loudness CPU over rendering's from the
 step timers (target <= 3%), the check's CPU over the rest (target <= 35%). ``--configs`` picks the
 configurations (default off,all: the step timers make the publish-only run unnecessary).
 Writes benchmarks/results/batch_steps.{json,md}, with the quality summary of the ``all`` run.
@@ -142,7 +142,7 @@ def markdown(
         "the manifest rows' `timings.cpu_s` (synthesis, loudness, captions, encoding, writing: the last "
         "render of a file); loudness + timing + captions: the steps' own CPU timers inside render CPU "
         "(`timings.loudness_cpu_s`, `timing_cpu_s`, `captions_cpu_s`); check CPU: `timings.qa_cpu_s` "
-        "(decode + Whisper base, every render's check; a pack's transcription shared by audio length).",
+        "(decode + Whisper base, every render's check; beam per `quality.beam_for`).",
         "",
         "| config | files | audio s | wall s | work s | audio s / wall s | audio s / work s | worker CPU s | render CPU s | loudness + timing + captions CPU s | check CPU s | utilisation | load after |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
