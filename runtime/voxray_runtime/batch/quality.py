@@ -67,8 +67,8 @@ UNRELIABLE_VOICES: dict[tuple[str, str], str] = {
 }
 
 #: languages the check decodes greedily (beam 1): the same verdicts as beam 5 on rendered posts at less
-#: CPU (benchmarks/results/qa_beam.md); every other language keeps Whisper's beam 5 (Arabic's CER rose
-#: with beam 1)
+#: CPU (benchmarks/results/qa_beam.md); every other language keeps Whisper's beam 5 (Arabic's and
+#: Urdu's CER rose with beam 1)
 GREEDY_LANGUAGES: frozenset[str] = frozenset({"en", "es"})
 BEAM_SIZE = 5
 
