@@ -44,8 +44,11 @@ def test_kill_9_then_rerun_gives_exactly_the_full_set(ray_cluster: dict[str, Any
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 150
+        manifest = out / "manifest.jsonl"
         while time.monotonic() < deadline and proc.poll() is None:
-            if len(list(out.glob("*.mp3"))) >= 3:
+            # files written, and at least one checked and listed (a worker checks its files in packs:
+            # a file on disk waits for its pack's verdict before its row is written)
+            if len(list(out.glob("*.mp3"))) >= 3 and manifest.is_file() and manifest.read_text().count("\n"):
                 break
             time.sleep(0.05)
         assert proc.poll() is None, "the batch finished (or died) before it could be killed"

@@ -10,8 +10,11 @@ from pydantic import ValidationError
 
 from voxray_runtime.batch.progress import Progress, parse_progress
 from voxray_runtime.batch.quality import (
+    BEAM_SIZE,
     BOUNDS,
+    GREEDY_LANGUAGES,
     QaCounts,
+    beam_for,
     cer,
     counts_of,
     judge_for,
@@ -135,3 +138,11 @@ def test_quality_spec() -> None:
     for bad in ({"bounds": {"en": 0}}, {"bounds": {"en": 3}}, {"bounds": {"e1": 0.2}}, {"checker": "x"}):
         with pytest.raises(ValidationError):
             QualitySpec.model_validate(bad)
+
+
+@pytest.mark.parametrize(
+    ("language", "beam"), [("en", 1), ("es", 1), ("ar", 5), ("ur", 5), ("hi", 5), ("xx", 5)]
+)
+def test_beam_per_language(language: str, beam: int) -> None:
+    assert beam_for(language) == (1 if language in GREEDY_LANGUAGES else BEAM_SIZE)
+    assert beam_for(language) == beam

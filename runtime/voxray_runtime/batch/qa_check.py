@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from voxray_runtime.batch.plan import WorkItem
-from voxray_runtime.batch.quality import Judge, cer, judge_for, unchecked_row, verdict_row
+from voxray_runtime.batch.quality import Judge, beam_for, cer, judge_for, unchecked_row, verdict_row
 
 #: a recogniser per (threads) in this process, or the reason none could be loaded
 _RECOGNIZERS: dict[int, Any] = {}
@@ -34,14 +34,15 @@ def recognizer(threads: int) -> Any:
 
 
 def transcribe(audio: bytes, language: str, threads: int) -> str | None:
-    """The transcript of an encoded file, decoding forced to ``language``; None when no recogniser."""
+    """The transcript of an encoded file, decoding forced to ``language`` at its beam
+    (``quality.beam_for``); None when no recogniser."""
     from voxray_runtime.engines.stt.decode import AudioLimits, decode
 
     model = recognizer(threads)
     if isinstance(model, str):
         return None
     pcm = decode(audio, AudioLimits(max_bytes=1 << 30, max_seconds=3600.0))
-    return str(model.transcribe(pcm, language))
+    return str(model.transcribe(pcm, language, beam_size=beam_for(language)))
 
 
 def check_file(work: WorkItem, audio: bytes, judge: Judge, threads: int, renders: int) -> dict[str, Any]:

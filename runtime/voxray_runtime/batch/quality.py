@@ -66,6 +66,17 @@ UNRELIABLE_VOICES: dict[tuple[str, str], str] = {
     "(benchmarks/results/quality.md), above any useful bound",
 }
 
+#: languages the check decodes greedily (beam 1): the same verdicts as beam 5 on rendered posts at less
+#: CPU (benchmarks/results/qa_beam.md); every other language keeps Whisper's beam 5 (Arabic's and
+#: Urdu's CER rose with beam 1)
+GREEDY_LANGUAGES: frozenset[str] = frozenset({"en", "es"})
+BEAM_SIZE = 5
+
+
+def beam_for(language: str) -> int:
+    """The recogniser's beam size for a file in ``language``."""
+    return 1 if language in GREEDY_LANGUAGES else BEAM_SIZE
+
 
 @dataclass(frozen=True)
 class Judge:

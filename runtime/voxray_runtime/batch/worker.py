@@ -98,6 +98,17 @@ def load_engines(models: Sequence[NamedModel], threads: int, device: str = "cpu"
     return {m.name: load_engine(m.spec, threads=threads, device=device) for m in models}
 
 
+def warm_finishing(settings: RenderSettings) -> None:
+    """Normalise one second of noise when the worker loads its engines: the imports (pyloudnorm,
+    scipy.signal) and first-call set-up are a once-per-process cost that would otherwise land on the
+    first file's loudness step."""
+    if settings.loudness is not None or settings.captions:
+        from voxray_runtime.audio.loudness import normalize
+
+        noise = np.random.default_rng(0).standard_normal(24000).astype(np.float32) * 0.1
+        normalize(noise, 24000, settings.loudness)
+
+
 def engine_for(engines: Mapping[str, Engine], binding: VoiceBinding) -> Engine:
     try:
         return engines[binding.model]
@@ -193,6 +204,7 @@ def render_file(
             "write_s": round(t3 - t2, 4),
             "total_s": round(t3 - t0, 4),
             "cpu_s": round(process_cpu_seconds() - cpu0, 4),
+            **{f"{step}_cpu_s": round(spent, 4) for step, spent in out.steps_cpu.items()},
         },
         "attempts": attempt,
         "worker": worker,
@@ -238,6 +250,7 @@ class SynthWorker:
         t0 = time.perf_counter()
         self.settings = settings
         self.engines = load_engines(models, settings.threads, settings.device)
+        warm_finishing(settings)
         if settings.quality is not None:  # the checker loads with the engines, not on the first file
             recognizer(settings.threads)
         self.load_seconds = time.perf_counter() - t0
@@ -269,5 +282,6 @@ def render_task(
     engines = _ENGINE_CACHE.get(key)
     if engines is None:
         engines = _ENGINE_CACHE[key] = load_engines(models, settings.threads, settings.device)
+        warm_finishing(settings)
     worker = f"task@{socket.gethostname()}:{os.getpid()}"
     return _guarded(engines, work, settings, attempt=attempt, worker=worker, cpu_start=cpu_start)

@@ -125,9 +125,13 @@ class Recognizer:
     def tiny_en(cls, threads: int = 2) -> Recognizer:
         return cls(whisper_tiny_en_dir(), name="Whisper tiny.en", threads=threads)
 
-    def transcribe(self, pcm16k: npt.NDArray[np.float32], language: str | None) -> str:
-        """The transcript of a 16 kHz clip; ``language`` forces the decoding language (None: detect)."""
-        segments, _ = self._model.transcribe(pcm16k, language=language, **ASR_OPTIONS)
+    def transcribe(
+        self, pcm16k: npt.NDArray[np.float32], language: str | None, *, beam_size: int | None = None
+    ) -> str:
+        """The transcript of a 16 kHz clip; ``language`` forces the decoding language (None: detect);
+        ``beam_size`` overrides ASR_OPTIONS' beam (1: greedy decoding)."""
+        options = ASR_OPTIONS if beam_size is None else {**ASR_OPTIONS, "beam_size": beam_size}
+        segments, _ = self._model.transcribe(pcm16k, language=language, **options)
         return " ".join(s.text.strip() for s in segments).strip()
 
     def detect(self, pcm16k: npt.NDArray[np.float32]) -> Detection:

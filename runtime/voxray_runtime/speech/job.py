@@ -136,6 +136,8 @@ class SpeechResult:
     timing: str | None = None
     #: the ingress answered this request with the synthesis of an identical one in flight at once
     coalesced: bool = False
+    #: CPU seconds of the finishing steps (publish jobs): loudness, timing, captions
+    steps_cpu: dict[str, float] = field(default_factory=dict)
 
     @property
     def rtf(self) -> float:

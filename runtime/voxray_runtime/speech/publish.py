@@ -62,6 +62,8 @@ class TimedPart:
     pcm: PCM
     words: tuple[TimedWord, ...]
     timing: str
+    #: CPU seconds (this thread's) of timing the words beyond synthesis: trimming them with the audio
+    timing_cpu_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,9 @@ class Published:
     timing: str
     loudness_s: float
     captions_s: float
+    #: CPU seconds of each finishing step (loudness, timing, captions), the calling thread's: the steps are
+    #: numpy on that thread, and the process's CPU would count the engine's thread pool still spinning
+    steps_cpu: dict[str, float] = field(default_factory=dict)
 
 
 def speak_timed(
@@ -92,8 +97,9 @@ def speak_timed(
     pcm, words, source = synthesize_timed(
         engine, req.text, speaker=req.speaker, language=req.language, speed=req.speed, aligner=aligner
     )
+    c0 = time.thread_time()
     trimmed, moved = trim_timed(pcm, words, engine.info.sample_rate)
-    return TimedPart(trimmed, tuple(moved), source)
+    return TimedPart(trimmed, tuple(moved), source, time.thread_time() - c0)
 
 
 def publish(
@@ -114,26 +120,33 @@ def publish(
         pieces.append(pcm)
         placed.append((part.words, pcm.size))
     joined = np.concatenate(pieces) if pieces else np.zeros(0, np.float32)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.thread_time()
     if spec.loudness is not None:
         done = normalize(joined, sample_rate, spec.loudness)
         out, source, delivered, gain = done.pcm, done.before, done.after, done.gain_db
     else:
         out, gain = joined, 0.0
         source = delivered = measure(joined, sample_rate)
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.thread_time()
     words: list[TimedWord] = []
     cues: list[Cue] = []
     captions: dict[str, str] = {}
+    c2 = c1
     if spec.timed:
         words = align_written(spec.text, place(placed, sample_rate), spec.language, spec.dialect)
+        c2 = time.thread_time()
         cues = build_cues(words, spec.language)
         captions = {fmt: render(cues, spec.language, fmt) for fmt in spec.captions}
-    t2 = time.perf_counter()
+    t2, c3 = time.perf_counter(), time.thread_time()
     timings = {p.timing for p in parts}
     timing = next(iter(timings)) if len(timings) == 1 else "mixed"
+    cpu = {
+        "loudness": c1 - c0,
+        "timing": c2 - c1 + sum(p.timing_cpu_s for p in parts),
+        "captions": c3 - c2,
+    }
     return Published(
-        out, sample_rate, words, cues, captions, delivered, source, gain, timing, t1 - t0, t2 - t1
+        out, sample_rate, words, cues, captions, delivered, source, gain, timing, t1 - t0, t2 - t1, cpu
     )
 
 
@@ -153,6 +166,7 @@ def result(done: Published, job: SpeechJob, synth_s: float, chunks: int) -> Spee
         loudness=done.loudness,
         source_loudness=done.source_loudness,
         timing=done.timing,
+        steps_cpu=done.steps_cpu,
     )
 
 
