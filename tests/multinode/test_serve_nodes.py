@@ -37,6 +37,7 @@ spec:
   serving: {maxOngoingRequests: 8}
 """
 REPLICA = "ServeReplica:voxray:TTS-espeak"
+INGRESS = "ServeReplica:voxray:VoxrayIngress"
 BODY = {"model": "espeak", "input": "Your room is ready.", "voice": "female_en-GB"}
 
 
@@ -48,12 +49,13 @@ class Served:
     logs_dir: Path
 
 
-def replicas(nodes: RayNodes) -> list[str]:
-    """Node names of the model's ALIVE replicas (asked of the GCS from a subprocess)."""
+def replicas(nodes: RayNodes, actor_class: str = REPLICA) -> list[str]:
+    """Node names of the ALIVE replicas of ``actor_class`` (the model's by default), asked of the GCS from a
+    subprocess."""
     code = (
         f"import json, ray; ray.init(address={nodes.address!r}, log_to_driver=False); "
         "from ray._private import state; print(json.dumps([a['Address']['NodeID'] for a in "
-        f"state.actors().values() if a['ActorClassName'] == {REPLICA!r} and a['State'] == 'ALIVE']))"
+        f"state.actors().values() if a['ActorClassName'] == {actor_class!r} and a['State'] == 'ALIVE']))"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], env=node_env(), capture_output=True, text=True, timeout=60
@@ -121,7 +123,13 @@ def test_replicas_on_two_nodes_survive_a_lost_node_and_come_back(whole: RayNodes
     placed = replicas(whole)
     assert len(placed) == 2, placed
     assert len(set(placed)) == 2, f"both replicas on one node: {placed}"
-    victim = next(n for n in placed if n != "head")
+    # the victim is a worker node with a model replica and, where the placement allows, without the
+    # ingress: requests in flight inside an ingress replica whose node dies get a bare 500 from Serve's
+    # proxy (docs/multinode.md), which the generation test covers from the client's side
+    ingress_on = set(replicas(whole, INGRESS))
+    workers = [n for n in placed if n != "head"]
+    victim = next((n for n in workers if n not in ingress_on), workers[0])
+    ingress_lost = victim in ingress_on
 
     load = Load(served.base)
     clients = [threading.Thread(target=load.client, daemon=True) for _ in range(4)]
@@ -155,6 +163,8 @@ def test_replicas_on_two_nodes_survive_a_lost_node_and_come_back(whole: RayNodes
     if dropped:
         assert dropped[-1][0] - dropped[0][0] < 2.0, dropped
     bad = [r for r in statuses if r[1] not in (200, 429, 503, -1)]
+    if ingress_lost:  # only what was in flight in the lost ingress, answered at once
+        bad = [r for r in bad if not (r[1] == 500 and r[0] < 5)]
     assert not bad, bad
     after = [r for r in statuses if r[0] > 5]
     assert any(r[1] == 200 for r in after), statuses[-20:]
