@@ -129,7 +129,6 @@ def test_replicas_on_two_nodes_survive_a_lost_node_and_come_back(whole: RayNodes
     ingress_on = set(replicas(whole, INGRESS))
     workers = [n for n in placed if n != "head"]
     victim = next((n for n in workers if n not in ingress_on), workers[0])
-    ingress_lost = victim in ingress_on
 
     load = Load(served.base)
     clients = [threading.Thread(target=load.client, daemon=True) for _ in range(4)]
@@ -163,8 +162,9 @@ def test_replicas_on_two_nodes_survive_a_lost_node_and_come_back(whole: RayNodes
     if dropped:
         assert dropped[-1][0] - dropped[0][0] < 2.0, dropped
     bad = [r for r in statuses if r[1] not in (200, 429, 503, -1)]
-    if ingress_lost:  # only what was in flight in the lost ingress, answered at once
-        bad = [r for r in bad if not (r[1] == 500 and r[0] < 5)]
+    # a request in flight through the lost node (its HTTP proxy, or the ingress replica when it ran there)
+    # may be answered Serve's bare 500 at once, like the dropped connections above; never later
+    bad = [r for r in bad if not (r[1] == 500 and r[0] < 5)]
     assert not bad, bad
     after = [r for r in statuses if r[0] > 5]
     assert any(r[1] == 200 for r in after), statuses[-20:]
