@@ -484,9 +484,8 @@ def check_rayservice(session: Session, image: str) -> None:
             apps = client.get(f"{dashboard}/api/serve/applications/").json().get("applications") or {}
             status = str((apps.get("voxray") or {}).get("status", "absent"))
             if status in ("DEPLOY_FAILED", "UNHEALTHY"):
-                raise E2EError(
-                    f"Serve application voxray is {status}: {json.dumps(apps.get('voxray'))[:1500]}"
-                )
+                message = str((apps.get("voxray") or {}).get("message", ""))
+                raise E2EError(f"Serve application voxray is {status}: ...{message[-2500:]}")
             return status == "RUNNING"
 
         wait_until("the Serve application voxray RUNNING", app_status, 600, 5)

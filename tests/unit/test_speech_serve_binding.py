@@ -47,3 +47,10 @@ def test_speech_recognition_gets_its_own_deployment(tmp_path: Path) -> None:
     assert stt_args is app_args.stt
     assert stt_args.spec.serving.max_duration_seconds == 120
     assert deployment.max_ongoing_requests == stt_args.spec.serving.max_ongoing_requests
+
+
+def test_build_app_is_an_import_path_builder() -> None:
+    """Serve calls an import-path app builder (serveConfigV2 ``import_path``) with exactly one argument."""
+    import inspect
+
+    assert list(inspect.signature(build_app).parameters) == ["args"]

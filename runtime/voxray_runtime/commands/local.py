@@ -105,7 +105,7 @@ def serve_app(
     from ray import serve
 
     from voxray_runtime.models import NamedModel, NamedTextModel, NamedTranscriptionModel, load_lexicons
-    from voxray_runtime.serve.app import build_app
+    from voxray_runtime.serve.app import build_app_with
     from voxray_runtime.serve.args import APP_NAME, AppArgs
     from voxray_runtime.serve.lexicons import ingress_user_config
     from voxray_runtime.spec.documents import SpecError
@@ -130,7 +130,7 @@ def serve_app(
         raise SpecError(str(exc), field="spec.lexicons") from exc
     start_local_ray(address, num_cpus)
     serve.start(http_options={"host": host, "port": port})
-    app = build_app(args.to_wire(), user_config)
+    app = build_app_with(args.to_wire(), user_config)
     serve.run(app, name=APP_NAME, route_prefix="/", blocking=False)
     base = f"http://{host}:{port}"
     wait_ready(f"{base}/healthz", timeout_s)

@@ -28,8 +28,14 @@ from voxray_runtime.serve.options import (
 )
 
 
-def build_app(args: dict[str, Any], ingress_user_config: dict[str, Any] | None = None) -> Application:
-    """Typed app builder for serveConfigV2 and ``serve run``. ``ingress_user_config``: the lexicons
+def build_app(args: dict[str, Any]) -> Application:
+    """Typed app builder for serveConfigV2 and ``serve run`` (Serve calls an import-path builder with
+    exactly one argument: the args)."""
+    return build_app_with(args)
+
+
+def build_app_with(args: dict[str, Any], ingress_user_config: dict[str, Any] | None = None) -> Application:
+    """:func:`build_app` with the ingress's ``user_config``: the lexicons
     (:mod:`voxray_runtime.serve.lexicons`) where no serveConfigV2 sets them (``voxray serve``)."""
     app_args = AppArgs.model_validate(args)
     handles = {}
