@@ -1,11 +1,13 @@
-"""Beam 1 (greedy) vs beam 5 in the batch quality check, on the same rendered files.
+"""Beam sizes in the batch quality check (beam 5, Whisper's default, against smaller ones), on the same
+rendered files.
 
     python benchmarks/bench_qa_beam.py [--posts 3] [--avatars female_en-US,male_es,male_ar-SA,female_ur]
+        [--beams 5,1] [--name qa_beam]
 
 Renders the first N hospitality posts with each avatar (real engines, MP3), transcribes every file with
 Whisper base at beam 5 and at beam 1 (decoding forced to the file's language, as ``qa_check``), and
-reports each file's CER, verdict and transcription CPU both ways. Writes
-benchmarks/results/qa_beam.{json,md}.
+reports each file's CER, verdict and transcription CPU at each beam (the first of ``--beams`` is the
+reference the others are compared with). Writes benchmarks/results/<name>.{json,md}.
 """
 
 from __future__ import annotations
@@ -31,14 +33,17 @@ from voxray_runtime.spec.documents import parse_document
 from voxray_runtime.spec.speechbatch import SpeechBatchSpec
 
 AVATARS = "female_en-US,male_es,male_ar-SA,female_ur"
-BEAMS = (5, 1)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--posts", type=int, default=3)
     parser.add_argument("--avatars", default=AVATARS)
+    parser.add_argument("--beams", default="5,1", help="beam sizes, the reference first")
+    parser.add_argument("--name", default="qa_beam", help="results file name under benchmarks/results")
     args = parser.parse_args(argv)
+    beams = [int(b) for b in args.beams.split(",")]
+    ref = beams[0]
     m = machine_info()
     out = Path(tempfile.mkdtemp(prefix="vxr-qa-beam-"))
     doc = {"apiVersion": "voxray.io/v1alpha1", "kind": "SpeechBatch", "metadata": {"name": "beam"}}
@@ -63,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
             "language": judge.language,
             "seconds": round(len(pcm) / 16000, 2),
         }
-        for beam in BEAMS:
+        for beam in beams:
             c0 = process_cpu_seconds()
             text = model.transcribe(pcm, judge.language, beam_size=beam)
             spent = process_cpu_seconds() - c0
@@ -79,54 +84,71 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(row)
         print(
             work.name,
-            row["beam5"]["cer"],
-            row["beam1"]["cer"],
-            row["beam5"]["cpu_s"],
-            row["beam1"]["cpu_s"],
+            *(f"b{b} cer {row[f'beam{b}']['cer']} cpu {row[f'beam{b}']['cpu_s']}" for b in beams),
             flush=True,
         )
+    beam_list = " and ".join(str(b) for b in beams)
     lines = [
-        "# Beam 1 vs beam 5 in the quality check (`bench_qa_beam.py`)",
+        f"# Beams {', '.join(map(str, beams))} in the quality check (`bench_qa_beam.py`)",
         "",
         machine_line(m),
         "",
         f"The first {args.posts} hospitality posts x {args.avatars}; each file transcribed by Whisper base "
-        "(int8, 2 threads, language forced) at beam 5 and at beam 1.",
+        f"(int8, 2 threads, language forced) at beam {beam_list}.",
         "",
-        "| file | audio s | bound | CER beam 5 | CER beam 1 | verdict 5 / 1 | CPU s beam 5 | CPU s beam 1 |",
-        "|---|---:|---:|---:|---:|---|---:|---:|",
+        "| file | audio s | bound | "
+        + " | ".join(f"CER beam {b}" for b in beams)
+        + " | verdicts | "
+        + " | ".join(f"CPU s beam {b}" for b in beams)
+        + " |",
+        "|---|---:|---:|" + "---:|" * len(beams) + "---|" + "---:|" * len(beams),
     ]
 
     def verdict(v: Any) -> str:
         return "unchecked" if v is None else ("passed" if v else "FAILED")
 
     for r in rows:
-        b5, b1 = r["beam5"], r["beam1"]
         lines.append(
-            f"| {r['name']} | {r['seconds']} | {r['bound']} | {b5['cer']} | {b1['cer']} | "
-            f"{verdict(b5['passed'])} / {verdict(b1['passed'])} | {b5['cpu_s']} | {b1['cpu_s']} |"
+            f"| {r['name']} | {r['seconds']} | {r['bound']} | "
+            + " | ".join(str(r[f"beam{b}"]["cer"]) for b in beams)
+            + " | "
+            + " / ".join(verdict(r[f"beam{b}"]["passed"]) for b in beams)
+            + " | "
+            + " | ".join(str(r[f"beam{b}"]["cpu_s"]) for b in beams)
+            + " |"
         )
     lines += [
         "",
-        "| language | files | mean CER 5 | mean CER 1 | CPU s 5 | CPU s 1 | verdicts changed |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| language | files | "
+        + " | ".join(f"mean CER {b}" for b in beams)
+        + " | "
+        + " | ".join(f"CPU s {b}" for b in beams)
+        + f" | verdicts changed vs beam {ref} |",
+        "|---|---:|" + "---:|" * (2 * len(beams) + 1),
     ]
     summary: dict[str, dict[str, Any]] = {}
     for lang in dict.fromkeys(r["language"] for r in rows):
         mine = [r for r in rows if r["language"] == lang]
-        s = {
-            "files": len(mine),
-            "mean_cer_5": round(sum(r["beam5"]["cer"] for r in mine) / len(mine), 4),
-            "mean_cer_1": round(sum(r["beam1"]["cer"] for r in mine) / len(mine), 4),
-            "cpu_5": round(sum(r["beam5"]["cpu_s"] for r in mine), 2),
-            "cpu_1": round(sum(r["beam1"]["cpu_s"] for r in mine), 2),
-            "changed": sum(r["beam5"]["passed"] != r["beam1"]["passed"] for r in mine),
+        s: dict[str, Any] = {"files": len(mine)}
+        for b in beams:
+            s[f"mean_cer_{b}"] = round(sum(r[f"beam{b}"]["cer"] for r in mine) / len(mine), 4)
+            s[f"cpu_{b}"] = round(sum(r[f"beam{b}"]["cpu_s"] for r in mine), 2)
+        s["changed"] = {
+            b: sum(r[f"beam{ref}"]["passed"] != r[f"beam{b}"]["passed"] for r in mine) for b in beams[1:]
         }
         summary[lang] = s
         lines.append(
-            f"| {lang} | {s['files']} | {s['mean_cer_5']} | {s['mean_cer_1']} | {s['cpu_5']} | {s['cpu_1']} | {s['changed']} |"
+            f"| {lang} | {s['files']} | "
+            + " | ".join(str(s[f"mean_cer_{b}"]) for b in beams)
+            + " | "
+            + " | ".join(str(s[f"cpu_{b}"]) for b in beams)
+            + " | "
+            + ", ".join(f"beam {b}: {n}" for b, n in s["changed"].items())
+            + " |"
         )
-    write_results("qa_beam", {"machine": m, "rows": rows, "languages": summary}, "\n".join(lines) + "\n")
+    write_results(
+        args.name, {"machine": m, "beams": beams, "rows": rows, "languages": summary}, "\n".join(lines) + "\n"
+    )
     return 0
 
 

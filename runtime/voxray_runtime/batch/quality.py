@@ -66,16 +66,17 @@ UNRELIABLE_VOICES: dict[tuple[str, str], str] = {
     "(benchmarks/results/quality.md), above any useful bound",
 }
 
-#: languages the check decodes greedily (beam 1): the same verdicts as beam 5 on rendered posts at less
-#: CPU (benchmarks/results/qa_beam.md); every other language keeps Whisper's beam 5 (Arabic's and
-#: Urdu's CER rose with beam 1)
-GREEDY_LANGUAGES: frozenset[str] = frozenset({"en", "es"})
+#: the recogniser's beam per language where it is smaller than Whisper's 5, each the smallest measured to
+#: keep every verdict and the mean CER of rendered posts: English and Spanish decode greedily
+#: (benchmarks/results/qa_beam.md); Urdu at beam 2 and Arabic at beam 3 (qa_beam_ar_ur.md: beam 1 raised
+#: both languages' CER, beam 2 failed a correct Arabic file)
+BEAMS: dict[str, int] = {"en": 1, "es": 1, "ur": 2, "ar": 3}
 BEAM_SIZE = 5
 
 
 def beam_for(language: str) -> int:
     """The recogniser's beam size for a file in ``language``."""
-    return 1 if language in GREEDY_LANGUAGES else BEAM_SIZE
+    return BEAMS.get(language, BEAM_SIZE)
 
 
 @dataclass(frozen=True)
