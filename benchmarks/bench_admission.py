@@ -187,12 +187,13 @@ def main() -> int:
 
         model = next((t.spec.model_id(t.name) for t in default_text_models()), None)
         runs: dict[str, Any] = {}
-        before = after = {}
+        # every crowd's models and voices loaded before the baseline: what stays after is the crowds' own
+        warm_ups = {tts: asyncio.run(_warm(url, model, tts)) for tts in SCENARIOS}
+        time.sleep(2)
+        before = footprint(proc.pid)
+        after: dict[str, Any] = {}
         for tts in SCENARIOS:
-            warm = asyncio.run(_warm(url, model, tts))
-            time.sleep(2)
-            if not before:
-                before = footprint(proc.pid)
+            warm = warm_ups[tts]
             results, wall_s = asyncio.run(crowd(url, model, tts))
             time.sleep(10)
             ready_after = httpx.get(f"{url}/readyz", timeout=30).status_code
@@ -241,7 +242,7 @@ def main() -> int:
             "every_refusal_has_retry_after": t["shed_without_retry_after"] == 0,
             "readyz_after": run["readyz_after"] == 200,
         }
-    write_results("admission", data, markdown(data))
+    write_results(os.environ.get("ADM_NAME", "admission"), data, markdown(data))
     return 0 if all(all(r["goal"].values()) for r in runs.values()) else 1
 
 
@@ -250,6 +251,16 @@ async def _warm(url: str, model: str | None, tts: str) -> dict[str, Any]:
         s = await speech(client, url, 0, tts)
         c = await chat(client, url, model, 0) if model else {}
     return {"speech": s, "chat": c}
+
+
+def _by_name(footprint: dict[str, Any]) -> dict[str, float]:
+    """Resident MiB per process name (pids dropped, so that a process is matched before and after)."""
+    out: dict[str, float] = {}
+    for key, mib in footprint.get("rss_mib_by_process", {}).items():
+        name = key.split(" ", 1)[1] if " " in key else key
+        name = name.replace(".listen_for_change", "")  # the controller's title changes while it waits
+        out[name] = out.get(name, 0.0) + float(mib)
+    return out
 
 
 def markdown(d: dict[str, Any]) -> str:
@@ -287,10 +298,18 @@ def markdown(d: dict[str, Any]) -> str:
     lines += [
         "",
         f"Serving process tree: {b['rss_mib']} MiB resident and {b['fds']} open files in {b['processes']} "
-        f"processes before the first crowd; {a['rss_mib']} MiB and {a['fds']} files {d['settled_after_s']} s "
-        "after the last.",
+        f"processes before the first crowd (every crowd's models and voices warmed up); {a['rss_mib']} MiB and "
+        f"{a['fds']} files {d['settled_after_s']} s after the last. By process (MiB, largest change first):",
         "",
+        "| process | before | after | change |",
+        "|---|---:|---:|---:|",
     ]
+    rb, ra = _by_name(b), _by_name(a)
+    for name in sorted(set(rb) | set(ra), key=lambda n: -abs(ra.get(n, 0.0) - rb.get(n, 0.0)))[:8]:
+        lines.append(
+            f"| {name} | {rb.get(name, 0.0):.1f} | {ra.get(name, 0.0):.1f} | {ra.get(name, 0.0) - rb.get(name, 0.0):+.1f} |"
+        )
+    lines.append("")
     return "\n".join(lines)
 
 

@@ -158,3 +158,37 @@ def test_limiter_gain_never_exceeds_what_is_needed(need: np.ndarray, expected: n
 def test_rounded_for_json() -> None:
     assert L.Loudness(-16.04, -1.26).rounded() == {"integrated_lufs": -16.0, "true_peak_dbtp": -1.3}
     assert L.Loudness(-math.inf, -math.inf).rounded() == {"integrated_lufs": None, "true_peak_dbtp": None}
+
+
+@pytest.mark.parametrize(
+    ("pcm", "ceiling"),
+    [
+        (speechlike(level=0.3, seed=4), -1.0),
+        (speechlike(level=0.05, seed=5), -6.0),
+        (speechlike(seconds=0.05, level=0.5, seed=6), -1.0),  # shorter than the filter's context
+        (sine(3000, 0.99), -1.0),  # inter-sample peaks everywhere: every sample a candidate
+        (
+            np.concatenate([np.zeros(5), [1.0, -1.0, 1.0], np.zeros(5)]).astype(np.float32),
+            -3.0,
+        ),  # at the ends
+    ],
+)
+def test_true_peak_after_limiting_reads_only_the_candidates_yet_equals_the_full_measure(
+    pcm: np.ndarray, ceiling: float
+) -> None:
+    x = pcm.astype(np.float64)
+    up = np.abs(L.oversampled(x))
+    y, _, peak = L._limit(x, up, RATE, ceiling)
+    assert peak == pytest.approx(L.true_peak(y), rel=1e-6, abs=1e-9)
+    assert L.gain_to_db(L.true_peak(y)) <= ceiling + 1e-6
+
+
+def test_loudness_is_derived_from_the_gain_only_where_the_limiter_did_not_act() -> None:
+    quiet = sine(1000, 0.01)  # crest factor 3 dB: at -16 LUFS its peaks sit far under -1 dBTP
+    out = L.normalize(quiet, RATE)
+    assert out.limited_db == 0.0
+    # the derived value is what a measurement of the output reads
+    assert out.after.integrated_lufs == pytest.approx(L.integrated_loudness(out.pcm, RATE), abs=0.01)
+    limited = L.normalize(speechlike(level=0.3, seed=8), RATE)
+    assert limited.limited_db < 0
+    assert limited.after.integrated_lufs == pytest.approx(L.integrated_loudness(limited.pcm, RATE), abs=1e-9)

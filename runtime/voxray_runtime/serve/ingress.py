@@ -15,6 +15,7 @@ from ray.serve.handle import DeploymentHandle, DeploymentResponseGenerator
 from voxray_runtime.api.admission import AdmissionConfig
 from voxray_runtime.api.admitting import Admission, AdmittedSpeechBackend, AdmittedTextBackend
 from voxray_runtime.api.app import create_app
+from voxray_runtime.api.idle import IdleMiddleware, IdleTrigger
 from voxray_runtime.api.schemas import ModelInfo
 from voxray_runtime.api.service import BackendOverloadedError, BackendTimeoutError, SpeechFrontend
 from voxray_runtime.api.text_service import TextFrontend, TextModelEntry
@@ -27,6 +28,7 @@ from voxray_runtime.security.authn import Authenticator
 from voxray_runtime.security.config import SecurityArgs
 from voxray_runtime.security.logs import configure_json_logging
 from voxray_runtime.serve.args import AppArgs
+from voxray_runtime.serve.heap import release_heap
 from voxray_runtime.serve.lexicons import IngressUserConfig
 from voxray_runtime.serve.metrics import ServeAdmissionMetrics, ServeMetrics, ServeTextMetrics
 from voxray_runtime.serve.options import admission_slots
@@ -232,7 +234,7 @@ class Ingress:
             )
 
     def __serve_build_asgi_app__(self) -> Any:
-        return create_app(
+        app = create_app(
             self.frontend,
             self.metrics,
             self.security,
@@ -242,3 +244,6 @@ class Ingress:
             self.transcription,
             self.admission_config,
         )
+        # outermost: after a crowd, the heap its requests took goes back to the OS once nothing is in flight
+        app.add_middleware(IdleMiddleware, trigger=IdleTrigger(release_heap))
+        return app

@@ -20,9 +20,11 @@ from typing import Any, cast
 
 from ray import serve
 
+from voxray_runtime.api.idle import IdleTrigger
 from voxray_runtime.audio.pcm import PCM
 from voxray_runtime.engines.base import SynthesisRequest
 from voxray_runtime.security.logs import configure_json_logging
+from voxray_runtime.serve.heap import release_heap
 from voxray_runtime.serve.priority import lower_engine_priority
 from voxray_runtime.spec.voicemodel import VoiceModelSpec
 from voxray_runtime.speech.assembly import StreamAssembler
@@ -61,6 +63,8 @@ class TTSModel:
             batcher.set_max_batch_size(spec.serving.max_batch_size)
             batcher.set_batch_wait_timeout_s(spec.serving.batch_wait_timeout_s)
         self._queue = 0
+        # after a burst, the heap its buffers took goes back to the OS once the replica is quiet
+        self._idle = IdleTrigger(release_heap)
         from ray.serve import metrics
 
         self._queue_gauge = metrics.Gauge(
@@ -87,6 +91,10 @@ class TTSModel:
     def _track(self, delta: int) -> None:
         self._queue += delta
         self._queue_gauge.set(float(self._queue))
+        if delta > 0:
+            self._idle.enter()
+        else:
+            self._idle.exit()
 
     async def synthesize(self, job: SpeechJob) -> SpeechResult:
         self._track(1)
