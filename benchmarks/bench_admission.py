@@ -192,12 +192,17 @@ def main() -> int:
         time.sleep(2)
         before = footprint(proc.pid)
         after: dict[str, Any] = {}
-        for tts in SCENARIOS:
+        for n, tts in enumerate(SCENARIOS):
             warm = warm_ups[tts]
             results, wall_s = asyncio.run(crowd(url, model, tts))
+            if tts in runs:  # the same crowd again (a leak shows as growth crowd after crowd)
+                tts = f"{tts} (crowd {n + 1})"
             time.sleep(10)
             ready_after = httpx.get(f"{url}/readyz", timeout=30).status_code
             runs[tts] = {"warm_up": warm, "wall_s": round(wall_s, 1), "readyz_after": ready_after}
+            runs[tts]["footprint_after"] = {
+                k: v for k, v in footprint(proc.pid).items() if k != "rss_mib_by_process"
+            }
             runs[tts] |= {"total": summarize(results)}
             runs[tts]["by_kind"] = {
                 k: summarize([r for r in results if r["kind"] == k]) for k in ("speech", "chat")
@@ -292,7 +297,9 @@ def markdown(d: dict[str, Any]) -> str:
         goal = ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in run["goal"].items())
         lines.append(
             f"- {tts}: wall time {run['wall_s']} s; answers by status {t['by_status']}; refusals without "
-            f"Retry-After {t['shed_without_retry_after']}; /readyz after {run['readyz_after']}. Goal: {goal}."
+            f"Retry-After {t['shed_without_retry_after']}; /readyz after {run['readyz_after']}; "
+            f"{run['footprint_after']['rss_mib']} MiB resident, {run['footprint_after']['fds']} open files 10 s "
+            f"after it. Goal: {goal}."
         )
     b, a = d["footprint_before"], d["footprint_after"]
     lines += [

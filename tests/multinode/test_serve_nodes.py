@@ -94,7 +94,8 @@ def served(whole: RayNodes, tmp_path: Path) -> Iterator[Served]:
 
 @dataclass
 class Load:
-    """Clients posting speech in a loop; every answer kept as (start, status, Retry-After or error)."""
+    """Clients posting speech in a loop; every answer kept as (start, status, Retry-After, or the body of an
+    unexpected status, or the client's error)."""
 
     base: str
     results: list[tuple[float, int, str]] = field(default_factory=list)
@@ -106,7 +107,11 @@ class Load:
                 t = time.monotonic()
                 try:
                     r = http.post(f"{self.base}/v1/audio/speech", json=BODY)
-                    self.results.append((t, r.status_code, r.headers.get("retry-after", "")))
+                    # a refusal's Retry-After; anything else unexpected keeps its body, to say where it came from
+                    extra = (
+                        r.headers.get("retry-after", "") if r.status_code in (200, 429, 503) else r.text[:300]
+                    )
+                    self.results.append((t, r.status_code, extra))
                 except httpx.HTTPError as exc:
                     self.results.append((t, -1, f"{type(exc).__name__}: {exc}"))
 
@@ -124,8 +129,8 @@ def test_replicas_on_two_nodes_survive_a_lost_node_and_come_back(whole: RayNodes
     assert len(placed) == 2, placed
     assert len(set(placed)) == 2, f"both replicas on one node: {placed}"
     # the victim is a worker node with a model replica and, where the placement allows, without the
-    # ingress: requests in flight inside an ingress replica whose node dies get a bare 500 from Serve's
-    # proxy (docs/multinode.md), which the generation test covers from the client's side
+    # ingress: the requests in flight inside a lost ingress replica get Serve's bare 500 (docs/multinode.md;
+    # the generation test covers that case from the client's side)
     ingress_on = set(replicas(whole, INGRESS))
     workers = [n for n in placed if n != "head"]
     victim = next((n for n in workers if n not in ingress_on), workers[0])
@@ -150,22 +155,16 @@ def test_replicas_on_two_nodes_survive_a_lost_node_and_come_back(whole: RayNodes
         c.join(timeout=40)
     assert not any(c.is_alive() for c in clients), "a client hangs"
     statuses = [(round(t - t_kill, 1), s, extra) for t, s, extra in load.results]
-    # refusals while capacity is halved say when to come back (503 not ready, 429 shed)
+    # every answer a 200, or a refusal that says when to come back (503 recovering, 429 shed); no
+    # connection dropped (voxray serve's one HTTP proxy runs on the head), no other status, except
+    # the 500s of requests that were inside the ingress replica when it was lost with the victim
+    lost_ingress = victim in ingress_on
+    bad = [
+        r for r in statuses if r[1] not in (200, 429, 503) and not (lost_ingress and r[1] == 500 and r[0] < 5)
+    ]
+    assert not bad, (bad, f"ingress on {sorted(ingress_on)}, victim {victim}")
     refused = [r for r in statuses if r[1] in (429, 503)]
     assert all(r[2] for r in refused), refused
-    # a connection held by the lost node's own HTTP proxy closes with it (at once, never a hang): on one
-    # machine the proxies of all nodes share the port; on a cluster, the same holds for the node's ingress
-    dropped = [r for r in statuses if r[1] == -1]
-    assert all("disconnected" in r[2] or "reset" in r[2].lower() for r in dropped), dropped
-    # (a client that reconnects in that instant may land on the dying proxy again: same port)
-    assert all(r[0] < 10 for r in dropped), dropped
-    if dropped:
-        assert dropped[-1][0] - dropped[0][0] < 2.0, dropped
-    bad = [r for r in statuses if r[1] not in (200, 429, 503, -1)]
-    # a request in flight through the lost node (its HTTP proxy, or the ingress replica when it ran there)
-    # may be answered Serve's bare 500 at once, like the dropped connections above; never later
-    bad = [r for r in bad if not (r[1] == 500 and r[0] < 5)]
-    assert not bad, bad
     after = [r for r in statuses if r[0] > 5]
     assert any(r[1] == 200 for r in after), statuses[-20:]
 
@@ -180,4 +179,4 @@ def test_replicas_on_two_nodes_survive_a_lost_node_and_come_back(whole: RayNodes
         assert http.post(f"{served.base}/v1/audio/speech", json=BODY).status_code == 200
     assert len(replicas(whole)) == 2
     counts = {s: sum(1 for r in statuses if r[1] == s) for s in sorted({r[1] for r in statuses})}
-    print(f"answers around the loss {counts}; dropped {len(dropped)}; replicas back on {recovered_on}")
+    print(f"answers around the loss {counts}; replicas back on {recovered_on}")

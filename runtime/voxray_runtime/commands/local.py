@@ -129,7 +129,9 @@ def serve_app(
     except LexiconNotFoundError as exc:
         raise SpecError(str(exc), field="spec.lexicons") from exc
     start_local_ray(address, num_cpus)
-    serve.start(http_options={"host": host, "port": port})
+    # the proxy on the head only: the address printed is the one that answers, and a worker node lost
+    # never takes connections with it (every node's proxy would share the port on one machine)
+    serve.start(proxy_location="HeadOnly", http_options={"host": host, "port": port})
     app = build_app_with(args.to_wire(), user_config)
     serve.run(app, name=APP_NAME, route_prefix="/", blocking=False)
     base = f"http://{host}:{port}"
