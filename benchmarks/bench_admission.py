@@ -37,7 +37,9 @@ SPEECH = int(os.environ.get("ADM_SPEECH", "1500"))
 #: model: Kokoro for these voices) and ``espeak`` (the fastest engine, pinned); ``:distinct``: every request
 #: of the crowd has a text of its own (otherwise 4 texts x 3 voices, and identical requests in flight at
 #: once share one synthesis in the ingress)
-SCENARIOS = os.environ.get("ADM_SCENARIOS", "tts-1,tts-1:distinct,espeak:distinct").split(",")
+#: once of each again at the end: memory that grows crowd after crowd is a leak, memory that does not is the
+#: first crowd's high-water mark
+SCENARIOS = os.environ.get("ADM_SCENARIOS", "tts-1,tts-1:distinct,espeak:distinct,tts-1").split(",")
 CHATS = int(os.environ.get("ADM_CHATS", "500"))
 TOKENS = int(os.environ.get("ADM_TOKENS", "12"))
 CLIENT_TIMEOUT_S = 130.0
