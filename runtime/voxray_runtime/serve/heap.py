@@ -53,3 +53,48 @@ def release_heap() -> float:
     if released >= 1.0:
         _log.info("returned %.0f MiB of freed heap to the OS after a burst", released)
     return released
+
+
+#: Serve's HTTP proxies: named actors in Serve's namespace, one per node that runs one
+PROXY_NAMESPACE = "serve"
+PROXY_NAME_PREFIX = "SERVE_PROXY_ACTOR"
+
+
+def _release_in_actor(_actor: object) -> float:
+    return release_heap()
+
+
+def release_proxies_heap(timeout_s: float = 10.0) -> dict[str, float]:
+    """Ask each of this cluster's Serve HTTP proxies to :func:`release_heap` (run in the proxy's process
+    through Ray's ``__ray_call__``): the proxy holds the buffers of every connection of a crowd, and it is
+    Ray's process, not ours, so nothing else there hands them back. Returns the MiB each proxy released
+    (names of the proxies that did not answer within ``timeout_s`` are left out); never raises."""
+    import ray
+
+    try:
+        names = [
+            a["name"]
+            for a in ray.util.list_named_actors(all_namespaces=True)
+            if a.get("namespace") == PROXY_NAMESPACE and str(a.get("name", "")).startswith(PROXY_NAME_PREFIX)
+        ]
+        refs: dict[str, Any] = {
+            n: ray.get_actor(n, namespace=PROXY_NAMESPACE).__ray_call__.remote(_release_in_actor)
+            for n in names
+        }
+        if not refs:
+            return {}
+        ready, _ = ray.wait(list(refs.values()), num_returns=len(refs), timeout=timeout_s)
+        released = {n: float(ray.get(r)) for n, r in refs.items() if r in ready}
+    except Exception as exc:  # a proxy lost or restarting: the next quiet moment will do
+        _log.warning("could not ask the HTTP proxies to release their heap: %s: %s", type(exc).__name__, exc)
+        return {}
+    total = sum(released.values())
+    if total >= 1.0:
+        _log.info("the HTTP proxies returned %.0f MiB of freed heap to the OS after a burst", total)
+    return released
+
+
+def release_serving_heap() -> None:
+    """What the ingress runs once a burst has passed: its own heap, then the HTTP proxies'."""
+    release_heap()
+    release_proxies_heap()

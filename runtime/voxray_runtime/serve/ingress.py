@@ -28,7 +28,7 @@ from voxray_runtime.security.authn import Authenticator
 from voxray_runtime.security.config import SecurityArgs
 from voxray_runtime.security.logs import configure_json_logging
 from voxray_runtime.serve.args import AppArgs
-from voxray_runtime.serve.heap import release_heap
+from voxray_runtime.serve.heap import release_serving_heap
 from voxray_runtime.serve.lexicons import IngressUserConfig
 from voxray_runtime.serve.metrics import ServeAdmissionMetrics, ServeMetrics, ServeTextMetrics
 from voxray_runtime.serve.options import admission_slots
@@ -245,5 +245,5 @@ class Ingress:
             self.admission_config,
         )
         # outermost: after a crowd, the heap its requests took goes back to the OS once nothing is in flight
-        app.add_middleware(IdleMiddleware, trigger=IdleTrigger(release_heap))
+        app.add_middleware(IdleMiddleware, trigger=IdleTrigger(release_serving_heap))
         return app
