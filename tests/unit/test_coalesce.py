@@ -61,6 +61,21 @@ async def test_a_later_deadline_does_not_join_an_earlier_flight_and_an_earlier_o
     assert work.runs == 2
 
 
+async def test_a_deadline_a_moment_earlier_still_joins() -> None:
+    # requests sent together: their deadlines, set on arrival, differ by milliseconds, and they may reach
+    # the coalescing point in another order
+    flights: SingleFlight[str] = SingleFlight(join_slack_s=1.0)
+    work = Work()
+    first = asyncio.create_task(flights.run("k", 10.0, work))
+    await asyncio.sleep(0)
+    earlier = asyncio.create_task(flights.run("k", 9.995, work))
+    much_earlier = asyncio.create_task(flights.run("k", 8.5, work))
+    await asyncio.sleep(0)
+    work.gate.set()
+    assert [(await t)[1] for t in (first, earlier, much_earlier)] == [False, True, False]
+    assert work.runs == 2
+
+
 async def test_an_error_reaches_every_waiter() -> None:
     flights: SingleFlight[str] = SingleFlight()
     work = Work(error=RuntimeError("engine failed"))

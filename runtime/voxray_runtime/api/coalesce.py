@@ -31,9 +31,16 @@ def _retrieve(task: asyncio.Future[object]) -> None:
         task.exception()
 
 
+#: seconds a flight's deadline may lie past a joining request's own: requests sent together reach the
+#: coalescing point in another order than they arrived (their deadlines are set on arrival), and a
+#: millisecond's inversion must not make identical requests run alone
+JOIN_SLACK_S = 1.0
+
+
 class SingleFlight(Generic[V]):
-    def __init__(self, max_flights: int = 1024) -> None:
+    def __init__(self, max_flights: int = 1024, join_slack_s: float = JOIN_SLACK_S) -> None:
         self.max_flights = max_flights
+        self.join_slack_s = join_slack_s
         self._flights: dict[Hashable, _Flight[V]] = {}
 
     def __len__(self) -> int:
@@ -43,9 +50,10 @@ class SingleFlight(Generic[V]):
         self, key: Hashable, deadline_at: float, work: Callable[[], Awaitable[V]]
     ) -> tuple[V, bool]:
         """``work()``'s result and whether this call joined a flight already under way for ``key`` (one
-        whose deadline is no later than ``deadline_at``, so that it answers, or is refused, in time)."""
+        whose deadline is no later than ``deadline_at`` plus ``join_slack_s``, so that it answers, or is
+        refused, in time)."""
         flight = self._flights.get(key)
-        joined = flight is not None and flight.deadline_at <= deadline_at
+        joined = flight is not None and flight.deadline_at <= deadline_at + self.join_slack_s
         if flight is None or not joined:
             if flight is not None or len(self._flights) >= self.max_flights:
                 return await work(), False  # a later deadline than the flight's, or too many flights
